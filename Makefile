@@ -1,0 +1,54 @@
+# Two commands for users: `make demo` and `make test`. Everything else is set-up they call.
+# Each step leaves a stamp so a second run is a no-op.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+SOLC_VERSION := 0.8.28
+SOLCX_DIR := .solcx
+SOLC := $(SOLCX_DIR)/solc-v$(SOLC_VERSION)
+STORE := .ogkit/models
+export SOLCX_BINARY_PATH := $(CURDIR)/$(SOLCX_DIR)
+export OGKIT_MODEL_STORE := $(CURDIR)/$(STORE)
+
+.PHONY: setup demo test lint bench clean models toolchain
+
+setup: $(VENV)/.installed $(SOLC) $(STORE)/.examples
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(SOLC): node_modules/.package-lock.json tools/solc-wrapper.sh
+	mkdir -p $(SOLCX_DIR)
+	cp tools/solc-wrapper.sh $@
+	chmod +x $@
+
+$(STORE)/.examples: $(VENV)/.installed ogkit/models/examples.py
+	$(BIN)/ogkit models build-examples
+	touch $@
+
+toolchain: $(SOLC)
+models: $(STORE)/.examples
+
+demo: setup
+	$(BIN)/ape run exercise --network opengradient:local
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ape plugins list | grep -q opengradient
+	$(BIN)/ape test tests/ -q
+
+lint: setup
+	$(BIN)/ruff check .
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules $(SOLCX_DIR) .ogkit .build

@@ -1,0 +1,52 @@
+"""Ape plugin for OpenGradient: the `opengradient` ecosystem, its networks and providers.
+
+Thin on purpose: the chain, the precompiles and the inference node live in `ogkit` and
+`precompiles`; this package only tells Ape where they are.
+"""
+
+import os
+from pathlib import Path
+
+from ape import plugins
+
+
+def _use_project_solc() -> None:
+    """ape-solidity has no compiler-path setting: point py-solc-x at the project's solc-js
+    (`make toolchain` puts a `solc-v<version>` wrapper in `.solcx/`), so nothing downloads."""
+    local = Path.cwd() / ".solcx"
+    if "SOLCX_BINARY_PATH" not in os.environ and local.is_dir():
+        os.environ["SOLCX_BINARY_PATH"] = str(local)
+
+
+_use_project_solc()
+
+
+@plugins.register(plugins.Config)
+def config_class():
+    from ape_opengradient.ecosystem import OpenGradientConfig
+
+    return OpenGradientConfig
+
+
+@plugins.register(plugins.EcosystemPlugin)
+def ecosystems():
+    from ape_opengradient.ecosystem import OpenGradient
+
+    yield OpenGradient
+
+
+@plugins.register(plugins.NetworkPlugin)
+def networks():
+    from ape_opengradient.network_types import network_types
+
+    yield from network_types()
+
+
+@plugins.register(plugins.ProviderPlugin)
+def providers():
+    from ape_node import Node
+
+    from ape_opengradient.provider import AIProvider
+
+    yield "opengradient", "local", AIProvider
+    yield "opengradient", "alpha", Node

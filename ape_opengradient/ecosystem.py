@@ -1,0 +1,38 @@
+"""The `opengradient` ecosystem: Ethereum semantics, OpenGradient's networks and ids."""
+
+from __future__ import annotations
+
+from typing import ClassVar, cast
+
+from ape_ethereum.ecosystem import BaseEthereumConfig, Ethereum
+from ape_ethereum.transactions import TransactionType
+from pydantic_settings import SettingsConfigDict
+
+ALPHA_CHAIN_ID = 10744
+"""Seen only in third-party code; `eth_chainId` on the alpha RPC is the authority."""
+ALPHA_RPC = "https://eth-devnet.opengradient.ai"
+
+NETWORKS = {
+    # name: (network id, chain id)
+    "alpha": (ALPHA_CHAIN_ID, ALPHA_CHAIN_ID),
+}
+
+
+class OpenGradientConfig(BaseEthereumConfig):
+    NETWORKS: ClassVar[dict[str, tuple[int, int]]] = NETWORKS
+    DEFAULT_TRANSACTION_TYPE: ClassVar[int] = TransactionType.STATIC.value
+    """OpenGradient's SDK sends legacy `gasPrice` transactions; so do we by default."""
+
+    model_store: str | None = None
+    """Model store directory for the local chain (default `$OGKIT_MODEL_STORE` or
+    `.ogkit/models` in the project)."""
+
+    model_config = SettingsConfigDict(extra="allow", env_prefix="APE_OPENGRADIENT_")
+
+
+class OpenGradient(Ethereum):
+    fee_token_symbol: str = "OPG"
+
+    @property
+    def config(self) -> OpenGradientConfig:  # type: ignore[override]
+        return cast(OpenGradientConfig, self.config_manager.get_config("opengradient"))

@@ -1,0 +1,1 @@
+"""ogkit: everything around the EVM — chain, model store, inference node, CLI."""

@@ -1,0 +1,45 @@
+"""The AI fork: Prague with OpenGradient's precompiles, as three small subclasses.
+
+The State must be replaced too, because it owns `computation_class`, which also decides
+which addresses count as warm under EIP-2929. eth-tester special-cases `PragueVM`, so these
+subclass the real fork classes.
+"""
+
+from __future__ import annotations
+
+from eth.vm.forks.prague import PragueVM
+from eth.vm.forks.prague.computation import PragueComputation
+from eth.vm.forks.prague.state import PragueState
+
+from ogkit.chain.precompile_adapter import as_py_evm
+from precompiles.addresses import OG_INFERENCE_ADDRESS
+from precompiles.backend import InferenceBackend
+from precompiles.og_inference import make_og_inference
+
+
+class AIComputation(PragueComputation):
+    """Prague's precompiles; `ai_vm_configuration` adds the AI ones bound to a backend."""
+
+
+class AIState(PragueState):
+    computation_class = AIComputation
+
+
+class AIVM(PragueVM):
+    fork = "prague+opengradient"
+    _state_class = AIState
+
+
+def ai_vm_class(backend: InferenceBackend) -> type[AIVM]:
+    precompiles = {
+        **PragueComputation._precompiles,
+        OG_INFERENCE_ADDRESS: as_py_evm(make_og_inference(backend), "OGInference"),
+    }
+    computation = AIComputation.configure(__name__="AIComputation", _precompiles=precompiles)
+    state = AIState.configure(__name__="AIState", computation_class=computation)
+    return AIVM.configure(__name__="AIVM", _state_class=state)
+
+
+def ai_vm_configuration(backend: InferenceBackend) -> tuple[tuple[int, type[AIVM]], ...]:
+    """`vm_configuration` for py-evm or eth-tester: the AI fork from genesis on."""
+    return ((0, ai_vm_class(backend)),)

@@ -1,0 +1,49 @@
+"""Adapts a plain `precompiles` function to py-evm's `fn(computation) -> computation`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from eth.abc import ComputationAPI
+from eth.exceptions import OutOfGas, Revert
+
+from precompiles.result import CallContext, PrecompileResult
+from precompiles.revert import error_data
+
+PrecompileFn = Callable[[bytes, CallContext], PrecompileResult]
+
+
+def call_context(computation: ComputationAPI) -> CallContext:
+    msg = computation.msg
+    return CallContext(
+        sender=msg.sender,
+        origin=computation.transaction_context.origin,
+        block_number=computation.state.block_number,
+        timestamp=computation.state.timestamp,
+        gas_available=computation.get_gas_remaining(),
+        is_static=msg.is_static,
+    )
+
+
+def as_py_evm(precompile: PrecompileFn, name: str) -> Callable[[ComputationAPI], ComputationAPI]:
+    """Gas, logs and reverts go through py-evm's own paths; no exception of ours escapes."""
+
+    def py_evm_precompile(computation: ComputationAPI) -> ComputationAPI:
+        try:
+            result = precompile(computation.msg.data_as_bytes, call_context(computation))
+        except Exception as exc:  # noqa: BLE001 - precompiles should not raise; be sure
+            reason = f"{name}: internal error: {type(exc).__name__}: {exc}"
+            result = PrecompileResult(error_data(reason), 0, reverted=True, reason=reason)
+        if result.out_of_gas:
+            raise OutOfGas(f"{name}: out of gas")
+        computation.consume_gas(result.gas_used, reason=name)
+        if result.reverted:
+            computation.output = result.output
+            raise Revert(result.output)
+        for entry in result.logs:
+            computation.add_log_entry(entry.address, entry.topics, entry.data)
+        computation.output = result.output
+        return computation
+
+    py_evm_precompile.__name__ = name
+    return py_evm_precompile

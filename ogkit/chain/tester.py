@@ -1,0 +1,70 @@
+"""eth-tester backend for the AI chain, for Python scripts and tests outside Ape."""
+
+from __future__ import annotations
+
+from eth_tester import EthereumTester, PyEVMBackend
+
+from ogkit.chain.fork import ai_vm_configuration
+from ogkit.chain.genesis import (
+    DEFAULT_ACCOUNTS,
+    DEFAULT_BALANCE,
+    DEFAULT_HD_PATH,
+    DEFAULT_MNEMONIC,
+    LOCAL_CHAIN_ID,
+)
+from precompiles.backend import InferenceBackend
+
+
+class AIChainBackend(PyEVMBackend):
+    """`PyEVMBackend` whose chain keeps the AI fork and chain id across resets.
+
+    eth-tester's `reset_to_genesis()` would otherwise rebuild a plain Prague chain.
+    """
+
+    def __init__(
+        self,
+        backend: InferenceBackend,
+        chain_id: int = LOCAL_CHAIN_ID,
+        mnemonic: str = DEFAULT_MNEMONIC,
+        num_accounts: int = DEFAULT_ACCOUNTS,
+        balance: int = DEFAULT_BALANCE,
+    ) -> None:
+        self.inference_backend = backend
+        self.chain_id = chain_id
+        self._genesis_state = self.generate_genesis_state(
+            mnemonic=mnemonic,
+            overrides={"balance": balance},
+            num_accounts=num_accounts,
+            hd_path=DEFAULT_HD_PATH,
+        )
+        self._mnemonic = mnemonic
+        super().__init__(
+            genesis_state=self._genesis_state,
+            vm_configuration=ai_vm_configuration(backend),
+            mnemonic=mnemonic,
+            hd_path=DEFAULT_HD_PATH,
+        )
+
+    def reset_to_genesis(
+        self,
+        genesis_params=None,
+        genesis_state=None,
+        num_accounts=None,
+        vm_configuration=None,
+        mnemonic=None,
+        hd_path=None,
+    ) -> None:
+        super().reset_to_genesis(
+            genesis_params,
+            genesis_state or self._genesis_state,
+            num_accounts,
+            vm_configuration or ai_vm_configuration(self.inference_backend),
+            mnemonic or self._mnemonic,
+            hd_path or DEFAULT_HD_PATH,
+        )
+        type(self.chain).chain_id = self.chain_id
+
+
+def new_tester(backend: InferenceBackend, chain_id: int = LOCAL_CHAIN_ID) -> EthereumTester:
+    """An auto-mining `EthereumTester` on the AI chain."""
+    return EthereumTester(AIChainBackend(backend, chain_id=chain_id))

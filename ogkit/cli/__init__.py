@@ -1,0 +1,5 @@
+"""`ogkit …` commands."""
+
+from ogkit.cli.main import main
+
+__all__ = ["main"]

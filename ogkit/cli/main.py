@@ -1,0 +1,16 @@
+"""The `ogkit` command line."""
+
+from __future__ import annotations
+
+import click
+
+from ogkit.cli.models import models
+
+
+@click.group()
+@click.version_option(package_name="ape-opengradient")
+def main() -> None:
+    """ogkit: a local OpenGradient-compatible AI chain and its tools."""
+
+
+main.add_command(models)

@@ -1,0 +1,78 @@
+"""`ogkit models …`: put models in the content-addressed store and name them."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from ogkit.models.examples import EXAMPLES, build_examples
+from ogkit.models.store import ModelStore
+from precompiles.backend import ModelNotFound
+
+store_option = click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="OGKIT_MODEL_STORE",
+    default=None,
+    help="Model store directory [env OGKIT_MODEL_STORE; default .ogkit/models].",
+)
+
+
+@click.group()
+def models() -> None:
+    """Manage the content-addressed model store."""
+
+
+@models.command("add")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--alias", "aliases", multiple=True, help="Also name it this (repeatable).")
+@store_option
+def add(file: Path, aliases: tuple[str, ...], store_dir: Path | None) -> None:
+    """Store FILE and print its CID (CIDv1, sha2-256)."""
+    click.echo(ModelStore(store_dir).add(file, *aliases))
+
+
+@models.command("alias")
+@click.argument("alias")
+@click.argument("model_id")
+@store_option
+def alias(alias: str, model_id: str, store_dir: Path | None) -> None:
+    """Point ALIAS (an alpha-testnet id such as Qm…, or a name) at MODEL_ID."""
+    store = ModelStore(store_dir)
+    try:
+        store.alias(alias, store.resolve(model_id).cid)
+    except ModelNotFound as exc:
+        raise click.ClickException(f"no stored model {exc}") from None
+    click.echo(f"{alias} -> {store.resolve(alias).cid}")
+
+
+@models.command("list")
+@store_option
+def list_models(store_dir: Path | None) -> None:
+    """List stored models and the aliases that point to them."""
+    store = ModelStore(store_dir)
+    by_cid: dict[str, list[str]] = {}
+    for name, cid in store.aliases().items():
+        by_cid.setdefault(cid, []).append(name)
+    table = Table("CID", "size", "aliases")
+    for model in store.list():
+        table.add_row(
+            model.cid, f"{model.size_bytes:,} B", ", ".join(sorted(by_cid.get(model.cid, [])))
+        )
+    Console().print(table)
+
+
+@models.command("build-examples")
+@store_option
+def build_examples_command(store_dir: Path | None) -> None:
+    """Build the example ONNX models from generated data and store them under their names."""
+    store = ModelStore(store_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, path in build_examples(Path(tmp)).items():
+            cid = store.add(path, name)
+            click.echo(f"{name:14} {cid}  {EXAMPLES[name].description.split('.')[0]}")

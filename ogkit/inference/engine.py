@@ -1,0 +1,127 @@
+"""The in-process inference node: resolves models, runs them once, records every result.
+
+It is the `InferenceBackend` the chain hands to the 0xF4 precompile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ogkit.inference.cache import Outputs, ResultCache, input_key
+from ogkit.models.onnx_runtime import OnnxModel
+from ogkit.models.store import CorruptModel, ModelStore, StoredModel
+from precompiles.backend import ModelExecutionError, ModelSpec
+from precompiles.result import CallContext
+from precompiles.types import ModelInferenceMode
+
+log = logging.getLogger("ogkit.inference")
+
+
+@dataclass
+class InferenceRecord:
+    """What the chain committed to for one inference; proofs settle against it later."""
+
+    inference_id: str
+    model_hash: bytes
+    input_hash: bytes
+    output_hash: bytes
+    mode: ModelInferenceMode
+    block_number: int
+    settlement: str
+    """"not required" (VANILLA) or "pending" (ZK, TEE: awaiting proof or attestation)."""
+
+
+def output_hash(outputs: Outputs) -> bytes:
+    return input_key(b"", dict(outputs))
+
+
+class InferenceEngine:
+    def __init__(self, store: ModelStore | None = None, cache: ResultCache | None = None) -> None:
+        self.store = store or ModelStore()
+        self.cache = cache or ResultCache()
+        self.records: dict[str, InferenceRecord] = {}
+        self.model_runs = 0
+        """How many times a model really ran: replays must not add to it."""
+        self._by_cid: dict[str, OnnxModel] = {}
+        self._by_hash: dict[bytes, OnnxModel] = {}
+        self._lock = threading.Lock()
+
+    def resolve(self, model_id: str) -> ModelSpec:
+        stored = self.store.resolve(model_id)
+        return self._load(stored).spec
+
+    def _load(self, stored: StoredModel) -> OnnxModel:
+        model = self._by_cid.get(stored.cid)
+        if model is not None:
+            return model
+        with self._lock:
+            if stored.cid not in self._by_cid:
+                try:
+                    data = self.store.read(stored)
+                except CorruptModel as exc:
+                    raise ModelExecutionError(str(exc)) from exc
+                model = OnnxModel(data, hashlib.sha256(data).digest())
+                self._by_cid[stored.cid] = model
+                self._by_hash[model.spec.model_hash] = model
+            return self._by_cid[stored.cid]
+
+    def infer(
+        self,
+        model: ModelSpec,
+        mode: int,
+        inputs: dict[str, np.ndarray],
+        inference_id: str,
+        context: CallContext,
+    ) -> Outputs:
+        key = input_key(model.model_hash, inputs)
+        outputs = self.cache.get(key)
+        if outputs is None:
+            outputs = self._by_hash[model.model_hash].run(inputs)
+            self.model_runs += 1
+            self.cache.put(key, outputs)
+        self._record(inference_id, model, ModelInferenceMode(mode), key, outputs, context)
+        return outputs
+
+    def _record(
+        self,
+        inference_id: str,
+        model: ModelSpec,
+        mode: ModelInferenceMode,
+        key: bytes,
+        outputs: Outputs,
+        context: CallContext,
+    ) -> None:
+        if mode is not ModelInferenceMode.VANILLA and inference_id not in self.records:
+            log.warning(
+                "%s inference %s ran; its %s is not produced yet, so it stays 'pending'",
+                mode.name,
+                inference_id,
+                "proof" if mode is ModelInferenceMode.ZK else "attestation",
+            )
+        self.records[inference_id] = InferenceRecord(
+            inference_id=inference_id,
+            model_hash=model.model_hash,
+            input_hash=key,
+            output_hash=output_hash(outputs),
+            mode=mode,
+            block_number=context.block_number,
+            settlement="not required" if mode is ModelInferenceMode.VANILLA else "pending",
+        )
+
+
+_engines: dict[Path, InferenceEngine] = {}
+
+
+def default_engine(store_dir: Path | str | None = None) -> InferenceEngine:
+    """One engine per store directory per process, so every chain shares its caches."""
+    store = ModelStore(store_dir)
+    engine = _engines.get(store.root)
+    if engine is None:
+        engine = _engines[store.root] = InferenceEngine(store)
+    return engine

@@ -1,0 +1,1 @@
+"""Content-addressed model store and the runtimes that execute stored models."""

@@ -1,0 +1,51 @@
+"""Runs stored ONNX models with onnxruntime, one cached session per model hash."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import onnxruntime as ort
+
+from precompiles.backend import ModelExecutionError, ModelSpec, TensorSpec
+
+
+def _dims(shape: list) -> tuple[int | None, ...]:
+    return tuple(d if isinstance(d, int) and d >= 0 else None for d in shape)
+
+
+class OnnxModel:
+    """A loaded session and the spec the precompile validates requests against."""
+
+    def __init__(self, data: bytes, model_hash: bytes) -> None:
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1  # determinism, and no thread pool per model
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        try:
+            self.session = ort.InferenceSession(
+                data, sess_options=options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own hierarchy
+            raise ModelExecutionError(f"cannot load model: {exc}") from exc
+        self.spec = ModelSpec(
+            model_hash=model_hash,
+            size_bytes=len(data),
+            inputs=tuple(
+                TensorSpec(i.name, i.type, _dims(i.shape)) for i in self.session.get_inputs()
+            ),
+            outputs=tuple(
+                TensorSpec(o.name, o.type, _dims(o.shape)) for o in self.session.get_outputs()
+            ),
+        )
+        self._lock = threading.Lock()
+
+    def run(self, inputs: dict[str, np.ndarray]) -> list[tuple[str, np.ndarray]]:
+        names = [o.name for o in self.spec.outputs]
+        try:
+            with self._lock:
+                results = self.session.run(names, inputs)
+        except Exception as exc:  # noqa: BLE001
+            message = str(exc).split("\n")[0]
+            raise ModelExecutionError(message) from exc
+        return list(zip(names, results, strict=True))

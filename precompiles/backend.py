@@ -1,0 +1,63 @@
+"""The small interface through which 0xF4 reaches an inference node.
+
+The chain hands a backend in; a test can pass a real in-process node, and a later node can
+live in another process behind the same methods.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from precompiles.result import CallContext
+
+
+class ModelNotFound(LookupError):  # noqa: N818 - reads as the condition it reports
+    """No model is stored or aliased under the requested id."""
+
+
+class ModelExecutionError(RuntimeError):
+    """The runtime refused the inputs or failed while running the model."""
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    """One model input or output as the runtime declares it.
+
+    `dtype` is ONNX's type string, e.g. "tensor(float)"; `None` in `shape` is a dynamic dim.
+    """
+
+    name: str
+    dtype: str
+    shape: tuple[int | None, ...]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    model_hash: bytes
+    """sha256 of the model file: what results and proofs are keyed by."""
+    size_bytes: int
+    inputs: tuple[TensorSpec, ...]
+    outputs: tuple[TensorSpec, ...]
+
+
+class InferenceBackend(Protocol):
+    def resolve(self, model_id: str) -> ModelSpec:
+        """Find a model by CID, alias or name; raise `ModelNotFound` if there is none."""
+        ...
+
+    def infer(
+        self,
+        model: ModelSpec,
+        mode: int,
+        inputs: dict[str, np.ndarray],
+        inference_id: str,
+        context: CallContext,
+    ) -> list[tuple[str, np.ndarray]]:
+        """Run (or replay from the record) one inference; outputs in the model's order.
+
+        Raise `ModelExecutionError` for anything the model or runtime rejects.
+        """
+        ...

@@ -1,0 +1,54 @@
+"""Gas schedule of 0xF4: deterministic, so `eth_estimateGas` and execution always agree.
+
+    gas = BASE
+        + PER_INPUT_ELEMENT  * input numbers and strings
+        + PER_STRING_BYTE    * UTF-8 bytes of input strings
+        + PER_MODEL_KIB      * ceil(model file size / 1024)
+        + PER_OUTPUT_ELEMENT * output numbers and strings
+        + PER_STRING_BYTE    * UTF-8 bytes of output strings
+        + LOG_BASE + LOG_TOPIC + LOG_DATA_BYTE * len(event data)   (not in static calls)
+
+BASE is charged before the calldata is read, so even malformed calldata pays for itself.
+Everything before the model runs is charged before it runs; the output terms after.
+"""
+
+BASE = 25_000
+PER_INPUT_ELEMENT = 50
+PER_OUTPUT_ELEMENT = 50
+PER_STRING_BYTE = 4
+PER_MODEL_KIB = 10
+LOG_BASE = 375
+LOG_TOPIC = 375
+LOG_DATA_BYTE = 8
+
+
+def model_gas(size_bytes: int) -> int:
+    return PER_MODEL_KIB * -(-size_bytes // 1024)
+
+
+def elements_gas(elements: int, string_bytes: int, per_element: int) -> int:
+    return per_element * elements + PER_STRING_BYTE * string_bytes
+
+
+def log_gas(data_len: int, topics: int = 1) -> int:
+    return LOG_BASE + LOG_TOPIC * topics + LOG_DATA_BYTE * data_len
+
+
+class GasMeter:
+    """Charges against the frame's gas; running out ends the call like any EVM OOG."""
+
+    __slots__ = ("available", "used")
+
+    def __init__(self, available: int) -> None:
+        self.available = available
+        self.used = 0
+
+    def charge(self, amount: int) -> None:
+        if self.used + amount > self.available:
+            self.used = self.available
+            raise OutOfGasError(amount)
+        self.used += amount
+
+
+class OutOfGasError(Exception):
+    """Not enough gas left in the frame for the next charge."""

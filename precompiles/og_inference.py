@@ -1,0 +1,304 @@
+"""The OGInference precompile at 0x…F4: `runModelInference`, byte-compatible with alpha.
+
+Decode and validate the request, charge gas, convert fixed point to the model's dtypes, ask
+the inference backend, convert back, return the ABI-encoded `ModelOutput` and emit
+`ModelInferenceEvent`. Every failure becomes a revert with a readable reason; nothing raises.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+from eth_abi import encode
+from eth_utils import keccak
+
+from precompiles import gas, limits
+from precompiles.abi_codec import (
+    MODEL_INFERENCE_EVENT_SIGNATURE,
+    RUN_MODEL_INFERENCE_SIGNATURE,
+    AbiDecodeError,
+    decode_model_inference_request,
+    encode_model_inference_event,
+    encode_model_input,
+    encode_model_output,
+)
+from precompiles.addresses import OG_INFERENCE_ADDRESS
+from precompiles.backend import (
+    InferenceBackend,
+    ModelExecutionError,
+    ModelNotFound,
+    ModelSpec,
+    TensorSpec,
+)
+from precompiles.fixed_point import (
+    ONNX_DTYPES,
+    FixedPointError,
+    check_decimals,
+    from_array,
+    to_array,
+)
+from precompiles.result import CallContext, LogEntry, PrecompileResult
+from precompiles.revert import PrecompileRevert, error_data
+from precompiles.types import (
+    ModelInferenceMode,
+    ModelInferenceRequest,
+    ModelInput,
+    ModelOutput,
+    NumberTensor,
+    StringTensor,
+)
+
+RUN_MODEL_INFERENCE = keccak(text=RUN_MODEL_INFERENCE_SIGNATURE)[:4]
+RUN_LLM_COMPLETION = bytes.fromhex("14800c61")
+RUN_LLM_CHAT = bytes.fromhex("e39aa7e7")
+MODEL_INFERENCE_EVENT_TOPIC = int.from_bytes(keccak(text=MODEL_INFERENCE_EVENT_SIGNATURE), "big")
+
+Precompile = Callable[[bytes, CallContext], PrecompileResult]
+
+
+def make_og_inference(backend: InferenceBackend) -> Precompile:
+    """Bind the 0xF4 precompile to the inference backend the chain hands in."""
+
+    def og_inference(calldata: bytes, context: CallContext) -> PrecompileResult:
+        return run(calldata, context, backend)
+
+    return og_inference
+
+
+def run(calldata: bytes, context: CallContext, backend: InferenceBackend) -> PrecompileResult:
+    meter = gas.GasMeter(context.gas_available)
+    try:
+        meter.charge(gas.BASE)
+        return _dispatch(calldata, context, backend, meter)
+    except gas.OutOfGasError:
+        return PrecompileResult(b"", meter.used, out_of_gas=True, reason="out of gas")
+    except PrecompileRevert as exc:
+        return _revert(exc.reason, meter)
+    except Exception as exc:  # noqa: BLE001 - a Python exception must never escape into py-evm
+        return _revert(f"OGInference: internal error: {type(exc).__name__}: {exc}", meter)
+
+
+def _revert(reason: str, meter: gas.GasMeter) -> PrecompileResult:
+    return PrecompileResult(error_data(reason), meter.used, reverted=True, reason=reason)
+
+
+def _dispatch(
+    calldata: bytes, context: CallContext, backend: InferenceBackend, meter: gas.GasMeter
+) -> PrecompileResult:
+    if len(calldata) > limits.MAX_CALLDATA_BYTES:
+        raise PrecompileRevert(
+            f"OGInference: calldata of {len(calldata)} bytes exceeds {limits.MAX_CALLDATA_BYTES}"
+        )
+    selector = calldata[:4]
+    if selector == RUN_MODEL_INFERENCE:
+        return _run_model_inference(calldata[4:], context, backend, meter)
+    if selector in (RUN_LLM_COMPLETION, RUN_LLM_CHAT):
+        raise PrecompileRevert("OGInference: LLM inference is not available on this chain yet")
+    raise PrecompileRevert(f"OGInference: unknown function selector 0x{selector.hex()}")
+
+
+def _run_model_inference(
+    args: bytes, context: CallContext, backend: InferenceBackend, meter: gas.GasMeter
+) -> PrecompileResult:
+    try:
+        request = decode_model_inference_request(args, budget=limits.MAX_INPUT_ELEMENTS * 2)
+    except AbiDecodeError as exc:
+        raise PrecompileRevert(f"OGInference: malformed calldata: {exc}") from None
+    if request.mode not in ModelInferenceMode._value2member_map_:
+        raise PrecompileRevert(f"OGInference: unknown inference mode {request.mode}")
+
+    elements, string_bytes = _validate_input(request.input)
+    meter.charge(gas.elements_gas(elements, string_bytes, gas.PER_INPUT_ELEMENT))
+    try:
+        model = backend.resolve(request.model_cid)
+    except ModelNotFound:
+        raise PrecompileRevert(f"OGInference: model not found: {request.model_cid}") from None
+    except ModelExecutionError as exc:
+        raise PrecompileRevert(
+            f"OGInference: cannot load model {request.model_cid}: {exc}"
+        ) from None
+    meter.charge(gas.model_gas(model.size_bytes))
+
+    arrays = bind_inputs(model, request.input)
+    inference_id = make_inference_id(context, model, request)
+    try:
+        outputs = backend.infer(model, request.mode, arrays, inference_id, context)
+    except ModelExecutionError as exc:
+        raise PrecompileRevert(f"OGInference: model execution failed: {exc}") from None
+
+    output, out_elements, out_bytes = model_output(outputs)
+    meter.charge(gas.elements_gas(out_elements, out_bytes, gas.PER_OUTPUT_ELEMENT))
+    return_data = encode_model_output(output)
+    logs = []
+    if not context.is_static:  # a log in a static frame would be a state change
+        event = encode_model_inference_event(inference_id, request, output)
+        meter.charge(gas.log_gas(len(event)))
+        logs.append(LogEntry(OG_INFERENCE_ADDRESS, (MODEL_INFERENCE_EVENT_TOPIC,), event))
+    return PrecompileResult(return_data, meter.used, logs=logs)
+
+
+def _validate_input(model_input: ModelInput) -> tuple[int, int]:
+    """Check caps, names and shapes; return (element count, string bytes) for gas."""
+    tensors = len(model_input.numbers) + len(model_input.strings)
+    if tensors > limits.MAX_TENSORS:
+        raise PrecompileRevert(f"OGInference: {tensors} input tensors exceed {limits.MAX_TENSORS}")
+    names = [t.name for t in model_input.numbers] + [t.name for t in model_input.strings]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise PrecompileRevert(f"OGInference: duplicate input name '{duplicates[0]}'")
+    elements = 0
+    for tensor in model_input.numbers:
+        if len(tensor.shape) > limits.MAX_TENSOR_RANK:
+            raise PrecompileRevert(
+                f"OGInference: input '{tensor.name}' has rank {len(tensor.shape)}, "
+                f"over {limits.MAX_TENSOR_RANK}"
+            )
+        expected = math.prod(tensor.shape)
+        if expected != len(tensor.values):
+            raise PrecompileRevert(
+                f"OGInference: input '{tensor.name}' has {len(tensor.values)} values "
+                f"but shape {list(tensor.shape)} needs {expected}"
+            )
+        for _, decimals in tensor.values:
+            try:
+                check_decimals(decimals)
+            except FixedPointError as exc:
+                raise PrecompileRevert(f"OGInference: input '{tensor.name}': {exc}") from None
+        elements += len(tensor.values)
+    string_bytes = 0
+    for tensor in model_input.strings:
+        elements += len(tensor.values)
+        string_bytes += sum(len(s.encode()) for s in tensor.values)
+    if elements > limits.MAX_INPUT_ELEMENTS:
+        raise PrecompileRevert(
+            f"OGInference: {elements} input elements exceed {limits.MAX_INPUT_ELEMENTS}"
+        )
+    if string_bytes > limits.MAX_INPUT_STRING_BYTES:
+        raise PrecompileRevert(
+            f"OGInference: {string_bytes} bytes of input strings exceed "
+            f"{limits.MAX_INPUT_STRING_BYTES}"
+        )
+    return elements, string_bytes
+
+
+def _shape_text(shape: tuple[int | None, ...]) -> str:
+    return "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
+
+
+def _check_shape(spec: TensorSpec, shape: tuple[int, ...]) -> None:
+    fits = len(shape) == len(spec.shape) and all(
+        want is None or want == got for want, got in zip(spec.shape, shape, strict=True)
+    )
+    if not fits:
+        raise PrecompileRevert(
+            f"OGInference: input '{spec.name}' has shape {list(shape)}, "
+            f"model expects {_shape_text(spec.shape)}"
+        )
+
+
+def _string_shape(spec: TensorSpec, count: int) -> tuple[int, ...]:
+    """String tensors carry no shape: fill the model's one dynamic dim, if it has one."""
+    static = math.prod(d for d in spec.shape if d is not None)
+    dynamic = [i for i, d in enumerate(spec.shape) if d is None]
+    if not spec.shape:
+        return () if count == 1 else (count,)
+    if not dynamic and static == count:
+        return tuple(spec.shape)  # type: ignore[arg-type]
+    if len(dynamic) >= 1 and static and count % static == 0:
+        filled = [1 if d is None else d for d in spec.shape]
+        filled[dynamic[0]] = count // static
+        return tuple(filled)
+    raise PrecompileRevert(
+        f"OGInference: {count} strings do not fit input '{spec.name}' "
+        f"of shape {_shape_text(spec.shape)}"
+    )
+
+
+def bind_inputs(model: ModelSpec, model_input: ModelInput) -> dict[str, np.ndarray]:
+    """Match request tensors to model inputs by ONNX name and convert them to its dtypes."""
+    numbers = {t.name: t for t in model_input.numbers}
+    strings = {t.name: t for t in model_input.strings}
+    expected = {spec.name for spec in model.inputs}
+    unexpected = sorted((numbers.keys() | strings.keys()) - expected)
+    if unexpected:
+        raise PrecompileRevert(
+            f"OGInference: unexpected input '{unexpected[0]}'; model inputs are {sorted(expected)}"
+        )
+    arrays: dict[str, np.ndarray] = {}
+    for spec in model.inputs:
+        if spec.name in numbers:
+            arrays[spec.name] = _number_input(spec, numbers[spec.name])
+        elif spec.name in strings:
+            arrays[spec.name] = _string_input(spec, strings[spec.name])
+        else:
+            raise PrecompileRevert(f"OGInference: Input not found: {spec.name}")
+    return arrays
+
+
+def _number_input(spec: TensorSpec, tensor: NumberTensor) -> np.ndarray:
+    dtype = ONNX_DTYPES.get(spec.dtype)
+    if dtype is None:
+        raise PrecompileRevert(
+            f"OGInference: input '{spec.name}' is {spec.dtype}; send it as a "
+            + ("string tensor" if spec.dtype == "tensor(string)" else "supported type")
+        )
+    _check_shape(spec, tensor.shape)
+    try:
+        flat = to_array(tensor.values, dtype)
+    except FixedPointError as exc:
+        raise PrecompileRevert(f"OGInference: input '{spec.name}': {exc}") from None
+    return flat.reshape(tensor.shape)
+
+
+def _string_input(spec: TensorSpec, tensor: StringTensor) -> np.ndarray:
+    if spec.dtype != "tensor(string)":
+        raise PrecompileRevert(
+            f"OGInference: input '{spec.name}' is {spec.dtype}; send it as a number tensor"
+        )
+    shape = _string_shape(spec, len(tensor.values))
+    return np.array(tensor.values, dtype=object).reshape(shape)
+
+
+def model_output(outputs: list[tuple[str, np.ndarray]]) -> tuple[ModelOutput, int, int]:
+    """Runtime outputs -> `ModelOutput`, keeping the model's order within each kind."""
+    numbers: list[NumberTensor] = []
+    strings: list[StringTensor] = []
+    elements = string_bytes = 0
+    for name, array in outputs:
+        array = np.asarray(array)
+        elements += array.size
+        if elements > limits.MAX_OUTPUT_ELEMENTS:
+            raise PrecompileRevert(
+                f"OGInference: model output exceeds {limits.MAX_OUTPUT_ELEMENTS} elements"
+            )
+        if array.dtype.kind in "OUS":
+            values = tuple(str(v) for v in array.reshape(-1))
+            string_bytes += sum(len(v.encode()) for v in values)
+            strings.append(StringTensor(name, values))
+            continue
+        try:
+            values_fp = from_array(array)
+        except FixedPointError as exc:
+            raise PrecompileRevert(f"OGInference: output '{name}': {exc}") from None
+        numbers.append(NumberTensor(name, values_fp, tuple(int(d) for d in array.shape)))
+    return ModelOutput(tuple(numbers), tuple(strings)), elements, string_bytes
+
+
+def make_inference_id(
+    context: CallContext, model: ModelSpec, request: ModelInferenceRequest
+) -> str:
+    """Deterministic per call site, so every replay of a block names its inferences alike."""
+    payload = encode(
+        ["uint256", "address", "address", "bytes32", "bytes32", "uint8"],
+        [
+            context.block_number,
+            context.origin,
+            context.sender,
+            model.model_hash,
+            keccak(encode_model_input(request.input)),
+            request.mode,
+        ],
+    )
+    return keccak(payload).hex()
