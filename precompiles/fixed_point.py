@@ -127,3 +127,8 @@ def number_to_float(number: Number) -> float:
     """value / 10**decimals as the SDK reads outputs (before its float32 cast)."""
     value, decimals = number
     return float(Decimal(value).scaleb(-decimals))
+
+
+def to_number(x: float | int | np.generic) -> Number:
+    """A Python or numpy scalar as OpenGradient's SDK sends it (float32 via its shortest repr)."""
+    return decimal_to_number(str(x))

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ogkit.models.examples import build_examples
+from ogkit.models.examples import UPSTREAM_DEMO_ALIAS, build_examples
 from ogkit.models.store import ModelStore
 
-UPSTREAM_STYLE_CID = "QmbbzDwqSxZSgkz1EbsNHp2mb67rYeUYHYWJ4wECE24S7A"
+UPSTREAM_STYLE_CID = UPSTREAM_DEMO_ALIAS
 """An alpha-testnet-style IPFS id, aliased to our `upstream_demo` model."""
 
 

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ogkit.models.examples import EXAMPLES, build_examples
+from ogkit.models.examples import EXAMPLES, UPSTREAM_DEMO_ALIAS, build_examples
 from ogkit.models.store import ModelStore
 from precompiles.backend import ModelNotFound
 
@@ -74,5 +74,6 @@ def build_examples_command(store_dir: Path | None) -> None:
     store = ModelStore(store_dir)
     with tempfile.TemporaryDirectory() as tmp:
         for name, path in build_examples(Path(tmp)).items():
-            cid = store.add(path, name)
-            click.echo(f"{name:14} {cid}  {EXAMPLES[name].description.split('.')[0]}")
+            aliases = (name, UPSTREAM_DEMO_ALIAS) if name == "upstream_demo" else (name,)
+            cid = store.add(path, *aliases)
+            click.echo(f"{', '.join(aliases):14} {cid}")

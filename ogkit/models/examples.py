@@ -32,6 +32,7 @@ __all__ = [
     "CREDIT_RISK_FEATURES",
     "EXAMPLES",
     "SENTIMENT_LEXICON",
+    "UPSTREAM_DEMO_ALIAS",
     "ExampleModel",
     "build_examples",
     "fit_quality",
@@ -360,6 +361,9 @@ def _build_sentiment() -> bytes:
     return _serialise(graph, STRING_OPSET, STRING_IR_VERSION, EXAMPLES_DOC["sentiment"])
 
 
+UPSTREAM_DEMO_ALIAS = "QmbbzDwqSxZSgkz1EbsNHp2mb67rYeUYHYWJ4wECE24S7A"
+"""An alpha-testnet-style IPFS id that `ogkit models build-examples` aliases to
+`upstream_demo`, to show a contract written for alpha running unchanged here."""
 UPSTREAM_DEMO_WEIGHTS = (2.0, -0.5)
 UPSTREAM_DEMO_BIAS = 0.25
 

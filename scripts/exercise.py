@@ -1,0 +1,57 @@
+"""Call every example contract once and show what the model did inside each transaction:
+`ape run exercise [--network ...]`. Deploys first on a local chain (or if nothing is
+recorded for the network)."""
+
+import click
+from ape import accounts
+from ape.cli import ConnectedProviderCommand, network_option
+from rich.console import Console
+from rich.table import Table
+
+from ape_opengradient.examples import (
+    LOCAL_MODEL_IDS,
+    deploy_examples,
+    exercise_examples,
+    load_deployments,
+)
+
+
+def _inference_events(receipt):
+    return [log for log in receipt.decode_logs() if log.event_name == "ModelInferenceEvent"]
+
+
+@click.command(cls=ConnectedProviderCommand)
+@network_option()
+@click.option("--account", "account_alias", default=None, help="Sender (live networks).")
+def cli(network, provider, account_alias):
+    console = Console(width=max(Console().width, 132))
+    if provider.network.is_local:
+        account = accounts.test_accounts[0]
+    elif account_alias:
+        account = accounts.load(account_alias)
+    else:
+        raise click.UsageError("live networks need --account <alias> (see `ape accounts list`)")
+    contracts = load_deployments() or deploy_examples(account, LOCAL_MODEL_IDS)
+    results = exercise_examples(contracts, account)
+    engine = getattr(provider, "inference_engine", None)
+
+    table = Table("contract", "call", "gas used", "result", title=f"Examples on {network}")
+    for item in results:
+        table.add_row(item.contract, item.call, f"{item.receipt.gas_used:,}", item.result)
+    console.print(table)
+    for item in results:
+        for event in _inference_events(item.receipt):
+            request, response = event.request, event.response
+            console.print(f"[bold]{item.contract}[/] ModelInferenceEvent {event.inferenceID}")
+            console.print(f"  model {request[1]!r}, mode {request[0]}")
+            for name, values, shape in response[0]:
+                console.print(f"  output {name} shape {list(shape)}: {[tuple(v) for v in values]}")
+            for name, values in response[1]:
+                console.print(f"  output {name}: {list(values)}")
+            console.print(f"  is_simulation_result {response[3]}")
+            if engine is not None and event.inferenceID in engine.records:
+                console.print(f"  settlement {engine.records[event.inferenceID].settlement}")
+
+    if engine is not None:
+        calls = sum(len(_inference_events(item.receipt)) for item in results)
+        console.print(f"{calls} inference calls, {engine.model_runs} model runs in this process")
