@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ogkit.models.examples import EXAMPLES, UPSTREAM_DEMO_ALIAS, build_examples
+from ogkit.models.examples import UPSTREAM_DEMO_ALIAS, build_examples
 from ogkit.models.store import ModelStore
 from precompiles.backend import ModelNotFound
 
