@@ -96,13 +96,14 @@ def exercise_examples(contracts: dict[str, Any], account: AccountAPI) -> list[Ex
     features = sample_input("credit_risk")["features"].reshape(-1).astype(np.float32)
     receipt = pool.assess(tuple(to_number(x) for x in features), sender=account)
     state = pool.accounts(account)
+    p_high = (state.highRiskProbabilityValue, state.highRiskProbabilityDecimals)
     out.append(
         Exercise(
             "RiskLendingPool",
             f"assess({', '.join(str(x) for x in features)})",
             receipt,
             f"risk class {state.riskClass} -> collateral factor {state.collateralFactorBps} bps, "
-            f"P(high) {number_to_float((state.highRiskProbabilityValue, state.highRiskProbabilityDecimals)):.4f}",
+            f"P(high) {number_to_float(p_high):.4f}",
         )
     )
 
