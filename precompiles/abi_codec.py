@@ -48,11 +48,14 @@ class AbiDecodeError(ValueError):
 class _Reader:
     """Reads ABI words from one buffer, spending a shared element budget."""
 
-    __slots__ = ("data", "budget")
+    __slots__ = ("data", "budget", "string_budget")
 
     def __init__(self, data: bytes, budget: int) -> None:
         self.data = data
         self.budget = budget
+        # Without aliased offsets an encoding never holds more string bytes than its length,
+        # so this never rejects honest calldata but stops one big string decoded many times.
+        self.string_budget = len(data)
 
     def word(self, at: int) -> bytes:
         if at < 0 or at + _WORD > len(self.data):
@@ -89,6 +92,9 @@ class _Reader:
         n = self.uint(at, 64)
         if at + _WORD + n > len(self.data):
             raise AbiDecodeError(f"string of {n} bytes at offset {at} runs past calldata")
+        if n > self.string_budget:
+            raise AbiDecodeError(f"string of {n} bytes at offset {at} exceeds the decoding cap")
+        self.string_budget -= n
         raw = self.data[at + _WORD : at + _WORD + n]
         try:
             return raw.decode("utf-8")

@@ -61,3 +61,19 @@ class InferenceBackend(Protocol):
         Raise `ModelExecutionError` for anything the model or runtime rejects.
         """
         ...
+
+    def record(
+        self,
+        model: ModelSpec,
+        mode: int,
+        inputs: dict[str, np.ndarray],
+        outputs: list[tuple[str, np.ndarray]],
+        inference_id: str,
+        context: CallContext,
+    ) -> None:
+        """Keep the record of an inference the precompile returned successfully.
+
+        Called only after every charge succeeded and never in a static call, so a call
+        that reverts leaves no record behind.
+        """
+        ...

@@ -59,12 +59,22 @@ def list_models(store_dir: Path | None) -> None:
     by_cid: dict[str, list[str]] = {}
     for name, cid in store.aliases().items():
         by_cid.setdefault(cid, []).append(name)
-    table = Table("CID", "size", "aliases")
-    for model in store.list():
-        table.add_row(
-            model.cid, f"{model.size_bytes:,} B", ", ".join(sorted(by_cid.get(model.cid, [])))
-        )
-    Console().print(table)
+    rows = [
+        (model.cid, model.size_bytes, ", ".join(sorted(by_cid.get(model.cid, []))))
+        for model in store.list()
+    ]
+    console = Console()
+    if not console.is_terminal:  # pipes and CI: whole CIDs, one model per line
+        for cid, size, aliases in rows:
+            click.echo(f"{cid}\t{size}\t{aliases}")
+        return
+    table = Table()
+    table.add_column("CID", no_wrap=True)
+    table.add_column("size", justify="right", no_wrap=True)
+    table.add_column("aliases", overflow="fold")
+    for cid, size, aliases in rows:
+        table.add_row(cid, f"{size:,} B", aliases)
+    console.print(table)
 
 
 @models.command("build-examples")

@@ -85,18 +85,18 @@ class InferenceEngine:
             outputs = self._by_hash[model.model_hash].run(inputs)
             self.model_runs += 1
             self.cache.put(key, outputs)
-        self._record(inference_id, model, ModelInferenceMode(mode), key, outputs, context)
         return outputs
 
-    def _record(
+    def record(
         self,
-        inference_id: str,
         model: ModelSpec,
-        mode: ModelInferenceMode,
-        key: bytes,
+        mode: int,
+        inputs: dict[str, np.ndarray],
         outputs: Outputs,
+        inference_id: str,
         context: CallContext,
     ) -> None:
+        mode = ModelInferenceMode(mode)
         if mode is not ModelInferenceMode.VANILLA and inference_id not in self.records:
             log.warning(
                 "%s inference %s ran; its %s is not produced yet, so it stays 'pending'",
@@ -107,7 +107,7 @@ class InferenceEngine:
         self.records[inference_id] = InferenceRecord(
             inference_id=inference_id,
             model_hash=model.model_hash,
-            input_hash=key,
+            input_hash=input_key(model.model_hash, inputs),
             output_hash=output_hash(outputs),
             mode=mode,
             block_number=context.block_number,

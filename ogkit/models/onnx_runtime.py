@@ -21,7 +21,7 @@ class OnnxModel:
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1  # determinism, and no thread pool per model
         options.inter_op_num_threads = 1
-        options.log_severity_level = 3
+        options.log_severity_level = 4  # errors become reverts; don't also print them
         try:
             self.session = ort.InferenceSession(
                 data, sess_options=options, providers=["CPUExecutionProvider"]
