@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import ClassVar, cast
 
 from ape_ethereum.ecosystem import BaseEthereumConfig, Ethereum
-from ape_ethereum.transactions import TransactionType
 from pydantic_settings import SettingsConfigDict
 
 ALPHA_CHAIN_ID = 10744
@@ -20,9 +19,6 @@ NETWORKS = {
 
 class OpenGradientConfig(BaseEthereumConfig):
     NETWORKS: ClassVar[dict[str, tuple[int, int]]] = NETWORKS
-    DEFAULT_TRANSACTION_TYPE: ClassVar[int] = TransactionType.STATIC.value
-    """OpenGradient's SDK sends legacy `gasPrice` transactions; so do we by default."""
-
     model_store: str | None = None
     """Model store directory for the local chain (default `$OGKIT_MODEL_STORE` or
     `.ogkit/models` in the project)."""

@@ -4,7 +4,7 @@ Decoding is hand-written for this one schema rather than left to eth-abi's gener
 because the calldata is untrusted: ABI offsets can alias, so a small payload may describe
 billions of elements. This decoder walks the same layout with an element budget, checks
 every word the way Solidity's own decoder does, and fails with a readable reason. Encoding
-our own outputs is safe, so it goes through eth-abi.
+is hand-written too (`abi_encoder`), for speed; property tests hold both to eth-abi.
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from eth_abi import encode
-
+from precompiles import abi_encoder
 from precompiles.types import (
     JsonScalar,
     ModelInferenceRequest,
@@ -176,22 +175,19 @@ def output_abi(output: ModelOutput) -> tuple:
 
 def encode_model_inference_request(request: ModelInferenceRequest) -> bytes:
     """Arguments of `runModelInference` (no selector): what a client sends."""
-    return encode([MODEL_INFERENCE_REQUEST], [request_abi(request)])
+    return abi_encoder.single(abi_encoder.model_inference_request(request))
 
 
 def encode_model_output(output: ModelOutput) -> bytes:
     """Return data of `runModelInference`."""
-    return encode([MODEL_OUTPUT], [output_abi(output)])
+    return abi_encoder.single(abi_encoder.model_output(output))
 
 
 def encode_model_inference_event(
     inference_id: str, request: ModelInferenceRequest, output: ModelOutput
 ) -> bytes:
     """Data of `ModelInferenceEvent` (nothing is indexed, so everything is data)."""
-    return encode(
-        ["string", MODEL_INFERENCE_REQUEST, MODEL_OUTPUT],
-        [inference_id, request_abi(request), output_abi(output)],
-    )
+    return abi_encoder.event(inference_id, request, output)
 
 
 def decode_model_output(data: bytes) -> ModelOutput:
@@ -210,4 +206,4 @@ def decode_model_output(data: bytes) -> ModelOutput:
 
 def encode_model_input(model_input: ModelInput) -> bytes:
     """Canonical bytes of a `ModelInput`: what the input hash is taken over."""
-    return encode([MODEL_INPUT], [model_input_abi(model_input)])
+    return abi_encoder.single(abi_encoder.model_input(model_input))

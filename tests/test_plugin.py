@@ -70,3 +70,18 @@ def test_shipped_abi_is_the_compiled_interface(project):
             c for c in compiled if c.get("name") == item["name"] and c["type"] == item["type"]
         )
         assert [i["type"] for i in match["inputs"]] == [i["type"] for i in item["inputs"]]
+
+
+def test_transaction_types_per_network():
+    ecosystem = networks.get_ecosystem("opengradient")
+    assert ecosystem.get_network("alpha").config.default_transaction_type == 0  # like the SDK
+    assert ecosystem.get_network("local").config.default_transaction_type.value == 2
+
+
+def test_return_value_of_an_inference_transaction(project, accounts, model_store, chain):
+    """Ape replays a sent tx with eth_call to get its return value; that replay must work."""
+    gate = accounts[0].deploy(project.SentimentGate, "sentiment")
+    runs = chain.provider.inference_engine.model_runs
+    receipt = gate.submit(["good", "strong", "rug"], sender=accounts[0])
+    assert receipt.return_value is True
+    assert chain.provider.inference_engine.model_runs - runs == 1

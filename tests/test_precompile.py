@@ -121,12 +121,12 @@ def expected_output(outputs: list[tuple[str, np.ndarray]]) -> tuple:
 
 
 def inference_id(
-    block: int, origin: bytes, sender: bytes, model_file: bytes, model_input: ModelInput, mode: int
+    block: int, origin: bytes, sender: bytes, model_file: bytes, req: ModelInferenceRequest
 ) -> str:
-    input_hash = keccak(encode([INPUT_TYPE], [input_abi(model_input)]))
+    request_hash = keccak(calldata(req)[4:])
     payload = encode(
-        ["uint256", "address", "address", "bytes32", "bytes32", "uint8"],
-        [block, origin, sender, hashlib.sha256(model_file).digest(), input_hash, mode],
+        ["uint256", "address", "address", "bytes32", "bytes32"],
+        [block, origin, sender, hashlib.sha256(model_file).digest(), request_hash],
     )
     return keccak(payload).hex()
 
@@ -313,7 +313,7 @@ def test_example_from_python(env: Env, name: str) -> None:
     output = expected_output(env.ort_outputs(name, sample_input(name)))
     assert result.output == encode([OUTPUT_TYPE], [output])
 
-    inf_id = inference_id(BLOCK, ORIGIN, SENDER, env.files[name], req.input, 0)
+    inf_id = inference_id(BLOCK, ORIGIN, SENDER, env.files[name], req)
     event = encode(["string", REQUEST_TYPE, OUTPUT_TYPE], [inf_id, request_abi(req), output])
     assert result.logs == [LogEntry(F4_BYTES, (TOPIC,), event)]
     file = env.files[name]
@@ -353,7 +353,7 @@ def test_example_on_chain(env: Env, name: str) -> None:
     receipt = env.send(data, 2_000_000)
     assert receipt["status"] == 1
     sender = to_canonical_address(env.account)
-    inf_id = inference_id(receipt["block_number"], sender, sender, env.files[name], req.input, 0)
+    inf_id = inference_id(receipt["block_number"], sender, sender, env.files[name], req)
     event = encode(["string", REQUEST_TYPE, OUTPUT_TYPE], [inf_id, request_abi(req), output])
     (log,) = receipt["logs"]
     assert log["address"] == F4
@@ -386,7 +386,7 @@ def test_static_call_emits_no_log(env: Env) -> None:
     assert static.output == normal.output and not static.reverted
     assert static.logs == []
     # nor a record: a static frame changes no state
-    static_id = inference_id(BLOCK + 1000, ORIGIN, SENDER, env.files["volatility"], req.input, 0)
+    static_id = inference_id(BLOCK + 1000, ORIGIN, SENDER, env.files["volatility"], req)
     assert static_id not in env.engine.records
     (log,) = normal.logs
     assert normal.gas_used - static.gas_used == log_gas(log.data)
@@ -415,10 +415,10 @@ def test_proof_modes(env: Env, mode: ModelInferenceMode) -> None:
     result = run(calldata(proof), context(), env.engine)
     assert result.output == first.output and not result.reverted
     assert env.engine.model_runs == runs  # same model and input: the recorded result
-    inf_id = inference_id(BLOCK, ORIGIN, SENDER, env.files["credit_risk"], proof.input, int(mode))
+    inf_id = inference_id(BLOCK, ORIGIN, SENDER, env.files["credit_risk"], proof)
     record = env.engine.records[inf_id]
     assert (record.mode, record.settlement) == (mode, "pending")
-    vanilla_id = inference_id(BLOCK, ORIGIN, SENDER, env.files["credit_risk"], vanilla.input, 0)
+    vanilla_id = inference_id(BLOCK, ORIGIN, SENDER, env.files["credit_risk"], vanilla)
     assert env.engine.records[vanilla_id].settlement == "not required"
     (log,) = result.logs
     assert decode(["string", REQUEST_TYPE, OUTPUT_TYPE], log.data)[1][0] == int(mode)

@@ -48,6 +48,7 @@ class ModelStore:
         self.root = Path(root).resolve() if root is not None else default_store_dir()
         self.blobs = self.root / "blobs"
         self.alias_file = self.root / "aliases.json"
+        self._aliases: tuple[tuple[int, int], dict[str, str]] | None = None
 
     def add(self, data: bytes | Path, *aliases: str) -> str:
         """Store a model file and return its CID; adding the same bytes again is a no-op."""
@@ -61,9 +62,15 @@ class ModelStore:
         return cid
 
     def aliases(self) -> dict[str, str]:
-        if not self.alias_file.exists():
+        """The alias table, re-read only when the file changed (every inference resolves)."""
+        try:
+            stat = self.alias_file.stat()
+        except FileNotFoundError:
             return {}
-        return json.loads(self.alias_file.read_text())
+        key = (stat.st_mtime_ns, stat.st_size)
+        if self._aliases is None or self._aliases[0] != key:
+            self._aliases = (key, json.loads(self.alias_file.read_text()))
+        return dict(self._aliases[1])
 
     def alias(self, alias: str, cid: str) -> None:
         """Point `alias` at a stored CID (re-pointing an alias is allowed)."""
