@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import click
 import numpy as np
-from ape import chain, project
+from ape import accounts, chain, project
 from ape.api import AccountAPI, ReceiptAPI
 
 from ogkit.models.examples import UPSTREAM_DEMO_ALIAS, sample_input
@@ -27,6 +28,15 @@ CONTRACTS = {
     "SentimentGate": "sentiment",
     "UpstreamStyleConsumer": "upstream_demo",
 }
+
+
+def pick_account(alias: str | None) -> AccountAPI:
+    """Ape's first test account on a local chain; the named `ape accounts` key elsewhere."""
+    if chain.provider.network.is_local:
+        return accounts.test_accounts[0]
+    if alias:
+        return accounts.load(alias)
+    raise click.UsageError("live networks need --account <alias> (see `ape accounts list`)")
 
 
 def deployments_file() -> Path:

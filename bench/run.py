@@ -29,7 +29,6 @@ import platform
 import pstats
 import random
 import sys
-import tempfile
 import time
 from contextlib import contextmanager
 from importlib import metadata
@@ -53,7 +52,8 @@ from stats import Summary, fmt, row, time_batched, time_each  # noqa: E402
 
 from ogkit.inference import InferenceEngine  # noqa: E402
 from ogkit.inference.cache import input_key  # noqa: E402
-from ogkit.models.examples import UPSTREAM_DEMO_ALIAS, build_examples, sample_input  # noqa: E402
+from ogkit.models.examples import sample_input  # noqa: E402
+from ogkit.models.install import install_examples  # noqa: E402
 from ogkit.models.onnx_runtime import OnnxModel  # noqa: E402
 from ogkit.models.store import ModelStore  # noqa: E402
 from precompiles import og_inference  # noqa: E402
@@ -127,12 +127,9 @@ def machine_info() -> dict[str, str]:
 
 
 def ensure_models() -> ModelStore:
-    """The example models in the store: the same steps as tests/conftest.py."""
+    """The example models in the store, as `make` and the tests put them there."""
     store = ModelStore()
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, path in build_examples(Path(tmp)).items():
-            store.add(path, name)
-    store.alias(UPSTREAM_DEMO_ALIAS, store.resolve("upstream_demo").cid)
+    install_examples(store)
     return store
 
 

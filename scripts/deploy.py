@@ -6,10 +6,14 @@ account named by `--account` (an `ape accounts` alias).
 """
 
 import click
-from ape import accounts
 from ape.cli import ConnectedProviderCommand, network_option
 
-from ape_opengradient.examples import LOCAL_MODEL_IDS, deploy_examples, deployments_file
+from ape_opengradient.examples import (
+    LOCAL_MODEL_IDS,
+    deploy_examples,
+    deployments_file,
+    pick_account,
+)
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -28,12 +32,7 @@ def cli(
     sentiment_model,
     upstream_model,
 ):
-    if provider.network.is_local:
-        account = accounts.test_accounts[0]
-    elif account_alias:
-        account = accounts.load(account_alias)
-    else:
-        raise click.UsageError("live networks need --account <alias> (see `ape accounts list`)")
+    account = pick_account(account_alias)
     deployed = deploy_examples(
         account,
         {

@@ -3,7 +3,6 @@
 recorded for the network)."""
 
 import click
-from ape import accounts
 from ape.cli import ConnectedProviderCommand, network_option
 from rich.console import Console
 from rich.table import Table
@@ -13,6 +12,7 @@ from ape_opengradient.examples import (
     deploy_examples,
     exercise_examples,
     load_deployments,
+    pick_account,
 )
 
 
@@ -25,12 +25,7 @@ def _inference_events(receipt):
 @click.option("--account", "account_alias", default=None, help="Sender (live networks).")
 def cli(network, provider, account_alias):
     console = Console(width=max(Console().width, 132))
-    if provider.network.is_local:
-        account = accounts.test_accounts[0]
-    elif account_alias:
-        account = accounts.load(account_alias)
-    else:
-        raise click.UsageError("live networks need --account <alias> (see `ape accounts list`)")
+    account = pick_account(account_alias)
     contracts = load_deployments() or deploy_examples(account, LOCAL_MODEL_IDS)
     results = exercise_examples(contracts, account)
     engine = getattr(provider, "inference_engine", None)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import tempfile
-from pathlib import Path
 
 import pytest
 
-from ogkit.models.examples import UPSTREAM_DEMO_ALIAS, build_examples
+from ogkit.models.examples import UPSTREAM_DEMO_ALIAS
+from ogkit.models.install import install_examples
 from ogkit.models.store import ModelStore
 
 # The in-process chain's engine reads its store from here when Ape connects (after this
@@ -22,8 +22,5 @@ UPSTREAM_STYLE_CID = UPSTREAM_DEMO_ALIAS
 @pytest.fixture(scope="session")
 def model_store() -> ModelStore:
     store = ModelStore()
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, path in build_examples(Path(tmp)).items():
-            store.add(path, name)
-    store.alias(UPSTREAM_STYLE_CID, store.resolve("upstream_demo").cid)
+    install_examples(store)
     return store

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from ogkit.models.examples import UPSTREAM_DEMO_ALIAS, build_examples
+from ogkit.models.install import example_aliases, install_examples
 from ogkit.models.store import ModelStore
 from precompiles.backend import ModelNotFound
 
@@ -82,8 +81,5 @@ def list_models(store_dir: Path | None) -> None:
 def build_examples_command(store_dir: Path | None) -> None:
     """Build the example ONNX models from generated data and store them under their names."""
     store = ModelStore(store_dir)
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, path in build_examples(Path(tmp)).items():
-            aliases = (name, UPSTREAM_DEMO_ALIAS) if name == "upstream_demo" else (name,)
-            cid = store.add(path, *aliases)
-            click.echo(f"{', '.join(aliases):14} {cid}")
+    for name, cid in install_examples(store).items():
+        click.echo(f"{', '.join(example_aliases(name)):14} {cid}")

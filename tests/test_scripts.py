@@ -1,0 +1,42 @@
+"""`ape run deploy` and `ape run exercise` as a user runs them (what `make demo` calls)."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+APE = Path(sys.executable).with_name("ape")
+
+
+def ape_run(script: str, store: Path) -> str:
+    env = {**os.environ, "OGKIT_MODEL_STORE": str(store), "COLUMNS": "160"}
+    done = subprocess.run(
+        [str(APE), "run", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def store(model_store) -> Path:
+    return model_store.root
+
+
+def test_deploy_prints_each_example(store):
+    out = ape_run("deploy", store)
+    names = re.findall(r"^(\w+) +0x[0-9a-fA-F]{40}$", out, flags=re.MULTILINE)
+    assert names == ["VolatilityVault", "RiskLendingPool", "SentimentGate", "UpstreamStyleConsumer"]
+
+
+def test_exercise_shows_outputs_gas_and_events(store):
+    out = ape_run("exercise", store)
+    assert "forecast volatility 0.006544 -> risky allocation 8953 bps" in out
+    assert "score 4.75, positive=True" in out
+    assert "output label: ['medium']" in out
+    assert "output volatility shape [1]: [(65439795, 10)]" in out
+    assert out.count("ModelInferenceEvent") == 4
+    assert "4 inference calls, 4 model runs in this process" in out
