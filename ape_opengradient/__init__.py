@@ -46,7 +46,9 @@ def networks():
 def providers():
     from ape_node import Node
 
+    from ape_opengradient.node_provider import OGNodeProvider
     from ape_opengradient.provider import AIProvider
 
     yield "opengradient", "local", AIProvider
+    yield "opengradient", "local", OGNodeProvider
     yield "opengradient", "alpha", Node

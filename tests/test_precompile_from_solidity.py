@@ -474,14 +474,26 @@ def test_calldata_over_cap(probe, owner):
     assert TX_BASE + gas.BASE < receipt.gas_used < 20_000_000
 
 
-def test_out_of_gas_inside_the_precompile(probe, owner, engine):
+def test_out_of_gas_inside_the_precompile(probe, owner, engine, chain):
     """Too little gas for the precompile's BASE charge: the call fails as an EVM out-of-gas
-    (no revert data, so the probe re-raises an empty revert) and the model never runs."""
+    (no revert data, so the probe re-raises an empty revert) and the model never runs.
+
+    Sent through web3 directly: Ape would replay a failed tx with `eth_call` at full gas to
+    find its reason, and that replay (rightly) runs the model."""
     request = raw_request(0, "upstream_demo", [("input", _num([5, 6]), [2])])
     runs = engine.model_runs
-    receipt = probe.forward(request, sender=owner, gas=45_000, raise_on_revert=False)
-    assert receipt.failed
+    w3 = chain.provider.web3
+    tx_hash = w3.eth.send_transaction(
+        {
+            "from": owner.address,
+            "to": probe.address,
+            "data": probe.forward.encode_input(request),
+            "gas": 45_000,
+        }
+    )
+    receipt = w3.eth.get_transaction_receipt(tx_hash)
+    assert receipt["status"] == 0
     assert engine.model_runs == runs
     # The inner call had < 25,000 gas and burnt all of it; what is left is at most the 1/64
     # the caller keeps back under EIP-150.
-    assert 0 < 45_000 - receipt.gas_used < 45_000 // 64
+    assert 0 < 45_000 - receipt["gasUsed"] < 45_000 // 64

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ogkit.cli.models import models
+from ogkit.cli.node import node
 
 
 @click.group()
@@ -14,3 +15,4 @@ def main() -> None:
 
 
 main.add_command(models)
+main.add_command(node)

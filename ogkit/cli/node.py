@@ -1,0 +1,191 @@
+"""`ogkit node`: run the AI chain as a JSON-RPC node (like `anvil`)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import click
+
+from ogkit.chain.genesis import DEFAULT_HD_PATH
+
+
+def _ether(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise click.BadParameter(f"{value!r} is not a number of ETH") from None
+    if amount < 0:
+        raise click.BadParameter("balance must not be negative")
+    return int(amount * 10**18)
+
+
+@click.command("node")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--port",
+    "-p",
+    default=8545,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free port; the URL is printed).",
+)
+@click.option(
+    "--chain-id",
+    type=click.IntRange(1, 2**53),
+    default=None,
+    help="Chain id [default: 1337, or the one stored in --data-dir].",
+)
+@click.option(
+    "--accounts",
+    "-a",
+    type=click.IntRange(0, 1000),
+    default=None,
+    help="Number of funded dev accounts [default: 10].",
+)
+@click.option(
+    "--balance",
+    default=None,
+    metavar="ETH",
+    help="Genesis balance of each dev account, in ETH [default: 10000].",
+)
+@click.option(
+    "--mnemonic",
+    "-m",
+    default=None,
+    help='Mnemonic of the dev accounts [default: "test test ... junk", as Ape and anvil].',
+)
+@click.option(
+    "--block-time",
+    "-b",
+    type=click.FloatRange(min=0.05),
+    default=None,
+    metavar="SECONDS",
+    help="Seal a block every SECONDS [default: one block per transaction (automine)].",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep the chain in this directory (LevelDB) and resume it on restart "
+    "[default: in memory].",
+)
+@click.option(
+    "--model-store",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="OGKIT_MODEL_STORE",
+    default=None,
+    help="Model store directory [env OGKIT_MODEL_STORE; default .ogkit/models].",
+)
+@click.option(
+    "--fsync", is_flag=True, help="fsync every database write: also survive power loss (slower)."
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+def node(
+    host: str,
+    port: int,
+    chain_id: int | None,
+    accounts: int | None,
+    balance: str | None,
+    mnemonic: str | None,
+    block_time: float | None,
+    data_dir: Path | None,
+    model_store: Path | None,
+    fsync: bool,
+    quiet: bool,
+) -> None:
+    """Run the AI chain as a local JSON-RPC node (HTTP), for web3.py, Ape, cast, ethers.
+
+    \b
+    Accounts, keys and mnemonic are Ape's and anvil's defaults, so `ape test --network
+    opengradient:local:node`, `cast --rpc-url http://127.0.0.1:8545` and wallets just work.
+    With --data-dir every mined block is in LevelDB before its RPC call returns, so a
+    restart (even after kill -9) resumes the chain; chain id and accounts come from there.
+    Requests over 8 MiB are refused (HTTP 413, JSON-RPC error -32600).
+    """
+    from ogkit.node import DataDirError, Node, NodeConfig
+
+    config = NodeConfig(
+        chain_id=chain_id,
+        accounts=accounts,
+        balance=_ether(balance),
+        mnemonic=mnemonic,
+        hd_path=DEFAULT_HD_PATH,
+        block_time=block_time,
+        data_dir=data_dir,
+        model_store=model_store,
+        fsync=fsync,
+    )
+    try:
+        running = Node(config, host=host, port=port, quiet=quiet)
+    except DataDirError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        running.start()
+    except OSError as exc:
+        running.chain.close()
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+        ) from None
+
+    if not quiet:
+        _banner(running)
+
+    done = threading.Event()
+
+    def stop(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
+        done.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    while not done.wait(1.0):
+        pass
+    running.stop()
+    if not quiet:
+        click.echo("Stopped.")
+
+
+def _banner(running) -> None:
+    chain = running.chain
+    echo = running.say
+    echo("")
+    echo("ogkit node: the OpenGradient-compatible AI chain (OGInference precompile at 0x…F4)")
+    echo("")
+    echo("Available Accounts")
+    echo("==================")
+    for i, key in enumerate(chain.keys):
+        address = key.public_key.to_checksum_address()
+        echo(f"({i}) {address} ({Decimal(chain.balance) / 10**18:f} ETH at genesis)")
+    echo("")
+    echo("Private Keys")
+    echo("==================")
+    for i, key in enumerate(chain.keys):
+        echo(f"({i}) 0x{key.to_bytes().hex()}")
+    echo("")
+    echo("Wallet")
+    echo("==================")
+    echo(f"Mnemonic:          {chain.mnemonic}")
+    echo(f"Derivation path:   {chain.hd_path}/")
+    echo("")
+    echo("Chain ID")
+    echo("==================")
+    echo(str(chain.chain_id))
+    echo("")
+    head = chain.head
+    echo(f"Gas limit:         {head.gas_limit}")
+    echo(f"Base fee:          {chain.next_base_fee()}")
+    mining = "automine" if chain.block_time is None else f"every {chain.block_time:g} s"
+    echo(f"Mining:            {mining}")
+    models = chain.model_store.list()
+    echo(f"Model store:       {chain.model_store.root} ({len(models)} models)")
+    if chain.config.data_dir is None:
+        echo("Storage:           in memory (use --data-dir to keep the chain)")
+    else:
+        state = f"resumed at block {head.block_number}" if chain.resumed else "new chain"
+        echo(f"Storage:           {Path(chain.config.data_dir).resolve()} (LevelDB, {state})")
+    echo("")
+    echo(f"Listening on {running.url}")

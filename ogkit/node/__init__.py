@@ -1,0 +1,96 @@
+"""`ogkit node`: a persistent JSON-RPC node for the AI chain.
+
+    NodeChain   the chain (py-evm + the 0xF4 precompile), storage, dev controls  chain.py
+    Rpc         JSON-RPC methods, params, errors, batches                          rpc.py
+    serve       HTTP transport                                                     server.py
+    Node        all three together, with anvil-style start-up output and logs
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
+
+from ogkit.node.chain import DataDirError, MinedTx, NodeChain, NodeConfig
+from ogkit.node.rpc import Rpc, describe_mined
+from ogkit.node.server import MAX_BODY_BYTES, RpcHTTPServer, serve
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8545
+
+
+def client_version() -> str:
+    try:
+        own = version("ape-opengradient")
+    except PackageNotFoundError:
+        own = "dev"
+    return f"ogkit-node/v{own}/python{sys.version_info.major}.{sys.version_info.minor}/py-evm"
+
+
+class Node:
+    """A running node: chain + JSON-RPC + HTTP. `start()` binds; `stop()` closes cleanly."""
+
+    def __init__(
+        self,
+        config: NodeConfig,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        quiet: bool = False,
+        out: Callable[[str], None] | None = None,
+    ) -> None:
+        self._print_lock = threading.Lock()
+        self._out = out or self._stdout
+        self.quiet = quiet
+        self.chain = NodeChain(config)
+        self.rpc = Rpc(self.chain, client_version(), None if quiet else self.say)
+        self.host = host
+        self.port = port
+        self.server: RpcHTTPServer | None = None
+        if not quiet:
+            self.chain.on_mined.append(self._log_block)
+
+    @staticmethod
+    def _stdout(line: str) -> None:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+    def say(self, line: str) -> None:
+        with self._print_lock:
+            self._out(line)
+
+    def _log_block(self, block, mined: list[MinedTx]) -> None:
+        for tx in mined:
+            self.say(describe_mined(block.number, block.hash, tx))
+        if not mined:
+            self.say(f"  block {block.number} mined (empty)")
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> None:
+        self.server = serve(self.rpc, self.host, self.port)
+        self.port = self.server.server_address[1]
+        self.chain.start_miner()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+        self.chain.close()
+
+
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "MAX_BODY_BYTES",
+    "DataDirError",
+    "Node",
+    "NodeChain",
+    "NodeConfig",
+    "Rpc",
+    "client_version",
+]

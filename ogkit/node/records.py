@@ -1,0 +1,149 @@
+"""Inference records of mined transactions, kept next to the chain (same database).
+
+A transaction that ran a model carries `ModelInferenceEvent` logs from 0xF4; each names its
+inference id, and the engine's record for that id says what the chain committed to (model,
+input and output hashes, mode, settlement state). The node stores those records per block,
+before the block is sealed, so every block reported mined has its records on disk.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from precompiles.addresses import OG_INFERENCE_ADDRESS
+from precompiles.og_inference import MODEL_INFERENCE_EVENT_TOPIC
+
+_RECORD_KEY = b"ogkit:inference:"
+_BLOCK_KEY = b"ogkit:block-inferences:"
+
+
+@dataclass(frozen=True)
+class InferenceEvent:
+    inference_id: str
+    mode: int
+    model_id: str
+
+
+def _word(data: bytes, offset: int) -> int:
+    if offset < 0 or offset + 32 > len(data):
+        raise ValueError("event data too short")
+    return int.from_bytes(data[offset : offset + 32], "big")
+
+
+def _string(data: bytes, offset: int) -> str:
+    length = _word(data, offset)
+    if offset + 32 + length > len(data):
+        raise ValueError("event string out of range")
+    return data[offset + 32 : offset + 32 + length].decode("utf-8", "replace")
+
+
+def decode_inference_event(data: bytes) -> InferenceEvent:
+    """The head of `ModelInferenceEvent(string, ModelInferenceRequest, ModelOutput)` data."""
+    inference_id = _string(data, _word(data, 0))
+    request = _word(data, 32)
+    mode = _word(data, request)
+    model_id = _string(data, request + _word(data, request + 32))
+    return InferenceEvent(inference_id, mode, model_id)
+
+
+def inference_events(logs: Any) -> list[InferenceEvent]:
+    """`ModelInferenceEvent`s among a receipt's py-evm logs (only 0xF4 can emit them)."""
+    events = []
+    for log in logs:
+        if log.address == OG_INFERENCE_ADDRESS and log.topics and (
+            log.topics[0] == MODEL_INFERENCE_EVENT_TOPIC
+        ):
+            try:
+                events.append(decode_inference_event(log.data))
+            except (ValueError, IndexError):
+                continue
+    return events
+
+
+def record_json(engine_record: Any, event: InferenceEvent, tx_hash: bytes) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "inferenceId": "0x" + event.inference_id
+        if not event.inference_id.startswith("0x")
+        else event.inference_id,
+        "modelId": event.model_id,
+        "mode": event.mode,
+        "transactionHash": "0x" + tx_hash.hex(),
+    }
+    if engine_record is not None:
+        out.update(
+            {
+                "modelHash": "0x" + engine_record.model_hash.hex(),
+                "inputHash": "0x" + engine_record.input_hash.hex(),
+                "outputHash": "0x" + engine_record.output_hash.hex(),
+                "mode": int(engine_record.mode),
+                "settlement": engine_record.settlement,
+            }
+        )
+    return out
+
+
+def _id_key(inference_id: str) -> bytes:
+    return _RECORD_KEY + inference_id.lower().removeprefix("0x").encode()
+
+
+def block_key(number: int) -> bytes:
+    return _BLOCK_KEY + number.to_bytes(8, "big")
+
+
+def write_block_records(batch: Any, number: int, records: list[dict[str, Any]]) -> None:
+    """Always writes the block's list (empty too), replacing leftovers of an unsealed block."""
+    ids = []
+    for record in records:
+        record = {**record, "blockNumber": number}
+        batch[_id_key(record["inferenceId"])] = json.dumps(record).encode()
+        ids.append(record["inferenceId"])
+    if ids:
+        batch[block_key(number)] = json.dumps(ids).encode()
+    elif block_key(number) in batch:
+        del batch[block_key(number)]
+
+
+def delete_block_records(batch: Any, number: int) -> None:
+    key = block_key(number)
+    if key not in batch:
+        return
+    for inference_id in json.loads(batch[key]):
+        record_key = _id_key(inference_id)
+        if record_key in batch:
+            record = json.loads(batch[record_key])
+            if record.get("blockNumber") == number:
+                del batch[record_key]
+    del batch[key]
+
+
+def read_record(db: Any, inference_id: str, head: int) -> dict[str, Any] | None:
+    try:
+        record = json.loads(db[_id_key(inference_id)])
+    except KeyError:
+        return None
+    number = record.get("blockNumber", -1)
+    if number > head:
+        return None
+    try:
+        ids = json.loads(db[block_key(number)])
+    except KeyError:
+        return None
+    return record if record["inferenceId"] in ids else None
+
+
+def read_block_records(db: Any, number: int) -> list[dict[str, Any]]:
+    try:
+        ids = json.loads(db[block_key(number)])
+    except KeyError:
+        return []
+    out = []
+    for inference_id in ids:
+        try:
+            record = json.loads(db[_id_key(inference_id)])
+        except KeyError:
+            continue
+        if record.get("blockNumber") == number:
+            out.append(record)
+    return out
