@@ -1,4 +1,6 @@
-"""Where OpenGradient's precompiles live on the alpha testnet (reference §3)."""
+"""Where OpenGradient's precompiles live (reference §3): 0xF4/0xF5 on the alpha testnet, the
+TEE verifier 0x900 on og-evm."""
 
 OG_INFERENCE_ADDRESS = bytes.fromhex("00000000000000000000000000000000000000f4")
 OG_HISTORICAL_ADDRESS = bytes.fromhex("00000000000000000000000000000000000000f5")
+TEE_VERIFIER_ADDRESS = bytes.fromhex("0000000000000000000000000000000000000900")

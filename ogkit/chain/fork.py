@@ -12,9 +12,11 @@ from eth.vm.forks.prague.computation import PragueComputation
 from eth.vm.forks.prague.state import PragueState
 
 from ogkit.chain.precompile_adapter import as_py_evm
-from precompiles.addresses import OG_INFERENCE_ADDRESS
+from ogkit.tee.enclave import dev_root_pem
+from precompiles.addresses import OG_INFERENCE_ADDRESS, TEE_VERIFIER_ADDRESS
 from precompiles.backend import InferenceBackend
 from precompiles.og_inference import make_og_inference
+from precompiles.tee_verifier import make_tee_verifier
 
 
 class AIComputation(PragueComputation):
@@ -30,16 +32,22 @@ class AIVM(PragueVM):
     _state_class = AIState
 
 
-def ai_vm_class(backend: InferenceBackend) -> type[AIVM]:
+def ai_vm_class(backend: InferenceBackend, *, tee_root_pem: bytes | None = None) -> type[AIVM]:
+    """`tee_root_pem`: the root 0x900 trusts for an empty `rootCertificate` (og-evm: AWS
+    Nitro's); None means the project's local dev root, for development only."""
+    tee_root = tee_root_pem if tee_root_pem is not None else dev_root_pem()
     precompiles = {
         **PragueComputation._precompiles,
         OG_INFERENCE_ADDRESS: as_py_evm(make_og_inference(backend), "OGInference"),
+        TEE_VERIFIER_ADDRESS: as_py_evm(make_tee_verifier(tee_root), "TEEVerifier"),
     }
     computation = AIComputation.configure(__name__="AIComputation", _precompiles=precompiles)
     state = AIState.configure(__name__="AIState", computation_class=computation)
     return AIVM.configure(__name__="AIVM", _state_class=state)
 
 
-def ai_vm_configuration(backend: InferenceBackend) -> tuple[tuple[int, type[AIVM]], ...]:
+def ai_vm_configuration(
+    backend: InferenceBackend, *, tee_root_pem: bytes | None = None
+) -> tuple[tuple[int, type[AIVM]], ...]:
     """`vm_configuration` for py-evm or eth-tester: the AI fork from genesis on."""
-    return ((0, ai_vm_class(backend)),)
+    return ((0, ai_vm_class(backend, tee_root_pem=tee_root_pem)),)
