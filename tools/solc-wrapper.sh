@@ -40,8 +40,19 @@ fi
 out="$(mktemp "${TMPDIR:-/tmp}/solc-wrapper.XXXXXX")"
 trap 'rm -f -- "$out"' EXIT
 
+# The standard-JSON input on stdin goes through a file as well: solc.js reads it with
+# readFileSync(process.stdin.fd), node makes a stdin *pipe* non-blocking, and an input over
+# the 64 KiB pipe buffer then fails with "EAGAIN: resource temporarily unavailable, read"
+# (a full project compile is ~80 KB of sources). A regular file never returns EAGAIN.
+in=/dev/stdin  # any other invocation keeps its stdin
+if [[ " $* " == *" --standard-json "* ]]; then
+    in="$(mktemp "${TMPDIR:-/tmp}/solc-wrapper-in.XXXXXX")"
+    trap 'rm -f -- "$out" "$in"' EXIT
+    cat >"$in"
+fi
+
 rc=0
-"$node" "$solcjs" "$@" >"$out" || rc=$?
+"$node" "$solcjs" "$@" <"$in" >"$out" || rc=$?
 # Drop solc-js's ">>> " chatter, keep everything else (stdout of --version, the JSON, ...).
 # sed rather than `grep -v`, which exits 1 when nothing is left (e.g. empty output).
 sed -e '/^>>> /d' -- "$out"

@@ -1,0 +1,323 @@
+"""TEEInferenceVerifier, TEEBatchVerifier and InferenceSettlementRelay (contracts/verification/).
+
+A simulated Nitro enclave registers in the TEERegistry with a real attestation document, then
+signs results as OpenGradient's TEE gateway does: RSA-PSS over
+keccak256(inputHash ‖ outputHash ‖ uint256 timestamp). Signatures are checked by 0x900.
+
+The Merkle tree for `batchSettle` / `verifyProof` is built here in Python the way
+OpenZeppelin's StandardMerkleTree (@openzeppelin/merkle-tree) builds it — leaf =
+keccak256(keccak256(abi.encode(values))), leaves sorted, sorted-pair hashing — because no
+maintained Python StandardMerkleTree is installed in this project's venv.
+"""
+
+from __future__ import annotations
+
+import ape
+import pytest
+from eth_abi import encode
+from eth_utils import keccak
+
+from ogkit.tee import SimulatedEnclave
+from ogkit.tee.enclave import dev_root_pem, message_hash
+
+LLM_PROXY = 0
+RELAY_ROLE = keccak(text="SETTLEMENT_RELAY_ROLE")
+LEAF_TYPES = ["bytes32", "bytes32", "bytes32", "bytes", "uint256"]  # the facilitator's leaves
+INDIVIDUAL_TOPIC = "0x74e71a1981c03bd0c36f3b1227f3ee2a34dca5d6fef25c4b2787e033ab60b782"
+BATCH_TOPIC = "0xc2aff8d8a10a4543baabf39bd9ff45e7fc3881d19098df350a3b7f339e911127"
+
+
+# --- a minimal OpenZeppelin StandardMerkleTree ---------------------------------------------
+
+
+def _hash_pair(a: bytes, b: bytes) -> bytes:
+    return keccak(min(a, b) + max(a, b))
+
+
+def standard_leaf(types: list[str], values: list) -> bytes:
+    return keccak(keccak(encode(types, values)))
+
+
+class StandardMerkleTree:
+    """@openzeppelin/merkle-tree's StandardMerkleTree.of(values, types) (sortLeaves=true)."""
+
+    def __init__(self, values: list[list], types: list[str]) -> None:
+        hashed = sorted(((standard_leaf(types, v), i) for i, v in enumerate(values)))
+        n = len(hashed)
+        self.tree: list[bytes] = [b""] * (2 * n - 1)
+        self._position: dict[int, int] = {}  # value index → tree index
+        for i, (leaf, value_index) in enumerate(hashed):
+            self.tree[len(self.tree) - 1 - i] = leaf
+            self._position[value_index] = len(self.tree) - 1 - i
+        for i in range(len(self.tree) - 1 - n, -1, -1):
+            self.tree[i] = _hash_pair(self.tree[2 * i + 1], self.tree[2 * i + 2])
+
+    @property
+    def root(self) -> bytes:
+        return self.tree[0]
+
+    def leaf(self, value_index: int) -> bytes:
+        return self.tree[self._position[value_index]]
+
+    def proof(self, value_index: int) -> list[bytes]:
+        i, path = self._position[value_index], []
+        while i > 0:
+            path.append(self.tree[i + 1 if i % 2 == 1 else i - 1])
+            i = (i - 1) // 2
+        return path
+
+
+def test_merkle_builder_matches_the_openzeppelin_readme_vector():
+    # @openzeppelin/merkle-tree README: StandardMerkleTree.of(values, ["address", "uint256"])
+    values = [
+        ["0x1111111111111111111111111111111111111111", 5000000000000000000],
+        ["0x2222222222222222222222222222222222222222", 2500000000000000000],
+    ]
+    tree = StandardMerkleTree(values, ["address", "uint256"])
+    assert tree.root.hex() == "d4dee0beab2d53f2cc83e567171bd2820e49898130a22622b10ead383e90bd77"
+
+
+def test_merkle_builder_matches_openzeppelin_shape():
+    values = [[bytes([i]) * 32, b"\x00" * 32, b"\x01" * 32, b"sig", i] for i in range(3)]
+    tree = StandardMerkleTree(values, LEAF_TYPES)
+    leaves = sorted(standard_leaf(LEAF_TYPES, v) for v in values)
+    # the JS library's layout for 3 sorted leaves L0 < L1 < L2: [root, H(L1, L0), L2, L1, L0]
+    assert tree.tree[4] == leaves[0] and tree.tree[3] == leaves[1] and tree.tree[2] == leaves[2]
+    assert tree.tree[1] == _hash_pair(leaves[0], leaves[1])
+    assert tree.root == _hash_pair(tree.tree[1], leaves[2])
+
+
+# --- fixtures ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def enclave() -> SimulatedEnclave:
+    return SimulatedEnclave()
+
+
+@pytest.fixture
+def admin(accounts):
+    return accounts[0]
+
+
+@pytest.fixture
+def relayer(accounts):
+    return accounts[2]
+
+
+@pytest.fixture
+def registry(project, chain, admin, enclave):
+    registry = admin.deploy(project.TEERegistry)
+    registry.setAWSRootCertificate(dev_root_pem(), sender=admin)
+    registry.addTEEType(LLM_PROXY, "LLMProxy", sender=admin)
+    registry.approvePCR(
+        (enclave.pcrs[0], enclave.pcrs[1], enclave.pcrs[2]), "v1", LLM_PROXY, sender=admin
+    )
+    registry.registerTEEWithAttestation(
+        enclave.attestation_document(timestamp_ms=chain.pending_timestamp * 1000),
+        enclave.signing_public_key_der,
+        enclave.tls_certificate_der,
+        admin.address,
+        "https://tee.local",
+        LLM_PROXY,
+        sender=admin,
+    )
+    assert registry.isTEEActive(enclave.tee_id)
+    return registry
+
+
+@pytest.fixture
+def verifier(project, admin, registry):
+    return admin.deploy(project.TEEBatchVerifier, registry)
+
+
+@pytest.fixture
+def relay(project, admin, relayer, verifier):
+    relay = admin.deploy(project.InferenceSettlementRelay, verifier)
+    relay.grantRole(RELAY_ROLE, relayer, sender=admin)
+    return relay
+
+
+def signed(enclave, chain, tag: bytes, offset: int = 0):
+    return enclave.sign_result(
+        keccak(tag + b"/in"), keccak(tag + b"/out"), chain.pending_timestamp + offset
+    )
+
+
+def verify(verifier, s, **overrides) -> bool:
+    fields = {
+        "tee_id": s.tee_id,
+        "input_hash": s.input_hash,
+        "output_hash": s.output_hash,
+        "timestamp": s.timestamp,
+        "signature": s.signature,
+    } | overrides
+    return verifier.verifySignature(*fields.values())
+
+
+# --- TEEInferenceVerifier / TEEBatchVerifier -----------------------------------------------
+
+
+def test_compute_message_hash(verifier):
+    a, b = keccak(b"a"), keccak(b"b")
+    assert verifier.computeMessageHash(a, b, 1_700_000_000) == message_hash(a, b, 1_700_000_000)
+
+
+def test_verify_signature(chain, verifier, enclave):
+    s = signed(enclave, chain, b"ok")
+    assert verify(verifier, s)
+    assert not verify(verifier, s, output_hash=keccak(b"tampered"))
+    assert not verify(verifier, s, input_hash=keccak(b"tampered"))
+    assert not verify(verifier, s, signature=s.signature[:-1] + bytes([s.signature[-1] ^ 1]))
+    assert not verify(verifier, s, tee_id=b"\x22" * 32)  # unknown TEE: false, not a revert
+    other = SimulatedEnclave().sign_result(s.input_hash, s.output_hash, s.timestamp)
+    assert not verify(verifier, s, signature=other.signature)
+
+
+def test_timestamp_window(chain, verifier, enclave):
+    for offset, ok in ((-3500, True), (-3700, False), (200, True), (400, False)):
+        assert verify(verifier, signed(enclave, chain, b"w", offset)) is ok, offset
+        s = signed(enclave, chain, b"w", offset)
+        assert verifier.verifySignatureNoTimestamp(
+            s.tee_id, s.input_hash, s.output_hash, s.timestamp, s.signature
+        )
+
+
+def test_disabled_tee_fails_but_stale_heartbeat_does_not(chain, registry, verifier, enclave, admin):
+    registry.setHeartbeatMaxAge(10, sender=admin)
+    chain.mine(timestamp=chain.pending_timestamp + 60)
+    assert not registry.isTEEActive(enclave.tee_id)
+    s = signed(enclave, chain, b"hb")
+    assert verify(verifier, s)  # og-evm checks enabled, not heartbeat freshness
+    registry.disableTEE(enclave.tee_id, sender=admin)
+    assert not verify(verifier, s)
+    assert not verifier.verifySignatureNoTimestamp(
+        s.tee_id, s.input_hash, s.output_hash, s.timestamp, s.signature
+    )
+
+
+def test_set_registry(project, verifier, registry, admin, accounts):
+    tx = verifier.setRegistry(accounts[7], sender=admin)
+    (event,) = tx.decode_logs(verifier.RegistryUpdated)
+    assert (event.oldRegistry, event.newRegistry) == (registry.address, accounts[7].address)
+    with ape.reverts(verifier.AccessControlUnauthorizedAccount):
+        verifier.setRegistry(registry, sender=accounts[7])
+    with ape.reverts(verifier.InvalidRegistryAddress):
+        verifier.setRegistry("0x0000000000000000000000000000000000000000", sender=admin)
+
+
+# --- InferenceSettlementRelay --------------------------------------------------------------
+
+
+def test_settle_individual(chain, relay, relayer, enclave, accounts):
+    user = accounts[8]
+    s = signed(enclave, chain, b"settle")
+    blob = b"walrus-blob-id-0001"
+    tx = relay.settleIndividual(
+        s.tee_id, s.input_hash, s.output_hash, s.timestamp, user, blob, s.signature, sender=relayer
+    )
+    (log,) = [x for x in tx.logs if x["address"] == relay.address]
+    assert log["topics"][0].hex().removeprefix("0x") == INDIVIDUAL_TOPIC[2:]
+    (event,) = tx.decode_logs(relay.IndividualSettlement)
+    args = event.event_arguments
+    assert args == {
+        "teeId": s.tee_id,
+        "ethAddress": user.address,
+        "inputHash": s.input_hash,
+        "outputHash": s.output_hash,
+        "timestamp": s.timestamp,
+        "walrusBlobId": blob,
+        "signature": s.signature,
+    }
+    assert relay.isSettled(s.input_hash, s.output_hash, s.timestamp)
+    assert relay.settled(s.message_hash)
+
+    # our extension: the same result cannot be settled twice
+    with ape.reverts("Already settled"):
+        relay.settleIndividual(
+            s.tee_id,
+            s.input_hash,
+            s.output_hash,
+            s.timestamp,
+            user,
+            blob,
+            s.signature,
+            sender=relayer,
+        )
+
+
+def test_settle_individual_rejects_bad_signatures(chain, relay, relayer, enclave, accounts):
+    user = accounts[8]
+    s = signed(enclave, chain, b"bad")
+    with ape.reverts("Invalid signature"):
+        relay.settleIndividual(
+            s.tee_id,
+            s.input_hash,
+            keccak(b"tampered"),
+            s.timestamp,
+            user,
+            b"",
+            s.signature,
+            sender=relayer,
+        )
+    old = signed(enclave, chain, b"old", -4000)
+    with ape.reverts("Invalid signature"):
+        relay.settleIndividual(
+            old.tee_id,
+            old.input_hash,
+            old.output_hash,
+            old.timestamp,
+            user,
+            b"",
+            old.signature,
+            sender=relayer,
+        )
+    assert not relay.isSettled(s.input_hash, keccak(b"tampered"), s.timestamp)
+
+
+def test_only_relayers_settle(chain, relay, enclave, accounts):
+    s = signed(enclave, chain, b"role")
+    with ape.reverts(relay.AccessControlUnauthorizedAccount):
+        relay.settleIndividual(
+            s.tee_id,
+            s.input_hash,
+            s.output_hash,
+            s.timestamp,
+            accounts[8],
+            b"",
+            s.signature,
+            sender=accounts[9],
+        )
+    with ape.reverts(relay.AccessControlUnauthorizedAccount):
+        relay.batchSettle(b"\x01" * 32, 1, b"", sender=accounts[9])
+
+
+def test_batch_settle_and_verify_proof(chain, relay, relayer, enclave):
+    results = [signed(enclave, chain, b"batch-%d" % i, -i) for i in range(5)]
+    values = [[r.tee_id, r.input_hash, r.output_hash, r.signature, r.timestamp] for r in results]
+    tree = StandardMerkleTree(values, LEAF_TYPES)
+    blob = b"walrus-batch-blob"
+    tx = relay.batchSettle(tree.root, len(values), blob, sender=relayer)
+    (log,) = [x for x in tx.logs if x["address"] == relay.address]
+    assert log["topics"][0].hex().removeprefix("0x") == BATCH_TOPIC[2:]
+    (event,) = tx.decode_logs(relay.BatchSettlement)
+    assert event.event_arguments == {
+        "merkleRoot": tree.root,
+        "batchSize": len(values),
+        "walrusBlobId": blob,
+    }
+
+    for i in range(len(values)):
+        leaf = tree.leaf(i)
+        assert leaf == standard_leaf(LEAF_TYPES, values[i])
+        assert relay.verifyProof(tree.proof(i), tree.root, leaf)
+        assert not relay.verifyProof(tree.proof(i), keccak(b"other root"), leaf)
+    wrong = standard_leaf(LEAF_TYPES, [*values[0][:4], values[0][4] + 1])
+    assert not relay.verifyProof(tree.proof(0), tree.root, wrong)
+    single = StandardMerkleTree(values[:1], LEAF_TYPES)
+    assert single.proof(0) == [] and relay.verifyProof([], single.root, single.leaf(0))
+
+
+def test_constructor_rejects_zero_verifier(project, admin):
+    with ape.reverts("Invalid settlement contract"):
+        admin.deploy(project.InferenceSettlementRelay, "0x0000000000000000000000000000000000000000")
