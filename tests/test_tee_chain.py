@@ -13,7 +13,6 @@ from eth_tester.exceptions import TransactionFailed
 from eth_utils import keccak
 
 from ogkit.chain import AIChainBackend, new_tester
-from ogkit.chain.fork import ai_vm_configuration
 from ogkit.inference.engine import InferenceEngine
 from ogkit.models.store import ModelStore
 from ogkit.tee import DevCertificateAuthority, SimulatedEnclave, message_hash
@@ -154,11 +153,8 @@ def test_hard_errors_revert_with_a_reason(tester) -> None:
 def test_the_trusted_root_is_configurable(engine: InferenceEngine, enclave) -> None:
     """A chain built with another root trusts that root's documents, not the dev root's."""
     other_ca = DevCertificateAuthority.generate()
-    backend = AIChainBackend(engine)
-    backend.reset_to_genesis(
-        vm_configuration=ai_vm_configuration(engine, tee_root_pem=other_ca.root_pem)
-    )
-    tester = EthereumTester(backend)
+    tester = EthereumTester(AIChainBackend(engine, tee_root_pem=other_ca.root_pem))
+    tester.reset_to_genesis()  # a reset keeps the configured root
     now = block_time(tester)
     theirs = SimulatedEnclave(ca=other_ca, signing_key=enclave.signing_key)
     document = theirs.attestation_document(timestamp_ms=now * 1000)

@@ -28,8 +28,10 @@ class AIChainBackend(PyEVMBackend):
         mnemonic: str = DEFAULT_MNEMONIC,
         num_accounts: int = DEFAULT_ACCOUNTS,
         balance: int = DEFAULT_BALANCE,
+        tee_root_pem: bytes | None = None,
     ) -> None:
         self.inference_backend = backend
+        self.tee_root_pem = tee_root_pem
         self.chain_id = chain_id
         self._genesis_state = self.generate_genesis_state(
             mnemonic=mnemonic,
@@ -40,7 +42,7 @@ class AIChainBackend(PyEVMBackend):
         self._mnemonic = mnemonic
         super().__init__(
             genesis_state=self._genesis_state,
-            vm_configuration=ai_vm_configuration(backend),
+            vm_configuration=ai_vm_configuration(backend, tee_root_pem=tee_root_pem),
             mnemonic=mnemonic,
             hd_path=DEFAULT_HD_PATH,
         )
@@ -58,13 +60,16 @@ class AIChainBackend(PyEVMBackend):
             genesis_params,
             genesis_state or self._genesis_state,
             num_accounts,
-            vm_configuration or ai_vm_configuration(self.inference_backend),
+            vm_configuration
+            or ai_vm_configuration(self.inference_backend, tee_root_pem=self.tee_root_pem),
             mnemonic or self._mnemonic,
             hd_path or DEFAULT_HD_PATH,
         )
         type(self.chain).chain_id = self.chain_id
 
 
-def new_tester(backend: InferenceBackend, chain_id: int = LOCAL_CHAIN_ID) -> EthereumTester:
-    """An auto-mining `EthereumTester` on the AI chain."""
-    return EthereumTester(AIChainBackend(backend, chain_id=chain_id))
+def new_tester(
+    backend: InferenceBackend, chain_id: int = LOCAL_CHAIN_ID, tee_root_pem: bytes | None = None
+) -> EthereumTester:
+    """An auto-mining `EthereumTester` on the AI chain (TEE root: the dev root unless given)."""
+    return EthereumTester(AIChainBackend(backend, chain_id=chain_id, tee_root_pem=tee_root_pem))
