@@ -4,7 +4,9 @@ Like ape-foundry with anvil: if a node answers at the configured URI (default
 http://127.0.0.1:8545) Ape connects to it; otherwise, for a localhost URI, it starts
 `ogkit node` on that port with Ape's `test:` accounts (mnemonic, count, balance) and the
 project's model store, and stops it on disconnect. Snapshots are `evm_snapshot` /
-`evm_revert`, so `ape test` isolation works as with the in-process provider.
+`evm_revert`, so `ape test` isolation works as with the in-process provider. Receipts have
+call traces (`receipt.show_trace()`): the node answers `debug_traceTransaction` with geth's
+call tracer.
 
 Configure the URI (or start your own node there) in `ape-config.yaml`:
 
@@ -29,6 +31,7 @@ from ape.api.providers import SubprocessProvider
 from ape.exceptions import ProviderError
 from ape.logging import logger
 from ape_ethereum.provider import EthereumNodeProvider
+from ape_ethereum.trace import TraceApproach
 
 from ape_opengradient.provider import _register_precompile_abi
 
@@ -129,11 +132,17 @@ class OGNodeProvider(EthereumNodeProvider, TestProviderAPI, SubprocessProvider):
 
     @property
     def supports_tracing(self) -> bool:
-        return False  # no debug_traceTransaction / debug_traceCall in the node yet
+        return True  # debug_traceTransaction / debug_traceCall with geth's callTracer
+
+    @property
+    def call_trace_approach(self) -> TraceApproach:
+        # The node answers callTracer only: skip Ape's probing of parity's trace_transaction.
+        return self._call_trace_approach or TraceApproach.GETH_CALL_TRACER
 
     def send_call(self, txn, block_id=None, state=None, **kwargs):
-        # Without debug_traceCall Ape's revert handling would build an empty call trace and
-        # fail decoding it; the revert data and reason come with the eth_call error anyway.
+        # Ape traces an eth_call (revert handling, show_trace) with debug_traceCall's struct
+        # logger, which the node does not implement; the revert data and reason come with
+        # the eth_call error anyway. Transactions are traced with the call tracer.
         kwargs.setdefault("skip_trace", True)
         return super().send_call(txn, block_id=block_id, state=state, **kwargs)
 

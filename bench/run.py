@@ -28,6 +28,7 @@ import os
 import platform
 import pstats
 import random
+import subprocess
 import sys
 import time
 from contextlib import contextmanager
@@ -678,6 +679,8 @@ def write_results(info, a, ort_res, hot, b, prof, tx_types, c, runtime_s, vault_
         "post-send work); medians with p10 – p90 and the interquartile range (IQR)."
     )
     add("")
+    add(NODE_BENCH_LINE)
+    add("")
     add("## Machine")
     add("")
     add("| | |")
@@ -1016,6 +1019,20 @@ def diagnose(ratios: dict[str, Summary], prof: dict, tx_types: dict, info: dict)
     return " ".join(parts)
 
 
+NODE_BENCH_LINE = (
+    "`ogkit node` against anvil, transactions per second over JSON-RPC with one client: "
+    "[RESULTS-node.md](RESULTS-node.md) (`bench/node.py`, run by `make bench` too)."
+)
+
+
+def run_node_bench() -> None:
+    """bench/node.py in its own process (it starts both nodes); it writes RESULTS-node.md."""
+    global NODE_BENCH_LINE
+    done = subprocess.run([sys.executable, str(HERE / "node.py")], cwd=ROOT)
+    if done.returncode != 0:
+        NODE_BENCH_LINE += f" **It failed in this run (exit {done.returncode})**; see its output."
+
+
 def main() -> None:
     started = time.perf_counter()
     logger.set_level("ERROR")
@@ -1051,6 +1068,8 @@ def main() -> None:
     b = bench_tx_per_second(owner, C)
     print("(b) profile …", flush=True)
     prof = profile_cells(owner, C)
+    print("ogkit node vs anvil (bench/node.py) …", flush=True)
+    run_node_bench()
     runtime = time.perf_counter() - started
     info["load average (1 min) at end"] = f"{os.getloadavg()[0]:.2f}"
     work = HERE / ".work"

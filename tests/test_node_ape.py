@@ -15,8 +15,11 @@ import sys
 import pytest
 from test_node_support import ROOT, SENTIMENT_SCORE, SENTIMENT_WORDS, NodeProcess, free_port, post
 
+OG_INFERENCE = "0x" + "00" * 19 + "f4"
+RUN_MODEL_INFERENCE = "0x7289e9c2"
+
 SCRIPT = r'''
-import json, sys
+import io, json, sys
 import ape
 from ape import accounts, networks, project
 
@@ -34,6 +37,15 @@ def exercise(uri):
         receipt = gate.submit(WORDS, sender=owner)
         out["status"] = receipt.status
         out["events"] = [log.event_name for log in receipt.decode_logs()]
+        out["supports_tracing"] = provider.supports_tracing
+        tree = receipt.trace.get_calltree()
+        out["trace_calls"] = [
+            ("0x" + bytes(c.address).hex(), "0x" + bytes(c.calldata[:4]).hex(), c.call_type.value)
+            for c in tree.calls
+        ]
+        shown = io.StringIO()
+        receipt.show_trace(file=shown)
+        out["shown"] = shown.getvalue()
         out["verdict"] = list(gate.verdicts(owner))[:3]
         snapshot = provider.snapshot()
         gate.submit(["rug", "pull", "panic"], sender=owner)
@@ -79,6 +91,11 @@ def test_ape_script_through_the_node_provider(node, tmp_path, model_store, proje
         assert run["managed"] is managed
         assert run["status"] == 1
         assert run["events"] == ["ModelInferenceEvent", "SentimentRecorded"]
+        # the call trace through the node (debug_traceTransaction, callTracer)
+        assert run["supports_tracing"] is True
+        assert run["trace_calls"] == [[OG_INFERENCE, RUN_MODEL_INFERENCE, "CALL"]]
+        assert "SentimentGate.submit" in run["shown"], run["shown"]
+        assert "runModelInference" in run["shown"], run["shown"]
         assert run["verdict"] == [*SENTIMENT_SCORE, True]
         assert run["after_negative"] is False
         assert run["restored"] is True

@@ -178,3 +178,30 @@ def transact(w3: Any, key: str, call: Any) -> Any:
     )
     tx_hash = w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction)
     return w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60)
+
+
+def compile_solidity(source: str, evm_version: str = "cancun") -> dict[str, tuple[list, str]]:
+    """{contract: (ABI, deployment bytecode)} of a self-contained Solidity source, built with
+    the project's pinned solc (0.8.28, `.solcx/` or SOLCX_BINARY_PATH) like bench/ does."""
+    import solcx
+
+    solc = Path(os.environ.get("SOLCX_BINARY_PATH") or ROOT / ".solcx") / "solc-v0.8.28"
+    out = solcx.compile_standard(
+        {
+            "language": "Solidity",
+            "sources": {"Test.sol": {"content": source}},
+            "settings": {
+                "evmVersion": evm_version,
+                "optimizer": {"enabled": False},
+                "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object"]}},
+            },
+        },
+        solc_binary=solc,
+    )
+    errors = [e for e in out.get("errors", []) if e.get("severity") == "error"]
+    if errors:
+        raise RuntimeError("\n".join(e["formattedMessage"] for e in errors))
+    return {
+        name: (c["abi"], "0x" + c["evm"]["bytecode"]["object"])
+        for name, c in out["contracts"]["Test.sol"].items()
+    }

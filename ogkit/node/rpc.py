@@ -41,6 +41,7 @@ from ogkit.node.formatting import (
     q,
     word,
 )
+from ogkit.node.tracing import trace_options
 
 log = logging.getLogger("ogkit.node")
 
@@ -240,9 +241,12 @@ class Rpc:
             "anvil_stopImpersonatingAccount": self.stop_impersonating,
             "hardhat_stopImpersonatingAccount": self.stop_impersonating,
             "debug_setHead": self.debug_set_head,
+            "debug_traceTransaction": self.debug_trace_transaction,
+            "debug_traceCall": self.debug_trace_call,
             # OpenGradient additions
             "ogkit_getInferenceRecord": self.ogkit_get_inference_record,
             "ogkit_getBlockInferenceRecords": self.ogkit_get_block_inference_records,
+            "ogkit_inferenceStats": self.ogkit_inference_stats,
         }
         return table
 
@@ -587,6 +591,18 @@ class Rpc:
         self.node.set_head(p.quantity(a[0], "block number", maximum=2**63))
         return None
 
+    def debug_trace_transaction(self, params: Any) -> dict[str, Any]:
+        a = p.Args(params, "debug_traceTransaction", 1, 2)
+        tx_hash = p.hash32(a[0], "transaction hash")
+        options = trace_options(a[1], "debug_traceTransaction")
+        return self.node.trace_transaction(tx_hash, options)
+
+    def debug_trace_call(self, params: Any) -> dict[str, Any]:
+        a = p.Args(params, "debug_traceCall", 1, 3)
+        tx = p.tx_params(a[0])
+        ref = p.block_ref(a[1])
+        return self.node.trace_call(tx, ref, trace_options(a[2], "debug_traceCall"))
+
     # ------------------------------------------------------------------ ogkit
 
     def ogkit_get_inference_record(self, params: Any) -> dict[str, Any] | None:
@@ -600,6 +616,11 @@ class Rpc:
         ref = p.block_ref(a[0], allow_hash=False)
         header = self.node.header_for(ref)
         return [] if header is None else self.node.block_inference_records(header.block_number)
+
+    def ogkit_inference_stats(self, params: Any) -> dict[str, int]:
+        """Model runs and cache use; `traceModelRuns` counts models a trace had to re-run."""
+        p.Args(params, "ogkit_inferenceStats")
+        return self.node.inference_stats()
 
 
 def describe_mined(block_number: int, block_hash: bytes, tx: MinedTx) -> str:

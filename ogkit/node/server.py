@@ -1,5 +1,8 @@
 """HTTP transport: JSON-RPC over POST, one thread per connection, keep-alive.
 
+A block that a request automined is sealed right after its response is written, before
+anything else is served (see locking.py).
+
 Limits: a body over `MAX_BODY_BYTES` (8 MiB) is refused with HTTP 413 and a JSON-RPC error
 (-32600) without being read; a connection idle for `IDLE_TIMEOUT` seconds is closed. CORS is
 open, so a browser front end on another origin can talk to the node.
@@ -106,7 +109,9 @@ class _Handler(BaseHTTPRequestHandler):
             if len(body) < length:
                 self.close_connection = True
                 return
-            response = self.server.rpc.handle(body)
+            node = self.server.rpc.node
+            with node.sealing_after_response():
+                response = self.server.rpc.handle(body)
         except (TimeoutError, ConnectionError):
             self.close_connection = True
             return
@@ -117,6 +122,16 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, response)
         except (BrokenPipeError, ConnectionError, TimeoutError):
             self.close_connection = True
+        finally:
+            self._settle()
+
+    def _settle(self) -> None:
+        """Seal a block this request automined, now that the answer is on its way (the
+        client reads it meanwhile; any other request would seal it first anyway)."""
+        try:
+            self.server.rpc.node.settle()
+        except Exception:  # noqa: BLE001 - the node reports it; the connection goes on
+            traceback.print_exc(file=sys.stderr)
 
 
 class RpcHTTPServer(ThreadingHTTPServer):

@@ -1,0 +1,31 @@
+"""The node's settings, as `ogkit node`'s flags give them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ogkit.chain.genesis import DEFAULT_HD_PATH
+
+DEFAULT_GAS_LIMIT = 30_029_122
+
+
+class DataDirError(RuntimeError):
+    """The data directory cannot be used with these settings."""
+
+
+@dataclass
+class NodeConfig:
+    """`None` means: the value stored in the data directory, else the default."""
+
+    chain_id: int | None = None
+    accounts: int | None = None
+    balance: int | None = None
+    mnemonic: str | None = None
+    hd_path: str = DEFAULT_HD_PATH
+    block_time: float | None = None
+    """Seconds between blocks; None mines one block per transaction (automine)."""
+    data_dir: Path | None = None
+    model_store: Path | None = None
+    gas_limit: int = DEFAULT_GAS_LIMIT
+    fsync: bool = False

@@ -1,0 +1,94 @@
+"""The data directory: its database, the settings stored with the chain, the genesis.
+
+A new directory gets an "initialising" marker, then the genesis, then the metadata (chain
+id, mnemonic, accounts, balance, ...); a directory holding the marker but no metadata was
+interrupted before anything was served from it and is started afresh. A database that is
+not an ogkit node's is never touched.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from eth.chains.base import MiningChain
+from eth_tester.backends.pyevm.main import get_default_genesis_params
+
+from ogkit.chain.genesis import LOCAL_CHAIN_ID
+from ogkit.node.config import DataDirError, NodeConfig
+from ogkit.node.db import LevelDB, MemoryDB, open_db
+
+META_KEY = b"ogkit:node:meta"
+INIT_KEY = b"ogkit:node:init"
+META_VERSION = 1
+
+
+def open_store(config: NodeConfig) -> LevelDB | MemoryDB:
+    if config.data_dir is None:
+        return open_db(None)
+    data_dir = Path(config.data_dir)
+    try:
+        db = open_db(data_dir, sync=config.fsync)
+    except Exception as exc:  # plyvel.IOError: lock held by another node, permissions
+        raise DataDirError(f"cannot open {data_dir / 'chaindata'}: {exc}") from exc
+    if db.get(META_KEY) is None and not db.is_empty():
+        if db.get(INIT_KEY) is None:
+            db.close()
+            raise DataDirError(
+                f"{data_dir / 'chaindata'} holds a database that is not an ogkit node's; "
+                "refusing to touch it"
+            )
+        # Ours, interrupted before the genesis was complete: nothing was served from it.
+        db.close()
+        shutil.rmtree(data_dir / "chaindata")
+        db = open_db(data_dir, sync=config.fsync)
+    return db
+
+
+def read_meta(db: Any) -> dict[str, Any] | None:
+    raw = db.get(META_KEY)
+    if raw is None:
+        return None
+    meta = json.loads(raw)
+    if meta.get("version") != META_VERSION:
+        raise DataDirError(f"data directory format {meta.get('version')} is not supported")
+    return meta
+
+
+def resolve_chain_id(config: NodeConfig, meta: dict[str, Any] | None) -> int:
+    if meta is None:
+        return config.chain_id if config.chain_id is not None else LOCAL_CHAIN_ID
+    stored = meta["chainId"]
+    if config.chain_id is not None and config.chain_id != stored:
+        raise DataDirError(
+            f"the data directory holds chain id {stored}, not {config.chain_id}; "
+            "use another --data-dir for a new chain"
+        )
+    return stored
+
+
+def create_genesis(
+    db: Any, chain_class: type[MiningChain], keys: Any, balance: int, gas_limit: int
+) -> MiningChain:
+    params = get_default_genesis_params({"gas_limit": gas_limit})
+    state = {
+        key.public_key.to_canonical_address(): {
+            "balance": balance,
+            "nonce": 0,
+            "code": b"",
+            "storage": {},
+        }
+        for key in keys
+    }
+    db[INIT_KEY] = b"1"
+    chain_class.from_genesis(db, params, state)
+    return chain_class(db)
+
+
+def write_meta(db: Any, **fields: Any) -> None:
+    db[META_KEY] = json.dumps(
+        {"version": META_VERSION, **fields, "created": int(time.time())}
+    ).encode()

@@ -1,0 +1,112 @@
+"""Calls that change nothing: `eth_call` and `eth_estimateGas`.
+
+A call runs in the context of the next block for "latest"/"pending" (dev state changes
+included), otherwise in that of the block named, with a zero base fee and gas price as geth
+does, on a state snapshot that is reverted afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from eth.abc import BlockHeaderAPI, ComputationAPI
+from eth.vm.spoof import SpoofTransaction
+from eth_utils import ValidationError
+
+from ogkit.node.errors import ServerError
+from ogkit.node.outcome import computation_error, rejection
+from ogkit.node.params import BlockRef, TxParams
+
+if TYPE_CHECKING:
+    from ogkit.node.chain import NodeChain
+
+ZERO_ADDRESS = b"\x00" * 20
+
+
+def exec_header(node: NodeChain, ref: BlockRef) -> BlockHeaderAPI:
+    """The context a call runs in: the next block for latest/pending, else that block."""
+    chain = node.chain
+    if ref.hash is None and ref.number is None and ref.tag != "earliest":
+        if ref.tag == "pending" or not node.pending_has_txs():
+            base = chain.header
+            if not node.pending_has_txs():
+                base = base.copy(timestamp=node.clock.timestamp_for_next_block())
+        else:
+            base = chain.create_header_from_parent(node.head)
+    else:
+        base = node.header_for(ref)
+        if base is None:
+            raise ServerError("header not found")
+    fields = {"gas_used": 0}
+    if hasattr(base, "base_fee_per_gas"):
+        fields["base_fee_per_gas"] = 0
+    return base.copy(**fields)
+
+
+def spoof(vm: Any, tx: TxParams, gas: int) -> SpoofTransaction:
+    unsigned = vm.create_unsigned_transaction(
+        nonce=vm.state.get_nonce(tx.sender or ZERO_ADDRESS),
+        gas_price=0,
+        gas=gas,
+        to=tx.to or b"",
+        value=tx.value,
+        data=tx.data,
+    )
+    return SpoofTransaction(unsigned, from_=tx.sender or ZERO_ADDRESS)
+
+
+def run(vm: Any, tx: TxParams, gas: int) -> ComputationAPI:
+    state = vm.state
+    snapshot = state.snapshot()
+    try:
+        return state.apply_transaction(spoof(vm, tx, gas))
+    finally:
+        state.revert(snapshot)
+
+
+def call(node: NodeChain, tx: TxParams, ref: BlockRef) -> bytes:
+    with node.lock:
+        header = exec_header(node, ref)
+        gas = min(tx.gas or header.gas_limit, header.gas_limit)
+        vm = node.chain.get_vm(header)
+        try:
+            computation = run(vm, tx, gas)
+        except ValidationError as exc:
+            raise rejection(exc) from None
+        if computation.is_error:
+            raise computation_error(computation)
+        return computation.output
+
+
+def estimate_gas(node: NodeChain, tx: TxParams, ref: BlockRef) -> int:
+    """The least gas limit that succeeds (to 0.1%), by bisection above what a run used."""
+    with node.lock:
+        header = exec_header(node, ref)
+        cap = min(tx.gas or header.gas_limit, header.gas_limit)
+        vm = node.chain.get_vm(header)
+
+        def attempt(gas: int) -> ComputationAPI:
+            try:
+                return run(vm, tx, gas)
+            except ValidationError as exc:
+                raise rejection(exc) from None
+
+        first = attempt(cap)
+        if first.is_error:
+            raise computation_error(first)
+        intrinsic = spoof(vm, tx, cap).intrinsic_gas
+        low = intrinsic + first.get_gas_used()
+        if not attempt(low).is_error:
+            return low
+        guess = min(cap, low * 64 // 63 + 2_300)
+        if guess < cap and not attempt(guess).is_error:
+            high = guess
+        else:
+            low, high = guess, cap
+        while high - low > max(1, low // 1000):
+            middle = (low + high) // 2
+            if attempt(middle).is_error:
+                low = middle
+            else:
+                high = middle
+        return high

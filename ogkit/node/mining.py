@@ -1,0 +1,283 @@
+"""Transactions into blocks: apply to the pending block, seal it, tell the listeners.
+
+With automine each accepted transaction is sealed into its own block before the node
+serves anything else: at once in-process, and over HTTP right after the response is written
+(locking.py); with a block time, a thread seals the pending block periodically; `evm_mine`
+seals on request. Before a block is sealed, what goes with it is written in one batch: the
+inference records of its transactions and the state root each transaction ran on (a trace
+re-executes on it); the sender of an impersonated transaction is stored when it is applied.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import rlp
+from eth.abc import BlockAPI, SignedTransactionAPI
+from eth_utils import ValidationError, keccak
+
+from ogkit.node import records
+from ogkit.node.errors import ServerError
+from ogkit.node.outcome import rejection
+from ogkit.node.transactions import check_chain_id
+
+if TYPE_CHECKING:
+    from ogkit.node.chain import NodeChain
+
+SENDER_KEY = b"ogkit:sender:"
+"""+ tx hash: the sender of an impersonated transaction (its signature names another)."""
+PRESTATE_KEY = b"ogkit:prestate:"
+"""+ tx hash: the state root the transaction ran on."""
+
+
+@dataclass
+class MinedTx:
+    """What the log line of a sealed transaction says."""
+
+    tx_hash: bytes
+    block_number: int
+    gas_used: int
+    status: int
+    contract: bytes | None
+    inferences: list[records.InferenceEvent] = field(default_factory=list)
+
+
+class Miner:
+    def __init__(self, node: NodeChain, block_time: float | None) -> None:
+        self.node = node
+        self.block_time = block_time
+        self.automine = block_time is None
+        self.on_mined: list[Callable[[BlockAPI, list[MinedTx]], None]] = []
+        self._pending_records: list[dict[str, Any]] = []
+        self._pending_mined: list[MinedTx] = []
+        self._pending_prestates: list[tuple[bytes, bytes]] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._defer = threading.local()
+        self._owed: tuple | None = None
+        """An automined block executed but not sealed yet (see locking.py)."""
+
+    # ------------------------------------------------------------------ transactions
+
+    def submit(self, tx: SignedTransactionAPI, sender: bytes | None = None) -> bytes:
+        """Apply `tx` to the pending block (and seal it, with automine); `sender` overrides
+        the signature's (an impersonated account)."""
+        node = self.node
+        check_chain_id(tx, node.chain_id)
+        with node.lock:
+            if node.find_transaction(tx.hash) is not None:
+                raise ServerError("already known")
+            if sender is not None:
+                tx.__dict__["sender"] = sender
+            node.clock.freshen_pending()
+            pre_state = node.chain.header.state_root
+            if self.automine and not node.pending_has_txs():
+                self._seal_alone(tx, sender, pre_state, getattr(self._defer, "on", False))
+                return tx.hash
+            try:
+                block, receipt, _computation = node.chain.apply_transaction(tx)
+            except ValidationError as exc:
+                raise rejection(exc) from None
+            previous = (
+                block.get_receipts(node.chain.chaindb)[-2].gas_used
+                if len(block.transactions) > 1
+                else 0
+            )
+            self._note(tx, sender, pre_state, block.number, receipt, previous)
+            if self.automine:
+                self.mine_one()
+            return tx.hash
+
+    def _seal_alone(
+        self, tx: SignedTransactionAPI, sender: bytes | None, pre_state: bytes, defer: bool
+    ) -> None:
+        """Automine's path: the transaction and its block in one VM, so the state root is
+        computed once and the pending block is never stored and read back.
+
+        The same steps as `MiningChain.apply_transaction` + `mine_block` (the block is
+        identical), without their repeats: a second VM and state, the block's transactions
+        decoded from the database, a second state persist, and the chain-level validation
+        (`VM.validate_block` checks the block against its parent already). With `defer`
+        the sealing is owed until the lock is next taken (see locking.py).
+        """
+        chain = self.node.chain
+        vm = chain.get_vm(chain.header)
+        base = vm.get_block()
+        try:
+            receipt, _computation = vm.apply_transaction(base.header, tx)
+        except ValidationError as exc:
+            raise rejection(exc) from None
+        header = vm.add_receipt_to_header(base.header, receipt)
+        block = vm.set_block_transactions_and_withdrawals(base, header, (tx,), (receipt,))
+        try:
+            self._note(tx, sender, pre_state, block.number, receipt, 0)
+        except BaseException:
+            self.reset_pending()
+            raise
+        if defer:
+            self._owed = (vm, block, receipt)
+        else:
+            self._seal(vm, block, receipt)
+
+    def settle(self) -> None:
+        """Seal the owed block, if any (called with the lock held)."""
+        owed, self._owed = self._owed, None
+        if owed is None:
+            return
+        try:
+            self._seal(*owed)
+        except Exception:  # noqa: BLE001 - its sender got a hash only: drop the transaction
+            print("sealing a block failed; its transaction is dropped:", file=sys.stderr)
+            traceback.print_exc(file=sys.stderr)
+
+    @contextmanager
+    def deferring(self) -> Iterator[None]:
+        self._defer.on = True
+        try:
+            yield
+        finally:
+            self._defer.on = False
+
+    def _seal(self, vm: Any, block: BlockAPI, receipt: Any) -> None:
+        chain = self.node.chain
+        try:
+            self._write_pending(block.number)
+            # `VM.mine_block` without `pack_block`: the header has its mixHash already
+            mined = vm.finalize_block(block).block
+            vm.validate_block(mined)
+            chain.chaindb.persist_block(mined)
+        except BaseException:
+            self.reset_pending()  # the pending block is still the empty one
+            raise
+        chain.header = chain.create_header_from_parent(mined.header)
+        self.node.remember_receipts(mined, (receipt,))
+        self._sealed(mined)
+
+    def _note(
+        self,
+        tx: SignedTransactionAPI,
+        sender: bytes | None,
+        pre_state: bytes,
+        number: int,
+        receipt: Any,
+        previous_gas: int,
+    ) -> None:
+        """What goes with an applied transaction: its pre-state, its sender, its inference
+        records and its log line."""
+        node = self.node
+        self._pending_prestates.append((tx.hash, pre_state))
+        node.remember_sender(tx.hash, sender or tx.sender)
+        if sender is not None:
+            node.db[SENDER_KEY + tx.hash] = sender
+        events = records.inference_events(receipt.logs)
+        for event in events:
+            self._pending_records.append(
+                records.record_json(node.engine.records.get(event.inference_id), event, tx.hash)
+            )
+        self._pending_mined.append(
+            MinedTx(
+                tx_hash=tx.hash,
+                block_number=number,
+                gas_used=receipt.gas_used - previous_gas,
+                status=1 if receipt.state_root == b"\x01" else 0,
+                contract=None if tx.to else keccak(rlp.encode([node.sender_of(tx), tx.nonce]))[12:],
+                inferences=events,
+            )
+        )
+
+    def prestate_root(self, tx_hash: bytes) -> bytes | None:
+        for pending_hash, root in self._pending_prestates:
+            if pending_hash == tx_hash:
+                return root
+        return self.node.db.get(PRESTATE_KEY + tx_hash)
+
+    def reset_pending(self) -> None:
+        """The pending block was replaced (head moved): forget what went with it."""
+        self._pending_records = []
+        self._pending_mined = []
+        self._pending_prestates = []
+
+    # ------------------------------------------------------------------ blocks
+
+    def mine_one(self, timestamp: int | None = None) -> BlockAPI:
+        node = self.node
+        chain = node.chain
+        clock = node.clock
+        if timestamp is not None:
+            clock.set_next(timestamp)
+        if not node.pending_has_txs():
+            clock.freshen_pending()
+        elif clock.next_timestamp is not None:
+            chain.header = chain.header.copy(timestamp=clock.next_timestamp)
+        self._write_pending(chain.header.block_number)
+        block = chain.mine_block(mix_hash=chain.header.mix_hash)
+        self._sealed(block)
+        return block
+
+    def _write_pending(self, number: int) -> None:
+        """Before the block is sealed, so every block reported mined has them on disk."""
+        with self.node.db.atomic_batch() as batch:
+            records.write_block_records(batch, number, self._pending_records)
+            for tx_hash, root in self._pending_prestates:
+                batch[PRESTATE_KEY + tx_hash] = root
+
+    def _sealed(self, block: BlockAPI) -> None:
+        self.node.remember_block(block, head=True)
+        self.node.clock.next_timestamp = None
+        self._pending_records = []
+        self._pending_prestates = []
+        mined, self._pending_mined = self._pending_mined, []
+        for listener in self.on_mined:
+            try:
+                listener(block, mined)
+            except Exception:  # noqa: BLE001, S110 - a log line must not undo a block
+                pass
+
+    def mine(self, blocks: int = 1, timestamp: int | None = None, interval: int = 1) -> list[bytes]:
+        node = self.node
+        with node.lock:
+            hashes = []
+            for i in range(blocks):
+                stamp = None
+                if timestamp is not None:
+                    stamp = timestamp + i * interval
+                elif i and interval > 1:
+                    stamp = node.head.timestamp + interval
+                hashes.append(self.mine_one(stamp).hash)
+            return hashes
+
+    def set_automine(self, on: bool) -> None:
+        with self.node.lock:
+            self.automine = on
+            if on and self.node.pending_has_txs():
+                self.mine_one()
+
+    # ------------------------------------------------------------------ interval mining
+
+    def start(self) -> None:
+        if self.block_time is None or self._thread is not None:
+            return
+
+        def loop() -> None:
+            while not self._stop.wait(self.block_time):
+                try:
+                    with self.node.lock:
+                        self.mine_one()
+                except Exception as exc:  # noqa: BLE001 - keep the block clock running
+                    print(f"interval mining failed: {exc}", flush=True)
+
+        self._thread = threading.Thread(target=loop, name="ogkit-miner", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+

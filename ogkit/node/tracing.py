@@ -1,0 +1,230 @@
+"""geth's `callTracer` for `debug_traceTransaction` and `debug_traceCall`.
+
+py-evm has no tracer hooks, but every computation keeps its child computations. A trace
+re-executes the transaction on a throwaway state (its recorded pre-state, never persisted)
+with a computation subclass that notes, for each child, the opcode that made it (CALL,
+STATICCALL, DELEGATECALL, CALLCODE, CREATE, CREATE2) and where each log fell among the
+calls; callframes.py turns the tree into geth's frames.
+
+0xF4 inside a re-execution is bound to `ReplayBackend`: results come from the inference
+engine's result cache, which the original execution filled, and nothing is recorded. Only a
+result the cache no longer holds (evicted, or the node restarted) makes the model run again;
+`ReplayBackend.model_runs` counts those, `cache_hits` the others.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from eth.abc import BlockHeaderAPI, ComputationAPI, MessageAPI
+from eth.vm.chain_context import ChainContext
+from eth_utils import ValidationError
+
+from ogkit.chain.precompile_adapter import as_py_evm
+from ogkit.node.callframes import TraceOptions, call_frames
+from ogkit.node.errors import InvalidParams, MethodNotFound, ServerError
+from ogkit.node.execution import exec_header, spoof
+from ogkit.node.outcome import rejection
+from ogkit.node.params import BlockRef, TxParams
+from precompiles.addresses import OG_INFERENCE_ADDRESS
+from precompiles.og_inference import make_og_inference
+
+if TYPE_CHECKING:
+    from ogkit.node.chain import NodeChain
+
+CALL_TYPES = {
+    0xF0: "CREATE",
+    0xF1: "CALL",
+    0xF2: "CALLCODE",
+    0xF4: "DELEGATECALL",
+    0xF5: "CREATE2",
+    0xFA: "STATICCALL",
+}
+ZERO_ADDRESS = b"\x00" * 20
+
+STRUCT_LOGGER_UNSUPPORTED = (
+    "{method}: only the call tracer is implemented; pass {{\"tracer\": \"callTracer\"}} "
+    "(the default struct logger, with per-opcode steps, is not supported by ogkit node)"
+)
+
+
+def trace_options(value: Any, method: str) -> TraceOptions:
+    """The tracer object of `debug_trace*`: only `callTracer` and its two options."""
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        raise InvalidParams(f"{method}: the trace options must be an object")
+    tracer = value.get("tracer")
+    if tracer is None:
+        raise MethodNotFound(STRUCT_LOGGER_UNSUPPORTED.format(method=method))
+    if tracer != "callTracer":
+        raise InvalidParams(
+            f"{method}: tracer {str(tracer)[:40]!r} is not supported; use \"callTracer\""
+        )
+    for key in ("stateOverrides", "blockOverrides"):
+        if value.get(key) is not None:
+            raise InvalidParams(f"{method}: {key} are not supported")
+    config = value.get("tracerConfig") or {}
+    if not isinstance(config, dict):
+        raise InvalidParams(f"{method}: tracerConfig must be an object")
+    flags = {}
+    for key in ("onlyTopCall", "withLog"):
+        flag = config.get(key, False)
+        if not isinstance(flag, bool):
+            raise InvalidParams(f"{method}: tracerConfig.{key} must be a boolean")
+        flags[key] = flag
+    return TraceOptions(only_top_call=flags["onlyTopCall"], with_log=flags["withLog"])
+
+
+class ReplayBackend:
+    """0xF4's inference backend during a re-execution: the engine's cached results, and no
+    records (a trace changes nothing)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.cache_hits = 0
+        self.model_runs = 0
+
+    def resolve(self, model_id: str) -> Any:
+        return self.engine.resolve(model_id)
+
+    def infer(self, model: Any, mode: int, inputs: Any, inference_id: str, context: Any) -> Any:
+        runs = self.engine.model_runs
+        outputs = self.engine.infer(model, mode, inputs, inference_id, context)
+        if self.engine.model_runs > runs:
+            self.model_runs += 1
+        else:
+            self.cache_hits += 1
+        return outputs
+
+    def record(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
+def tracing_vm_class(vm_class: type, backend: ReplayBackend) -> type:
+    """`vm_class` whose computations remember how each child was made and where each log
+    fell among the calls, and whose 0xF4 answers through `backend`."""
+    state_class = vm_class._state_class
+    base = state_class.computation_class
+    precompiles = {
+        **base._precompiles,
+        OG_INFERENCE_ADDRESS: as_py_evm(make_og_inference(backend), "OGInference"),
+    }
+
+    class TracingComputation(base):  # type: ignore[misc, valid-type]
+        _precompiles = precompiles
+        trace_call_type: str | None = None
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.trace_log_positions: list[int] = []
+
+        def apply_child_computation(self, child_msg: MessageAPI) -> ComputationAPI:
+            # The opcode that makes a child has no immediate: it is the byte before the pc.
+            pc = self.code.program_counter - 1
+            opcode = self.code[pc] if 0 <= pc < len(self.code) else None
+            child = self.generate_child_computation(child_msg)
+            child.trace_call_type = CALL_TYPES.get(
+                opcode, "CREATE" if child_msg.is_create else "CALL"
+            )
+            self.add_child_computation(child)
+            return child
+
+        def add_log_entry(self, account: bytes, topics: Any, data: bytes) -> None:
+            self.trace_log_positions.append(len(self.children))
+            super().add_log_entry(account, topics, data)
+
+    state = state_class.configure(
+        __name__="TracingAIState", computation_class=TracingComputation
+    )
+    return vm_class.configure(__name__="TracingAIVM", _state_class=state)
+
+
+def transaction_gas_used(state: Any, tx: Any, computation: ComputationAPI) -> int:
+    """What the receipt charges: the executor's own arithmetic (refund cap, calldata floor)."""
+    executor = state.get_transaction_executor()
+    used = tx.gas - computation.get_gas_remaining()
+    refund = executor.calculate_gas_refund(computation, used)
+    return used - refund + getattr(computation, "data_floor_gas", 0)
+
+
+class Tracer:
+    """`debug_traceTransaction` and `debug_traceCall` for a node."""
+
+    def __init__(self, node: NodeChain) -> None:
+        self.node = node
+        self.backend = ReplayBackend(node.engine)
+        self._vm_classes: dict[type, type] = {}
+
+    def trace_transaction(self, tx_hash: bytes, options: TraceOptions) -> dict[str, Any]:
+        """The frames of a mined (or pending) transaction, re-executed on its pre-state."""
+        node = self.node
+        with node.lock:
+            found = node.find_transaction(tx_hash)
+            if found is None:
+                raise ServerError(f"transaction 0x{tx_hash.hex()} not found")
+            tx, block, index = found
+            header = node.chain.header if block is None else block.header
+            pre_state = node.miner.prestate_root(tx_hash)
+            if pre_state is not None:
+                state = self._vm(header.copy(state_root=pre_state)).state
+            else:  # mined before pre-states were kept: replay the block up to it
+                parent = node.chain.get_block_header_by_hash(header.parent_hash)
+                state = self._vm(header.copy(state_root=parent.state_root)).state
+                earlier = (node.chain.get_block() if block is None else block).transactions
+                for previous in earlier[:index]:
+                    self._apply(state, previous)
+                    state.lock_changes()
+            computation = self._apply(state, tx)
+            return call_frames(
+                computation,
+                sender=node.sender_of(tx),
+                tx=tx,
+                gas_used=transaction_gas_used(state, tx, computation),
+                options=options,
+            )
+
+    def trace_call(self, tx: TxParams, ref: BlockRef, options: TraceOptions) -> dict[str, Any]:
+        """The frames of an `eth_call` with the same parameters (reverts included)."""
+        node = self.node
+        with node.lock:
+            header = exec_header(node, ref)
+            gas = min(tx.gas or header.gas_limit, header.gas_limit)
+            vm = self._vm(header)
+            state = vm.state
+            spoofed = spoof(vm, tx, gas)
+            try:
+                computation = state.apply_transaction(spoofed)
+            except ValidationError as exc:
+                raise rejection(exc) from None
+            return call_frames(
+                computation,
+                sender=tx.sender or ZERO_ADDRESS,
+                tx=spoofed,
+                gas_used=transaction_gas_used(state, spoofed, computation),
+                options=options,
+            )
+
+    def stats(self) -> dict[str, int]:
+        return {"traceCacheHits": self.backend.cache_hits,
+                "traceModelRuns": self.backend.model_runs}
+
+    def _apply(self, state: Any, tx: Any) -> ComputationAPI:
+        tx.__dict__["sender"] = self.node.sender_of(tx)  # impersonated senders, as mined
+        try:
+            return state.apply_transaction(tx)
+        except ValidationError as exc:
+            raise ServerError(f"cannot re-execute 0x{tx.hash.hex()}: {exc}") from None
+
+    def _vm(self, header: BlockHeaderAPI) -> Any:
+        chain = self.node.chain
+        vm_class = chain.get_vm_class_for_block_number(header.block_number)
+        traced = self._vm_classes.get(vm_class)
+        if traced is None:
+            traced = self._vm_classes[vm_class] = tracing_vm_class(vm_class, self.backend)
+        return traced(
+            header=header,
+            chaindb=chain.chaindb,
+            chain_context=ChainContext(self.node.chain_id),
+            consensus_context=chain.consensus_context,
+        )
