@@ -24,3 +24,37 @@ def model_store() -> ModelStore:
     store = ModelStore()
     install_examples(store)
     return store
+
+
+# --- a real `ogkit node` process and a web3 client on it (the node test modules) -----------
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory, model_store):
+    from test_node_support import NodeProcess
+
+    process = NodeProcess(tmp_path_factory.mktemp("node"), store=model_store.root).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def w3(node):
+    from web3 import Web3
+
+    return Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 60}))
+
+
+@pytest.fixture(scope="module")
+def sentiment(project):
+    from test_node_support import web3_artifact
+
+    return web3_artifact(project, "SentimentGate")
+
+
+@pytest.fixture(scope="module")
+def gate(w3, sentiment):
+    from test_node_support import DEV_KEYS, deploy
+
+    abi, bytecode = sentiment
+    return deploy(w3, DEV_KEYS[0], abi, bytecode, "sentiment")

@@ -17,11 +17,9 @@ from test_node_support import (
     DEV_KEYS,
     SENTIMENT_SCORE,
     SENTIMENT_WORDS,
-    NodeProcess,
     RpcFailure,
     deploy,
     transact,
-    web3_artifact,
 )
 from web3 import Web3
 
@@ -30,29 +28,6 @@ from precompiles.og_inference import MODEL_INFERENCE_EVENT_TOPIC
 
 OG_INFERENCE = "0x00000000000000000000000000000000000000F4"
 EVENT_TOPIC = "0x" + MODEL_INFERENCE_EVENT_TOPIC.to_bytes(32, "big").hex()
-
-
-@pytest.fixture(scope="module")
-def node(tmp_path_factory, model_store):
-    process = NodeProcess(tmp_path_factory.mktemp("node-rpc"), store=model_store.root).start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture(scope="module")
-def w3(node):
-    return Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 60}))
-
-
-@pytest.fixture(scope="module")
-def sentiment(project):
-    return web3_artifact(project, "SentimentGate")
-
-
-@pytest.fixture(scope="module")
-def gate(w3, sentiment):
-    abi, bytecode = sentiment
-    return deploy(w3, DEV_KEYS[0], abi, bytecode, "sentiment")
 
 
 def test_identity_and_accounts(node, w3):
@@ -180,8 +155,12 @@ def test_logs_and_filters(node, w3, gate):
     owner_topic = "0x" + bytes.fromhex(owner[2:]).rjust(32, b"\0").hex()
     logs = node.rpc(
         "eth_getLogs",
-        {"fromBlock": "0x0", "toBlock": "latest", "address": gate.address,
-         "topics": [topic, [owner_topic]]},
+        {
+            "fromBlock": "0x0",
+            "toBlock": "latest",
+            "address": gate.address,
+            "topics": [topic, [owner_topic]],
+        },
     )
     assert logs and all(entry["topics"][1] == owner_topic for entry in logs)
     assert logs[-1]["transactionHash"] == receipt.transactionHash.to_0x_hex()

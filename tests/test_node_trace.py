@@ -23,7 +23,6 @@ from test_node_support import (
     compile_solidity,
     deploy,
     transact,
-    web3_artifact,
 )
 from web3 import Web3
 
@@ -62,29 +61,6 @@ contract Prober {
 """
 RETURN_42 = "0x602a60005260206000f3"
 """Runtime code: return the word 42."""
-
-
-@pytest.fixture(scope="module")
-def node(tmp_path_factory, model_store):
-    process = NodeProcess(tmp_path_factory.mktemp("node-trace"), store=model_store.root).start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture(scope="module")
-def w3(node):
-    return Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 60}))
-
-
-@pytest.fixture(scope="module")
-def sentiment(project):
-    return web3_artifact(project, "SentimentGate")
-
-
-@pytest.fixture(scope="module")
-def gate(w3, sentiment):
-    abi, bytecode = sentiment
-    return deploy(w3, DEV_KEYS[0], abi, bytecode, "sentiment")
 
 
 def fresh_words() -> list[str]:
@@ -148,8 +124,11 @@ def test_reverted_inference_has_error_and_reason(node, w3, sentiment):
     missing = deploy(w3, DEV_KEYS[0], abi, bytecode, "no-such-model")
     account = Account.from_key(DEV_KEYS[0])
     tx = missing.functions.submit(["x"]).build_transaction(
-        {"from": account.address, "nonce": w3.eth.get_transaction_count(account.address),
-         "gas": 2_000_000}
+        {
+            "from": account.address,
+            "nonce": w3.eth.get_transaction_count(account.address),
+            "gas": 2_000_000,
+        }
     )
     tx_hash = w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction)
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60)
@@ -232,8 +211,9 @@ def test_dev_state_changes_are_traced_as_executed(node, w3):
 def test_trace_call(node, w3, gate):
     owner = OWNER
     data = gate.encode_abi("submit", [SENTIMENT_WORDS])
-    top = node.rpc("debug_traceCall", {"from": owner, "to": gate.address, "data": data},
-                   "latest", CALL_TRACER)
+    top = node.rpc(
+        "debug_traceCall", {"from": owner, "to": gate.address, "data": data}, "latest", CALL_TRACER
+    )
     assert top["type"] == "CALL" and top["to"] == gate.address.lower()
     assert decode(["bool"], bytes.fromhex(top["output"][2:])) == (True,)
     (call,) = top["calls"]
@@ -277,8 +257,11 @@ def test_trace_errors(node, w3, gate):
         node.rpc("debug_traceTransaction", "__CHECK_IF_SUPPORTS_TRACING__")
     assert bad_hash.value.code == -32602
     with pytest.raises(RpcFailure) as bad_config:
-        node.rpc("debug_traceTransaction", some_tx.to_0x_hex(),
-                 {"tracer": "callTracer", "tracerConfig": {"withLog": "yes"}})
+        node.rpc(
+            "debug_traceTransaction",
+            some_tx.to_0x_hex(),
+            {"tracer": "callTracer", "tracerConfig": {"withLog": "yes"}},
+        )
     assert bad_config.value.code == -32602
     assert node.rpc("eth_blockNumber")  # still serving
 
