@@ -38,8 +38,9 @@ from precompiles.fixed_point import (
     from_array,
     to_array,
 )
+from precompiles.guard import run_guarded
 from precompiles.result import CallContext, LogEntry, PrecompileResult
-from precompiles.revert import PrecompileRevert, error_data
+from precompiles.revert import PrecompileRevert
 from precompiles.types import (
     ModelInferenceMode,
     ModelInput,
@@ -67,19 +68,12 @@ def make_og_inference(backend: InferenceBackend) -> Precompile:
 
 def run(calldata: bytes, context: CallContext, backend: InferenceBackend) -> PrecompileResult:
     meter = gas.GasMeter(context.gas_available)
-    try:
+
+    def body() -> PrecompileResult:
         meter.charge(gas.BASE)
         return _dispatch(calldata, context, backend, meter)
-    except gas.OutOfGasError:
-        return PrecompileResult(b"", meter.used, out_of_gas=True, reason="out of gas")
-    except PrecompileRevert as exc:
-        return _revert(exc.reason, meter)
-    except Exception as exc:  # noqa: BLE001 - a Python exception must never escape into py-evm
-        return _revert(f"OGInference: internal error: {type(exc).__name__}: {exc}", meter)
 
-
-def _revert(reason: str, meter: gas.GasMeter) -> PrecompileResult:
-    return PrecompileResult(error_data(reason), meter.used, reverted=True, reason=reason)
+    return run_guarded("OGInference", meter, body)
 
 
 def _dispatch(

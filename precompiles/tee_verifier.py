@@ -45,8 +45,9 @@ from pycose.keys.curves import P384
 from pycose.messages import Sign1Message
 
 from precompiles import gas
+from precompiles.guard import run_guarded
 from precompiles.result import CallContext, PrecompileResult
-from precompiles.revert import PrecompileRevert, error_data
+from precompiles.revert import PrecompileRevert
 
 VERIFY_ATTESTATION_SIGNATURE = "verifyAttestation(bytes,bytes,bytes,bytes)"
 VERIFY_RSA_PSS_SIGNATURE = "verifyRSAPSS(bytes,bytes32,bytes)"
@@ -155,18 +156,9 @@ def make_tee_verifier(trusted_root_pem: bytes) -> Precompile:
 
 def run(calldata: bytes, context: CallContext, trusted_root_pem: bytes) -> PrecompileResult:
     meter = gas.GasMeter(context.gas_available)
-    try:
-        return _dispatch(bytes(calldata), context, trusted_root_pem, meter)
-    except gas.OutOfGasError:
-        return PrecompileResult(b"", meter.used, out_of_gas=True, reason="out of gas")
-    except PrecompileRevert as exc:
-        return _revert(exc.reason, meter)
-    except Exception as exc:  # noqa: BLE001 - a Python exception must never escape into py-evm
-        return _revert(f"TEEVerifier: internal error: {type(exc).__name__}: {exc}", meter)
-
-
-def _revert(reason: str, meter: gas.GasMeter) -> PrecompileResult:
-    return PrecompileResult(error_data(reason), meter.used, reverted=True, reason=reason)
+    return run_guarded(
+        "TEEVerifier", meter, lambda: _dispatch(bytes(calldata), context, trusted_root_pem, meter)
+    )
 
 
 def _dispatch(
