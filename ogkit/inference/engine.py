@@ -16,6 +16,7 @@ import numpy as np
 from ogkit.inference.cache import Outputs, ResultCache, input_key
 from ogkit.models.onnx_runtime import OnnxModel
 from ogkit.models.store import CorruptModel, ModelStore, StoredModel
+from ogkit.tee.enclave import SignedResult, SimulatedEnclave
 from precompiles.backend import ModelExecutionError, ModelSpec
 from precompiles.result import CallContext
 from precompiles.types import ModelInferenceMode
@@ -34,7 +35,9 @@ class InferenceRecord:
     mode: ModelInferenceMode
     block_number: int
     settlement: str
-    """"not required" (VANILLA) or "pending" (ZK, TEE: awaiting proof or attestation)."""
+    """"not required" (VANILLA) or "pending" (ZK, TEE: awaiting proof or settlement)."""
+    tee_signature: SignedResult | None = None
+    """TEE mode: the enclave's RSA-PSS signature over keccak256(input ‖ output ‖ time)."""
 
 
 def output_hash(outputs: Outputs) -> bytes:
@@ -42,15 +45,29 @@ def output_hash(outputs: Outputs) -> bytes:
 
 
 class InferenceEngine:
-    def __init__(self, store: ModelStore | None = None, cache: ResultCache | None = None) -> None:
+    def __init__(
+        self,
+        store: ModelStore | None = None,
+        cache: ResultCache | None = None,
+        enclave: SimulatedEnclave | None = None,
+    ) -> None:
         self.store = store or ModelStore()
         self.cache = cache or ResultCache()
+        self._enclave = enclave
         self.records: dict[str, InferenceRecord] = {}
         self.model_runs = 0
         """How many times a model really ran: replays must not add to it."""
         self._by_cid: dict[str, OnnxModel] = {}
         self._by_hash: dict[bytes, OnnxModel] = {}
         self._lock = threading.Lock()
+
+    @property
+    def enclave(self) -> SimulatedEnclave:
+        """The (simulated, dev-only) enclave that signs TEE-mode results; made on first use
+        because an RSA-2048 key takes a moment."""
+        if self._enclave is None:
+            self._enclave = SimulatedEnclave()
+        return self._enclave
 
     def resolve(self, model_id: str) -> ModelSpec:
         stored = self.store.resolve(model_id)
@@ -97,21 +114,22 @@ class InferenceEngine:
         context: CallContext,
     ) -> None:
         mode = ModelInferenceMode(mode)
-        if mode is not ModelInferenceMode.VANILLA and inference_id not in self.records:
-            log.warning(
-                "%s inference %s ran; its %s is not produced yet, so it stays 'pending'",
-                mode.name,
-                inference_id,
-                "proof" if mode is ModelInferenceMode.ZK else "attestation",
-            )
+        if mode is ModelInferenceMode.ZK and inference_id not in self.records:
+            log.warning("ZK inference %s ran; its proof is not produced yet", inference_id)
+        input_hash = input_key(model.model_hash, inputs)
+        out_hash = output_hash(outputs)
+        signed = None
+        if mode is ModelInferenceMode.TEE:
+            signed = self.enclave.sign_result(input_hash, out_hash, context.timestamp)
         self.records[inference_id] = InferenceRecord(
             inference_id=inference_id,
             model_hash=model.model_hash,
-            input_hash=input_key(model.model_hash, inputs),
-            output_hash=output_hash(outputs),
+            input_hash=input_hash,
+            output_hash=out_hash,
             mode=mode,
             block_number=context.block_number,
             settlement="not required" if mode is ModelInferenceMode.VANILLA else "pending",
+            tee_signature=signed,
         )
 
 

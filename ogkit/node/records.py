@@ -81,6 +81,14 @@ def record_json(engine_record: Any, event: InferenceEvent, tx_hash: bytes) -> di
                 "settlement": engine_record.settlement,
             }
         )
+        signed = getattr(engine_record, "tee_signature", None)
+        if signed is not None:
+            out["teeSignature"] = {
+                "teeId": "0x" + signed.tee_id.hex(),
+                "timestamp": signed.timestamp,
+                "messageHash": "0x" + signed.message_hash.hex(),
+                "signature": "0x" + signed.signature.hex(),
+            }
     return out
 
 
