@@ -1,0 +1,104 @@
+"""HACA for TEE mode, end to end on the AI chain: a contract calls a model in TEE mode, the
+engine's enclave signs the result, and the settlement service settles it through the relay,
+which re-verifies the signature on chain (TEE registry + 0x900)."""
+
+from __future__ import annotations
+
+import pytest
+from eth_utils import keccak
+
+from ogkit.models.examples import sample_input
+from ogkit.settlement import TeeSettlement
+from ogkit.tee.enclave import dev_root_pem
+from precompiles.fixed_point import to_number
+
+LLM_PROXY = 0
+TEE_MODE = 2
+RELAY_ROLE = keccak(text="SETTLEMENT_RELAY_ROLE")
+
+
+@pytest.fixture
+def admin(accounts):
+    return accounts[0]
+
+
+@pytest.fixture
+def relayer(accounts):
+    return accounts[2]
+
+
+@pytest.fixture
+def engine(chain, model_store):
+    return chain.provider.inference_engine
+
+
+def deploy_settlement(project, chain, admin, relayer, enclave=None):
+    registry = admin.deploy(project.TEERegistry)
+    registry.setAWSRootCertificate(dev_root_pem(), sender=admin)
+    registry.addTEEType(LLM_PROXY, "LLMProxy", sender=admin)
+    if enclave is not None:
+        registry.approvePCR(
+            (enclave.pcrs[0], enclave.pcrs[1], enclave.pcrs[2]), "v1", LLM_PROXY, sender=admin
+        )
+        registry.registerTEEWithAttestation(
+            enclave.attestation_document(timestamp_ms=chain.pending_timestamp * 1000),
+            enclave.signing_public_key_der,
+            enclave.tls_certificate_der,
+            admin.address,
+            "http://127.0.0.1",
+            LLM_PROXY,
+            sender=admin,
+        )
+    verifier = admin.deploy(project.TEEBatchVerifier, registry)
+    relay = admin.deploy(project.InferenceSettlementRelay, verifier)
+    relay.grantRole(RELAY_ROLE, relayer, sender=admin)
+    return relay
+
+
+def tee_assessment(project, admin, engine, features):
+    pool = admin.deploy(project.RiskLendingPool, "credit_risk")
+    pool.setInferenceMode(TEE_MODE, sender=admin)
+    receipt = pool.assess(tuple(to_number(x) for x in features), sender=admin)
+    (event,) = [e for e in receipt.decode_logs() if e.event_name == "ModelInferenceEvent"]
+    return engine.records[event.inferenceID]
+
+
+def test_a_tee_inference_settles_on_chain(project, chain, admin, relayer, engine):
+    relay = deploy_settlement(project, chain, admin, relayer, engine.enclave)
+    features = sample_input("credit_risk")["features"].reshape(-1)
+    record = tee_assessment(project, admin, engine, features)
+    assert record.settlement == "pending" and record.tee_signature is not None
+
+    service = TeeSettlement(engine, chain.provider.web3, relay.address, relayer.address)
+    (done,) = [s for s in service.settle_pending() if s.inference_id == record.inference_id]
+    assert done.status.startswith("settled 0x") and record.settlement == done.status
+    tx_hash = done.status.split()[1]
+    (event,) = chain.provider.get_receipt(tx_hash).decode_logs(relay.IndividualSettlement)
+    signed = record.tee_signature
+    assert event.teeId == signed.tee_id
+    assert (event.inputHash, event.outputHash) == (record.input_hash, record.output_hash)
+    assert event.event_arguments["timestamp"] == signed.timestamp
+    assert event.signature == signed.signature
+    assert relay.isSettled(record.input_hash, record.output_hash, signed.timestamp)
+    assert record not in service.pending()  # nothing is settled twice
+
+    record.settlement = "pending"  # a replayed settlement is refused on chain
+    (again,) = [s for s in service.settle_pending() if s.inference_id == record.inference_id]
+    assert again.status == "failed: Already settled"
+
+
+def test_a_tampered_output_hash_is_refused(project, chain, admin, relayer, engine):
+    relay = deploy_settlement(project, chain, admin, relayer, engine.enclave)
+    record = tee_assessment(project, admin, engine, [2.7, 0.2, 0.1, 7.5])
+    record.output_hash = bytes([record.output_hash[0] ^ 1]) + record.output_hash[1:]
+    service = TeeSettlement(engine, chain.provider.web3, relay.address, relayer.address)
+    (done,) = [s for s in service.settle_pending() if s.inference_id == record.inference_id]
+    assert done.status.startswith("failed: signature does not verify off chain")
+
+
+def test_an_unregistered_enclave_is_refused(project, chain, admin, relayer, engine):
+    relay = deploy_settlement(project, chain, admin, relayer, enclave=None)
+    record = tee_assessment(project, admin, engine, [1.2, 0.9, 1.1, 0.5])
+    service = TeeSettlement(engine, chain.provider.web3, relay.address, relayer.address)
+    (done,) = [s for s in service.settle_pending() if s.inference_id == record.inference_id]
+    assert done.status == "failed: Invalid signature"
