@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ogkit.cli.inference import inference
 from ogkit.cli.models import models
 from ogkit.cli.node import node
 
@@ -14,5 +15,6 @@ def main() -> None:
     """ogkit: a local OpenGradient-compatible AI chain and its tools."""
 
 
+main.add_command(inference)
 main.add_command(models)
 main.add_command(node)
