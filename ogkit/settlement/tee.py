@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eth_abi import encode
+from eth_abi import decode, encode
 from eth_tester.exceptions import TransactionFailed
 from eth_utils import keccak
 from web3 import Web3
@@ -17,6 +17,12 @@ from web3.exceptions import ContractLogicError
 
 from ogkit.inference.engine import InferenceEngine, InferenceRecord
 from ogkit.tee.attestation import verify_result_signature
+from precompiles.abi_codec import (
+    MODEL_INFERENCE_EVENT_SIGNATURE,
+    MODEL_INFERENCE_REQUEST,
+    MODEL_OUTPUT,
+)
+from precompiles.addresses import OG_INFERENCE_ADDRESS
 
 SETTLE_INDIVIDUAL = keccak(
     text="settleIndividual(bytes32,bytes32,bytes32,uint256,address,bytes,bytes)"
@@ -40,11 +46,27 @@ class TeeSettlement:
         self.payee = Web3.to_checksum_address(payee or relayer)
 
     def pending(self) -> list[InferenceRecord]:
+        """Signed TEE records whose block exists; later ones wait for their block."""
+        head = self.w3.eth.block_number
         return [
             r
             for r in self.engine.records.values()
-            if r.tee_signature is not None and r.settlement == "pending"
+            if r.tee_signature is not None and r.settlement == "pending" and r.block_number <= head
         ]
+
+    def _on_chain(self, record: InferenceRecord) -> bool:
+        """Did a mined transaction emit this inference? An `eth_call`, a gas estimate or a
+        reverted transaction also leaves a record, and those must never be settled."""
+        logs = self.w3.eth.get_logs(
+            {
+                "address": Web3.to_checksum_address(OG_INFERENCE_ADDRESS),
+                "fromBlock": record.block_number,
+                "toBlock": record.block_number,
+                "topics": [keccak(text=MODEL_INFERENCE_EVENT_SIGNATURE)],
+            }
+        )
+        types = ["string", MODEL_INFERENCE_REQUEST, MODEL_OUTPUT]
+        return any(decode(types, bytes(log["data"]))[0] == record.inference_id for log in logs)
 
     def settle_pending(self) -> list[Settled]:
         """One pass over the pending TEE records; returns what became of each."""
@@ -53,6 +75,8 @@ class TeeSettlement:
     def _settle(self, record: InferenceRecord) -> str:
         signed = record.tee_signature
         assert signed is not None
+        if not self._on_chain(record):
+            return self._mark(record, "failed: not in a mined transaction (eth_call or reverted)")
         check = verify_result_signature(
             self.engine.enclave.signing_public_key_der,
             record.input_hash,
