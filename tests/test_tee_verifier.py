@@ -18,11 +18,6 @@ from eth_abi import decode, encode
 from eth_utils import keccak
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pycose.algorithms import Es384
-from pycose.headers import Algorithm
-from pycose.keys import EC2Key
-from pycose.keys.curves import P384
-from pycose.messages import Sign1Message
 
 from ogkit.tee import (
     AttestationError,
@@ -34,7 +29,7 @@ from ogkit.tee import (
     verify_attestation,
     verify_result_signature,
 )
-from ogkit.tee.enclave import dev_pcrs, sign_rsa_pss
+from ogkit.tee.enclave import cose_sign1_es384, dev_pcrs, sign_rsa_pss
 from precompiles.result import CallContext
 from precompiles.revert import ERROR_SELECTOR
 from precompiles.tee_verifier import (
@@ -135,15 +130,7 @@ def off_chain(document: bytes, enclave: SimulatedEnclave, at: int = NOW, **kwarg
 
 def resign(document: bytes, payload: bytes, key: ec.EllipticCurvePrivateKey) -> bytes:
     """A well-formed COSE_Sign1 over `payload`, signed by `key` (not the leaf's key)."""
-    numbers = key.private_numbers()
-    message = Sign1Message(phdr={Algorithm: Es384}, payload=payload)
-    message.key = EC2Key(
-        crv=P384,
-        d=numbers.private_value.to_bytes(48, "big"),
-        x=numbers.public_numbers.x.to_bytes(48, "big"),
-        y=numbers.public_numbers.y.to_bytes(48, "big"),
-    )
-    return message.encode(tag=False)
+    return cose_sign1_es384(payload, key)
 
 
 def with_payload(document: bytes, **changes) -> bytes:

@@ -105,6 +105,19 @@ def sign_rsa_pss(key: rsa.RSAPrivateKey, message_hash_32: bytes) -> bytes:
     )
 
 
+def cose_sign1_es384(payload: bytes, key: ec.EllipticCurvePrivateKey) -> bytes:
+    """An untagged COSE_Sign1 over `payload`, ES384 with `key`: the Nitro document envelope."""
+    numbers = key.private_numbers()
+    message = Sign1Message(phdr={Algorithm: Es384}, payload=payload)
+    message.key = EC2Key(
+        crv=P384,
+        d=numbers.private_value.to_bytes(48, "big"),
+        x=numbers.public_numbers.x.to_bytes(48, "big"),
+        y=numbers.public_numbers.y.to_bytes(48, "big"),
+    )
+    return message.encode(tag=False)
+
+
 def _need32(name: str, value: bytes) -> None:
     if len(value) != 32:
         raise ValueError(f"{name} must be 32 bytes, got {len(value)}")
@@ -410,15 +423,7 @@ class SimulatedEnclave:
                 "nonce": nonce,
             }
         )
-        numbers = leaf_key.private_numbers()
-        message = Sign1Message(phdr={Algorithm: Es384}, payload=payload)
-        message.key = EC2Key(
-            crv=P384,
-            d=numbers.private_value.to_bytes(48, "big"),
-            x=numbers.public_numbers.x.to_bytes(48, "big"),
-            y=numbers.public_numbers.y.to_bytes(48, "big"),
-        )
-        return message.encode(tag=False)
+        return cose_sign1_es384(payload, leaf_key)
 
     def sign_message_hash(self, message_hash_32: bytes) -> bytes:
         return sign_rsa_pss(self.signing_key, message_hash_32)
