@@ -19,6 +19,16 @@ UPSTREAM_STYLE_CID = UPSTREAM_DEMO_ALIAS
 """An alpha-testnet-style IPFS id, aliased to our `upstream_demo` model."""
 
 
+@pytest.fixture
+def admin(accounts):
+    return accounts[0]
+
+
+@pytest.fixture
+def relayer(accounts):
+    return accounts[2]
+
+
 @pytest.fixture(scope="session")
 def model_store() -> ModelStore:
     store = ModelStore()

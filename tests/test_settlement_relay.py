@@ -16,12 +16,11 @@ import ape
 import pytest
 from eth_abi import encode
 from eth_utils import keccak
+from tee_support import deploy_registry, deploy_relay
 
 from ogkit.tee import SimulatedEnclave
-from ogkit.tee.enclave import dev_root_pem, message_hash
+from ogkit.tee.enclave import message_hash
 
-LLM_PROXY = 0
-RELAY_ROLE = keccak(text="SETTLEMENT_RELAY_ROLE")
 LEAF_TYPES = ["bytes32", "bytes32", "bytes32", "bytes", "uint256"]  # the facilitator's leaves
 INDIVIDUAL_TOPIC = "0x74e71a1981c03bd0c36f3b1227f3ee2a34dca5d6fef25c4b2787e033ab60b782"
 BATCH_TOPIC = "0xc2aff8d8a10a4543baabf39bd9ff45e7fc3881d19098df350a3b7f339e911127"
@@ -96,32 +95,8 @@ def enclave() -> SimulatedEnclave:
 
 
 @pytest.fixture
-def admin(accounts):
-    return accounts[0]
-
-
-@pytest.fixture
-def relayer(accounts):
-    return accounts[2]
-
-
-@pytest.fixture
 def registry(project, chain, admin, enclave):
-    registry = admin.deploy(project.TEERegistry)
-    registry.setAWSRootCertificate(dev_root_pem(), sender=admin)
-    registry.addTEEType(LLM_PROXY, "LLMProxy", sender=admin)
-    registry.approvePCR(
-        (enclave.pcrs[0], enclave.pcrs[1], enclave.pcrs[2]), "v1", LLM_PROXY, sender=admin
-    )
-    registry.registerTEEWithAttestation(
-        enclave.attestation_document(timestamp_ms=chain.pending_timestamp * 1000),
-        enclave.signing_public_key_der,
-        enclave.tls_certificate_der,
-        admin.address,
-        "https://tee.local",
-        LLM_PROXY,
-        sender=admin,
-    )
+    registry = deploy_registry(project, chain, admin, enclave)
     assert registry.isTEEActive(enclave.tee_id)
     return registry
 
@@ -133,9 +108,7 @@ def verifier(project, admin, registry):
 
 @pytest.fixture
 def relay(project, admin, relayer, verifier):
-    relay = admin.deploy(project.InferenceSettlementRelay, verifier)
-    relay.grantRole(RELAY_ROLE, relayer, sender=admin)
-    return relay
+    return deploy_relay(project, admin, relayer, verifier)
 
 
 def signed(enclave, chain, tag: bytes, offset: int = 0):

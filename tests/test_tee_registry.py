@@ -36,11 +36,6 @@ def enclave() -> SimulatedEnclave:
 
 
 @pytest.fixture
-def admin(accounts):
-    return accounts[0]
-
-
-@pytest.fixture
 def operator(accounts):
     return accounts[1]
 

@@ -5,26 +5,13 @@ which re-verifies the signature on chain (TEE registry + 0x900)."""
 from __future__ import annotations
 
 import pytest
-from eth_utils import keccak
+from tee_support import deploy_registry, deploy_relay
 
 from ogkit.models.examples import sample_input
 from ogkit.settlement import TeeSettlement
-from ogkit.tee.enclave import dev_root_pem
 from precompiles.fixed_point import to_number
 
-LLM_PROXY = 0
 TEE_MODE = 2
-RELAY_ROLE = keccak(text="SETTLEMENT_RELAY_ROLE")
-
-
-@pytest.fixture
-def admin(accounts):
-    return accounts[0]
-
-
-@pytest.fixture
-def relayer(accounts):
-    return accounts[2]
 
 
 @pytest.fixture
@@ -33,26 +20,8 @@ def engine(chain, model_store):
 
 
 def deploy_settlement(project, chain, admin, relayer, enclave=None):
-    registry = admin.deploy(project.TEERegistry)
-    registry.setAWSRootCertificate(dev_root_pem(), sender=admin)
-    registry.addTEEType(LLM_PROXY, "LLMProxy", sender=admin)
-    if enclave is not None:
-        registry.approvePCR(
-            (enclave.pcrs[0], enclave.pcrs[1], enclave.pcrs[2]), "v1", LLM_PROXY, sender=admin
-        )
-        registry.registerTEEWithAttestation(
-            enclave.attestation_document(timestamp_ms=chain.pending_timestamp * 1000),
-            enclave.signing_public_key_der,
-            enclave.tls_certificate_der,
-            admin.address,
-            "http://127.0.0.1",
-            LLM_PROXY,
-            sender=admin,
-        )
-    verifier = admin.deploy(project.TEEBatchVerifier, registry)
-    relay = admin.deploy(project.InferenceSettlementRelay, verifier)
-    relay.grantRole(RELAY_ROLE, relayer, sender=admin)
-    return relay
+    registry = deploy_registry(project, chain, admin, enclave)
+    return deploy_relay(project, admin, relayer, admin.deploy(project.TEEBatchVerifier, registry))
 
 
 def tee_assessment(project, admin, engine, features):
