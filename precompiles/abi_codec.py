@@ -145,34 +145,6 @@ def decode_model_inference_request(
     return ModelInferenceRequest(mode, model_cid, model_input)
 
 
-def _number_tensor_abi(t: NumberTensor) -> tuple:
-    return (t.name, list(t.values), list(t.shape))
-
-
-def _string_tensor_abi(t: StringTensor) -> tuple:
-    return (t.name, list(t.values))
-
-
-def model_input_abi(model_input: ModelInput) -> tuple:
-    return (
-        [_number_tensor_abi(t) for t in model_input.numbers],
-        [_string_tensor_abi(t) for t in model_input.strings],
-    )
-
-
-def request_abi(request: ModelInferenceRequest) -> tuple:
-    return (request.mode, request.model_cid, model_input_abi(request.input))
-
-
-def output_abi(output: ModelOutput) -> tuple:
-    return (
-        [_number_tensor_abi(t) for t in output.numbers],
-        [_string_tensor_abi(t) for t in output.strings],
-        [(j.name, j.value) for j in output.jsons],
-        output.is_simulation_result,
-    )
-
-
 def encode_model_inference_request(request: ModelInferenceRequest) -> bytes:
     """Arguments of `runModelInference` (no selector): what a client sends."""
     return abi_encoder.single(abi_encoder.model_inference_request(request))
