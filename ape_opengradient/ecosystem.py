@@ -22,6 +22,13 @@ class OpenGradientConfig(BaseEthereumConfig):
     model_store: str | None = None
     """Model store directory for the local chain (default `$OGKIT_MODEL_STORE` or
     `.ogkit/models` in the project)."""
+    pipe: bool = False
+    """Emulate the alpha testnet's two-phase execution on the local chain: `eth_call` and gas
+    estimates get empty model outputs with `is_simulation_result = true`."""
+    settlement: bool = True
+    """Run the settlement service (HACA's full-node role) beside the local chain."""
+    settlement_batch_size: int = 1
+    """1 settles each TEE inference on its own; more settles them in Merkle batches."""
 
     model_config = SettingsConfigDict(extra="allow", env_prefix="APE_OPENGRADIENT_")
 

@@ -13,19 +13,34 @@ from ape_test.provider import ApeEVMBackend, ApeTester, LocalProvider
 from eth_tester import EthereumTester
 from eth_tester.backends.pyevm.main import setup_tester_chain
 
+from ape_opengradient.ecosystem import OpenGradientConfig
 from ogkit.chain import ai_vm_configuration
-from ogkit.inference import InferenceEngine, default_engine
+from ogkit.chain.genesis import system_accounts
+from ogkit.chain.locking import ChainLock, LockedEthereumTester, lock_public_methods
+from ogkit.chain.phase import PhaseAwareBackend
+from ogkit.inference import InferenceEngine, InferenceRecord
+from ogkit.models.store import ModelStore
+from ogkit.settlement import SettlementService
 from precompiles.addresses import OG_INFERENCE_ADDRESS
 
 
-class AIEVMBackend(ApeEVMBackend):
-    def __init__(self, config, chain_id: int, engine: InferenceEngine) -> None:
+@lock_public_methods
+class AIEVMBackend(PhaseAwareBackend, ChainLock, ApeEVMBackend):
+    """Ape's backend on the AI chain: calls and estimates run as simulations (PIPE's empty
+    results when `pipe` is on), and one lock lets the settlement service share the chain."""
+
+    def __init__(self, config, chain_id: int, engine: InferenceEngine, pipe: bool = False) -> None:
+        self.pipe = pipe
         super().__init__(config, chain_id)
         self.engine = engine
 
+    @property
+    def genesis_state(self) -> dict:
+        return super().genesis_state | system_accounts()
+
     @cached_property
     def _setup_tester_chain(self):
-        return setup_tester_chain(
+        keys, chain = setup_tester_chain(
             None,
             self.genesis_state,
             self.config.number_of_accounts,
@@ -33,16 +48,18 @@ class AIEVMBackend(ApeEVMBackend):
             self.config.mnemonic,
             self.config.hd_path,
         )
+        return keys[: self.config.number_of_accounts], chain  # not the system accounts
 
 
 class AITester(ApeTester):
-    def __init__(self, config, chain_id: int, engine: InferenceEngine) -> None:
+    def __init__(self, config, chain_id: int, engine: InferenceEngine, pipe: bool = False) -> None:
         super().__init__(config, chain_id)
         self.engine = engine
+        self.pipe = pipe
 
     def _new_backend(self) -> None:
-        self._backend = AIEVMBackend(self.config, self.chain_id, self.engine)
-        self._ethereum_tester = EthereumTester(self._backend)
+        self._backend = AIEVMBackend(self.config, self.chain_id, self.engine, pipe=self.pipe)
+        self._ethereum_tester = LockedEthereumTester(self._backend)
 
     @property
     def ethereum_tester(self) -> EthereumTester:
@@ -64,7 +81,7 @@ class AITester(ApeTester):
     @backend.setter
     def backend(self, value: AIEVMBackend) -> None:
         self._backend = value
-        self._ethereum_tester = EthereumTester(value)
+        self._ethereum_tester = LockedEthereumTester(value)
 
 
 class AIProvider(LocalProvider):
@@ -84,15 +101,53 @@ class AIProvider(LocalProvider):
             store = Path(configured)
             if not store.is_absolute():
                 store = self.local_project.path / store
-        return default_engine(store)
+        # its own engine (models and caches are cheap to share, records are not): the
+        # records and the settlement service belong to this chain alone
+        return InferenceEngine(ModelStore(store))
+
+    @property
+    def og_config(self) -> OpenGradientConfig:
+        return self.config_manager.get_config("opengradient")
 
     @cached_property
     def tester(self) -> AITester:
-        return AITester(self.config, self.settings.chain_id, self.inference_engine)
+        return AITester(
+            self.config, self.settings.chain_id, self.inference_engine, pipe=self.og_config.pipe
+        )
+
+    @property
+    def pipe(self) -> bool:
+        """Two-phase execution (PIPE) emulation: `eth_call` and gas estimates see empty model
+        outputs flagged `is_simulation_result`, as on the alpha testnet; mined txs do not."""
+        return self.tester.backend.pipe
+
+    @pipe.setter
+    def pipe(self, on: bool) -> None:
+        self.tester.backend.pipe = bool(on)
+
+    @cached_property
+    def settlement(self) -> SettlementService:
+        """HACA's full-node role for this chain; started on connect unless configured off."""
+        return SettlementService(
+            self.inference_engine, self.web3, batch_size=self.og_config.settlement_batch_size
+        )
+
+    def wait_for_settlement(self, inference_id: str, timeout: float = 60.0) -> InferenceRecord:
+        """The record once settled (or failed, or VANILLA); raises if it stays pending."""
+        if inference_id.startswith("0x") and inference_id not in self.inference_engine.records:
+            inference_id = inference_id[2:]
+        return self.settlement.wait_for_settlement(inference_id, timeout)
 
     def connect(self) -> None:
         super().connect()
         _register_precompile_abi(self)
+        if self.og_config.settlement:
+            self.settlement.start()
+
+    def disconnect(self) -> None:
+        if "settlement" in self.__dict__:
+            self.settlement.stop()
+        super().disconnect()
 
 
 def _register_precompile_abi(provider: AIProvider) -> None:

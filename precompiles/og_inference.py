@@ -39,7 +39,7 @@ from precompiles.fixed_point import (
     to_array,
 )
 from precompiles.guard import run_guarded
-from precompiles.result import CallContext, LogEntry, PrecompileResult
+from precompiles.result import CallContext, ExecutionPhase, LogEntry, PrecompileResult
 from precompiles.revert import PrecompileRevert
 from precompiles.types import (
     ModelInferenceMode,
@@ -55,6 +55,7 @@ RUN_LLM_CHAT = bytes.fromhex("e39aa7e7")
 MODEL_INFERENCE_EVENT_TOPIC = int.from_bytes(keccak(text=MODEL_INFERENCE_EVENT_SIGNATURE), "big")
 
 Precompile = Callable[[bytes, CallContext], PrecompileResult]
+SIMULATION_OUTPUT = ModelOutput(is_simulation_result=True)
 
 
 def make_og_inference(backend: InferenceBackend) -> Precompile:
@@ -114,6 +115,9 @@ def _run_model_inference(
     meter.charge(gas.model_gas(model.size_bytes))
 
     arrays = bind_inputs(model, request.input)
+    if context.phase is ExecutionPhase.PIPE_SIMULATION:
+        # alpha's first pass: the call is collected, not run; the contract sees the flag
+        return PrecompileResult(encode_model_output(SIMULATION_OUTPUT), meter.used)
     inference_id = make_inference_id(context, model, args)
     try:
         outputs = backend.infer(model, request.mode, arrays, inference_id, context)
@@ -128,7 +132,8 @@ def _run_model_inference(
         event = encode_model_inference_event(inference_id, request, output)
         meter.charge(gas.log_gas(len(event)))
         logs.append(LogEntry(OG_INFERENCE_ADDRESS, (MODEL_INFERENCE_EVENT_TOPIC,), event))
-        backend.record(model, request.mode, arrays, outputs, inference_id, context)
+        if context.phase is ExecutionPhase.COMMIT:
+            backend.record(model, request.mode, arrays, outputs, inference_id, context)
     return PrecompileResult(return_data, meter.used, logs=logs)
 
 

@@ -3,6 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import IntEnum
+
+
+class ExecutionPhase(IntEnum):
+    """Why the EVM is running: only a committed transaction may leave inference records.
+
+    PIPE_SIMULATION is the alpha testnet's first pass (an `eth_call`, a gas estimate or the
+    inference mempool's dry run when two-phase execution is on): inferences answer an empty
+    output flagged `is_simulation_result`, and no model runs.
+    """
+
+    COMMIT = 0
+    CALL = 1
+    PIPE_SIMULATION = 2
 
 
 @dataclass(frozen=True)
@@ -15,6 +29,7 @@ class CallContext:
     timestamp: int
     gas_available: int
     is_static: bool = False
+    phase: ExecutionPhase = ExecutionPhase.COMMIT
 
 
 @dataclass(frozen=True)

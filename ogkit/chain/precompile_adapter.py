@@ -7,6 +7,7 @@ from collections.abc import Callable
 from eth.abc import ComputationAPI
 from eth.exceptions import OutOfGas, Revert
 
+from ogkit.chain.phase import current_phase
 from precompiles.result import CallContext, PrecompileResult
 from precompiles.revert import error_data
 
@@ -22,6 +23,7 @@ def call_context(computation: ComputationAPI) -> CallContext:
         timestamp=computation.state.timestamp,
         gas_available=computation.get_gas_remaining(),
         is_static=msg.is_static,
+        phase=current_phase(),
     )
 
 

@@ -11,14 +11,19 @@ from ogkit.chain.genesis import (
     DEFAULT_HD_PATH,
     DEFAULT_MNEMONIC,
     LOCAL_CHAIN_ID,
+    system_accounts,
 )
+from ogkit.chain.locking import ChainLock, LockedEthereumTester, lock_public_methods
+from ogkit.chain.phase import PhaseAwareBackend
 from precompiles.backend import InferenceBackend
 
 
-class AIChainBackend(PyEVMBackend):
+@lock_public_methods
+class AIChainBackend(PhaseAwareBackend, ChainLock, PyEVMBackend):
     """`PyEVMBackend` whose chain keeps the AI fork and chain id across resets.
 
-    eth-tester's `reset_to_genesis()` would otherwise rebuild a plain Prague chain.
+    eth-tester's `reset_to_genesis()` would otherwise rebuild a plain Prague chain. Calls and
+    estimates run as simulations (no inference records; PIPE's empty results when `pipe`).
     """
 
     def __init__(
@@ -33,13 +38,17 @@ class AIChainBackend(PyEVMBackend):
         self.inference_backend = backend
         self.tee_root_pem = tee_root_pem
         self.chain_id = chain_id
-        self._genesis_state = self.generate_genesis_state(
-            mnemonic=mnemonic,
-            overrides={"balance": balance},
-            num_accounts=num_accounts,
-            hd_path=DEFAULT_HD_PATH,
+        self._genesis_state = (
+            self.generate_genesis_state(
+                mnemonic=mnemonic,
+                overrides={"balance": balance},
+                num_accounts=num_accounts,
+                hd_path=DEFAULT_HD_PATH,
+            )
+            | system_accounts()
         )
         self._mnemonic = mnemonic
+        self._num_accounts = num_accounts
         super().__init__(
             genesis_state=self._genesis_state,
             vm_configuration=ai_vm_configuration(backend, tee_root_pem=tee_root_pem),
@@ -59,17 +68,20 @@ class AIChainBackend(PyEVMBackend):
         super().reset_to_genesis(
             genesis_params,
             genesis_state or self._genesis_state,
-            num_accounts,
+            self._num_accounts,  # eth-tester counts genesis entries, system accounts too
             vm_configuration
             or ai_vm_configuration(self.inference_backend, tee_root_pem=self.tee_root_pem),
             mnemonic or self._mnemonic,
             hd_path or DEFAULT_HD_PATH,
         )
         type(self.chain).chain_id = self.chain_id
+        self.account_keys = self.account_keys[: self._num_accounts]  # not the system accounts
 
 
 def new_tester(
     backend: InferenceBackend, chain_id: int = LOCAL_CHAIN_ID, tee_root_pem: bytes | None = None
 ) -> EthereumTester:
     """An auto-mining `EthereumTester` on the AI chain (TEE root: the dev root unless given)."""
-    return EthereumTester(AIChainBackend(backend, chain_id=chain_id, tee_root_pem=tee_root_pem))
+    return LockedEthereumTester(
+        AIChainBackend(backend, chain_id=chain_id, tee_root_pem=tee_root_pem)
+    )

@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +40,24 @@ class InferenceRecord:
     """"not required" (VANILLA) or "pending" (ZK, TEE: awaiting proof or settlement)."""
     tee_signature: SignedResult | None = None
     """TEE mode: the enclave's RSA-PSS signature over keccak256(input ‖ output ‖ time)."""
+    settlement_tx: str | None = None
+    """The transaction that settled it, once settled."""
+    merkle_root: bytes | None = None
+    merkle_proof: tuple[bytes, ...] = ()
+    """Batch settlement: the batch root on chain and this record's proof against it."""
+
+    @property
+    def is_final(self) -> bool:
+        return self.settlement not in PENDING_STATES
+
+
+PENDING_STATES = frozenset({"pending", "proving", "proved"})
+"""Settlement states that still change; every other one ("not required", "settled",
+"failed: …") is final."""
+
+
+class SettlementTimeout(TimeoutError):
+    """An inference did not reach a final settlement state in time."""
 
 
 def output_hash(outputs: Outputs) -> bytes:
@@ -60,6 +80,11 @@ class InferenceEngine:
         self._by_cid: dict[str, OnnxModel] = {}
         self._by_hash: dict[bytes, OnnxModel] = {}
         self._lock = threading.Lock()
+        self.changed = threading.Condition()
+        """Notified when a record is made or its settlement changes: services and waiters
+        block on it instead of sleeping."""
+        self.on_settlement: list[Callable[[InferenceRecord], None]] = []
+        """Called after a record's settlement changed (the node persists it)."""
 
     @property
     def enclave(self) -> SimulatedEnclave:
@@ -121,7 +146,7 @@ class InferenceEngine:
         signed = None
         if mode is ModelInferenceMode.TEE:
             signed = self.enclave.sign_result(input_hash, out_hash, context.timestamp)
-        self.records[inference_id] = InferenceRecord(
+        record = InferenceRecord(
             inference_id=inference_id,
             model_hash=model.model_hash,
             input_hash=input_hash,
@@ -131,6 +156,43 @@ class InferenceEngine:
             settlement="not required" if mode is ModelInferenceMode.VANILLA else "pending",
             tee_signature=signed,
         )
+        with self.changed:
+            self.records[inference_id] = record
+            self.changed.notify_all()
+
+    def set_settlement(
+        self, record: InferenceRecord, status: str, tx: str | None = None
+    ) -> InferenceRecord:
+        """The one way a settlement state changes, so waiters and the node's store see it."""
+        with self.changed:
+            record.settlement = status
+            if tx is not None:
+                record.settlement_tx = tx
+            self.changed.notify_all()
+        for listener in list(self.on_settlement):
+            listener(record)
+        return record
+
+    def wait_for_settlement(self, inference_id: str, timeout: float = 60.0) -> InferenceRecord:
+        """Block until the record is final (settled, failed or not required).
+
+        Raises `KeyError` if no committed transaction made the record within `timeout`, and
+        `SettlementTimeout` (with the last state) if it stays pending.
+        """
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while True:
+                record = self.records.get(inference_id)
+                if record is not None and record.is_final:
+                    return record
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    if record is None:
+                        raise KeyError(f"no inference record {inference_id}")
+                    raise SettlementTimeout(
+                        f"inference {inference_id} still {record.settlement!r} after {timeout} s"
+                    )
+                self.changed.wait(left)
 
 
 _engines: dict[Path, InferenceEngine] = {}

@@ -160,8 +160,10 @@ def _finish(
             frame["logs"] = logs
     if options.only_top_call:
         return
-    calls = [_child(computation.msg.storage_address, child, options, failed)
-             for child in computation.children]
+    calls = [
+        _child(computation.msg.storage_address, child, options, failed)
+        for child in computation.children
+    ]
     if calls:
         frame["calls"] = calls
 

@@ -95,7 +95,8 @@ class NodeChain:
         self.chain_id = datadir.resolve_chain_id(config, meta)
         self.mnemonic = config.mnemonic or stored.get("mnemonic") or DEFAULT_MNEMONIC
         self.num_accounts = (
-            config.accounts if config.accounts is not None
+            config.accounts
+            if config.accounts is not None
             else stored.get("accounts", DEFAULT_ACCOUNTS)
         )
         self.hd_path = config.hd_path
@@ -103,8 +104,10 @@ class NodeChain:
         if self.balance is None:
             self.balance = DEFAULT_BALANCE
         store_dir = config.model_store
-        if store_dir is None and stored.get("modelStore") and not os.environ.get(
-            "OGKIT_MODEL_STORE"
+        if (
+            store_dir is None
+            and stored.get("modelStore")
+            and not os.environ.get("OGKIT_MODEL_STORE")
         ):
             store_dir = Path(stored["modelStore"])
         self.model_store = ModelStore(store_dir)
@@ -409,9 +412,7 @@ class NodeChain:
     def gas_price(self) -> int:
         return fees.gas_price(self)
 
-    def fee_history(
-        self, count: int, newest: BlockRef, percentiles: list[float]
-    ) -> dict[str, Any]:
+    def fee_history(self, count: int, newest: BlockRef, percentiles: list[float]) -> dict[str, Any]:
         return fees.fee_history(self, count, newest, percentiles)
 
     def logs(self, query: LogFilter, from_number: int | None = None) -> list[tuple]:

@@ -46,8 +46,7 @@ class Clock:
         head = self.node.head
         if timestamp <= head.timestamp:
             raise ServerError(
-                f"timestamp {timestamp} must be greater than the latest block's "
-                f"({head.timestamp})"
+                f"timestamp {timestamp} must be greater than the latest block's ({head.timestamp})"
             )
         self.next_timestamp = timestamp
         self.offset = timestamp - int(time.time())

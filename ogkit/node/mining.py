@@ -280,4 +280,3 @@ class Miner:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
-

@@ -52,8 +52,10 @@ def inference_events(logs: Any) -> list[InferenceEvent]:
     """`ModelInferenceEvent`s among a receipt's py-evm logs (only 0xF4 can emit them)."""
     events = []
     for log in logs:
-        if log.address == OG_INFERENCE_ADDRESS and log.topics and (
-            log.topics[0] == MODEL_INFERENCE_EVENT_TOPIC
+        if (
+            log.address == OG_INFERENCE_ADDRESS
+            and log.topics
+            and (log.topics[0] == MODEL_INFERENCE_EVENT_TOPIC)
         ):
             try:
                 events.append(decode_inference_event(log.data))

@@ -171,13 +171,13 @@ class Rpc:
             "eth_chainId": self.eth_chain_id,
             "eth_blockNumber": self.eth_block_number,
             "eth_accounts": self.eth_accounts,
-            "eth_coinbase": lambda params: self._none(params, "eth_coinbase")
-            or addr(b"\x00" * 20),
+            "eth_coinbase": lambda params: self._none(params, "eth_coinbase") or addr(b"\x00" * 20),
             "eth_mining": lambda params: self._none(params, "eth_mining") or self.node.automine,
             "eth_hashrate": lambda params: self._none(params, "eth_hashrate") or "0x0",
             "eth_syncing": lambda params: self._none(params, "eth_syncing") or False,
-            "eth_protocolVersion": lambda params: self._none(params, "eth_protocolVersion")
-            or "0x41",
+            "eth_protocolVersion": lambda params: (
+                self._none(params, "eth_protocolVersion") or "0x41"
+            ),
             "eth_getBalance": self.eth_get_balance,
             "eth_getTransactionCount": self.eth_get_transaction_count,
             "eth_getCode": self.eth_get_code,
@@ -204,12 +204,12 @@ class Rpc:
             "eth_getFilterChanges": self.eth_get_filter_changes,
             "eth_getFilterLogs": self.eth_get_filter_logs,
             "eth_uninstallFilter": self.eth_uninstall_filter,
-            "eth_gasPrice": lambda params: self._none(params, "eth_gasPrice")
-            or q(self.node.gas_price()),
-            "eth_maxPriorityFeePerGas": lambda params: self._none(
-                params, "eth_maxPriorityFeePerGas"
-            )
-            or q(10**9),
+            "eth_gasPrice": lambda params: (
+                self._none(params, "eth_gasPrice") or q(self.node.gas_price())
+            ),
+            "eth_maxPriorityFeePerGas": lambda params: (
+                self._none(params, "eth_maxPriorityFeePerGas") or q(10**9)
+            ),
             "eth_blobBaseFee": lambda params: self._none(params, "eth_blobBaseFee") or "0x1",
             "eth_feeHistory": self.eth_fee_history,
             "eth_sign": self.eth_sign,
@@ -393,9 +393,7 @@ class Rpc:
             if found is None or index >= len(found[0].transactions):
                 return None
             block, pending = found
-            return self._tx_json(
-                (block.transactions[index], None if pending else block, index)
-            )
+            return self._tx_json((block.transactions[index], None if pending else block, index))
 
     def eth_get_tx_by_number_and_index(self, params: Any) -> dict[str, Any] | None:
         a = p.Args(params, "eth_getTransactionByBlockNumberAndIndex", 2, 2)

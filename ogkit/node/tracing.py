@@ -43,7 +43,7 @@ CALL_TYPES = {
 ZERO_ADDRESS = b"\x00" * 20
 
 STRUCT_LOGGER_UNSUPPORTED = (
-    "{method}: only the call tracer is implemented; pass {{\"tracer\": \"callTracer\"}} "
+    '{method}: only the call tracer is implemented; pass {{"tracer": "callTracer"}} '
     "(the default struct logger, with per-opcode steps, is not supported by ogkit node)"
 )
 
@@ -59,7 +59,7 @@ def trace_options(value: Any, method: str) -> TraceOptions:
         raise MethodNotFound(STRUCT_LOGGER_UNSUPPORTED.format(method=method))
     if tracer != "callTracer":
         raise InvalidParams(
-            f"{method}: tracer {str(tracer)[:40]!r} is not supported; use \"callTracer\""
+            f'{method}: tracer {str(tracer)[:40]!r} is not supported; use "callTracer"'
         )
     for key in ("stateOverrides", "blockOverrides"):
         if value.get(key) is not None:
@@ -134,9 +134,7 @@ def tracing_vm_class(vm_class: type, backend: ReplayBackend) -> type:
             self.trace_log_positions.append(len(self.children))
             super().add_log_entry(account, topics, data)
 
-    state = state_class.configure(
-        __name__="TracingAIState", computation_class=TracingComputation
-    )
+    state = state_class.configure(__name__="TracingAIState", computation_class=TracingComputation)
     return vm_class.configure(__name__="TracingAIVM", _state_class=state)
 
 
@@ -206,8 +204,10 @@ class Tracer:
             )
 
     def stats(self) -> dict[str, int]:
-        return {"traceCacheHits": self.backend.cache_hits,
-                "traceModelRuns": self.backend.model_runs}
+        return {
+            "traceCacheHits": self.backend.cache_hits,
+            "traceModelRuns": self.backend.model_runs,
+        }
 
     def _apply(self, state: Any, tx: Any) -> ComputationAPI:
         tx.__dict__["sender"] = self.node.sender_of(tx)  # impersonated senders, as mined

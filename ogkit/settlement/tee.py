@@ -1,21 +1,27 @@
-"""Settles TEE-mode inference records through `InferenceSettlementRelay.settleIndividual`.
+"""Settles TEE-mode inference records through `InferenceSettlementRelay`.
 
 Each record whose enclave signature is still `pending` is checked off chain first (the same
-RSA-PSS check 0x900 makes), then submitted; the relay re-verifies it on chain through the
-TEE registry. The record ends `settled <tx hash>` or `failed: <reason>` — never silently.
+RSA-PSS check 0x900 makes) and then settled, either one by one with `settleIndividual` (the
+relay re-verifies it on chain through the TEE registry and 0x900) or many at once with
+`batchSettle` (a Merkle root over the facilitator's leaves; each record keeps its proof, which
+anyone checks with the relay's `verifyProof`). Records end `settled <tx>` or
+`failed: <reason>` — never silently.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 from eth_abi import decode, encode
-from eth_tester.exceptions import TransactionFailed
+from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from web3 import Web3
-from web3.exceptions import ContractLogicError
 
 from ogkit.inference.engine import InferenceEngine, InferenceRecord
+from ogkit.settlement.merkle import SETTLEMENT_LEAF_TYPES, StandardMerkleTree
+from ogkit.settlement.sender import SettlementRejected, TxSender
 from ogkit.tee.attestation import verify_result_signature
 from precompiles.abi_codec import (
     MODEL_INFERENCE_EVENT_SIGNATURE,
@@ -27,6 +33,8 @@ from precompiles.addresses import OG_INFERENCE_ADDRESS
 SETTLE_INDIVIDUAL = keccak(
     text="settleIndividual(bytes32,bytes32,bytes32,uint256,address,bytes,bytes)"
 )[:4]
+BATCH_SETTLE = keccak(text="batchSettle(bytes32,uint256,bytes)")[:4]
+NOT_MINED = "failed: not in a mined transaction (eth_call or reverted)"
 
 
 @dataclass(frozen=True)
@@ -35,48 +43,85 @@ class Settled:
     status: str
 
 
+def in_mined_block(w3: Web3, record: InferenceRecord) -> bool:
+    """Did a mined transaction emit this inference? A reverted transaction leaves a record
+    too (the precompile cannot know its caller reverts later), and it must never settle."""
+    logs = w3.eth.get_logs(
+        {
+            "address": Web3.to_checksum_address(OG_INFERENCE_ADDRESS),
+            "fromBlock": record.block_number,
+            "toBlock": record.block_number,
+            "topics": [keccak(text=MODEL_INFERENCE_EVENT_SIGNATURE)],
+        }
+    )
+    types = ["string", MODEL_INFERENCE_REQUEST, MODEL_OUTPUT]
+    return any(decode(types, bytes(log["data"]))[0] == record.inference_id for log in logs)
+
+
+def settlement_leaf(record: InferenceRecord) -> list:
+    signed = record.tee_signature
+    assert signed is not None
+    return [
+        signed.tee_id,
+        record.input_hash,
+        record.output_hash,
+        signed.signature,
+        signed.timestamp,
+    ]
+
+
 class TeeSettlement:
+    """`batch_size` 1 settles each record on its own; more puts up to that many per batch."""
+
     def __init__(
-        self, engine: InferenceEngine, w3: Web3, relay: str, relayer: str, payee: str | None = None
+        self,
+        engine: InferenceEngine,
+        w3: Web3,
+        relay: str,
+        relayer: LocalAccount | str,
+        payee: str | None = None,
+        batch_size: int = 1,
     ) -> None:
         self.engine = engine
         self.w3 = w3
         self.relay = Web3.to_checksum_address(relay)
-        self.relayer = Web3.to_checksum_address(relayer)
-        self.payee = Web3.to_checksum_address(payee or relayer)
+        self.sender = TxSender(w3, relayer)
+        self.payee = Web3.to_checksum_address(payee or self.sender.address)
+        self.batch_size = batch_size
+        self.batches: dict[bytes, list[list]] = {}
+        """Batch root -> the tree's values: what the facilitator would upload to Walrus."""
 
     def pending(self) -> list[InferenceRecord]:
         """Signed TEE records whose block exists; later ones wait for their block."""
         head = self.w3.eth.block_number
         return [
             r
-            for r in self.engine.records.values()
+            for r in list(self.engine.records.values())
             if r.tee_signature is not None and r.settlement == "pending" and r.block_number <= head
         ]
 
-    def _on_chain(self, record: InferenceRecord) -> bool:
-        """Did a mined transaction emit this inference? An `eth_call`, a gas estimate or a
-        reverted transaction also leaves a record, and those must never be settled."""
-        logs = self.w3.eth.get_logs(
-            {
-                "address": Web3.to_checksum_address(OG_INFERENCE_ADDRESS),
-                "fromBlock": record.block_number,
-                "toBlock": record.block_number,
-                "topics": [keccak(text=MODEL_INFERENCE_EVENT_SIGNATURE)],
-            }
-        )
-        types = ["string", MODEL_INFERENCE_REQUEST, MODEL_OUTPUT]
-        return any(decode(types, bytes(log["data"]))[0] == record.inference_id for log in logs)
-
     def settle_pending(self) -> list[Settled]:
         """One pass over the pending TEE records; returns what became of each."""
-        return [Settled(r.inference_id, self._settle(r)) for r in self.pending()]
+        ready, done = [], []
+        for record in self.pending():
+            refusal = self._check(record)
+            if refusal is not None:
+                done.append(Settled(record.inference_id, self._mark(record, refusal)))
+            else:
+                ready.append(record)
+        if self.batch_size > 1:
+            for start in range(0, len(ready), self.batch_size):
+                done += self._settle_batch(ready[start : start + self.batch_size])
+        else:
+            done += [Settled(r.inference_id, self._settle_individual(r)) for r in ready]
+        return done
 
-    def _settle(self, record: InferenceRecord) -> str:
+    def _check(self, record: InferenceRecord) -> str | None:
+        """Why this record must not be settled, or None: the full node's off-chain check."""
+        if not in_mined_block(self.w3, record):
+            return NOT_MINED
         signed = record.tee_signature
         assert signed is not None
-        if not self._on_chain(record):
-            return self._mark(record, "failed: not in a mined transaction (eth_call or reverted)")
         check = verify_result_signature(
             self.engine.enclave.signing_public_key_der,
             record.input_hash,
@@ -85,37 +130,57 @@ class TeeSettlement:
             signed.signature,
         )
         if not check.valid:
-            return self._mark(
-                record, f"failed: signature does not verify off chain ({check.reason})"
-            )
-        tx = {
-            "from": self.relayer,
-            "to": self.relay,
-            "data": SETTLE_INDIVIDUAL
-            + encode(
-                ["bytes32", "bytes32", "bytes32", "uint256", "address", "bytes", "bytes"],
-                [
-                    signed.tee_id,
-                    record.input_hash,
-                    record.output_hash,
-                    signed.timestamp,
-                    self.payee,
-                    record.inference_id.encode(),  # stands in for the Walrus blob id
-                    signed.signature,
-                ],
-            ),
-        }
-        try:
-            self.w3.eth.call(tx)  # the relay's own reason if it would revert
-        except (ContractLogicError, TransactionFailed) as exc:
-            reason = str(getattr(exc, "message", None) or exc)
-            return self._mark(record, f"failed: {reason.removeprefix('execution reverted: ')}")
-        receipt = self.w3.eth.wait_for_transaction_receipt(self.w3.eth.send_transaction(tx))
-        if receipt["status"] != 1:
-            return self._mark(record, "failed: settlement transaction reverted")
-        return self._mark(record, f"settled {receipt['transactionHash'].to_0x_hex()}")
+            return f"failed: signature does not verify off chain ({check.reason})"
+        return None
 
-    @staticmethod
-    def _mark(record: InferenceRecord, status: str) -> str:
-        record.settlement = status
+    def _settle_individual(self, record: InferenceRecord) -> str:
+        signed = record.tee_signature
+        assert signed is not None
+        data = SETTLE_INDIVIDUAL + encode(
+            ["bytes32", "bytes32", "bytes32", "uint256", "address", "bytes", "bytes"],
+            [
+                signed.tee_id,
+                record.input_hash,
+                record.output_hash,
+                signed.timestamp,
+                self.payee,
+                record.inference_id.encode(),  # stands in for the Walrus blob id
+                signed.signature,
+            ],
+        )
+        try:
+            receipt = self.sender.send(self.relay, data)
+        except SettlementRejected as exc:
+            return self._mark(record, f"failed: {exc}")
+        tx = receipt["transactionHash"].to_0x_hex()
+        return self._mark(record, f"settled {tx}", tx)
+
+    def _settle_batch(self, records: list[InferenceRecord]) -> list[Settled]:
+        values = [settlement_leaf(r) for r in records]
+        tree = StandardMerkleTree(values, SETTLEMENT_LEAF_TYPES)
+        dump = json.dumps([[_hex(v) for v in leaf] for leaf in values]).encode()
+        blob_id = b"local-sha256:" + hashlib.sha256(dump).hexdigest().encode()
+        data = BATCH_SETTLE + encode(
+            ["bytes32", "uint256", "bytes"], [tree.root, len(values), blob_id]
+        )
+        try:
+            receipt = self.sender.send(self.relay, data)
+        except SettlementRejected as exc:
+            return [Settled(r.inference_id, self._mark(r, f"failed: {exc}")) for r in records]
+        self.batches[tree.root] = values
+        tx = receipt["transactionHash"].to_0x_hex()
+        out = []
+        for index, record in enumerate(records):
+            record.merkle_root = tree.root
+            record.merkle_proof = tuple(tree.proof(index))
+            status = f"settled {tx} in batch 0x{tree.root.hex()}"
+            out.append(Settled(record.inference_id, self._mark(record, status, tx)))
+        return out
+
+    def _mark(self, record: InferenceRecord, status: str, tx: str | None = None) -> str:
+        self.engine.set_settlement(record, status, tx)
         return status
+
+
+def _hex(value: object) -> object:
+    return "0x" + value.hex() if isinstance(value, bytes) else value

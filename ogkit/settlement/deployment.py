@@ -1,0 +1,70 @@
+"""The verification contracts a local chain settles against, deployed by the service itself.
+
+A local chain starts without them, and Ape's test isolation may revert them away, so the
+settlement service checks for them before each pass and (re)deploys from the committed
+artifacts: TEERegistry (trusting the dev root, the engine's enclave approved and registered
+with an attestation stamped at block time), TEEInferenceVerifier and InferenceSettlementRelay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eth_abi import encode
+from web3 import Web3
+
+from ogkit.contracts import load
+from ogkit.settlement.sender import TxSender
+from ogkit.tee.enclave import SimulatedEnclave, dev_root_pem
+
+LLM_PROXY = 0
+"""The TEE type the SDK uses for LLM proxies; our inference enclave registers as it."""
+
+
+@dataclass(frozen=True)
+class VerificationContracts:
+    registry: str
+    verifier: str
+    relay: str
+
+
+def _deploy(sender: TxSender, name: str, *args: tuple[str, object]) -> str:
+    artifact = load(name)
+    data = artifact.bytecode + encode([t for t, _ in args], [v for _, v in args])
+    receipt = sender.send(None, data)
+    return Web3.to_checksum_address(receipt["contractAddress"])
+
+
+def _call(sender: TxSender, name: str, address: str, fn: str, *args: object) -> None:
+    contract = sender.w3.eth.contract(address=address, abi=load(name).abi)
+    data = contract.encode_abi(fn, args=list(args))
+    sender.send(address, bytes.fromhex(data.removeprefix("0x")))
+
+
+def is_deployed(w3: Web3, contracts: VerificationContracts | None) -> bool:
+    return contracts is not None and len(w3.eth.get_code(contracts.relay)) > 0
+
+
+def deploy(sender: TxSender, enclave: SimulatedEnclave) -> VerificationContracts:
+    """Deploy and wire the stack; the relayer is admin, operator and relay. ~7 transactions."""
+    registry = _deploy(sender, "TEERegistry")
+    _call(sender, "TEERegistry", registry, "setAWSRootCertificate", dev_root_pem())
+    _call(sender, "TEERegistry", registry, "addTEEType", LLM_PROXY, "LLMProxy")
+    pcrs = (enclave.pcrs[0], enclave.pcrs[1], enclave.pcrs[2])
+    _call(sender, "TEERegistry", registry, "approvePCR", pcrs, "dev", LLM_PROXY)
+    stamp = sender.w3.eth.get_block("pending")["timestamp"]
+    _call(
+        sender,
+        "TEERegistry",
+        registry,
+        "registerTEEWithAttestation",
+        enclave.attestation_document(timestamp_ms=stamp * 1000),
+        enclave.signing_public_key_der,
+        enclave.tls_certificate_der,
+        sender.address,
+        "http://127.0.0.1/dev-enclave",
+        LLM_PROXY,
+    )
+    verifier = _deploy(sender, "TEEInferenceVerifier", ("address", registry))
+    relay = _deploy(sender, "InferenceSettlementRelay", ("address", verifier))
+    return VerificationContracts(registry, verifier, relay)

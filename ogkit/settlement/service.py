@@ -1,0 +1,157 @@
+"""The settlement service: HACA's full-node role, running beside a chain in a thread.
+
+It wakes when the engine makes a record (and at least every `interval` seconds, for blocks),
+makes sure the verification contracts are on chain, and lets each settler settle what is
+ready: TEE signatures now, ZK proofs once their prover is done. Callers never wait for it;
+tests and scripts that want the outcome call `wait_for_settlement`.
+
+    service = SettlementService(engine, w3).start()
+    record = service.wait_for_settlement(inference_id)      # settled / failed: … / not required
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Protocol
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+
+from ogkit.chain.genesis import SETTLEMENT_RELAYER_KEY
+from ogkit.inference.engine import InferenceEngine, InferenceRecord
+from ogkit.settlement import deployment
+from ogkit.settlement.deployment import VerificationContracts
+from ogkit.settlement.sender import TxSender
+from ogkit.settlement.tee import Settled, TeeSettlement
+
+log = logging.getLogger("ogkit.settlement")
+
+
+class Settler(Protocol):
+    def settle_pending(self) -> list[Settled]: ...
+
+
+SettlerFactory = Callable[[InferenceEngine, Web3, LocalAccount, VerificationContracts], Settler]
+
+
+class SettlementService:
+    """`batch_size` > 1 settles TEE records in Merkle batches of up to that many."""
+
+    def __init__(
+        self,
+        engine: InferenceEngine,
+        w3: Web3,
+        *,
+        relayer: LocalAccount | None = None,
+        batch_size: int = 1,
+        interval: float = 0.2,
+        extra_settlers: list[SettlerFactory] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.w3 = w3
+        self.relayer = relayer or Account.from_key(SETTLEMENT_RELAYER_KEY)
+        self._batch_size = batch_size
+        self.interval = interval
+        self.extra_settlers = list(extra_settlers or [])
+        self.contracts: VerificationContracts | None = None
+        self.settlers: list[Settler] = []
+        self.passes = 0
+        self.last_error: str | None = None
+        self._stop = threading.Event()
+        self._paused = threading.Event()
+        self._busy = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    # --- life cycle -------------------------------------------------------------------
+
+    def start(self) -> SettlementService:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="ogkit-settlement", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self.engine.changed:
+            self.engine.changed.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Hold the service off (e.g. while a test drives a settler by hand)."""
+        self._paused.set()
+        with self._busy:  # let a pass in flight finish first
+            pass
+        try:
+            yield
+        finally:
+            self._paused.clear()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            if not self._paused.is_set():
+                self.run_once()
+            with self.engine.changed:  # a new record, a settlement or the interval
+                self.engine.changed.wait(self.interval)
+
+    def _has_work(self) -> bool:
+        return any(not r.is_final for r in list(self.engine.records.values()))
+
+    # --- one pass ---------------------------------------------------------------------
+
+    def run_once(self) -> list[Settled]:
+        """Settle whatever is ready now; errors are logged and retried on the next pass."""
+        with self._busy:
+            if not self._has_work():
+                return []
+            self.passes += 1
+            try:
+                self._ensure_contracts()
+                return [done for s in self.settlers for done in s.settle_pending()]
+            except Exception as exc:  # noqa: BLE001 - a service thread must not die
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.warning("settlement pass failed: %s", self.last_error)
+                return []
+
+    def _ensure_contracts(self) -> None:
+        if deployment.is_deployed(self.w3, self.contracts):
+            return
+        sender = TxSender(self.w3, self.relayer)
+        self.contracts = deployment.deploy(sender, self.engine.enclave)
+        log.info("verification contracts deployed: %s", self.contracts)
+        self.settlers = [
+            TeeSettlement(
+                self.engine,
+                self.w3,
+                self.contracts.relay,
+                self.relayer,
+                batch_size=self._batch_size,
+            ),
+            *(
+                make(self.engine, self.w3, self.relayer, self.contracts)
+                for make in self.extra_settlers
+            ),
+        ]
+
+    @property
+    def batch_size(self) -> int:
+        return self._batch_size
+
+    @batch_size.setter
+    def batch_size(self, size: int) -> None:
+        if size < 1:
+            raise ValueError("batch size must be at least 1")
+        self._batch_size = size
+        for settler in self.settlers:
+            if isinstance(settler, TeeSettlement):
+                settler.batch_size = size
+
+    def wait_for_settlement(self, inference_id: str, timeout: float = 60.0) -> InferenceRecord:
+        """Block (on the engine's condition, not a sleep) until the record is final."""
+        return self.engine.wait_for_settlement(inference_id, timeout)
