@@ -18,7 +18,7 @@ from test_node_support import ROOT, SENTIMENT_SCORE, SENTIMENT_WORDS, NodeProces
 OG_INFERENCE = "0x" + "00" * 19 + "f4"
 RUN_MODEL_INFERENCE = "0x7289e9c2"
 
-SCRIPT = r'''
+SCRIPT = r"""
 import io, json, sys
 import ape
 from ape import accounts, networks, project
@@ -60,7 +60,7 @@ def exercise(uri):
     return out
 
 print("RESULT " + json.dumps({"running": exercise(sys.argv[1]), "started": exercise(sys.argv[2])}))
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -78,11 +78,15 @@ def test_ape_script_through_the_node_provider(node, tmp_path, model_store, proje
     env = {**os.environ, "OGKIT_MODEL_STORE": str(model_store.root)}
     done = subprocess.run(
         [sys.executable, str(script), node.url, fresh_uri, json.dumps(SENTIMENT_WORDS)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     assert done.returncode == 0 and lines, (done.stdout[-3000:], done.stderr[-5000:])
-    result = json.loads(lines[-1][len("RESULT "):])
+    result = json.loads(lines[-1][len("RESULT ") :])
 
     for name, managed in (("running", False), ("started", True)):
         run = result[name]

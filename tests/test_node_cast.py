@@ -48,8 +48,17 @@ def test_cast_deploys_and_calls_an_inference_contract(node, project):
 
     bytecode = project.SentimentGate.contract_type.deployment_bytecode.bytecode
     deployed = json.loads(
-        cast(node, "send", "--private-key", DEV_KEYS[0], "--json", "--create", bytecode,
-             "constructor(string)", "sentiment").stdout
+        cast(
+            node,
+            "send",
+            "--private-key",
+            DEV_KEYS[0],
+            "--json",
+            "--create",
+            bytecode,
+            "constructor(string)",
+            "sentiment",
+        ).stdout
     )
     assert deployed["status"] == "0x1"
     gate = deployed["contractAddress"]
@@ -57,8 +66,9 @@ def test_cast_deploys_and_calls_an_inference_contract(node, project):
 
     words = "[" + ",".join(SENTIMENT_WORDS) + "]"
     sent = json.loads(
-        cast(node, "send", "--private-key", DEV_KEYS[0], "--json", gate, "submit(string[])",
-             words).stdout
+        cast(
+            node, "send", "--private-key", DEV_KEYS[0], "--json", gate, "submit(string[])", words
+        ).stdout
     )
     assert sent["status"] == "0x1"
     assert sent["logs"][0]["address"] == "0x00000000000000000000000000000000000000f4"

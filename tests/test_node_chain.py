@@ -60,8 +60,13 @@ class Driver:
     def raw(self, key: str, **tx) -> str:
         self.next_block()
         signed = Account.sign_transaction(
-            {"chainId": 1337, "type": 2, "maxFeePerGas": 10**11, "maxPriorityFeePerGas": 10**9,
-             **tx},
+            {
+                "chainId": 1337,
+                "type": 2,
+                "maxFeePerGas": 10**11,
+                "maxPriorityFeePerGas": 10**9,
+                **tx,
+            },
             key,
         )
         tx_hash = self.call("eth_sendRawTransaction", signed.raw_transaction.to_0x_hex())
@@ -79,8 +84,9 @@ def drive(automine: bool) -> Driver:
     d = Driver(automine)
     key = DEV_KEYS[3]
     d.raw(key, nonce=0, to="0x" + "11" * 20, value=5, gas=21_000)
-    created = d.call("eth_getTransactionReceipt", d.raw(key, nonce=1, gas=200_000,
-                                                        data=_initcode(RUNTIME)))
+    created = d.call(
+        "eth_getTransactionReceipt", d.raw(key, nonce=1, gas=200_000, data=_initcode(RUNTIME))
+    )
     counter = Web3.to_checksum_address(created["contractAddress"])
     assert d.call("eth_getCode", counter, "latest") == "0x" + RUNTIME.hex()
     for nonce in (2, 3):
@@ -109,8 +115,17 @@ def test_automine_seals_the_same_blocks(chains):
     fast, general = chains
     head = fast.node.head.block_number
     assert head == general.node.head.block_number == 9
-    fields = ("state_root", "transaction_root", "receipt_root", "bloom", "gas_used",
-              "base_fee_per_gas", "timestamp", "gas_limit", "coinbase")
+    fields = (
+        "state_root",
+        "transaction_root",
+        "receipt_root",
+        "bloom",
+        "gas_used",
+        "base_fee_per_gas",
+        "timestamp",
+        "gas_limit",
+        "coinbase",
+    )
     # Genesis takes the wall clock's second, so the two chains' block 0 may differ in
     # timestamp (and so in hash); everything from block 1 on is pinned by the driver.
     genesis = [d.node.chain.get_canonical_block_header_by_number(0) for d in chains]
@@ -165,15 +180,25 @@ def test_trace_without_a_recorded_pre_state():
 
     d = Driver(automine=False)
     key = DEV_KEYS[2]
-    created = d.call("eth_getTransactionReceipt",
-                     d.raw(key, nonce=0, gas=200_000, data=_initcode(RUNTIME)))
+    created = d.call(
+        "eth_getTransactionReceipt", d.raw(key, nonce=0, gas=200_000, data=_initcode(RUNTIME))
+    )
     counter = Web3.to_checksum_address(created["contractAddress"])
     d.next_block()
     hashes = []
     for nonce in (1, 2):  # two transactions in one block
         signed = Account.sign_transaction(
-            {"chainId": 1337, "type": 2, "maxFeePerGas": 10**11, "maxPriorityFeePerGas": 10**9,
-             "nonce": nonce, "to": counter, "gas": 100_000}, key)
+            {
+                "chainId": 1337,
+                "type": 2,
+                "maxFeePerGas": 10**11,
+                "maxPriorityFeePerGas": 10**9,
+                "nonce": nonce,
+                "to": counter,
+                "gas": 100_000,
+            },
+            key,
+        )
         hashes.append(d.call("eth_sendRawTransaction", signed.raw_transaction.to_0x_hex()))
     d.call("evm_mine")
     receipt = d.call("eth_getTransactionReceipt", hashes[1])
@@ -198,12 +223,12 @@ def test_a_sent_transaction_is_sealed_for_every_later_request():
     node = Node(NodeConfig(), port=0, quiet=True)
     node.start()
     try:
-        sender, reader = (http.client.HTTPConnection("127.0.0.1", node.port, timeout=60)
-                          for _ in range(2))
+        sender, reader = (
+            http.client.HTTPConnection("127.0.0.1", node.port, timeout=60) for _ in range(2)
+        )
 
         def rpc(conn: http.client.HTTPConnection, method: str, *params):
-            body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method,
-                               "params": list(params)})
+            body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)})
             conn.request("POST", "/", body, {"Content-Type": "application/json"})
             reply = json.loads(conn.getresponse().read())
             assert "error" not in reply, reply
@@ -212,23 +237,52 @@ def test_a_sent_transaction_is_sealed_for_every_later_request():
         key = DEV_KEYS[5]
         for nonce in range(40):
             signed = Account.sign_transaction(
-                {"chainId": 1337, "type": 2, "maxFeePerGas": 10**11,
-                 "maxPriorityFeePerGas": 10**9, "nonce": nonce, "to": "0x" + "22" * 20,
-                 "value": 1, "gas": 21_000}, key)
+                {
+                    "chainId": 1337,
+                    "type": 2,
+                    "maxFeePerGas": 10**11,
+                    "maxPriorityFeePerGas": 10**9,
+                    "nonce": nonce,
+                    "to": "0x" + "22" * 20,
+                    "value": 1,
+                    "gas": 21_000,
+                },
+                key,
+            )
             tx_hash = rpc(sender, "eth_sendRawTransaction", signed.raw_transaction.to_0x_hex())
             receipt = rpc(reader, "eth_getTransactionReceipt", tx_hash)
             assert receipt is not None and int(receipt["blockNumber"], 16) == nonce + 1
             assert int(rpc(reader, "eth_blockNumber"), 16) == nonce + 1
         # a batch sees its own transaction mined at once
         signed = Account.sign_transaction(
-            {"chainId": 1337, "type": 2, "maxFeePerGas": 10**11, "maxPriorityFeePerGas": 10**9,
-             "nonce": 40, "to": "0x" + "22" * 20, "value": 1, "gas": 21_000}, key)
-        batch = json.dumps([
-            {"jsonrpc": "2.0", "id": 1, "method": "eth_sendRawTransaction",
-             "params": [signed.raw_transaction.to_0x_hex()]},
-            {"jsonrpc": "2.0", "id": 2, "method": "eth_getTransactionReceipt",
-             "params": [signed.hash.to_0x_hex()]},
-        ])
+            {
+                "chainId": 1337,
+                "type": 2,
+                "maxFeePerGas": 10**11,
+                "maxPriorityFeePerGas": 10**9,
+                "nonce": 40,
+                "to": "0x" + "22" * 20,
+                "value": 1,
+                "gas": 21_000,
+            },
+            key,
+        )
+        batch = json.dumps(
+            [
+                {
+                    "jsonrpc": "2.0",
+                    "id": 1,
+                    "method": "eth_sendRawTransaction",
+                    "params": [signed.raw_transaction.to_0x_hex()],
+                },
+                {
+                    "jsonrpc": "2.0",
+                    "id": 2,
+                    "method": "eth_getTransactionReceipt",
+                    "params": [signed.hash.to_0x_hex()],
+                },
+            ]
+        )
         sender.request("POST", "/", batch, {"Content-Type": "application/json"})
         first, second = json.loads(sender.getresponse().read())
         assert second["result"]["transactionHash"] == first["result"]

@@ -19,7 +19,7 @@ TXS_PER_CLIENT = 12
 WRITERS = DEV_KEYS[1:5]
 SINK = Web3.to_checksum_address("0x" + "5a" * 20)
 
-WRITER = r'''
+WRITER = r"""
 import json, sys
 from web3 import Web3
 from eth_account import Account
@@ -40,9 +40,9 @@ for i in range(count):
     assert h in block.transactions
     hashes.append(h.to_0x_hex())
 print(json.dumps({"address": account.address, "hashes": hashes}))
-'''
+"""
 
-READER = r'''
+READER = r"""
 import json, sys
 from web3 import Web3
 url, rounds = sys.argv[1], int(sys.argv[2])
@@ -57,7 +57,7 @@ for _ in range(rounds):
     w3.eth.get_balance(w3.eth.accounts[0], number)
     w3.eth.fee_history(3, "latest", [50])
 print(json.dumps({"reads": rounds, "last": seen}))
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -78,13 +78,19 @@ def test_several_client_processes(node, tmp_path):
     processes = [
         subprocess.Popen(
             [sys.executable, str(writer), node.url, key, str(TXS_PER_CLIENT), SINK],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for key in WRITERS
     ]
     processes.append(
-        subprocess.Popen([sys.executable, str(reader), node.url, "40"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, str(reader), node.url, "40"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
     )
     outputs = []
     try:

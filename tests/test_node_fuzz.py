@@ -54,12 +54,32 @@ def random_value(rng: random.Random, depth: int = 0) -> object:
     if kind == 8:
         return "x" * rng.choice([1, 1000, 100_000])
     if kind == 9:
-        return hex(rng.randrange(0, 2**rng.choice([4, 8, 16, 64, 256])))
+        return hex(rng.randrange(0, 2 ** rng.choice([4, 8, 16, 64, 256])))
     if kind in (10, 11):
         return [random_value(rng, depth + 1) for _ in range(rng.randrange(4))]
-    keys = ["from", "to", "data", "input", "value", "gas", "gasPrice", "nonce", "address",
-            "topics", "fromBlock", "toBlock", "blockHash", "timestamp", "blocks", "types",
-            "message", "domain", "primaryType", "accessList", "maxFeePerGas"]
+    keys = [
+        "from",
+        "to",
+        "data",
+        "input",
+        "value",
+        "gas",
+        "gasPrice",
+        "nonce",
+        "address",
+        "topics",
+        "fromBlock",
+        "toBlock",
+        "blockHash",
+        "timestamp",
+        "blocks",
+        "types",
+        "message",
+        "domain",
+        "primaryType",
+        "accessList",
+        "maxFeePerGas",
+    ]
     return {rng.choice(keys): random_value(rng, depth + 1) for _ in range(rng.randrange(5))}
 
 
@@ -71,8 +91,10 @@ def random_request(rng: random.Random, methods: list[str]) -> object:
     elif roll < 0.97:
         request["id"] = rng.choice([[1], {"a": 1}, True])
     if rng.random() < 0.9:
-        request["method"] = rng.choice(methods) if rng.random() < 0.85 else rng.choice(
-            ["eth_foo", "", "x" * 10_000, "debug_traceTransaction", "admin_peers"]
+        request["method"] = (
+            rng.choice(methods)
+            if rng.random() < 0.85
+            else rng.choice(["eth_foo", "", "x" * 10_000, "debug_traceTransaction", "admin_peers"])
         )
     else:
         request["method"] = random_value(rng)
@@ -93,8 +115,22 @@ def random_body(rng: random.Random, methods: list[str]) -> bytes:
         whole = json.dumps(random_request(rng, methods)).encode()
         return whole[: rng.randrange(len(whole))]
     if roll < 0.12:
-        return rng.choice([b"", b"   ", b"null", b"1", b"{}", b"[[]]", b"NaN", b'{"id": NaN}',
-                           b"[" * 100_000, b'{"a":' * 50_000, b"9" * 5000, b"\xff\xfe"])
+        return rng.choice(
+            [
+                b"",
+                b"   ",
+                b"null",
+                b"1",
+                b"{}",
+                b"[[]]",
+                b"NaN",
+                b'{"id": NaN}',
+                b"[" * 100_000,
+                b'{"a":' * 50_000,
+                b"9" * 5000,
+                b"\xff\xfe",
+            ]
+        )
     if roll < 0.25:
         batch = [random_request(rng, methods) for _ in range(rng.randrange(1, 8))]
         return json.dumps(batch).encode()
@@ -169,7 +205,7 @@ def test_malformed_http_never_breaks_the_node(node):
         b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
         b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
         b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
-        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"short\":",  # then EOF
+        b'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"short":',  # then EOF
         b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
         b"OPTIONS / HTTP/1.1\r\nHost: x\r\n\r\n",
         b"POST / HTTP/1.1\r\n" + b"X-Long: " + b"a" * 70_000 + b"\r\n\r\n",

@@ -40,8 +40,14 @@ def _stream(url: str, key: str, mined: list, stop: threading.Event) -> None:
     try:
         nonce = w3.eth.get_transaction_count(account.address)
         while not stop.is_set():
-            tx = {"to": "0x" + "99" * 20, "value": nonce + 1, "gas": 21_000,
-                  "gasPrice": 10**10, "nonce": nonce, "chainId": CHAIN_ID}
+            tx = {
+                "to": "0x" + "99" * 20,
+                "value": nonce + 1,
+                "gas": 21_000,
+                "gasPrice": 10**10,
+                "nonce": nonce,
+                "chainId": CHAIN_ID,
+            }
             tx_hash = w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction)
             receipt = w3.eth.get_transaction_receipt(tx_hash)  # automine: already sealed
             mined.append((tx_hash.to_0x_hex(), receipt.blockNumber, receipt.blockHash.to_0x_hex()))
@@ -106,7 +112,9 @@ def test_kill9_loses_no_reported_block(tmp_path, model_store, project):
         # a second node cannot open the same directory, and says why
         second = subprocess.run(
             [str(OGKIT), "node", "--port", "0", "--data-dir", str(data_dir)],
-            capture_output=True, text=True, timeout=120,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert second.returncode != 0 and "cannot open" in second.stderr
     finally:
@@ -115,7 +123,9 @@ def test_kill9_loses_no_reported_block(tmp_path, model_store, project):
     # a clean stop keeps everything too, and another chain id is refused
     wrong = subprocess.run(
         [str(OGKIT), "node", "--port", "0", "--data-dir", str(data_dir), "--chain-id", "5"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert wrong.returncode != 0 and f"holds chain id {CHAIN_ID}" in wrong.stderr
 

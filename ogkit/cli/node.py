@@ -84,6 +84,26 @@ def _ether(value: str | None) -> int | None:
 @click.option(
     "--fsync", is_flag=True, help="fsync every database write: also survive power loss (slower)."
 )
+@click.option(
+    "--pipe",
+    is_flag=True,
+    help="Emulate alpha's two-phase execution: eth_call and gas estimates get empty model "
+    "outputs with is_simulation_result=true (toggle at run time with ogkit_setPipe).",
+)
+@click.option(
+    "--settlement/--no-settlement",
+    default=True,
+    show_default=True,
+    help="Run the settlement service (HACA's full-node role) that settles TEE results.",
+)
+@click.option(
+    "--settlement-batch",
+    type=click.IntRange(1, 1000),
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="Settle TEE results in Merkle batches of up to N (1: one by one).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 def node(
     host: str,
@@ -96,6 +116,9 @@ def node(
     data_dir: Path | None,
     model_store: Path | None,
     fsync: bool,
+    pipe: bool,
+    settlement: bool,
+    settlement_batch: int,
     quiet: bool,
 ) -> None:
     """Run the AI chain as a local JSON-RPC node (HTTP), for web3.py, Ape, cast, ethers.
@@ -119,6 +142,9 @@ def node(
         data_dir=data_dir,
         model_store=model_store,
         fsync=fsync,
+        pipe=pipe,
+        settlement=settlement,
+        settlement_batch_size=settlement_batch,
     )
     try:
         running = Node(config, host=host, port=port, quiet=quiet)

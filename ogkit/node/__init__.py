@@ -13,10 +13,14 @@ import sys
 import threading
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
 from ogkit.node.chain import DataDirError, MinedTx, NodeChain, NodeConfig
 from ogkit.node.rpc import Rpc, describe_mined
 from ogkit.node.server import MAX_BODY_BYTES, RpcHTTPServer, serve
+
+if TYPE_CHECKING:
+    from ogkit.settlement import SettlementService
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8545
@@ -49,6 +53,7 @@ class Node:
         self.host = host
         self.port = port
         self.server: RpcHTTPServer | None = None
+        self.settlement: SettlementService | None = None
         if not quiet:
             self.chain.on_mined.append(self._log_block)
 
@@ -75,8 +80,29 @@ class Node:
         self.server = serve(self.rpc, self.host, self.port)
         self.port = self.server.server_address[1]
         self.chain.start_miner()
+        if self.chain.config.settlement:
+            self._start_settlement()
+
+    def _start_settlement(self) -> None:
+        """The full-node role talks to this node over its own JSON-RPC, like any client."""
+        from web3 import HTTPProvider, Web3
+
+        from ogkit.settlement import SettlementService
+
+        w3 = Web3(HTTPProvider(self.url, request_kwargs={"timeout": 120}))
+        self.settlement = SettlementService(
+            self.chain.engine, w3, batch_size=self.chain.config.settlement_batch_size
+        ).start()
+        self.chain.on_mined.append(lambda *_: self._wake_settlement())
+
+    def _wake_settlement(self) -> None:
+        with self.chain.engine.changed:
+            self.chain.engine.changed.notify_all()
 
     def stop(self) -> None:
+        if self.settlement is not None:
+            self.settlement.stop()
+            self.settlement = None
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()

@@ -112,6 +112,8 @@ class NodeChain:
             store_dir = Path(stored["modelStore"])
         self.model_store = ModelStore(store_dir)
         self.engine = engine or default_engine(self.model_store.root)
+        self.engine.on_settlement.append(self._store_settlement)
+        self.pipe = config.pipe
         self.keys = (
             get_account_keys_from_mnemonic(self.mnemonic, self.num_accounts, self.hd_path)
             if self.num_accounts
@@ -150,6 +152,8 @@ class NodeChain:
 
     def close(self) -> None:
         self.miner.stop()
+        if self._store_settlement in self.engine.on_settlement:
+            self.engine.on_settlement.remove(self._store_settlement)
         with self.lock:
             self.db.close()
 
@@ -429,6 +433,10 @@ class NodeChain:
     def inference_record(self, inference_id: str) -> dict[str, Any] | None:
         with self.lock:
             return records.read_record(self.db, inference_id, self.head.block_number)
+
+    def _store_settlement(self, engine_record: Any) -> None:
+        with self.lock:
+            records.update_settlement(self.db, engine_record)
 
     def block_inference_records(self, number: int) -> list[dict[str, Any]]:
         with self.lock:

@@ -29,3 +29,8 @@ class NodeConfig:
     model_store: Path | None = None
     gas_limit: int = DEFAULT_GAS_LIMIT
     fsync: bool = False
+    pipe: bool = False
+    """Emulate alpha's two-phase execution: calls and estimates see empty model outputs."""
+    settlement: bool = True
+    """Run the settlement service (HACA's full-node role) inside the node."""
+    settlement_batch_size: int = 1

@@ -13,6 +13,7 @@ from eth.abc import BlockHeaderAPI, ComputationAPI
 from eth.vm.spoof import SpoofTransaction
 from eth_utils import ValidationError
 
+from ogkit.chain.phase import execution_phase, simulation_phase
 from ogkit.node.errors import ServerError
 from ogkit.node.outcome import computation_error, rejection
 from ogkit.node.params import BlockRef, TxParams
@@ -65,7 +66,7 @@ def run(vm: Any, tx: TxParams, gas: int) -> ComputationAPI:
 
 
 def call(node: NodeChain, tx: TxParams, ref: BlockRef) -> bytes:
-    with node.lock:
+    with node.lock, execution_phase(simulation_phase(node.pipe)):
         header = exec_header(node, ref)
         gas = min(tx.gas or header.gas_limit, header.gas_limit)
         vm = node.chain.get_vm(header)
@@ -80,7 +81,7 @@ def call(node: NodeChain, tx: TxParams, ref: BlockRef) -> bytes:
 
 def estimate_gas(node: NodeChain, tx: TxParams, ref: BlockRef) -> int:
     """The least gas limit that succeeds (to 0.1%), by bisection above what a run used."""
-    with node.lock:
+    with node.lock, execution_phase(simulation_phase(node.pipe)):
         header = exec_header(node, ref)
         cap = min(tx.gas or header.gas_limit, header.gas_limit)
         vm = node.chain.get_vm(header)

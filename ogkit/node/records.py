@@ -80,9 +80,9 @@ def record_json(engine_record: Any, event: InferenceEvent, tx_hash: bytes) -> di
                 "inputHash": "0x" + engine_record.input_hash.hex(),
                 "outputHash": "0x" + engine_record.output_hash.hex(),
                 "mode": int(engine_record.mode),
-                "settlement": engine_record.settlement,
             }
         )
+        out.update(settlement_json(engine_record))
         signed = getattr(engine_record, "tee_signature", None)
         if signed is not None:
             out["teeSignature"] = {
@@ -92,6 +92,30 @@ def record_json(engine_record: Any, event: InferenceEvent, tx_hash: bytes) -> di
                 "signature": "0x" + signed.signature.hex(),
             }
     return out
+
+
+def settlement_json(engine_record: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "settlement": engine_record.settlement,
+        "settlementTx": engine_record.settlement_tx,
+    }
+    if engine_record.merkle_root is not None:
+        out["merkleRoot"] = "0x" + engine_record.merkle_root.hex()
+        out["merkleProof"] = ["0x" + h.hex() for h in engine_record.merkle_proof]
+    return out
+
+
+def update_settlement(db: Any, engine_record: Any) -> bool:
+    """Store a settlement that happened after the block was sealed; False if the record is
+    not (or no longer) in the database, e.g. its block was rewound."""
+    key = _id_key(engine_record.inference_id)
+    try:
+        record = json.loads(db[key])
+    except KeyError:
+        return False
+    record.update(settlement_json(engine_record))
+    db[key] = json.dumps(record).encode()
+    return True
 
 
 def _id_key(inference_id: str) -> bytes:

@@ -247,6 +247,9 @@ class Rpc:
             "ogkit_getInferenceRecord": self.ogkit_get_inference_record,
             "ogkit_getBlockInferenceRecords": self.ogkit_get_block_inference_records,
             "ogkit_inferenceStats": self.ogkit_inference_stats,
+            "ogkit_waitForSettlement": self.ogkit_wait_for_settlement,
+            "ogkit_setPipe": self.ogkit_set_pipe,
+            "ogkit_pipe": self.ogkit_pipe,
         }
         return table
 
@@ -614,6 +617,35 @@ class Rpc:
         ref = p.block_ref(a[0], allow_hash=False)
         header = self.node.header_for(ref)
         return [] if header is None else self.node.block_inference_records(header.block_number)
+
+    def ogkit_wait_for_settlement(self, params: Any) -> dict[str, Any] | None:
+        """Block until the inference's settlement is final (at most `timeout` seconds, 60 by
+        default, capped at 300), then return its record; a record still pending is returned
+        as it is, so the caller sees why."""
+        a = p.Args(params, "ogkit_waitForSettlement", 1, 2)
+        if not isinstance(a[0], str) or len(a[0]) > 80:
+            raise InvalidParams("inference id: expected a hex string")
+        timeout = a[1] if len(a) > 1 and a[1] is not None else 60
+        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout < 0:
+            raise InvalidParams("timeout: expected a number of seconds")
+        inference_id = a[0].lower().removeprefix("0x")
+        try:
+            self.node.engine.wait_for_settlement(inference_id, min(float(timeout), 300.0))
+        except (KeyError, TimeoutError):
+            pass
+        return self.node.inference_record(a[0])
+
+    def ogkit_set_pipe(self, params: Any) -> bool:
+        """Switch two-phase execution (PIPE) emulation on or off; returns the new setting."""
+        a = p.Args(params, "ogkit_setPipe", 1, 1)
+        if not isinstance(a[0], bool):
+            raise InvalidParams("expected true or false")
+        self.node.pipe = a[0]
+        return self.node.pipe
+
+    def ogkit_pipe(self, params: Any) -> bool:
+        p.Args(params, "ogkit_pipe")
+        return self.node.pipe
 
     def ogkit_inference_stats(self, params: Any) -> dict[str, int]:
         """Model runs and cache use; `traceModelRuns` counts models a trace had to re-run."""

@@ -20,6 +20,7 @@ from eth.abc import BlockHeaderAPI, ComputationAPI, MessageAPI
 from eth.vm.chain_context import ChainContext
 from eth_utils import ValidationError
 
+from ogkit.chain.phase import execution_phase, simulation_phase
 from ogkit.chain.precompile_adapter import as_py_evm
 from ogkit.node.callframes import TraceOptions, call_frames
 from ogkit.node.errors import InvalidParams, MethodNotFound, ServerError
@@ -185,7 +186,7 @@ class Tracer:
     def trace_call(self, tx: TxParams, ref: BlockRef, options: TraceOptions) -> dict[str, Any]:
         """The frames of an `eth_call` with the same parameters (reverts included)."""
         node = self.node
-        with node.lock:
+        with node.lock, execution_phase(simulation_phase(node.pipe)):
             header = exec_header(node, ref)
             gas = min(tx.gas or header.gas_limit, header.gas_limit)
             vm = self._vm(header)

@@ -1,0 +1,98 @@
+"""HACA inside `ogkit node`: its settlement service settles TEE results over the node's own
+JSON-RPC, clients wait with `ogkit_waitForSettlement`, and PIPE emulation switches at run
+time with `ogkit_setPipe`."""
+
+from __future__ import annotations
+
+import pytest
+from test_node_support import DEV_KEYS, deploy, transact, web3_artifact
+from web3.logs import DISCARD
+
+from ogkit.contracts import load
+from ogkit.node.records import inference_events
+from precompiles.fixed_point import to_number
+
+TEE = 2
+FEATURES = tuple(to_number(x) for x in [2.2, 0.3, 0.4, 6.0])
+
+
+@pytest.fixture(scope="module")
+def pool(project, w3):
+    abi, bytecode = web3_artifact(project, "RiskLendingPool")
+    pool = deploy(w3, DEV_KEYS[0], abi, bytecode, "credit_risk")
+    transact(w3, DEV_KEYS[0], pool.functions.setInferenceMode(TEE))
+    return pool
+
+
+def inference_id_of(receipt) -> str:
+    class Log:  # the shape `inference_events` reads from py-evm logs
+        def __init__(self, entry) -> None:
+            self.address = bytes(entry["address"] and bytes.fromhex(entry["address"][2:]))
+            self.topics = [int.from_bytes(t, "big") for t in entry["topics"]]
+            self.data = bytes(entry["data"])
+
+    (event,) = inference_events([Log(e) for e in receipt["logs"]])
+    return event.inference_id
+
+
+def test_the_node_settles_a_tee_inference(node, w3, pool):
+    receipt = transact(w3, DEV_KEYS[0], pool.functions.assess(FEATURES))
+    assert receipt.status == 1
+    inference_id = inference_id_of(receipt)
+    record = node.rpc("ogkit_waitForSettlement", inference_id, 60)
+    assert record["settlement"] == f"settled {record['settlementTx']}"
+    assert record["mode"] == TEE and record["blockNumber"] == receipt.blockNumber
+
+    settled = w3.eth.get_transaction_receipt(record["settlementTx"])
+    relay = w3.eth.contract(address=settled.to, abi=load("InferenceSettlementRelay").abi)
+    (event,) = relay.events.IndividualSettlement().process_receipt(settled)
+    assert "0x" + event.args.inputHash.hex() == record["inputHash"]
+    assert "0x" + event.args.outputHash.hex() == record["outputHash"]
+    assert "0x" + event.args.signature.hex() == record["teeSignature"]["signature"]
+    assert relay.functions.isSettled(
+        event.args.inputHash, event.args.outputHash, event.args.timestamp
+    ).call()
+    # the same answer later, from the node's database
+    assert node.rpc("ogkit_getInferenceRecord", inference_id)["settlement"] == record["settlement"]
+
+
+def test_pipe_switches_at_run_time(node, w3, pool):
+    from eth_account import Account
+
+    assert node.rpc("ogkit_pipe") is False
+    assert pool.functions.assess(FEATURES).call() is True
+    try:
+        assert node.rpc("ogkit_setPipe", True) is True
+        assert pool.functions.assess(FEATURES).call() is False  # the simulation branch
+        estimate = pool.functions.assess(FEATURES).estimate_gas()
+        account = Account.from_key(DEV_KEYS[0])
+        tx = pool.functions.assess(FEATURES).build_transaction(
+            {
+                "from": account.address,
+                "gas": estimate * 3,  # as the SDK pads on alpha
+                "nonce": w3.eth.get_transaction_count(account.address),
+            }
+        )
+        tx_hash = w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction)
+        receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60)
+        assert receipt.status == 1 and receipt.gasUsed > estimate  # the real, longer branch
+        (assessed,) = pool.events.Assessed().process_receipt(receipt, errors=DISCARD)
+        assert assessed.args.account == account.address
+    finally:
+        assert node.rpc("ogkit_setPipe", False) is False
+
+
+def test_bad_settlement_and_pipe_params_are_json_rpc_errors(node):
+    from test_node_support import RpcFailure
+
+    for method, params in [
+        ("ogkit_waitForSettlement", [123]),
+        ("ogkit_waitForSettlement", ["0x01", -1]),
+        ("ogkit_waitForSettlement", ["0x01", True]),
+        ("ogkit_setPipe", ["yes"]),
+        ("ogkit_setPipe", []),
+    ]:
+        with pytest.raises(RpcFailure) as failure:
+            node.rpc(method, *params)
+        assert failure.value.code == -32602, (method, params)
+    assert node.rpc("ogkit_waitForSettlement", "0x" + "00" * 32, 0) is None
