@@ -129,7 +129,11 @@ class AIProvider(LocalProvider):
     def settlement(self) -> SettlementService:
         """HACA's full-node role for this chain; started on connect unless configured off."""
         return SettlementService(
-            self.inference_engine, self.web3, batch_size=self.og_config.settlement_batch_size
+            self.inference_engine,
+            self.web3,
+            batch_size=self.og_config.settlement_batch_size,
+            receipt_timeout=2.0,  # auto-mined at once; longer means a snapshot revert
+            chain_lock=self.tester.backend.chain_lock,
         )
 
     def wait_for_settlement(self, inference_id: str, timeout: float = 60.0) -> InferenceRecord:

@@ -42,7 +42,20 @@ def _call(sender: TxSender, name: str, address: str, fn: str, *args: object) -> 
 
 
 def is_deployed(w3: Web3, contracts: VerificationContracts | None) -> bool:
-    return contracts is not None and len(w3.eth.get_code(contracts.relay)) > 0
+    """Is this exact stack on chain? A snapshot revert can remove it, or leave a different
+    contract of a half-finished redeployment at one of its addresses."""
+    if contracts is None:
+        return False
+    try:
+        relay = w3.eth.contract(address=contracts.relay, abi=load("InferenceSettlementRelay").abi)
+        verifier = w3.eth.contract(address=contracts.verifier, abi=load("TEEInferenceVerifier").abi)
+        return (
+            relay.functions.SETTLEMENT_CONTRACT().call() == contracts.verifier
+            and verifier.functions.registry().call() == contracts.registry
+            and len(w3.eth.get_code(contracts.registry)) > 0
+        )
+    except Exception:  # noqa: BLE001 - no code, other code: not our stack
+        return False
 
 
 def deploy(sender: TxSender, enclave: SimulatedEnclave) -> VerificationContracts:

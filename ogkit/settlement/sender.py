@@ -24,6 +24,9 @@ class SettlementRejected(RuntimeError):
 class TxSender:
     w3: Web3
     account: LocalAccount | str
+    receipt_timeout: float = 120.0
+    """An auto-mining in-process chain answers at once; a short wait there means a snapshot
+    revert took the transaction away, and the pass is retried instead of hanging."""
 
     @property
     def address(self) -> str:
@@ -50,7 +53,9 @@ class TxSender:
             tx["gasPrice"] = self.w3.eth.gas_price
             signed = self.account.sign_transaction(tx)
             tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60)
+        receipt = self.w3.eth.wait_for_transaction_receipt(
+            tx_hash, timeout=self.receipt_timeout, poll_latency=0.05
+        )
         if receipt["status"] != 1:
             raise SettlementRejected("settlement transaction reverted")
         return receipt

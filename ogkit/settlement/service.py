@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Protocol
 
 from eth_account import Account
@@ -49,6 +49,8 @@ class SettlementService:
         relayer: LocalAccount | None = None,
         batch_size: int = 1,
         interval: float = 0.2,
+        receipt_timeout: float = 120.0,
+        chain_lock: AbstractContextManager | None = None,
         extra_settlers: list[SettlerFactory] | None = None,
     ) -> None:
         self.engine = engine
@@ -56,6 +58,10 @@ class SettlementService:
         self.relayer = relayer or Account.from_key(SETTLEMENT_RELAYER_KEY)
         self._batch_size = batch_size
         self.interval = interval
+        self.receipt_timeout = receipt_timeout
+        self.chain_lock = chain_lock or nullcontext()
+        """An in-process chain's lock: a pass (a deployment, a batch) then runs whole, never
+        split by a snapshot revert from the test thread."""
         self.extra_settlers = list(extra_settlers or [])
         self.contracts: VerificationContracts | None = None
         self.settlers: list[Settler] = []
@@ -107,7 +113,7 @@ class SettlementService:
 
     def run_once(self) -> list[Settled]:
         """Settle whatever is ready now; errors are logged and retried on the next pass."""
-        with self._busy:
+        with self._busy, self.chain_lock:
             if not self._has_work():
                 return []
             self.passes += 1
@@ -122,7 +128,8 @@ class SettlementService:
     def _ensure_contracts(self) -> None:
         if deployment.is_deployed(self.w3, self.contracts):
             return
-        sender = TxSender(self.w3, self.relayer)
+        sender = TxSender(self.w3, self.relayer, self.receipt_timeout)
+        self.contracts, self.settlers = None, []
         self.contracts = deployment.deploy(sender, self.engine.enclave)
         log.info("verification contracts deployed: %s", self.contracts)
         self.settlers = [
@@ -132,6 +139,7 @@ class SettlementService:
                 self.contracts.relay,
                 self.relayer,
                 batch_size=self._batch_size,
+                receipt_timeout=self.receipt_timeout,
             ),
             *(
                 make(self.engine, self.w3, self.relayer, self.contracts)

@@ -81,11 +81,12 @@ class TeeSettlement:
         relayer: LocalAccount | str,
         payee: str | None = None,
         batch_size: int = 1,
+        receipt_timeout: float = 120.0,
     ) -> None:
         self.engine = engine
         self.w3 = w3
         self.relay = Web3.to_checksum_address(relay)
-        self.sender = TxSender(w3, relayer)
+        self.sender = TxSender(w3, relayer, receipt_timeout)
         self.payee = Web3.to_checksum_address(payee or self.sender.address)
         self.batch_size = batch_size
         self.batches: dict[bytes, list[list]] = {}
