@@ -22,6 +22,9 @@ class OpenGradientConfig(BaseEthereumConfig):
     model_store: str | None = None
     """Model store directory for the local chain (default `$OGKIT_MODEL_STORE` or
     `.ogkit/models` in the project)."""
+    price_csv: str | None = None
+    """CSV of candles served by OGHistorical (0xF5) on the local chain (default
+    `$OGKIT_PRICE_CSV`, else the shipped synthetic sample)."""
 
     model_config = SettingsConfigDict(extra="allow", env_prefix="APE_OPENGRADIENT_")
 

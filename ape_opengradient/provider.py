@@ -15,13 +15,17 @@ from eth_tester.backends.pyevm.main import setup_tester_chain
 
 from ogkit.chain import ai_vm_configuration
 from ogkit.inference import InferenceEngine, default_engine
+from ogkit.pricefeed import PriceDataNode, default_price_feed
 from precompiles.addresses import OG_INFERENCE_ADDRESS
 
 
 class AIEVMBackend(ApeEVMBackend):
-    def __init__(self, config, chain_id: int, engine: InferenceEngine) -> None:
+    def __init__(
+        self, config, chain_id: int, engine: InferenceEngine, price_feed: PriceDataNode
+    ) -> None:
         super().__init__(config, chain_id)
         self.engine = engine
+        self.price_feed = price_feed
 
     @cached_property
     def _setup_tester_chain(self):
@@ -29,19 +33,22 @@ class AIEVMBackend(ApeEVMBackend):
             None,
             self.genesis_state,
             self.config.number_of_accounts,
-            ai_vm_configuration(self.engine),
+            ai_vm_configuration(self.engine, price_feed=self.price_feed),
             self.config.mnemonic,
             self.config.hd_path,
         )
 
 
 class AITester(ApeTester):
-    def __init__(self, config, chain_id: int, engine: InferenceEngine) -> None:
+    def __init__(
+        self, config, chain_id: int, engine: InferenceEngine, price_feed: PriceDataNode
+    ) -> None:
         super().__init__(config, chain_id)
         self.engine = engine
+        self.price_feed = price_feed
 
     def _new_backend(self) -> None:
-        self._backend = AIEVMBackend(self.config, self.chain_id, self.engine)
+        self._backend = AIEVMBackend(self.config, self.chain_id, self.engine, self.price_feed)
         self._ethereum_tester = EthereumTester(self._backend)
 
     @property
@@ -87,8 +94,20 @@ class AIProvider(LocalProvider):
         return default_engine(store)
 
     @cached_property
+    def price_feed(self) -> PriceDataNode:
+        """The data node behind 0xF5: `opengradient.price_csv`, `$OGKIT_PRICE_CSV` or the
+        synthetic sample; `price_feed.records()` holds its signed records."""
+        configured = self.config_manager.get_config("opengradient").price_csv
+        path = None
+        if configured:
+            path = Path(configured)
+            if not path.is_absolute():
+                path = self.local_project.path / path
+        return default_price_feed(path)
+
+    @cached_property
     def tester(self) -> AITester:
-        return AITester(self.config, self.settings.chain_id, self.inference_engine)
+        return AITester(self.config, self.settings.chain_id, self.inference_engine, self.price_feed)
 
     def connect(self) -> None:
         super().connect()

@@ -1,0 +1,149 @@
+"""The local price data node: serves candles to 0xF5 and signs every result it served.
+
+Record digest (what the signature covers):
+
+    candles_hash = keccak256(abi.encode(
+        (uint64 open_time, (int128,int128) open, high, low, close, volume)[] candles))
+                                             # oldest first, Numbers as served
+    digest = keccak256(abi.encode(string pair, uint32 duration_mins, uint256 block_number,
+                                  uint256 block_timestamp, bytes32 candles_hash))
+
+signed as an EIP-191 personal message over the 32 bytes of `digest` (so eth-account's
+`recover_message(encode_defunct(primitive=digest), signature=...)` and OpenZeppelin's
+`ECDSA.recover(MessageHashUtils.toEthSignedMessageHash(digest), sig)` both verify it) by the
+node's secp256k1 key, whose address is `PriceDataNode.address`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Protocol
+
+from eth_abi import encode
+from eth_account import Account
+from eth_account.messages import encode_defunct
+from eth_utils import keccak
+
+from precompiles.price_feed import Candle, HistoricalInputQuery
+from precompiles.result import CallContext
+
+DEV_SIGNING_KEY = keccak(b"ogkit price feed dev signing key")
+"""The default key: public, deterministic, for local development ONLY."""
+MAX_RECORDS = 10_000
+_CANDLES_ABI = (
+    "(uint64,(int128,int128),(int128,int128),(int128,int128),(int128,int128),(int128,int128))[]"
+)
+
+
+class CandleSource(Protocol):
+    name: str
+
+    def pairs(self) -> list[str]: ...
+
+    def candles(
+        self, base: str, quote: str, duration_mins: int, count: int, timestamp: int
+    ) -> tuple[Candle, ...]: ...
+
+
+@dataclass(frozen=True)
+class PriceFeedRecord:
+    """One query result the node served, with its signature."""
+
+    digest: bytes
+    pair: str
+    duration_mins: int
+    block_number: int
+    block_timestamp: int
+    candles: tuple[Candle, ...]
+    signature: bytes
+    signer: str
+
+
+def candles_hash(candles: tuple[Candle, ...]) -> bytes:
+    rows = [(c.open_time, c.open, c.high, c.low, c.close, c.volume) for c in candles]
+    return keccak(encode([_CANDLES_ABI], [rows]))
+
+
+def record_digest(
+    pair: str,
+    duration_mins: int,
+    block_number: int,
+    block_timestamp: int,
+    candles: tuple[Candle, ...],
+) -> bytes:
+    return keccak(
+        encode(
+            ["string", "uint32", "uint256", "uint256", "bytes32"],
+            [pair, duration_mins, block_number, block_timestamp, candles_hash(candles)],
+        )
+    )
+
+
+def recover_signer(record: PriceFeedRecord) -> str:
+    """The address that signed `record` (check it against the node's published address)."""
+    digest = record_digest(
+        record.pair,
+        record.duration_mins,
+        record.block_number,
+        record.block_timestamp,
+        record.candles,
+    )
+    return Account.recover_message(encode_defunct(primitive=digest), signature=record.signature)
+
+
+class PriceDataNode:
+    """The `PriceFeed` the chain hands to 0xF5: a candle source plus signed records."""
+
+    def __init__(self, source: CandleSource, signing_key: bytes = DEV_SIGNING_KEY) -> None:
+        self.source = source
+        self._account = Account.from_key(signing_key)
+        self._records: OrderedDict[bytes, PriceFeedRecord] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def address(self) -> str:
+        """The published address whose key signs every record."""
+        return self._account.address
+
+    def candles(
+        self, base: str, quote: str, duration_mins: int, count: int, timestamp: int
+    ) -> tuple[Candle, ...]:
+        return self.source.candles(base, quote, duration_mins, count, timestamp)
+
+    def record(
+        self, query: HistoricalInputQuery, candles: tuple[Candle, ...], context: CallContext
+    ) -> None:
+        pair = query.pair.upper()
+        digest = record_digest(
+            pair, query.candle_duration_in_mins, context.block_number, context.timestamp, candles
+        )
+        if digest in self._records:  # replays, estimates and eth_call of the same block
+            return
+        signed = self._account.sign_message(encode_defunct(primitive=digest))
+        entry = PriceFeedRecord(
+            digest,
+            pair,
+            query.candle_duration_in_mins,
+            context.block_number,
+            context.timestamp,
+            candles,
+            bytes(signed.signature),
+            self.address,
+        )
+        with self._lock:
+            self._records[digest] = entry
+            while len(self._records) > MAX_RECORDS:
+                self._records.popitem(last=False)
+
+    def get_record(self, digest: bytes) -> PriceFeedRecord | None:
+        return self._records.get(digest)
+
+    def records(self, block_number: int | None = None) -> list[PriceFeedRecord]:
+        """Records in the order served, optionally only those of one block."""
+        with self._lock:
+            records = list(self._records.values())
+        if block_number is None:
+            return records
+        return [r for r in records if r.block_number == block_number]
