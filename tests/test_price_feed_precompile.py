@@ -402,10 +402,10 @@ def test_default_feed_reads_the_env_csv(tmp_path, monkeypatch) -> None:
     path = write_csv(tmp_path / "env.csv")
     monkeypatch.setenv("OGKIT_PRICE_CSV", str(path))
     node = default_price_feed()
-    assert node.source.pairs() == ["BTC/USD", "ETH/USD"]
+    assert node.pairs() == ["BTC/USD", "ETH/USD"]
     assert default_price_feed() is node
     monkeypatch.delenv("OGKIT_PRICE_CSV")
-    assert isinstance(default_price_feed().source, SamplePriceSource)
+    assert isinstance(default_price_feed().sources[0], SamplePriceSource)
 
 
 @pytest.mark.parametrize(

@@ -34,6 +34,7 @@ class CsvPriceSource:
         self._candles = {
             key: sorted(rows, key=lambda c: c.open_time) for key, rows in series.items()
         }
+        self._pairs = sorted({pair for pair, _ in self._candles})
         self._close_times = {
             key: [c.close_time for c in rows] for key, rows in self._candles.items()
         }
@@ -58,7 +59,7 @@ class CsvPriceSource:
         return cls(series, name=f"csv:{path}")
 
     def pairs(self) -> list[str]:
-        return sorted({pair for pair, _ in self._candles})
+        return self._pairs
 
     def candles(
         self, base: str, quote: str, duration_mins: int, count: int, timestamp: int

@@ -26,7 +26,7 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_utils import keccak
 
-from precompiles.price_feed import Candle, HistoricalInputQuery
+from precompiles.price_feed import Candle, HistoricalInputQuery, UnknownPair
 from precompiles.result import CallContext
 
 DEV_SIGNING_KEY = keccak(b"ogkit price feed dev signing key")
@@ -96,8 +96,9 @@ def recover_signer(record: PriceFeedRecord) -> str:
 class PriceDataNode:
     """The `PriceFeed` the chain hands to 0xF5: a candle source plus signed records."""
 
-    def __init__(self, source: CandleSource, signing_key: bytes = DEV_SIGNING_KEY) -> None:
-        self.source = source
+    def __init__(self, *sources: CandleSource, signing_key: bytes = DEV_SIGNING_KEY) -> None:
+        self.sources: list[CandleSource] = list(sources)
+        """Asked in order: the first that knows a pair serves it."""
         self._account = Account.from_key(signing_key)
         self._records: OrderedDict[bytes, PriceFeedRecord] = OrderedDict()
         self._lock = threading.Lock()
@@ -107,10 +108,22 @@ class PriceDataNode:
         """The published address whose key signs every record."""
         return self._account.address
 
+    def add_source(self, source: CandleSource) -> None:
+        """Serve `source`'s pairs too (after the current sources). Sources are only ever added:
+        removing one would change what blocks already executed replay to."""
+        self.sources.append(source)
+
+    def pairs(self) -> list[str]:
+        return sorted({pair for source in self.sources for pair in source.pairs()})
+
     def candles(
         self, base: str, quote: str, duration_mins: int, count: int, timestamp: int
     ) -> tuple[Candle, ...]:
-        return self.source.candles(base, quote, duration_mins, count, timestamp)
+        pair = f"{base}/{quote}".upper()
+        for source in self.sources:
+            if pair in source.pairs():
+                return source.candles(base, quote, duration_mins, count, timestamp)
+        raise UnknownPair(f"unknown pair {base}/{quote}; known: {', '.join(self.pairs())}")
 
     def record(
         self, query: HistoricalInputQuery, candles: tuple[Candle, ...], context: CallContext
