@@ -247,6 +247,7 @@ class Rpc:
             "ogkit_getInferenceRecord": self.ogkit_get_inference_record,
             "ogkit_getBlockInferenceRecords": self.ogkit_get_block_inference_records,
             "ogkit_inferenceStats": self.ogkit_inference_stats,
+            "ogkit_getPriceFeedRecords": self.ogkit_get_price_feed_records,
         }
         return table
 
@@ -616,6 +617,11 @@ class Rpc:
         ref = p.block_ref(a[0], allow_hash=False)
         header = self.node.header_for(ref)
         return [] if header is None else self.node.block_inference_records(header.block_number)
+
+    def ogkit_get_price_feed_records(self, params: Any) -> list[dict[str, Any]]:
+        """Signed records of the candles 0xF5 served in a block (eth_call's pending block too)."""
+        a = p.Args(params, "ogkit_getPriceFeedRecords", 1, 1)
+        return self.node.price_feed_records(p.quantity(a[0], "block number"))
 
     def ogkit_inference_stats(self, params: Any) -> dict[str, int]:
         """Model runs and cache use; `traceModelRuns` counts models a trace had to re-run."""

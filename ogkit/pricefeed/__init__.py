@@ -15,6 +15,7 @@ from ogkit.pricefeed.node import (
     PriceDataNode,
     PriceFeedRecord,
     record_digest,
+    record_json,
     recover_signer,
 )
 from ogkit.pricefeed.sample import SamplePriceSource
@@ -47,5 +48,6 @@ __all__ = [
     "SamplePriceSource",
     "default_price_feed",
     "record_digest",
+    "record_json",
     "recover_signer",
 ]

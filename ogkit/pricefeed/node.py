@@ -93,6 +93,35 @@ def recover_signer(record: PriceFeedRecord) -> str:
     return Account.recover_message(encode_defunct(primitive=digest), signature=record.signature)
 
 
+def record_json(record: PriceFeedRecord) -> dict:
+    """A record as JSON-RPC returns it (`ogkit_getPriceFeedRecords`): hex bytes, Numbers as
+    {value, decimals} with the value as a decimal string (int128 exceeds JSON's safe range)."""
+
+    def num(n: tuple[int, int]) -> dict:
+        return {"value": str(n[0]), "decimals": n[1]}
+
+    return {
+        "digest": "0x" + record.digest.hex(),
+        "pair": record.pair,
+        "durationMins": record.duration_mins,
+        "blockNumber": hex(record.block_number),
+        "blockTimestamp": hex(record.block_timestamp),
+        "candles": [
+            {
+                "openTime": c.open_time,
+                "open": num(c.open),
+                "high": num(c.high),
+                "low": num(c.low),
+                "close": num(c.close),
+                "volume": num(c.volume),
+            }
+            for c in record.candles
+        ],
+        "signature": "0x" + record.signature.hex(),
+        "signer": record.signer,
+    }
+
+
 class PriceDataNode:
     """The `PriceFeed` the chain hands to 0xF5: a candle source plus signed records."""
 
