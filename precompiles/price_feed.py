@@ -108,5 +108,10 @@ class PriceFeed(Protocol):
         candles: tuple[Candle, ...],
         context: CallContext,
     ) -> None:
-        """Keep (and sign) the record of candles the precompile served successfully."""
+        """Keep (and sign) the record of candles the precompile served successfully.
+
+        Called only when the call succeeds (a revert leaves no record), static frames and
+        eth_call included: the record is the data node's log of what it served, not chain
+        state. Replays of a block must not add a second record.
+        """
         ...

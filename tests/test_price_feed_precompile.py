@@ -453,3 +453,35 @@ def test_layout_rows_are_candles() -> None:
         (2, 0),
     ]
     assert layout(candles, 1, [CandleType.Volume]) == [(42, 0), (41, 0), (40, 0)]
+
+
+# --- through py-evm: the adapter and the chain agree, nothing escapes ---------------------------
+
+
+@pytest.fixture(scope="module")
+def tester(engine):
+    from ogkit.chain import new_tester
+
+    return new_tester(engine)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=200)
+@given(
+    st.one_of(
+        st.sampled_from(SEEDS),
+        st.binary(max_size=300).map(lambda b: QUERY_SELECTOR + b),
+        st.binary(max_size=300).map(lambda b: INFER_SELECTOR + b),
+    )
+)
+def test_fuzz_on_chain(tester, data: bytes) -> None:
+    from eth_tester.exceptions import TransactionFailed
+
+    account = tester.get_accounts()[0]
+    call = {"from": account, "to": "0x" + "00" * 19 + "f5", "data": "0x" + data.hex()}
+    try:
+        output = tester.call({**call, "gas": 5_000_000})
+    except TransactionFailed as exc:
+        assert str(exc).startswith("OGHistorical: "), exc
+        assert "internal error" not in str(exc)
+    else:
+        assert isinstance(output, str | bytes)
