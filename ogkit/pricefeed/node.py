@@ -130,6 +130,8 @@ class PriceDataNode:
         """Asked in order: the first that knows a pair serves it."""
         self._account = Account.from_key(signing_key)
         self._records: OrderedDict[bytes, PriceFeedRecord] = OrderedDict()
+        self._served: OrderedDict[tuple[str, int, int, int], tuple[Candle, ...]] = OrderedDict()
+        """Last candles recorded per (pair, duration, block, time): a replay's quick check."""
         self._lock = threading.Lock()
 
     @property
@@ -158,10 +160,11 @@ class PriceDataNode:
         self, query: HistoricalInputQuery, candles: tuple[Candle, ...], context: CallContext
     ) -> None:
         pair = query.pair.upper()
-        digest = record_digest(
-            pair, query.candle_duration_in_mins, context.block_number, context.timestamp, candles
-        )
-        if digest in self._records:  # replays, estimates and eth_call of the same block
+        served = (pair, query.candle_duration_in_mins, context.block_number, context.timestamp)
+        if self._served.get(served) == candles:  # replays, estimates, eth_call of one block
+            return
+        digest = record_digest(*served, candles)
+        if digest in self._records:
             return
         signed = self._account.sign_message(encode_defunct(primitive=digest))
         entry = PriceFeedRecord(
@@ -176,8 +179,11 @@ class PriceDataNode:
         )
         with self._lock:
             self._records[digest] = entry
+            self._served[served] = candles
             while len(self._records) > MAX_RECORDS:
                 self._records.popitem(last=False)
+            while len(self._served) > MAX_RECORDS:
+                self._served.popitem(last=False)
 
     def get_record(self, digest: bytes) -> PriceFeedRecord | None:
         return self._records.get(digest)
