@@ -17,7 +17,8 @@ emitted; a model run still gets an inference id and a VANILLA record like 0xF4's
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from eth_utils import keccak
 
@@ -187,13 +188,12 @@ def layout(candles: tuple[Candle, ...], order: int, types: list[CandleType]) -> 
     return [candle.value(t) for candle in rows for t in types]
 
 
-class _as_historical:  # noqa: N801 - used as a context manager, reads as a phrase
+@contextmanager
+def _as_historical() -> Iterator[None]:
     """Re-label 0xF4 helpers' revert reasons ("OGInference: …") as this precompile's."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type, exc, tb) -> bool:
-        if isinstance(exc, PrecompileRevert) and exc.reason.startswith("OGInference: "):
-            raise PrecompileRevert(NAME + exc.reason[len("OGInference") :]) from None
-        return False
+    try:
+        yield
+    except PrecompileRevert as exc:
+        if not exc.reason.startswith("OGInference: "):
+            raise
+        raise PrecompileRevert(NAME + exc.reason[len("OGInference") :]) from None
