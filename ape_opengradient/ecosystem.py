@@ -29,6 +29,9 @@ class OpenGradientConfig(BaseEthereumConfig):
     """Run the settlement service (HACA's full-node role) beside the local chain."""
     settlement_batch_size: int = 1
     """1 settles each TEE inference on its own; more settles them in Merkle batches."""
+    price_csv: str | None = None
+    """CSV of candles served by OGHistorical (0xF5) on the local chain (default
+    `$OGKIT_PRICE_CSV`, else the shipped synthetic sample)."""
 
     model_config = SettingsConfigDict(extra="allow", env_prefix="APE_OPENGRADIENT_")
 

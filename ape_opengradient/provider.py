@@ -20,6 +20,7 @@ from ogkit.chain.locking import ChainLock, LockedEthereumTester, lock_public_met
 from ogkit.chain.phase import PhaseAwareBackend
 from ogkit.inference import InferenceEngine, InferenceRecord
 from ogkit.models.store import ModelStore
+from ogkit.pricefeed import PriceDataNode, default_price_feed
 from ogkit.settlement import SettlementService
 from precompiles.addresses import OG_INFERENCE_ADDRESS
 
@@ -29,10 +30,18 @@ class AIEVMBackend(PhaseAwareBackend, ChainLock, ApeEVMBackend):
     """Ape's backend on the AI chain: calls and estimates run as simulations (PIPE's empty
     results when `pipe` is on), and one lock lets the settlement service share the chain."""
 
-    def __init__(self, config, chain_id: int, engine: InferenceEngine, pipe: bool = False) -> None:
+    def __init__(
+        self,
+        config,
+        chain_id: int,
+        engine: InferenceEngine,
+        price_feed: PriceDataNode,
+        pipe: bool = False,
+    ) -> None:
         self.pipe = pipe
         super().__init__(config, chain_id)
         self.engine = engine
+        self.price_feed = price_feed
 
     @property
     def genesis_state(self) -> dict:
@@ -44,7 +53,7 @@ class AIEVMBackend(PhaseAwareBackend, ChainLock, ApeEVMBackend):
             None,
             self.genesis_state,
             self.config.number_of_accounts,
-            ai_vm_configuration(self.engine),
+            ai_vm_configuration(self.engine, price_feed=self.price_feed),
             self.config.mnemonic,
             self.config.hd_path,
         )
@@ -52,13 +61,23 @@ class AIEVMBackend(PhaseAwareBackend, ChainLock, ApeEVMBackend):
 
 
 class AITester(ApeTester):
-    def __init__(self, config, chain_id: int, engine: InferenceEngine, pipe: bool = False) -> None:
+    def __init__(
+        self,
+        config,
+        chain_id: int,
+        engine: InferenceEngine,
+        price_feed: PriceDataNode,
+        pipe: bool = False,
+    ) -> None:
         super().__init__(config, chain_id)
         self.engine = engine
+        self.price_feed = price_feed
         self.pipe = pipe
 
     def _new_backend(self) -> None:
-        self._backend = AIEVMBackend(self.config, self.chain_id, self.engine, pipe=self.pipe)
+        self._backend = AIEVMBackend(
+            self.config, self.chain_id, self.engine, self.price_feed, pipe=self.pipe
+        )
         self._ethereum_tester = LockedEthereumTester(self._backend)
 
     @property
@@ -110,9 +129,25 @@ class AIProvider(LocalProvider):
         return self.config_manager.get_config("opengradient")
 
     @cached_property
+    def price_feed(self) -> PriceDataNode:
+        """The data node behind 0xF5: `opengradient.price_csv`, `$OGKIT_PRICE_CSV` or the
+        synthetic sample; `price_feed.records()` holds its signed records."""
+        configured = self.config_manager.get_config("opengradient").price_csv
+        path = None
+        if configured:
+            path = Path(configured)
+            if not path.is_absolute():
+                path = self.local_project.path / path
+        return default_price_feed(path)
+
+    @cached_property
     def tester(self) -> AITester:
         return AITester(
-            self.config, self.settings.chain_id, self.inference_engine, pipe=self.og_config.pipe
+            self.config,
+            self.settings.chain_id,
+            self.inference_engine,
+            self.price_feed,
+            pipe=self.og_config.pipe,
         )
 
     @property

@@ -109,6 +109,10 @@ class _Reader:
         return tuple(item(base, base + i * _WORD) for i in range(n))
 
 
+AbiReader = _Reader
+"""Public name for other precompiles' bounded decoders (0xF5's query)."""
+
+
 def _number_tensor(r: _Reader, at: int) -> NumberTensor:
     name = r.string(r.offset(at, at))
     values_at = r.offset(at, at + _WORD)

@@ -52,3 +52,21 @@ class GasMeter:
 
 class OutOfGasError(Exception):
     """Not enough gas left in the frame for the next charge."""
+
+
+# --- OGHistorical (0xF5) ----------------------------------------------------------------
+# queryHistoricalCandles:
+#     gas = HISTORICAL_BASE + PER_CANDLE_VALUE * total_candles * len(candle_types)
+# runInferenceOnPriceFeed (the 0xF4 terms, with the candle tensor as its only input; no log):
+#     gas = BASE + PER_CANDLE_VALUE * total_candles * len(candle_types)
+#         + PER_MODEL_KIB * ceil(model file size / 1024)
+#         + PER_OUTPUT_ELEMENT * output elements + PER_STRING_BYTE * output string bytes
+# The base is charged before decoding and the candle term before the feed is asked, so a
+# bad query still pays; both depend only on the calldata, never on the data served.
+
+HISTORICAL_BASE = 5_000
+PER_CANDLE_VALUE = 50
+
+
+def candle_values_gas(total_candles: int, candle_types: int) -> int:
+    return PER_CANDLE_VALUE * total_candles * candle_types

@@ -13,9 +13,15 @@ from eth.vm.forks.prague.state import PragueState
 
 from ogkit.chain.precompile_adapter import as_py_evm
 from ogkit.tee.enclave import dev_root_pem
-from precompiles.addresses import OG_INFERENCE_ADDRESS, TEE_VERIFIER_ADDRESS
+from precompiles.addresses import (
+    OG_HISTORICAL_ADDRESS,
+    OG_INFERENCE_ADDRESS,
+    TEE_VERIFIER_ADDRESS,
+)
 from precompiles.backend import InferenceBackend
+from precompiles.og_historical import make_og_historical
 from precompiles.og_inference import make_og_inference
+from precompiles.price_feed import PriceFeed
 from precompiles.tee_verifier import make_tee_verifier
 
 
@@ -32,14 +38,25 @@ class AIVM(PragueVM):
     _state_class = AIState
 
 
-def ai_vm_class(backend: InferenceBackend, *, tee_root_pem: bytes | None = None) -> type[AIVM]:
+def ai_vm_class(
+    backend: InferenceBackend,
+    *,
+    tee_root_pem: bytes | None = None,
+    price_feed: PriceFeed | None = None,
+) -> type[AIVM]:
     """`tee_root_pem`: the root 0x900 trusts for an empty `rootCertificate` (og-evm: AWS
-    Nitro's); None means the project's local dev root, for development only."""
+    Nitro's); None means the project's local dev root, for development only.
+    `price_feed`: what 0xF5 serves; None means `ogkit.pricefeed.default_price_feed()`."""
     tee_root = tee_root_pem if tee_root_pem is not None else dev_root_pem()
+    if price_feed is None:
+        from ogkit.pricefeed import default_price_feed
+
+        price_feed = default_price_feed()
     precompiles = {
         **PragueComputation._precompiles,
         OG_INFERENCE_ADDRESS: as_py_evm(make_og_inference(backend), "OGInference"),
         TEE_VERIFIER_ADDRESS: as_py_evm(make_tee_verifier(tee_root), "TEEVerifier"),
+        OG_HISTORICAL_ADDRESS: as_py_evm(make_og_historical(price_feed, backend), "OGHistorical"),
     }
     computation = AIComputation.configure(__name__="AIComputation", _precompiles=precompiles)
     state = AIState.configure(__name__="AIState", computation_class=computation)
@@ -47,7 +64,10 @@ def ai_vm_class(backend: InferenceBackend, *, tee_root_pem: bytes | None = None)
 
 
 def ai_vm_configuration(
-    backend: InferenceBackend, *, tee_root_pem: bytes | None = None
+    backend: InferenceBackend,
+    *,
+    tee_root_pem: bytes | None = None,
+    price_feed: PriceFeed | None = None,
 ) -> tuple[tuple[int, type[AIVM]], ...]:
     """`vm_configuration` for py-evm or eth-tester: the AI fork from genesis on."""
-    return ((0, ai_vm_class(backend, tee_root_pem=tee_root_pem)),)
+    return ((0, ai_vm_class(backend, tee_root_pem=tee_root_pem, price_feed=price_feed)),)

@@ -82,6 +82,14 @@ def _ether(value: str | None) -> int | None:
     help="Model store directory [env OGKIT_MODEL_STORE; default .ogkit/models].",
 )
 @click.option(
+    "--price-csv",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    envvar="OGKIT_PRICE_CSV",
+    default=None,
+    help="Candles served by OGHistorical (0xF5) [env OGKIT_PRICE_CSV; default: the shipped "
+    "synthetic sample]. Columns: pair,timestamp,duration_mins,open,high,low,close,volume.",
+)
+@click.option(
     "--fsync", is_flag=True, help="fsync every database write: also survive power loss (slower)."
 )
 @click.option(
@@ -115,6 +123,7 @@ def node(
     block_time: float | None,
     data_dir: Path | None,
     model_store: Path | None,
+    price_csv: Path | None,
     fsync: bool,
     pipe: bool,
     settlement: bool,
@@ -131,6 +140,7 @@ def node(
     Requests over 8 MiB are refused (HTTP 413, JSON-RPC error -32600).
     """
     from ogkit.node import DataDirError, Node, NodeConfig
+    from ogkit.pricefeed import CsvFormatError
 
     config = NodeConfig(
         chain_id=chain_id,
@@ -141,6 +151,7 @@ def node(
         block_time=block_time,
         data_dir=data_dir,
         model_store=model_store,
+        price_csv=price_csv,
         fsync=fsync,
         pipe=pipe,
         settlement=settlement,
@@ -148,7 +159,7 @@ def node(
     )
     try:
         running = Node(config, host=host, port=port, quiet=quiet)
-    except DataDirError as exc:
+    except (DataDirError, CsvFormatError) as exc:
         raise click.ClickException(str(exc)) from None
     try:
         running.start()

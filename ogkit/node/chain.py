@@ -56,6 +56,7 @@ from ogkit.node.mining import SENDER_KEY, MinedTx, Miner
 from ogkit.node.params import BlockRef, LogFilter, TxParams
 from ogkit.node.signing import Signer
 from ogkit.node.tracing import Tracer
+from ogkit.pricefeed import default_price_feed, record_json
 
 
 class _LRU(OrderedDict):
@@ -120,7 +121,8 @@ class NodeChain:
             else ()
         )
         self.signer = Signer(self.keys)
-        self.chain_class = make_chain_class(self.chain_id, self.engine)
+        self.price_feed = default_price_feed(config.price_csv)
+        self.chain_class = make_chain_class(self.chain_id, self.engine, self.price_feed)
         if meta is None:
             self.chain = datadir.create_genesis(
                 self.db, self.chain_class, self.keys, self.balance, config.gas_limit
@@ -443,6 +445,10 @@ class NodeChain:
             if number > self.head.block_number:
                 return []
             return records.read_block_records(self.db, number)
+
+    def price_feed_records(self, number: int) -> list[dict[str, Any]]:
+        """What the price data node served (and signed) in block `number`; kept in memory."""
+        return [record_json(r) for r in self.price_feed.records(number)]
 
     def inference_stats(self) -> dict[str, int]:
         """Model runs and result-cache use; what traces had to run again."""

@@ -27,6 +27,8 @@ class NodeConfig:
     """Seconds between blocks; None mines one block per transaction (automine)."""
     data_dir: Path | None = None
     model_store: Path | None = None
+    price_csv: Path | None = None
+    """Candles OGHistorical (0xF5) serves; None: `$OGKIT_PRICE_CSV`, else the synthetic sample."""
     gas_limit: int = DEFAULT_GAS_LIMIT
     fsync: bool = False
     pipe: bool = False

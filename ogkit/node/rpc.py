@@ -250,6 +250,7 @@ class Rpc:
             "ogkit_waitForSettlement": self.ogkit_wait_for_settlement,
             "ogkit_setPipe": self.ogkit_set_pipe,
             "ogkit_pipe": self.ogkit_pipe,
+            "ogkit_getPriceFeedRecords": self.ogkit_get_price_feed_records,
         }
         return table
 
@@ -646,6 +647,11 @@ class Rpc:
     def ogkit_pipe(self, params: Any) -> bool:
         p.Args(params, "ogkit_pipe")
         return self.node.pipe
+
+    def ogkit_get_price_feed_records(self, params: Any) -> list[dict[str, Any]]:
+        """Signed records of the candles 0xF5 served in a block (eth_call's pending block too)."""
+        a = p.Args(params, "ogkit_getPriceFeedRecords", 1, 1)
+        return self.node.price_feed_records(p.quantity(a[0], "block number"))
 
     def ogkit_inference_stats(self, params: Any) -> dict[str, int]:
         """Model runs and cache use; `traceModelRuns` counts models a trace had to re-run."""

@@ -1,0 +1,65 @@
+"""ABI codec for OGHistorical (0xF5): the `HistoricalInputQuery` argument and `Number[]`.
+
+Decoding is bounded like 0xF4's (`abi_codec.AbiReader`): calldata is untrusted, offsets may
+alias, and every failure is a readable `AbiDecodeError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from precompiles.abi_codec import AbiDecodeError, AbiReader
+from precompiles.price_feed import HistoricalInputQuery
+from precompiles.types import Number
+
+HISTORICAL_INPUT_QUERY = "(string,string,uint32,uint32,uint8,uint8[])"
+QUERY_HISTORICAL_CANDLES_SIGNATURE = f"queryHistoricalCandles({HISTORICAL_INPUT_QUERY})"
+RUN_INFERENCE_ON_PRICE_FEED_SIGNATURE = (
+    f"runInferenceOnPriceFeed(string,string,{HISTORICAL_INPUT_QUERY})"
+)
+_WORD = 32
+
+__all__ = [
+    "AbiDecodeError",
+    "decode_query_historical_candles",
+    "decode_run_inference_on_price_feed",
+    "encode_numbers",
+]
+
+
+def _query(r: AbiReader, at: int, max_types: int) -> HistoricalInputQuery:
+    base = r.string(r.offset(at, at))
+    quote = r.string(r.offset(at, at + _WORD))
+    total = r.uint(at + 2 * _WORD, 32)
+    duration = r.uint(at + 3 * _WORD, 32)
+    order = r.uint(at + 4 * _WORD, 8)
+    types_at = r.offset(at, at + 5 * _WORD)
+    if r.uint(types_at, 64) > max_types:
+        raise AbiDecodeError(f"candle_types has more than {max_types} entries")
+    types = r.array(types_at, lambda _b, h: r.uint(h, 8), dynamic=False)
+    return HistoricalInputQuery(base, quote, total, duration, order, types)
+
+
+def decode_query_historical_candles(args: bytes, max_types: int) -> HistoricalInputQuery:
+    """Arguments (after the selector) of `queryHistoricalCandles(HistoricalInputQuery)`."""
+    r = AbiReader(args, max_types)
+    return _query(r, r.offset(0, 0), max_types)
+
+
+def decode_run_inference_on_price_feed(
+    args: bytes, max_types: int
+) -> tuple[str, str, HistoricalInputQuery]:
+    """Arguments of `runInferenceOnPriceFeed(string model_id, string input_name, query)`."""
+    r = AbiReader(args, max_types)
+    model_id = r.string(r.offset(0, 0))
+    input_name = r.string(r.offset(0, _WORD))
+    return model_id, input_name, _query(r, r.offset(0, 2 * _WORD), max_types)
+
+
+def encode_numbers(values: Sequence[Number]) -> bytes:
+    """`abi.encode(TensorLib.Number[])`: the return data of `queryHistoricalCandles`."""
+    words = [_WORD.to_bytes(_WORD, "big"), len(values).to_bytes(_WORD, "big")]
+    for value, decimals in values:
+        words.append(value.to_bytes(_WORD, "big", signed=True))
+        words.append(decimals.to_bytes(_WORD, "big", signed=True))
+    return b"".join(words)
