@@ -15,13 +15,17 @@ from eth_tester.backends.pyevm.main import setup_tester_chain
 
 from ogkit.chain import ai_vm_configuration
 from ogkit.inference import InferenceEngine, default_engine
+from ogkit.llm import LLMEngine, default_llm_engine
 from precompiles.addresses import OG_INFERENCE_ADDRESS
 
 
 class AIEVMBackend(ApeEVMBackend):
-    def __init__(self, config, chain_id: int, engine: InferenceEngine) -> None:
+    def __init__(
+        self, config, chain_id: int, engine: InferenceEngine, llm_engine: LLMEngine | None = None
+    ) -> None:
         super().__init__(config, chain_id)
         self.engine = engine
+        self.llm_engine = llm_engine
 
     @cached_property
     def _setup_tester_chain(self):
@@ -29,19 +33,22 @@ class AIEVMBackend(ApeEVMBackend):
             None,
             self.genesis_state,
             self.config.number_of_accounts,
-            ai_vm_configuration(self.engine),
+            ai_vm_configuration(self.engine, llm_backend=self.llm_engine),
             self.config.mnemonic,
             self.config.hd_path,
         )
 
 
 class AITester(ApeTester):
-    def __init__(self, config, chain_id: int, engine: InferenceEngine) -> None:
+    def __init__(
+        self, config, chain_id: int, engine: InferenceEngine, llm_engine: LLMEngine | None = None
+    ) -> None:
         super().__init__(config, chain_id)
         self.engine = engine
+        self.llm_engine = llm_engine
 
     def _new_backend(self) -> None:
-        self._backend = AIEVMBackend(self.config, self.chain_id, self.engine)
+        self._backend = AIEVMBackend(self.config, self.chain_id, self.engine, self.llm_engine)
         self._ethereum_tester = EthereumTester(self._backend)
 
     @property
@@ -78,17 +85,26 @@ class AIProvider(LocalProvider):
 
     @cached_property
     def inference_engine(self) -> InferenceEngine:
+        return default_engine(self._model_store_dir())
+
+    @cached_property
+    def llm_engine(self) -> LLMEngine:
+        """0xF4's LLM backend: the store's LLMs (the tiny example one after `make setup`),
+        and the OpenAI-compatible endpoint `OGKIT_LLM_URL` when set."""
+        return default_llm_engine(self._model_store_dir())
+
+    def _model_store_dir(self) -> Path | None:
         configured = self.config_manager.get_config("opengradient").model_store
         store = None
         if configured:
             store = Path(configured)
             if not store.is_absolute():
                 store = self.local_project.path / store
-        return default_engine(store)
+        return store
 
     @cached_property
     def tester(self) -> AITester:
-        return AITester(self.config, self.settings.chain_id, self.inference_engine)
+        return AITester(self.config, self.settings.chain_id, self.inference_engine, self.llm_engine)
 
     def connect(self) -> None:
         super().connect()

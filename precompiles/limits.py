@@ -6,3 +6,12 @@ MAX_TENSOR_RANK = 8
 MAX_INPUT_ELEMENTS = 1 << 16  # 65,536 numbers + strings over all input tensors
 MAX_INPUT_STRING_BYTES = 1 << 18  # 256 KiB of UTF-8 over all input strings
 MAX_OUTPUT_ELEMENTS = 1 << 16
+
+# LLM functions (runLLMCompletion, runLLMChat)
+MAX_LLM_TOKENS = 1024  # max_tokens cap: a request over it reverts
+MAX_LLM_PROMPT_BYTES = 1 << 16  # 64 KiB of prompt, messages and tool definitions together
+MAX_CHAT_MESSAGES = 128
+MAX_LLM_TOOLS = 32
+MAX_STOP_SEQUENCES = 4  # as OpenAI's API
+MAX_STOP_SEQUENCE_BYTES = 64
+MAX_LLM_TEMPERATURE = 100  # uint32 temperature × 100: 0–100 as OpenGradient documents

@@ -15,6 +15,7 @@ from ogkit.chain.precompile_adapter import as_py_evm
 from ogkit.tee.enclave import dev_root_pem
 from precompiles.addresses import OG_INFERENCE_ADDRESS, TEE_VERIFIER_ADDRESS
 from precompiles.backend import InferenceBackend
+from precompiles.llm_backend import LLMBackend
 from precompiles.og_inference import make_og_inference
 from precompiles.tee_verifier import make_tee_verifier
 
@@ -32,13 +33,19 @@ class AIVM(PragueVM):
     _state_class = AIState
 
 
-def ai_vm_class(backend: InferenceBackend, *, tee_root_pem: bytes | None = None) -> type[AIVM]:
+def ai_vm_class(
+    backend: InferenceBackend,
+    *,
+    tee_root_pem: bytes | None = None,
+    llm_backend: LLMBackend | None = None,
+) -> type[AIVM]:
     """`tee_root_pem`: the root 0x900 trusts for an empty `rootCertificate` (og-evm: AWS
-    Nitro's); None means the project's local dev root, for development only."""
+    Nitro's); None means the project's local dev root, for development only.
+    `llm_backend`: what runs 0xF4's LLM functions; None makes them revert."""
     tee_root = tee_root_pem if tee_root_pem is not None else dev_root_pem()
     precompiles = {
         **PragueComputation._precompiles,
-        OG_INFERENCE_ADDRESS: as_py_evm(make_og_inference(backend), "OGInference"),
+        OG_INFERENCE_ADDRESS: as_py_evm(make_og_inference(backend, llm_backend), "OGInference"),
         TEE_VERIFIER_ADDRESS: as_py_evm(make_tee_verifier(tee_root), "TEEVerifier"),
     }
     computation = AIComputation.configure(__name__="AIComputation", _precompiles=precompiles)
@@ -47,7 +54,10 @@ def ai_vm_class(backend: InferenceBackend, *, tee_root_pem: bytes | None = None)
 
 
 def ai_vm_configuration(
-    backend: InferenceBackend, *, tee_root_pem: bytes | None = None
+    backend: InferenceBackend,
+    *,
+    tee_root_pem: bytes | None = None,
+    llm_backend: LLMBackend | None = None,
 ) -> tuple[tuple[int, type[AIVM]], ...]:
     """`vm_configuration` for py-evm or eth-tester: the AI fork from genesis on."""
-    return ((0, ai_vm_class(backend, tee_root_pem=tee_root_pem)),)
+    return ((0, ai_vm_class(backend, tee_root_pem=tee_root_pem, llm_backend=llm_backend)),)

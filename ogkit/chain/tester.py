@@ -13,6 +13,7 @@ from ogkit.chain.genesis import (
     LOCAL_CHAIN_ID,
 )
 from precompiles.backend import InferenceBackend
+from precompiles.llm_backend import LLMBackend
 
 
 class AIChainBackend(PyEVMBackend):
@@ -29,8 +30,10 @@ class AIChainBackend(PyEVMBackend):
         num_accounts: int = DEFAULT_ACCOUNTS,
         balance: int = DEFAULT_BALANCE,
         tee_root_pem: bytes | None = None,
+        llm_backend: LLMBackend | None = None,
     ) -> None:
         self.inference_backend = backend
+        self.llm_backend = llm_backend
         self.tee_root_pem = tee_root_pem
         self.chain_id = chain_id
         self._genesis_state = self.generate_genesis_state(
@@ -42,7 +45,9 @@ class AIChainBackend(PyEVMBackend):
         self._mnemonic = mnemonic
         super().__init__(
             genesis_state=self._genesis_state,
-            vm_configuration=ai_vm_configuration(backend, tee_root_pem=tee_root_pem),
+            vm_configuration=ai_vm_configuration(
+                backend, tee_root_pem=tee_root_pem, llm_backend=llm_backend
+            ),
             mnemonic=mnemonic,
             hd_path=DEFAULT_HD_PATH,
         )
@@ -61,7 +66,9 @@ class AIChainBackend(PyEVMBackend):
             genesis_state or self._genesis_state,
             num_accounts,
             vm_configuration
-            or ai_vm_configuration(self.inference_backend, tee_root_pem=self.tee_root_pem),
+            or ai_vm_configuration(
+                self.inference_backend, tee_root_pem=self.tee_root_pem, llm_backend=self.llm_backend
+            ),
             mnemonic or self._mnemonic,
             hd_path or DEFAULT_HD_PATH,
         )
@@ -69,7 +76,15 @@ class AIChainBackend(PyEVMBackend):
 
 
 def new_tester(
-    backend: InferenceBackend, chain_id: int = LOCAL_CHAIN_ID, tee_root_pem: bytes | None = None
+    backend: InferenceBackend,
+    chain_id: int = LOCAL_CHAIN_ID,
+    tee_root_pem: bytes | None = None,
+    llm_backend: LLMBackend | None = None,
 ) -> EthereumTester:
-    """An auto-mining `EthereumTester` on the AI chain (TEE root: the dev root unless given)."""
-    return EthereumTester(AIChainBackend(backend, chain_id=chain_id, tee_root_pem=tee_root_pem))
+    """An auto-mining `EthereumTester` on the AI chain (TEE root: the dev root unless given;
+    no LLM backend unless given)."""
+    return EthereumTester(
+        AIChainBackend(
+            backend, chain_id=chain_id, tee_root_pem=tee_root_pem, llm_backend=llm_backend
+        )
+    )

@@ -43,6 +43,7 @@ from eth_tester.backends.pyevm.main import get_account_keys_from_mnemonic
 
 from ogkit.chain.genesis import DEFAULT_ACCOUNTS, DEFAULT_BALANCE, DEFAULT_MNEMONIC
 from ogkit.inference import InferenceEngine, default_engine
+from ogkit.llm import default_llm_engine
 from ogkit.models.store import ModelStore
 from ogkit.node import datadir, devstate, execution, fees, head, logs, records, transactions
 from ogkit.node.callframes import TraceOptions
@@ -95,7 +96,8 @@ class NodeChain:
         self.chain_id = datadir.resolve_chain_id(config, meta)
         self.mnemonic = config.mnemonic or stored.get("mnemonic") or DEFAULT_MNEMONIC
         self.num_accounts = (
-            config.accounts if config.accounts is not None
+            config.accounts
+            if config.accounts is not None
             else stored.get("accounts", DEFAULT_ACCOUNTS)
         )
         self.hd_path = config.hd_path
@@ -103,19 +105,22 @@ class NodeChain:
         if self.balance is None:
             self.balance = DEFAULT_BALANCE
         store_dir = config.model_store
-        if store_dir is None and stored.get("modelStore") and not os.environ.get(
-            "OGKIT_MODEL_STORE"
+        if (
+            store_dir is None
+            and stored.get("modelStore")
+            and not os.environ.get("OGKIT_MODEL_STORE")
         ):
             store_dir = Path(stored["modelStore"])
         self.model_store = ModelStore(store_dir)
         self.engine = engine or default_engine(self.model_store.root)
+        self.llm_engine = default_llm_engine(self.model_store.root)
         self.keys = (
             get_account_keys_from_mnemonic(self.mnemonic, self.num_accounts, self.hd_path)
             if self.num_accounts
             else ()
         )
         self.signer = Signer(self.keys)
-        self.chain_class = make_chain_class(self.chain_id, self.engine)
+        self.chain_class = make_chain_class(self.chain_id, self.engine, self.llm_engine)
         if meta is None:
             self.chain = datadir.create_genesis(
                 self.db, self.chain_class, self.keys, self.balance, config.gas_limit
@@ -409,9 +414,7 @@ class NodeChain:
     def gas_price(self) -> int:
         return fees.gas_price(self)
 
-    def fee_history(
-        self, count: int, newest: BlockRef, percentiles: list[float]
-    ) -> dict[str, Any]:
+    def fee_history(self, count: int, newest: BlockRef, percentiles: list[float]) -> dict[str, Any]:
         return fees.fee_history(self, count, newest, percentiles)
 
     def logs(self, query: LogFilter, from_number: int | None = None) -> list[tuple]:

@@ -14,6 +14,7 @@ from eth.vm.interrupt import EVMMissingData
 
 from ogkit.chain.fork import ai_vm_configuration
 from ogkit.inference import InferenceEngine
+from precompiles.llm_backend import LLMBackend
 
 
 def _finalize_block(self: VM, block: BlockAPI) -> BlockAndMetaWitness:
@@ -33,11 +34,13 @@ def _finalize_block(self: VM, block: BlockAPI) -> BlockAndMetaWitness:
     return BlockAndMetaWitness(final_block, meta_witness)
 
 
-def make_chain_class(chain_id: int, engine: InferenceEngine) -> type[MiningChain]:
+def make_chain_class(
+    chain_id: int, engine: InferenceEngine, llm_backend: LLMBackend | None = None
+) -> type[MiningChain]:
     vm_config = tuple(
         (number, vm_class.configure(__name__=vm_class.__name__, finalize_block=_finalize_block))
         for number, vm_class in ConsensusApplier(NoProofConsensus).amend_vm_configuration(
-            ai_vm_configuration(engine)
+            ai_vm_configuration(engine, llm_backend=llm_backend)
         )
     )
 
