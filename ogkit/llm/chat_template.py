@@ -12,9 +12,10 @@ A conversation renders as one prompt, every turn closed by `<|end|>` and a newli
 
 The tools block (one line per tool: name, description, JSON Schema of the arguments)
 follows the system turn and is left out without tools or when `tool_choice` is "none".
-The prompt ends with `<|assistant|>`: the model writes the reply and closes it with `<|end|>`. A tool call is written Hermes/Qwen
-style, `<tool_call>{"name": …, "arguments": {…}}</tool_call>`; `parse_reply` turns such
-blocks back into `ToolCall`s.
+The prompt ends with `<|assistant|>`: the model writes the reply and closes it with
+`<|end|>`. A tool call is written Hermes/Qwen style,
+`<tool_call>{"name": …, "arguments": {…}}</tool_call>`; `parse_reply` turns such blocks
+back into `ToolCall`s.
 """
 
 from __future__ import annotations
