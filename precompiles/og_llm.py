@@ -50,6 +50,8 @@ _DECODE_BUDGET = 1 << 14  # array elements in one request: far above every cap b
 def run_llm_completion(
     args: bytes, context: CallContext, backend: LLMBackend | None, meter: gas.GasMeter
 ) -> PrecompileResult:
+    if backend is None:
+        raise PrecompileRevert("OGInference: LLM inference is not available on this chain")
     try:
         request = decode_llm_completion_request(args, _DECODE_BUDGET)
     except AbiDecodeError as exc:
@@ -66,13 +68,15 @@ def run_llm_completion(
         event = encode_llm_completion_event(inference_id, request, response)
         meter.charge(gas.log_gas(len(event)))
         logs.append(LogEntry(OG_INFERENCE_ADDRESS, (LLM_COMPLETION_EVENT_TOPIC,), event))
-        backend.record_llm(model, request, result, inference_id, context)  # type: ignore[union-attr]
+        backend.record_llm(model, request, result, inference_id, context)
     return PrecompileResult(encode_llm_completion_response(response), meter.used, logs=logs)
 
 
 def run_llm_chat(
     args: bytes, context: CallContext, backend: LLMBackend | None, meter: gas.GasMeter
 ) -> PrecompileResult:
+    if backend is None:
+        raise PrecompileRevert("OGInference: LLM inference is not available on this chain")
     try:
         request = decode_llm_chat_request(args, _DECODE_BUDGET)
     except AbiDecodeError as exc:
@@ -88,15 +92,13 @@ def run_llm_chat(
         event = encode_llm_chat_event(inference_id, request, response)
         meter.charge(gas.log_gas(len(event)))
         logs.append(LogEntry(OG_INFERENCE_ADDRESS, (LLM_CHAT_EVENT_TOPIC,), event))
-        backend.record_llm(model, request, result, inference_id, context)  # type: ignore[union-attr]
+        backend.record_llm(model, request, result, inference_id, context)
     return PrecompileResult(encode_llm_chat_response(response), meter.used, logs=logs)
 
 
 def _generate(
-    request: LLMRequest, args: bytes, context: CallContext, backend: LLMBackend | None
+    request: LLMRequest, args: bytes, context: CallContext, backend: LLMBackend
 ) -> tuple[LLMSpec, LLMResult, str]:
-    if backend is None:
-        raise PrecompileRevert("OGInference: LLM inference is not available on this chain")
     try:
         model = backend.resolve_llm(request.model_cid)
     except ModelNotFound:

@@ -7,7 +7,8 @@ over real HTTP with its real client. Replies are deterministic functions of the 
 - `/v1/chat/completions`: with tools offered and "weather in <City>" in the last user
   message, a `get_weather` tool call with {"city": "<City>"}; otherwise "You said: <last
   message>";
-- model "missing-model" → 404, model "broken-model" → 500, a wrong API key → 401.
+- model "missing-model" → 404, model "broken-model" → 500, a wrong API key → 401;
+- model "sloppy-model" answers every chat with a tool call whose arguments are not JSON.
 
 `requests` keeps every request body, in order, so a test can see what was sent and count
 how often the "model" was asked.
@@ -92,6 +93,10 @@ def _completion(body: dict) -> dict:
 
 def _chat(body: dict) -> dict:
     last = body["messages"][-1]
+    if body["model"] == "sloppy-model":
+        call = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "x=1"}}
+        message = {"role": "assistant", "content": None, "tool_calls": [call]}
+        return {"choices": [{"index": 0, "message": message, "finish_reason": "tool_calls"}]}
     city = re.search(r"weather in (\w+)", last.get("content", ""))
     tools = [t["function"]["name"] for t in body.get("tools", [])]
     if city and "get_weather" in tools:
