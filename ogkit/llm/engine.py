@@ -221,7 +221,7 @@ def sampling_seed(inference_id: str) -> int:
 
 
 def _cache_key(model: LLMSpec, request: LLMRequest, seed: int | None) -> bytes:
-    body = request_body(request, model.model_id, seed)
+    body = request_body(request, "", seed)  # the model hash names the model (CID or alias)
     body["mode"] = request.mode  # the mode does not change the text, but keep them apart
     return hashlib.sha256(model.model_hash + canonical_json(body).encode()).digest()
 
