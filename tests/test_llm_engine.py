@@ -213,3 +213,15 @@ def test_the_node_answers_llm_calls(model_store):
     assert "error" not in reply, reply
     response = decode_llm_completion_response(bytes.fromhex(reply["result"][2:]))
     assert response.answer == " that anyone can check whi"
+    runs = node.llm_engine.model_runs
+    tracer = {"tracer": "callTracer"}
+    body = {
+        "jsonrpc": "2.0",
+        "id": 2,
+        "method": "debug_traceCall",
+        "params": [call, "latest", tracer],
+    }
+    trace = json.loads(rpc.handle(json.dumps(body).encode()))
+    assert "error" not in trace, trace
+    assert trace["result"]["output"] == reply["result"]  # the trace reads the cached result
+    assert node.llm_engine.model_runs == runs
