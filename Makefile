@@ -29,7 +29,7 @@ $(SOLC): node_modules/.package-lock.json tools/solc-wrapper.sh
 	cp tools/solc-wrapper.sh $@
 	chmod +x $@
 
-$(STORE)/.examples: $(VENV)/.installed ogkit/models/examples.py
+$(STORE)/.examples: $(VENV)/.installed ogkit/models/examples.py ogkit/llm/tiny.py ogkit/llm/corpus.py
 	$(BIN)/ogkit models build-examples
 	touch $@
 

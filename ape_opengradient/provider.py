@@ -6,6 +6,7 @@ traces exactly as Ape users know them; only the py-evm chain underneath changes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -19,10 +20,21 @@ from ogkit.chain.genesis import system_accounts
 from ogkit.chain.locking import ChainLock, LockedEthereumTester, lock_public_methods
 from ogkit.chain.phase import PhaseAwareBackend
 from ogkit.inference import InferenceEngine, InferenceRecord
+from ogkit.llm import LLMEngine, default_llm_engine
 from ogkit.models.store import ModelStore
 from ogkit.pricefeed import PriceDataNode, default_price_feed
 from ogkit.settlement import SettlementService
 from precompiles.addresses import OG_INFERENCE_ADDRESS
+
+
+@dataclass(frozen=True)
+class ChainParts:
+    """What the AI chain is built from, besides Ape's own settings."""
+
+    engine: InferenceEngine
+    price_feed: PriceDataNode
+    llm_engine: LLMEngine | None = None
+    pipe: bool = False
 
 
 @lock_public_methods
@@ -30,18 +42,10 @@ class AIEVMBackend(PhaseAwareBackend, ChainLock, ApeEVMBackend):
     """Ape's backend on the AI chain: calls and estimates run as simulations (PIPE's empty
     results when `pipe` is on), and one lock lets the settlement service share the chain."""
 
-    def __init__(
-        self,
-        config,
-        chain_id: int,
-        engine: InferenceEngine,
-        price_feed: PriceDataNode,
-        pipe: bool = False,
-    ) -> None:
-        self.pipe = pipe
+    def __init__(self, config, chain_id: int, parts: ChainParts) -> None:
+        self.pipe = parts.pipe
         super().__init__(config, chain_id)
-        self.engine = engine
-        self.price_feed = price_feed
+        self.parts = parts
 
     @property
     def genesis_state(self) -> dict:
@@ -53,7 +57,11 @@ class AIEVMBackend(PhaseAwareBackend, ChainLock, ApeEVMBackend):
             None,
             self.genesis_state,
             self.config.number_of_accounts,
-            ai_vm_configuration(self.engine, price_feed=self.price_feed),
+            ai_vm_configuration(
+                self.parts.engine,
+                price_feed=self.parts.price_feed,
+                llm_backend=self.parts.llm_engine,
+            ),
             self.config.mnemonic,
             self.config.hd_path,
         )
@@ -61,23 +69,12 @@ class AIEVMBackend(PhaseAwareBackend, ChainLock, ApeEVMBackend):
 
 
 class AITester(ApeTester):
-    def __init__(
-        self,
-        config,
-        chain_id: int,
-        engine: InferenceEngine,
-        price_feed: PriceDataNode,
-        pipe: bool = False,
-    ) -> None:
+    def __init__(self, config, chain_id: int, parts: ChainParts) -> None:
         super().__init__(config, chain_id)
-        self.engine = engine
-        self.price_feed = price_feed
-        self.pipe = pipe
+        self.parts = parts
 
     def _new_backend(self) -> None:
-        self._backend = AIEVMBackend(
-            self.config, self.chain_id, self.engine, self.price_feed, pipe=self.pipe
-        )
+        self._backend = AIEVMBackend(self.config, self.chain_id, self.parts)
         self._ethereum_tester = LockedEthereumTester(self._backend)
 
     @property
@@ -114,15 +111,24 @@ class AIProvider(LocalProvider):
 
     @cached_property
     def inference_engine(self) -> InferenceEngine:
+        # its own engine (models and caches are cheap to share, records are not): the
+        # records and the settlement service belong to this chain alone
+        return InferenceEngine(ModelStore(self._model_store_dir()))
+
+    @cached_property
+    def llm_engine(self) -> LLMEngine:
+        """0xF4's LLM backend: the store's LLMs (the tiny example one after `make setup`),
+        and the OpenAI-compatible endpoint `OGKIT_LLM_URL` when set."""
+        return default_llm_engine(self._model_store_dir())
+
+    def _model_store_dir(self) -> Path | None:
         configured = self.config_manager.get_config("opengradient").model_store
         store = None
         if configured:
             store = Path(configured)
             if not store.is_absolute():
                 store = self.local_project.path / store
-        # its own engine (models and caches are cheap to share, records are not): the
-        # records and the settlement service belong to this chain alone
-        return InferenceEngine(ModelStore(store))
+        return store
 
     @property
     def og_config(self) -> OpenGradientConfig:
@@ -142,13 +148,10 @@ class AIProvider(LocalProvider):
 
     @cached_property
     def tester(self) -> AITester:
-        return AITester(
-            self.config,
-            self.settings.chain_id,
-            self.inference_engine,
-            self.price_feed,
-            pipe=self.og_config.pipe,
+        parts = ChainParts(
+            self.inference_engine, self.price_feed, self.llm_engine, pipe=self.og_config.pipe
         )
+        return AITester(self.config, self.settings.chain_id, parts)
 
     @property
     def pipe(self) -> bool:

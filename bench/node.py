@@ -99,7 +99,10 @@ class Server:
         WORK.mkdir(exist_ok=True)
         self.log = open(WORK / f"node-bench-{name}.log", "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
-            command(self.port), cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
+            command(self.port),
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         self.w3 = Web3(Web3.HTTPProvider(self.url, request_kwargs={"timeout": 120}))
@@ -154,8 +157,9 @@ def compile_contracts() -> dict[str, tuple[list, str]]:
                 "evmVersion": "cancun",
                 "optimizer": {"enabled": False},
                 "remappings": [REMAPPING],
-                "outputSelection": {sid: {name: ["abi", "evm.bytecode.object"]}
-                                    for sid, name in wanted.items()},
+                "outputSelection": {
+                    sid: {name: ["abi", "evm.bytecode.object"]} for sid, name in wanted.items()
+                },
             },
         },
         solc_binary=_solc_binary(),
@@ -164,8 +168,10 @@ def compile_contracts() -> dict[str, tuple[list, str]]:
     if errors:
         raise RuntimeError("\n".join(e["formattedMessage"] for e in errors))
     return {
-        name: (out["contracts"][sid][name]["abi"],
-               "0x" + out["contracts"][sid][name]["evm"]["bytecode"]["object"])
+        name: (
+            out["contracts"][sid][name]["abi"],
+            "0x" + out["contracts"][sid][name]["evm"]["bytecode"]["object"],
+        )
         for sid, name in wanted.items()
     }
 
@@ -180,11 +186,18 @@ def deploy(server: Server, key: str, artifact: tuple[list, str], *args) -> objec
     return w3.eth.contract(address=receipt["contractAddress"], abi=abi)
 
 
-def sign(server: Server, key: str, to: str | None, data: str | bytes, gas: int,
-         value: int = 0) -> bytes:
+def sign(
+    server: Server, key: str, to: str | None, data: str | bytes, gas: int, value: int = 0
+) -> bytes:
     tx = {
-        "type": 2, "chainId": server.chain_id, "nonce": server.next_nonce(key), "gas": gas,
-        "maxFeePerGas": MAX_FEE, "maxPriorityFeePerGas": TIP, "value": value, "data": data,
+        "type": 2,
+        "chainId": server.chain_id,
+        "nonce": server.next_nonce(key),
+        "gas": gas,
+        "maxFeePerGas": MAX_FEE,
+        "maxPriorityFeePerGas": TIP,
+        "value": value,
+        "data": data,
     }
     if to is not None:
         tx["to"] = to
@@ -223,12 +236,12 @@ class Workload:
     def sign_batch(self, workload: str, n: int) -> list[bytes]:
         s = self.server
         if workload == "transfer":
-            return [sign(s, KEYS["transfer"], RECIPIENT, b"", GAS["transfer"], 1)
-                    for _ in range(n)]
+            return [sign(s, KEYS["transfer"], RECIPIENT, b"", GAS["transfer"], 1) for _ in range(n)]
         if workload == "call":
             data = self.counter.encode_abi("increment", [])
-            return [sign(s, KEYS["call"], self.counter.address, data, GAS["call"])
-                    for _ in range(n)]
+            return [
+                sign(s, KEYS["call"], self.counter.address, data, GAS["call"]) for _ in range(n)
+            ]
         out = []
         for _ in range(n):
             if workload == "infer-fresh":
@@ -269,21 +282,28 @@ def bench_throughput(ours: Server, anvil: Server, artifacts: dict) -> dict:
     loads = {}
     for server in (ours, anvil):
         counter = deploy(server, KEYS["call"], artifacts["BenchCounter"])
-        gate = (deploy(server, KEYS["infer"], artifacts["SentimentGate"], "sentiment")
-                if server is ours else None)
+        gate = (
+            deploy(server, KEYS["infer"], artifacts["SentimentGate"], "sentiment")
+            if server is ours
+            else None
+        )
         loads[server.name] = Workload(server, counter, gate)
-    cells = [(server, workload, mode) for workload in WORKLOADS for mode in MODES
-             for server in (ours, anvil) if server is ours or workload in BOTH]
+    cells = [
+        (server, workload, mode)
+        for workload in WORKLOADS
+        for mode in MODES
+        for server in (ours, anvil)
+        if server is ours or workload in BOTH
+    ]
     for server in (ours, anvil):  # warm-up (and the cached inference's first, real, run)
         for workload in WORKLOADS:
             if server is ours or workload in BOTH:
-                run_cell(server.w3, loads[server.name].sign_batch(workload, WARMUP),
-                         "sequential")
+                run_cell(server.w3, loads[server.name].sign_batch(workload, WARMUP), "sequential")
     tps: dict[str, list[float]] = {}
     latency: dict[str, list[float]] = {}
     empty: dict[str, int] = {}
     for r in range(ROUNDS):
-        order = cells[r % len(cells):] + cells[: r % len(cells)]
+        order = cells[r % len(cells) :] + cells[: r % len(cells)]
         if r % 2:
             order = order[::-1]
         for server, workload, mode in order:
@@ -315,15 +335,27 @@ PHASES = [
     ("JSON-RPC handling, all of it (`Rpc.handle`)", "ogkit/node/rpc.py", "handle"),
     ("`eth_sendRawTransaction`", "ogkit/node/rpc.py", "eth_send_raw_transaction"),
     ("  decode the raw transaction", "ogkit/node/transactions.py", "decode_raw"),
-    ("  recover the sender (ecrecover)", "eth/_utils/transactions.py",
-     "extract_transaction_sender"),
-    ("  EVM execution (py-evm `state.apply_transaction`)", "eth/vm/forks/frontier/state.py",
-     "apply_transaction"),
+    (
+        "  recover the sender (ecrecover)",
+        "eth/_utils/transactions.py",
+        "extract_transaction_sender",
+    ),
+    (
+        "  EVM execution (py-evm `state.apply_transaction`)",
+        "eth/vm/forks/frontier/state.py",
+        "apply_transaction",
+    ),
     ("  transaction + receipt tries", "eth/vm/base.py", "set_block_transactions_and_withdrawals"),
-    ("  state root (`AccountDB.make_state_root`, once per block)", "eth/db/account.py",
-     "make_state_root"),
-    ("  block validation against its parent (`VM.validate_block`)", "eth/vm/base.py",
-     "validate_block"),
+    (
+        "  state root (`AccountDB.make_state_root`, once per block)",
+        "eth/db/account.py",
+        "make_state_root",
+    ),
+    (
+        "  block validation against its parent (`VM.validate_block`)",
+        "eth/vm/base.py",
+        "validate_block",
+    ),
     ("  block storage (`ChainDB.persist_block`)", "eth/db/chain.py", "persist_block"),
     ("  the next pending header", "ogkit/node/evm.py", "create_header_from_parent"),
     ("`eth_getTransactionReceipt`", "ogkit/node/rpc.py", "eth_get_transaction_receipt"),
@@ -339,8 +371,9 @@ def profile_in_process(artifacts: dict) -> dict:
     ids = iter(range(1, 1 << 30))
 
     def call(method: str, *params) -> object:
-        body = json.dumps({"jsonrpc": "2.0", "id": next(ids), "method": method,
-                           "params": list(params)}).encode()
+        body = json.dumps(
+            {"jsonrpc": "2.0", "id": next(ids), "method": method, "params": list(params)}
+        ).encode()
         reply = json.loads(rpc.handle(body))
         if "error" in reply:
             raise RuntimeError(reply["error"])
@@ -351,8 +384,17 @@ def profile_in_process(artifacts: dict) -> dict:
     nonce = int(call("eth_getTransactionCount", address, "latest"), 16)
     abi, bytecode = artifacts["BenchCounter"]
     deploy_tx = Account.sign_transaction(
-        {"type": 2, "chainId": node.chain_id, "nonce": nonce, "gas": 3_000_000,
-         "maxFeePerGas": MAX_FEE, "maxPriorityFeePerGas": TIP, "data": bytecode}, key)
+        {
+            "type": 2,
+            "chainId": node.chain_id,
+            "nonce": nonce,
+            "gas": 3_000_000,
+            "maxFeePerGas": MAX_FEE,
+            "maxPriorityFeePerGas": TIP,
+            "data": bytecode,
+        },
+        key,
+    )
     call("eth_sendRawTransaction", deploy_tx.raw_transaction.to_0x_hex())
     created = Web3.to_checksum_address(
         call("eth_getTransactionReceipt", deploy_tx.hash.to_0x_hex())["contractAddress"]
@@ -363,14 +405,29 @@ def profile_in_process(artifacts: dict) -> dict:
         out = []
         for i in range(n):
             tx = Account.sign_transaction(
-                {"type": 2, "chainId": node.chain_id, "nonce": start + i, "gas": GAS["call"],
-                 "maxFeePerGas": MAX_FEE, "maxPriorityFeePerGas": TIP, "to": created,
-                 "data": data}, key)
-            out.append(tuple(json.dumps({"jsonrpc": "2.0", "id": 1, "method": method,
-                                         "params": [param]}).encode()
-                             for method, param in (
-                                 ("eth_sendRawTransaction", tx.raw_transaction.to_0x_hex()),
-                                 ("eth_getTransactionReceipt", tx.hash.to_0x_hex()))))
+                {
+                    "type": 2,
+                    "chainId": node.chain_id,
+                    "nonce": start + i,
+                    "gas": GAS["call"],
+                    "maxFeePerGas": MAX_FEE,
+                    "maxPriorityFeePerGas": TIP,
+                    "to": created,
+                    "data": data,
+                },
+                key,
+            )
+            out.append(
+                tuple(
+                    json.dumps(
+                        {"jsonrpc": "2.0", "id": 1, "method": method, "params": [param]}
+                    ).encode()
+                    for method, param in (
+                        ("eth_sendRawTransaction", tx.raw_transaction.to_0x_hex()),
+                        ("eth_getTransactionReceipt", tx.hash.to_0x_hex()),
+                    )
+                )
+            )
         return out
 
     def drive(batch: list[tuple[bytes, bytes]]) -> list[tuple[float, float]]:
@@ -397,12 +454,17 @@ def profile_in_process(artifacts: dict) -> dict:
     st = pstats.Stats(prof)
     phases = []
     for label, suffix, name in PHASES:
-        total = sum(ct for (path, _, func), (_, _, _, ct, _) in st.stats.items()
-                    if func == name and path.endswith(suffix))
+        total = sum(
+            ct
+            for (path, _, func), (_, _, _, ct, _) in st.stats.items()
+            if func == name and path.endswith(suffix)
+        )
         phases.append((label, total * 1e3 / PROFILE_TXS))
     top = sorted(st.stats.items(), key=lambda item: item[1][2], reverse=True)[:12]
-    hot = [(f"{Path(path).name}:{line} `{func}`", tt * 1e3 / PROFILE_TXS, nc / PROFILE_TXS)
-           for (path, line, func), (_, nc, tt, _, _) in top]
+    hot = [
+        (f"{Path(path).name}:{line} `{func}`", tt * 1e3 / PROFILE_TXS, nc / PROFILE_TXS)
+        for (path, line, func), (_, nc, tt, _, _) in top
+    ]
     return {
         "send_ms": [t[0] * 1e3 for t in timed],
         "receipt_ms": [t[1] * 1e3 for t in timed],
@@ -426,13 +488,15 @@ def write_results(info: dict, b: dict, rtt: dict, prof: dict, runtime: float) ->
     add = L.append
     add("# ogkit node vs anvil: transactions per second")
     add("")
-    add(f"Written by `bench/node.py` (run by `make bench`) on "
+    add(
+        f"Written by `bench/node.py` (run by `make bench`) on "
         f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC in **{runtime:.0f} s**. One client "
         "(web3.py over HTTP, raw transactions signed before the clock starts) drives both "
         "nodes, each a real process with its default settings (automine). "
         f"{ROUNDS} interleaved rounds of {PER_CELL} transactions per cell; figures are the "
         "median over rounds with p10 – p90 in brackets; each ratio is ours / anvil per round "
-        "(the two cells of a round ran back to back), then summarised.")
+        "(the two cells of a round ran back to back), then summarised."
+    )
     add("")
     add("| machine | |")
     add("|---|---|")
@@ -441,8 +505,10 @@ def write_results(info: dict, b: dict, rtt: dict, prof: dict, runtime: float) ->
     add("")
     add("## Throughput")
     add("")
-    add("* **sequential**: send one transaction, poll its receipt until it is there, then the "
-        "next (the latency a script sees);")
+    add(
+        "* **sequential**: send one transaction, poll its receipt until it is there, then the "
+        "next (the latency a script sees);"
+    )
     add("* **pipelined**: send all of a round's transactions, then fetch all the receipts.")
     add("")
     add("| workload | mode | ogkit node tx/s | anvil tx/s | ratio ours/anvil |")
@@ -461,11 +527,12 @@ def write_results(info: dict, b: dict, rtt: dict, prof: dict, runtime: float) ->
                 theirs = tps[f"anvil|{workload}|{mode}"]
                 ratio = [a / b_ for a, b_ in zip(ours, theirs, strict=True)]
                 ratios[(workload, mode)] = Summary.of(ratio)
-                add(f"| {labels[workload]} | {mode} | {summary_cell(ours)} | "
-                    f"{summary_cell(theirs)} | **{summary_cell(ratio, 2)}** |")
+                add(
+                    f"| {labels[workload]} | {mode} | {summary_cell(ours)} | "
+                    f"{summary_cell(theirs)} | **{summary_cell(ratio, 2)}** |"
+                )
             else:
-                add(f"| {labels[workload]} | {mode} | {summary_cell(ours)} | "
-                    "n/a (no 0xF4) | |")
+                add(f"| {labels[workload]} | {mode} | {summary_cell(ours)} | n/a (no 0xF4) | |")
     add("")
     add("Per-transaction latency in sequential mode (send + receipt), ms:")
     add("")
@@ -484,39 +551,50 @@ def write_results(info: dict, b: dict, rtt: dict, prof: dict, runtime: float) ->
         verdict = f"Met in {'sequential' if seq >= 0.5 else 'pipelined'} mode only"
     else:
         verdict = "Not met"
-    add(f"**Goal (issue 3): plain contract calls at >= 0.5 of anvil's rate. {verdict}**: the "
+    add(
+        f"**Goal (issue 3): plain contract calls at >= 0.5 of anvil's rate. {verdict}**: the "
         f"median ratio for (b) is {seq:.2f} sequential and {pipe:.2f} pipelined (transfers: "
         f"{ratios[('transfer', 'sequential')].median:.2f} / "
         f"{ratios[('transfer', 'pipelined')].median:.2f}). Much of anvil's time per "
         "transaction is the client's and the HTTP round trips' (below); anvil's figures "
-        "also swing more with the machine's load (its p10 – p90).")
+        "also swing more with the machine's load (its p10 – p90)."
+    )
     add("")
     polls = {k: v / b["txs"] for k, v in b["empty_polls"].items() if k.startswith("anvil|")}
     if polls:
-        add("anvil answers `eth_sendRawTransaction` before its block is mined, so a receipt "
+        add(
+            "anvil answers `eth_sendRawTransaction` before its block is mined, so a receipt "
             "request can come too early; empty receipt requests per transaction: "
-            + ", ".join(f"{k.split('|', 1)[1].replace('|', ' ')} {v:.2f}"
-                        for k, v in sorted(polls.items()))
+            + ", ".join(
+                f"{k.split('|', 1)[1].replace('|', ' ')} {v:.2f}" for k, v in sorted(polls.items())
+            )
             + ". ogkit node seals the block before it serves any later request: "
             f"{sum(v for k, v in b['empty_polls'].items() if k.startswith('ours|'))} empty "
-            "requests in the whole run.")
+            "requests in the whole run."
+        )
         add("")
     add("## Where the node's time goes")
     add("")
     rtt_ours, rtt_anvil = (Summary.of([x * 1e3 for x in rtt[k]]) for k in ("ours", "anvil"))
     send, receipt = Summary.of(prof["send_ms"]), Summary.of(prof["receipt_ms"])
-    add(f"* HTTP round trip of a trivial request (`eth_chainId`) through the same client: "
+    add(
+        f"* HTTP round trip of a trivial request (`eth_chainId`) through the same client: "
         f"ogkit node {rtt_ours.median:.3f} ms, anvil {rtt_anvil.median:.3f} ms (median of "
         f"{RTT_CALLS}). Most of it is the client (web3.py + requests); the difference is "
-        "the node's HTTP server and JSON-RPC layer.")
-    add(f"* In-process, without HTTP or client, the node handles a (b) transaction in "
+        "the node's HTTP server and JSON-RPC layer."
+    )
+    add(
+        f"* In-process, without HTTP or client, the node handles a (b) transaction in "
         f"{send.median:.3f} ms (`eth_sendRawTransaction`: decode, execute, seal the block, "
         f"store it) plus {receipt.median:.3f} ms (`eth_getTransactionReceipt`), median of "
         f"{PROFILE_TXS}: at most {1e3 / (send.median + receipt.median):,.0f} tx/s before any "
-        "transport.")
-    add(f"* cProfile of {PROFILE_TXS} more, cumulative ms per transaction (profiling "
+        "transport."
+    )
+    add(
+        f"* cProfile of {PROFILE_TXS} more, cumulative ms per transaction (profiling "
         f"inflates everything; {prof['profiled_ms_per_tx']:.2f} ms per transaction under "
-        "the profiler):")
+        "the profiler):"
+    )
     add("")
     add("| phase | ms per tx (profiled) |")
     add("|---|---:|")
@@ -530,7 +608,8 @@ def write_results(info: dict, b: dict, rtt: dict, prof: dict, runtime: float) ->
     for label, own, calls in prof["hot"]:
         add(f"| {label} | {own:.3f} | {calls:,.0f} |")
     add("")
-    add("What the node does per automined transaction, and what it no longer does: over "
+    add(
+        "What the node does per automined transaction, and what it no longer does: over "
         "HTTP it answers `eth_sendRawTransaction` once the transaction has run, and seals "
         "the block (state root, storage, next pending block) right after writing the "
         "answer, while the client reads it; any later request, from any client, waits for "
@@ -543,7 +622,8 @@ def write_results(info: dict, b: dict, rtt: dict, prof: dict, runtime: float) ->
         "formatting of py-evm's per-block debug line; the canonical head and the receipts "
         "of the block just sealed kept in memory. What remains is py-evm's own work: "
         "executing the transaction, the Merkle-Patricia tries (state root, transaction "
-        "and receipt roots), RLP and keccak.")
+        "and receipt roots), RLP and keccak."
+    )
     add("")
     text = "\n".join(L)
     RESULTS.write_text(text)
@@ -575,8 +655,10 @@ def main() -> None:
         raise SystemExit(f"{ANVIL} is missing: run `npm ci` (make setup)")
     print("node bench: contracts …", flush=True)
     artifacts = compile_contracts()
-    ours = Server("ours", lambda port: [str(OGKIT), "node", "--port", str(port),
-                                        "--model-store", str(store.root)])
+    ours = Server(
+        "ours",
+        lambda port: [str(OGKIT), "node", "--port", str(port), "--model-store", str(store.root)],
+    )
     anvil = Server("anvil", lambda port: [str(ANVIL), "--port", str(port)])
     try:
         info = machine_info(anvil)
@@ -590,8 +672,9 @@ def main() -> None:
     prof = profile_in_process(artifacts)
     info["load average (1 min) at end"] = f"{os.getloadavg()[0]:.2f}"
     WORK.mkdir(exist_ok=True)
-    (WORK / "node-raw.json").write_text(json.dumps({"b": b, "rtt": rtt, "profile": prof},
-                                                   default=str))
+    (WORK / "node-raw.json").write_text(
+        json.dumps({"b": b, "rtt": rtt, "profile": prof}, default=str)
+    )
     runtime = time.perf_counter() - started
     text = write_results(info, b, rtt, prof, runtime)
     print(text)

@@ -8,6 +8,17 @@
         + PER_STRING_BYTE    * UTF-8 bytes of output strings
         + LOG_BASE + LOG_TOPIC + LOG_DATA_BYTE * len(event data)   (not in static calls)
 
+LLM functions (runLLMCompletion, runLLMChat):
+
+    gas = BASE + LLM_BASE
+        + PER_PROMPT_BYTE     * UTF-8 bytes of the request's text (prompt or messages, tool
+                                definitions, tool_choice, stop sequences)
+        + PER_GENERATED_TOKEN * tokens the model generated
+        + LOG_BASE + LOG_TOPIC + LOG_DATA_BYTE * len(event data)   (not in static calls)
+
+Generated tokens are the backend's count (the local model's tokenizer, or the endpoint's
+`usage.completion_tokens`); the result is recorded, so replays charge the same.
+
 BASE is charged before the calldata is read, so even malformed calldata pays for itself.
 Everything before the model runs is charged before it runs; the output terms after.
 """
@@ -20,6 +31,9 @@ PER_MODEL_KIB = 10
 LOG_BASE = 375
 LOG_TOPIC = 375
 LOG_DATA_BYTE = 8
+LLM_BASE = 50_000
+PER_PROMPT_BYTE = 8
+PER_GENERATED_TOKEN = 400
 
 
 def model_gas(size_bytes: int) -> int:
@@ -28,6 +42,14 @@ def model_gas(size_bytes: int) -> int:
 
 def elements_gas(elements: int, string_bytes: int, per_element: int) -> int:
     return per_element * elements + PER_STRING_BYTE * string_bytes
+
+
+def llm_prompt_gas(prompt_bytes: int) -> int:
+    return LLM_BASE + PER_PROMPT_BYTE * prompt_bytes
+
+
+def llm_output_gas(tokens: int) -> int:
+    return PER_GENERATED_TOKEN * tokens
 
 
 def log_gas(data_len: int, topics: int = 1) -> int:

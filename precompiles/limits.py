@@ -10,3 +10,11 @@ MAX_OUTPUT_ELEMENTS = 1 << 16
 # OGHistorical (0xF5)
 MAX_HISTORICAL_CANDLES = 1_000  # total_candles per query
 MAX_CANDLE_TYPES = 16  # entries of candle_types (repeats allowed)
+# LLM functions (runLLMCompletion, runLLMChat)
+MAX_LLM_TOKENS = 1024  # max_tokens cap: a request over it reverts
+MAX_LLM_PROMPT_BYTES = 1 << 16  # 64 KiB of prompt, messages and tool definitions together
+MAX_CHAT_MESSAGES = 128
+MAX_LLM_TOOLS = 32
+MAX_STOP_SEQUENCES = 4  # as OpenAI's API
+MAX_STOP_SEQUENCE_BYTES = 64
+MAX_LLM_TEMPERATURE = 100  # uint32 temperature × 100: 0–100 as OpenGradient documents

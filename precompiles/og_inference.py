@@ -39,6 +39,8 @@ from precompiles.fixed_point import (
     to_array,
 )
 from precompiles.guard import run_guarded
+from precompiles.llm_backend import LLMBackend
+from precompiles.og_llm import run_llm_chat, run_llm_completion
 from precompiles.result import CallContext, ExecutionPhase, LogEntry, PrecompileResult
 from precompiles.revert import PrecompileRevert
 from precompiles.types import (
@@ -58,27 +60,39 @@ Precompile = Callable[[bytes, CallContext], PrecompileResult]
 SIMULATION_OUTPUT = ModelOutput(is_simulation_result=True)
 
 
-def make_og_inference(backend: InferenceBackend) -> Precompile:
-    """Bind the 0xF4 precompile to the inference backend the chain hands in."""
+def make_og_inference(
+    backend: InferenceBackend, llm_backend: LLMBackend | None = None
+) -> Precompile:
+    """Bind the 0xF4 precompile to the inference backend the chain hands in (and the LLM
+    backend; without one the LLM functions revert)."""
 
     def og_inference(calldata: bytes, context: CallContext) -> PrecompileResult:
-        return run(calldata, context, backend)
+        return run(calldata, context, backend, llm_backend)
 
     return og_inference
 
 
-def run(calldata: bytes, context: CallContext, backend: InferenceBackend) -> PrecompileResult:
+def run(
+    calldata: bytes,
+    context: CallContext,
+    backend: InferenceBackend,
+    llm_backend: LLMBackend | None = None,
+) -> PrecompileResult:
     meter = gas.GasMeter(context.gas_available)
 
     def body() -> PrecompileResult:
         meter.charge(gas.BASE)
-        return _dispatch(calldata, context, backend, meter)
+        return _dispatch(calldata, context, backend, meter, llm_backend)
 
     return run_guarded("OGInference", meter, body)
 
 
 def _dispatch(
-    calldata: bytes, context: CallContext, backend: InferenceBackend, meter: gas.GasMeter
+    calldata: bytes,
+    context: CallContext,
+    backend: InferenceBackend,
+    meter: gas.GasMeter,
+    llm_backend: LLMBackend | None = None,
 ) -> PrecompileResult:
     if len(calldata) > limits.MAX_CALLDATA_BYTES:
         raise PrecompileRevert(
@@ -87,8 +101,10 @@ def _dispatch(
     selector = calldata[:4]
     if selector == RUN_MODEL_INFERENCE:
         return _run_model_inference(calldata[4:], context, backend, meter)
-    if selector in (RUN_LLM_COMPLETION, RUN_LLM_CHAT):
-        raise PrecompileRevert("OGInference: LLM inference is not available on this chain yet")
+    if selector == RUN_LLM_COMPLETION:
+        return run_llm_completion(calldata[4:], context, llm_backend, meter)
+    if selector == RUN_LLM_CHAT:
+        return run_llm_chat(calldata[4:], context, llm_backend, meter)
     raise PrecompileRevert(f"OGInference: unknown function selector 0x{selector.hex()}")
 
 

@@ -10,6 +10,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ogkit.cli import main
+from ogkit.llm.bundle import read_bundle
+from ogkit.llm.install import install_tiny_llm
+from ogkit.llm.tiny import NAME as TINY_LLM
 from ogkit.models.examples import EXAMPLES, UPSTREAM_DEMO_ALIAS, build_examples
 from ogkit.models.store import ModelStore
 
@@ -17,6 +20,19 @@ from ogkit.models.store import ModelStore
 def cid_of(data: bytes) -> str:
     raw = bytes([0x01, 0x55, 0x12, 0x20]) + hashlib.sha256(data).digest()
     return "b" + base64.b32encode(raw).decode().lower().rstrip("=")
+
+
+@pytest.fixture(scope="module")
+def tiny_llm(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[list[str]]]:
+    """The tiny LLM's bundle CID, and its `list` rows (manifest, ONNX file, tokenizer)."""
+    store = ModelStore(tmp_path_factory.mktemp("llm-store"))
+    cid = install_tiny_llm(store)
+    bundle = read_bundle(store, cid)
+    rows = [
+        [part, str(store.resolve(part).size_bytes), TINY_LLM if part == cid else ""]
+        for part in (cid, bundle.model, bundle.tokenizer)
+    ]
+    return cid, rows
 
 
 @pytest.fixture(scope="module")
@@ -91,21 +107,31 @@ def test_alias_unknown_model(store_dir: Path, files: dict[str, Path]) -> None:
     assert ModelStore(store_dir).aliases() == {}
 
 
-def test_build_examples_is_idempotent(store_dir: Path, files: dict[str, Path]) -> None:
+def test_build_examples_is_idempotent(
+    store_dir: Path, files: dict[str, Path], tiny_llm: tuple[str, list[list[str]]]
+) -> None:
     cids = {name: cid_of(path.read_bytes()) for name, path in files.items()}
     labels = {name: name for name in EXAMPLES}
     labels["upstream_demo"] = f"upstream_demo, {UPSTREAM_DEMO_ALIAS}"
     expected = "".join(f"{labels[name]:14} {cids[name]}\n" for name in EXAMPLES)
+    expected += f"{TINY_LLM:14} {tiny_llm[0]}\n"
     first = ogkit(store_dir, "build-examples")
     assert (first.exit_code, first.output) == (0, expected)
     second = ogkit(store_dir, "build-examples")
     assert (second.exit_code, second.output) == (0, expected)
     store = ModelStore(store_dir)
-    assert sorted(m.cid for m in store.list()) == sorted(cids.values())
-    assert store.aliases() == {**cids, UPSTREAM_DEMO_ALIAS: cids["upstream_demo"]}
+    llm_parts = [row[0] for row in tiny_llm[1]]
+    assert sorted(m.cid for m in store.list()) == sorted([*cids.values(), *llm_parts])
+    assert store.aliases() == {
+        **cids,
+        UPSTREAM_DEMO_ALIAS: cids["upstream_demo"],
+        TINY_LLM: tiny_llm[0],
+    }
 
 
-def test_list(store_dir: Path, files: dict[str, Path]) -> None:
+def test_list(
+    store_dir: Path, files: dict[str, Path], tiny_llm: tuple[str, list[list[str]]]
+) -> None:
     assert ogkit(store_dir, "build-examples").exit_code == 0
     result = ogkit(store_dir, "list")
     assert result.exit_code == 0
@@ -118,7 +144,7 @@ def test_list(store_dir: Path, files: dict[str, Path]) -> None:
         ]
         for name, path in files.items()
     )
-    assert rows == expected
+    assert rows == sorted(expected + tiny_llm[1])
 
 
 def test_list_empty_store(store_dir: Path) -> None:

@@ -518,7 +518,7 @@ BAD_INPUTS = {
     ),
     "LLM completion": (
         lambda: LLM_COMPLETION + bytes(64),
-        "OGInference: LLM inference is not available on this chain yet",
+        "OGInference: LLM inference is not available on this chain",  # no LLM backend given
         BASE_ONLY,
     ),
     "unknown mode": (

@@ -19,6 +19,7 @@ from precompiles.addresses import (
     TEE_VERIFIER_ADDRESS,
 )
 from precompiles.backend import InferenceBackend
+from precompiles.llm_backend import LLMBackend
 from precompiles.og_historical import make_og_historical
 from precompiles.og_inference import make_og_inference
 from precompiles.price_feed import PriceFeed
@@ -43,10 +44,12 @@ def ai_vm_class(
     *,
     tee_root_pem: bytes | None = None,
     price_feed: PriceFeed | None = None,
+    llm_backend: LLMBackend | None = None,
 ) -> type[AIVM]:
     """`tee_root_pem`: the root 0x900 trusts for an empty `rootCertificate` (og-evm: AWS
     Nitro's); None means the project's local dev root, for development only.
-    `price_feed`: what 0xF5 serves; None means `ogkit.pricefeed.default_price_feed()`."""
+    `price_feed`: what 0xF5 serves; None means `ogkit.pricefeed.default_price_feed()`.
+    `llm_backend`: what runs 0xF4's LLM functions; None makes them revert."""
     tee_root = tee_root_pem if tee_root_pem is not None else dev_root_pem()
     if price_feed is None:
         from ogkit.pricefeed import default_price_feed
@@ -54,7 +57,7 @@ def ai_vm_class(
         price_feed = default_price_feed()
     precompiles = {
         **PragueComputation._precompiles,
-        OG_INFERENCE_ADDRESS: as_py_evm(make_og_inference(backend), "OGInference"),
+        OG_INFERENCE_ADDRESS: as_py_evm(make_og_inference(backend, llm_backend), "OGInference"),
         TEE_VERIFIER_ADDRESS: as_py_evm(make_tee_verifier(tee_root), "TEEVerifier"),
         OG_HISTORICAL_ADDRESS: as_py_evm(make_og_historical(price_feed, backend), "OGHistorical"),
     }
@@ -68,6 +71,10 @@ def ai_vm_configuration(
     *,
     tee_root_pem: bytes | None = None,
     price_feed: PriceFeed | None = None,
+    llm_backend: LLMBackend | None = None,
 ) -> tuple[tuple[int, type[AIVM]], ...]:
     """`vm_configuration` for py-evm or eth-tester: the AI fork from genesis on."""
-    return ((0, ai_vm_class(backend, tee_root_pem=tee_root_pem, price_feed=price_feed)),)
+    vm = ai_vm_class(
+        backend, tee_root_pem=tee_root_pem, price_feed=price_feed, llm_backend=llm_backend
+    )
+    return ((0, vm),)

@@ -16,6 +16,7 @@ from ogkit.chain.genesis import (
 from ogkit.chain.locking import ChainLock, LockedEthereumTester, lock_public_methods
 from ogkit.chain.phase import PhaseAwareBackend
 from precompiles.backend import InferenceBackend
+from precompiles.llm_backend import LLMBackend
 
 
 @lock_public_methods
@@ -34,8 +35,10 @@ class AIChainBackend(PhaseAwareBackend, ChainLock, PyEVMBackend):
         num_accounts: int = DEFAULT_ACCOUNTS,
         balance: int = DEFAULT_BALANCE,
         tee_root_pem: bytes | None = None,
+        llm_backend: LLMBackend | None = None,
     ) -> None:
         self.inference_backend = backend
+        self.llm_backend = llm_backend
         self.tee_root_pem = tee_root_pem
         self.chain_id = chain_id
         self._genesis_state = (
@@ -51,7 +54,9 @@ class AIChainBackend(PhaseAwareBackend, ChainLock, PyEVMBackend):
         self._num_accounts = num_accounts
         super().__init__(
             genesis_state=self._genesis_state,
-            vm_configuration=ai_vm_configuration(backend, tee_root_pem=tee_root_pem),
+            vm_configuration=ai_vm_configuration(
+                backend, tee_root_pem=tee_root_pem, llm_backend=llm_backend
+            ),
             mnemonic=mnemonic,
             hd_path=DEFAULT_HD_PATH,
         )
@@ -70,7 +75,9 @@ class AIChainBackend(PhaseAwareBackend, ChainLock, PyEVMBackend):
             genesis_state or self._genesis_state,
             self._num_accounts,  # eth-tester counts genesis entries, system accounts too
             vm_configuration
-            or ai_vm_configuration(self.inference_backend, tee_root_pem=self.tee_root_pem),
+            or ai_vm_configuration(
+                self.inference_backend, tee_root_pem=self.tee_root_pem, llm_backend=self.llm_backend
+            ),
             mnemonic or self._mnemonic,
             hd_path or DEFAULT_HD_PATH,
         )
@@ -79,9 +86,15 @@ class AIChainBackend(PhaseAwareBackend, ChainLock, PyEVMBackend):
 
 
 def new_tester(
-    backend: InferenceBackend, chain_id: int = LOCAL_CHAIN_ID, tee_root_pem: bytes | None = None
+    backend: InferenceBackend,
+    chain_id: int = LOCAL_CHAIN_ID,
+    tee_root_pem: bytes | None = None,
+    llm_backend: LLMBackend | None = None,
 ) -> EthereumTester:
-    """An auto-mining `EthereumTester` on the AI chain (TEE root: the dev root unless given)."""
+    """An auto-mining `EthereumTester` on the AI chain (TEE root: the dev root unless given;
+    no LLM backend unless given)."""
     return LockedEthereumTester(
-        AIChainBackend(backend, chain_id=chain_id, tee_root_pem=tee_root_pem)
+        AIChainBackend(
+            backend, chain_id=chain_id, tee_root_pem=tee_root_pem, llm_backend=llm_backend
+        )
     )

@@ -36,6 +36,51 @@ def add(file: Path, aliases: tuple[str, ...], store_dir: Path | None) -> None:
     click.echo(ModelStore(store_dir).add(file, *aliases))
 
 
+@models.command("add-llm")
+@click.argument("model_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--tokenizer",
+    "tokenizer_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The model's tokenizer in Hugging Face tokenizer.json format.",
+)
+@click.option("--name", required=True, help="Name the LLM is called by (an alias).")
+@click.option("--eos-token", default="<|end|>", show_default=True, help="Token that ends a reply.")
+@click.option("--context-length", default=2048, show_default=True, help="Max tokens in a sequence.")
+@click.option("--alias", "aliases", multiple=True, help="Also name it this (repeatable).")
+@store_option
+def add_llm_command(
+    model_file: Path,
+    tokenizer_file: Path,
+    name: str,
+    eos_token: str,
+    context_length: int,
+    aliases: tuple[str, ...],
+    store_dir: Path | None,
+) -> None:
+    """Store an ONNX causal LM (input_ids -> logits) and its tokenizer; print the bundle CID.
+
+    The contract calls it with runLLMCompletion / runLLMChat and modelCID = the CID or NAME.
+    """
+    from ogkit.llm.bundle import add_llm
+    from precompiles.backend import ModelExecutionError
+
+    try:
+        cid = add_llm(
+            ModelStore(store_dir),
+            model_file,
+            tokenizer_file,
+            name,
+            eos_token=eos_token,
+            context_length=context_length,
+            aliases=aliases,
+        )
+    except ModelExecutionError as exc:
+        raise click.ClickException(f"not a usable LLM: {exc}") from None
+    click.echo(cid)
+
+
 @models.command("alias")
 @click.argument("alias")
 @click.argument("model_id")

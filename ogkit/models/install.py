@@ -15,9 +15,14 @@ def example_aliases(name: str) -> tuple[str, ...]:
 
 
 def install_examples(store: ModelStore) -> dict[str, str]:
-    """Build every example and store it; returns name -> CID. Idempotent."""
+    """Build every example (and the tiny LLM) and store it; returns name -> CID. Idempotent."""
+    from ogkit.llm.install import install_tiny_llm
+    from ogkit.llm.tiny import NAME as TINY_LLM
+
     with tempfile.TemporaryDirectory() as tmp:
-        return {
+        installed = {
             name: store.add(path, *example_aliases(name))
             for name, path in build_examples(Path(tmp)).items()
         }
+    installed[TINY_LLM] = install_tiny_llm(store)
+    return installed

@@ -43,6 +43,7 @@ from eth_tester.backends.pyevm.main import get_account_keys_from_mnemonic
 
 from ogkit.chain.genesis import DEFAULT_ACCOUNTS, DEFAULT_BALANCE, DEFAULT_MNEMONIC
 from ogkit.inference import InferenceEngine, default_engine
+from ogkit.llm import default_llm_engine
 from ogkit.models.store import ModelStore
 from ogkit.node import datadir, devstate, execution, fees, head, logs, records, transactions
 from ogkit.node.callframes import TraceOptions
@@ -115,6 +116,7 @@ class NodeChain:
         self.engine = engine or default_engine(self.model_store.root)
         self.engine.on_settlement.append(self._store_settlement)
         self.pipe = config.pipe
+        self.llm_engine = default_llm_engine(self.model_store.root)
         self.keys = (
             get_account_keys_from_mnemonic(self.mnemonic, self.num_accounts, self.hd_path)
             if self.num_accounts
@@ -122,7 +124,9 @@ class NodeChain:
         )
         self.signer = Signer(self.keys)
         self.price_feed = default_price_feed(config.price_csv)
-        self.chain_class = make_chain_class(self.chain_id, self.engine, self.price_feed)
+        self.chain_class = make_chain_class(
+            self.chain_id, self.engine, self.price_feed, self.llm_engine
+        )
         if meta is None:
             self.chain = datadir.create_genesis(
                 self.db, self.chain_class, self.keys, self.balance, config.gas_limit

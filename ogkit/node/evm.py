@@ -14,6 +14,7 @@ from eth.vm.interrupt import EVMMissingData
 
 from ogkit.chain.fork import ai_vm_configuration
 from ogkit.inference import InferenceEngine
+from precompiles.llm_backend import LLMBackend
 from precompiles.price_feed import PriceFeed
 
 
@@ -35,12 +36,15 @@ def _finalize_block(self: VM, block: BlockAPI) -> BlockAndMetaWitness:
 
 
 def make_chain_class(
-    chain_id: int, engine: InferenceEngine, price_feed: PriceFeed | None = None
+    chain_id: int,
+    engine: InferenceEngine,
+    price_feed: PriceFeed | None = None,
+    llm_backend: LLMBackend | None = None,
 ) -> type[MiningChain]:
     vm_config = tuple(
         (number, vm_class.configure(__name__=vm_class.__name__, finalize_block=_finalize_block))
         for number, vm_class in ConsensusApplier(NoProofConsensus).amend_vm_configuration(
-            ai_vm_configuration(engine, price_feed=price_feed)
+            ai_vm_configuration(engine, price_feed=price_feed, llm_backend=llm_backend)
         )
     )
 

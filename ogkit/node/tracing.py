@@ -81,8 +81,9 @@ class ReplayBackend:
     """0xF4's inference backend during a re-execution: the engine's cached results, and no
     records (a trace changes nothing)."""
 
-    def __init__(self, engine: Any) -> None:
+    def __init__(self, engine: Any, llm_engine: Any = None) -> None:
         self.engine = engine
+        self.llm_engine = llm_engine
         self.cache_hits = 0
         self.model_runs = 0
 
@@ -101,6 +102,21 @@ class ReplayBackend:
     def record(self, *args: Any, **kwargs: Any) -> None:
         pass
 
+    def resolve_llm(self, model_id: str) -> Any:
+        return self.llm_engine.resolve_llm(model_id)
+
+    def generate(self, model: Any, request: Any, inference_id: str, context: Any) -> Any:
+        runs = self.llm_engine.model_runs
+        result = self.llm_engine.generate(model, request, inference_id, context)
+        if self.llm_engine.model_runs > runs:
+            self.model_runs += 1
+        else:
+            self.cache_hits += 1
+        return result
+
+    def record_llm(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
 
 def tracing_vm_class(vm_class: type, backend: ReplayBackend) -> type:
     """`vm_class` whose computations remember how each child was made and where each log
@@ -109,7 +125,10 @@ def tracing_vm_class(vm_class: type, backend: ReplayBackend) -> type:
     base = state_class.computation_class
     precompiles = {
         **base._precompiles,
-        OG_INFERENCE_ADDRESS: as_py_evm(make_og_inference(backend), "OGInference"),
+        OG_INFERENCE_ADDRESS: as_py_evm(
+            make_og_inference(backend, backend if backend.llm_engine is not None else None),
+            "OGInference",
+        ),
     }
 
     class TracingComputation(base):  # type: ignore[misc, valid-type]
@@ -152,7 +171,7 @@ class Tracer:
 
     def __init__(self, node: NodeChain) -> None:
         self.node = node
-        self.backend = ReplayBackend(node.engine)
+        self.backend = ReplayBackend(node.engine, getattr(node, "llm_engine", None))
         self._vm_classes: dict[type, type] = {}
 
     def trace_transaction(self, tx_hash: bytes, options: TraceOptions) -> dict[str, Any]:
