@@ -14,6 +14,7 @@ from eth_tester import EthereumTester
 from eth_tester.backends.pyevm.main import setup_tester_chain
 
 from ogkit.chain import ai_vm_configuration
+from ogkit.chain.genesis import genesis_contracts
 from ogkit.inference import InferenceEngine, default_engine
 from precompiles.addresses import OG_INFERENCE_ADDRESS
 
@@ -25,14 +26,17 @@ class AIEVMBackend(ApeEVMBackend):
 
     @cached_property
     def _setup_tester_chain(self):
-        return setup_tester_chain(
+        genesis_state = {**self.genesis_state, **genesis_contracts()}
+        keys, chain = setup_tester_chain(
             None,
-            self.genesis_state,
+            genesis_state,
             self.config.number_of_accounts,
             ai_vm_configuration(self.engine),
             self.config.mnemonic,
             self.config.hd_path,
         )
+        # eth-tester derives one key per genesis entry; the genesis contracts have none
+        return keys[: self.config.number_of_accounts], chain
 
 
 class AITester(ApeTester):

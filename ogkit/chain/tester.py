@@ -11,6 +11,7 @@ from ogkit.chain.genesis import (
     DEFAULT_HD_PATH,
     DEFAULT_MNEMONIC,
     LOCAL_CHAIN_ID,
+    genesis_contracts,
 )
 from precompiles.backend import InferenceBackend
 
@@ -39,6 +40,8 @@ class AIChainBackend(PyEVMBackend):
             num_accounts=num_accounts,
             hd_path=DEFAULT_HD_PATH,
         )
+        self._num_accounts = num_accounts
+        self._genesis_state.update(genesis_contracts())
         self._mnemonic = mnemonic
         super().__init__(
             genesis_state=self._genesis_state,
@@ -66,6 +69,8 @@ class AIChainBackend(PyEVMBackend):
             hd_path or DEFAULT_HD_PATH,
         )
         type(self.chain).chain_id = self.chain_id
+        # eth-tester derives one key per genesis entry; the genesis contracts have none
+        self.account_keys = self.account_keys[: self._num_accounts]
 
 
 def new_tester(

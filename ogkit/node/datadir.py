@@ -17,7 +17,7 @@ from typing import Any
 from eth.chains.base import MiningChain
 from eth_tester.backends.pyevm.main import get_default_genesis_params
 
-from ogkit.chain.genesis import LOCAL_CHAIN_ID
+from ogkit.chain.genesis import LOCAL_CHAIN_ID, genesis_contracts
 from ogkit.node.config import DataDirError, NodeConfig
 from ogkit.node.db import LevelDB, MemoryDB, open_db
 
@@ -83,6 +83,7 @@ def create_genesis(
         }
         for key in keys
     }
+    state.update(genesis_contracts())
     db[INIT_KEY] = b"1"
     chain_class.from_genesis(db, params, state)
     return chain_class(db)
