@@ -16,7 +16,7 @@ TASK_SCHEDULER_ADDRESS = "0x7179724De4e7FF9271FA40C0337c7f90C0508eF6"
 """The workflow scheduler (`contracts/hub/TaskScheduler.sol`), at its alpha-testnet address."""
 
 SCHEDULER_SYSTEM_KEY = keccak(text="ogkit: workflow scheduler system account")
-"""A public, dev-only key. Signs the `run()` transactions the node sends for scheduled tasks (ogkit/workflows)."""
+"""A public, dev-only key: signs the `run()` transactions of scheduled tasks (ogkit/workflows)."""
 SCHEDULER_SYSTEM_BALANCE = 1_000_000 * 10**18
 
 

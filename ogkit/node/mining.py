@@ -62,6 +62,8 @@ class Miner:
         self._defer = threading.local()
         self._owed: tuple | None = None
         """An automined block executed but not sealed yet (see locking.py)."""
+        self.before_block: Callable[[], object] | None = None
+        """Called when a block is opened (see `_open_block`)."""
 
     # ------------------------------------------------------------------ transactions
 
@@ -76,23 +78,42 @@ class Miner:
             if sender is not None:
                 tx.__dict__["sender"] = sender
             node.clock.freshen_pending()
-            pre_state = node.chain.header.state_root
+            if not node.pending_has_txs():
+                self._open_block()
             if self.automine and not node.pending_has_txs():
+                pre_state = node.chain.header.state_root
                 self._seal_alone(tx, sender, pre_state, getattr(self._defer, "on", False))
                 return tx.hash
             try:
-                block, receipt, _computation = node.chain.apply_transaction(tx)
-            except ValidationError as exc:
-                raise rejection(exc) from None
-            previous = (
-                block.get_receipts(node.chain.chaindb)[-2].gas_used
-                if len(block.transactions) > 1
-                else 0
-            )
-            self._note(tx, sender, pre_state, block.number, receipt, previous)
+                self.include(tx, sender)
+            except ServerError:
+                if self.automine and node.pending_has_txs():
+                    self.mine_one()  # the node's own transactions opened the block
+                raise
             if self.automine:
                 self.mine_one()
             return tx.hash
+
+    def include(self, tx: SignedTransactionAPI, sender: bytes | None = None) -> None:
+        """Apply `tx` to the pending block, without sealing it."""
+        node = self.node
+        pre_state = node.chain.header.state_root
+        try:
+            block, receipt, _computation = node.chain.apply_transaction(tx)
+        except ValidationError as exc:
+            raise rejection(exc) from None
+        previous = (
+            block.get_receipts(node.chain.chaindb)[-2].gas_used
+            if len(block.transactions) > 1
+            else 0
+        )
+        self._note(tx, sender, pre_state, block.number, receipt, previous)
+
+    def _open_block(self) -> None:
+        """The pending block's timestamp is fixed and it holds nothing yet: the node's own
+        transactions for it (scheduled workflow runs, scheduling.py) go in first."""
+        if self.before_block is not None:
+            self.before_block()
 
     def _seal_alone(
         self, tx: SignedTransactionAPI, sender: bytes | None, pre_state: bytes, defer: bool
@@ -213,6 +234,7 @@ class Miner:
             clock.set_next(timestamp)
         if not node.pending_has_txs():
             clock.freshen_pending()
+            self._open_block()
         elif clock.next_timestamp is not None:
             chain.header = chain.header.copy(timestamp=clock.next_timestamp)
         self._write_pending(chain.header.block_number)
@@ -280,4 +302,3 @@ class Miner:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
-

@@ -1,0 +1,104 @@
+"""Scheduled workflows on the node: the runner of ogkit/workflows at every new block.
+
+The miner calls `Workflows.run_due` whenever a block is opened: its timestamp is fixed and
+it holds no transaction yet (the first transaction arrives, or an empty block is sealed by
+`evm_mine`, `anvil_mine` or the block-time thread). The due tasks' `run()` transactions go
+in first, signed by the scheduler's system account, so they are in the very block whose
+time made them due; with automine that block also takes the transaction that opened it.
+The run ledger lives in the node's database (it survives restarts); an entry counts while
+its transaction is canonical.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from typing import TYPE_CHECKING
+
+from eth_keys import keys
+from eth_utils import to_canonical_address
+
+from ogkit.chain.genesis import SCHEDULER_SYSTEM_KEY, TASK_SCHEDULER_ADDRESS
+from ogkit.node.params import BlockRef, TxParams
+from ogkit.workflows.runner import ScheduledRun, SchedulerRunner
+
+if TYPE_CHECKING:
+    from ogkit.node.chain import NodeChain
+
+LEDGER_KEY = b"ogkit:workflows:runs:"
+"""+ contract address: JSON [[run tx hash hex, block timestamp], ...], oldest first."""
+LEDGER_DEPTH = 32
+PENDING = BlockRef(tag="pending")
+
+
+class NodeRunLedger:
+    def __init__(self, node: NodeChain) -> None:
+        self.node = node
+
+    def _entries(self, contract: bytes) -> list[list]:
+        raw = self.node.db.get(LEDGER_KEY + contract)
+        return json.loads(raw) if raw else []
+
+    def last_run(self, contract: bytes) -> int | None:
+        for tx_hash, timestamp in reversed(self._entries(contract)):
+            if self.node.find_transaction(bytes.fromhex(tx_hash)) is not None:
+                return timestamp
+        return None
+
+    def record(self, contract: bytes, tx_hash: bytes, timestamp: int) -> None:
+        entries = self._entries(contract) + [[tx_hash.hex(), timestamp]]
+        self.node.db[LEDGER_KEY + contract] = json.dumps(entries[-LEDGER_DEPTH:]).encode()
+
+
+class NodePendingBlock:
+    """The node's pending block, as the runner sees it (lock held by the caller)."""
+
+    def __init__(self, node: NodeChain) -> None:
+        self.node = node
+        header = node.chain.header
+        self.timestamp = header.timestamp
+        self.gas_left = header.gas_limit - header.gas_used
+        self.base_fee = getattr(header, "base_fee_per_gas", 0)
+
+    def storage(self, address: bytes, slot: int) -> int:
+        return self.node.storage_of(address, slot, PENDING)
+
+    def call(self, to: bytes, data: bytes) -> bytes:
+        return self.node.call(TxParams(to=to, data=data), PENDING)
+
+    def nonce(self, address: bytes) -> int:
+        return self.node.nonce_of(address, PENDING)
+
+    def include(
+        self, key: keys.PrivateKey, nonce: int, gas: int, gas_price: int, to: bytes, data: bytes
+    ) -> bytes:
+        node = self.node
+        vm = node.chain.get_vm()
+        unsigned = vm.create_unsigned_transaction(
+            nonce=nonce, gas_price=gas_price, gas=gas, to=to, value=0, data=data
+        )
+        signed = unsigned.as_signed_transaction(key, chain_id=node.chain_id)
+        # as if it came in raw (see transactions.send_transaction)
+        tx = vm.get_transaction_builder().decode(signed.encode())
+        node.miner.include(tx)
+        return tx.hash
+
+
+class Workflows:
+    def __init__(self, node: NodeChain) -> None:
+        self.node = node
+        self.runner = SchedulerRunner(
+            to_canonical_address(TASK_SCHEDULER_ADDRESS),
+            SCHEDULER_SYSTEM_KEY,
+            NodeRunLedger(node),
+        )
+
+    def run_due(self) -> list[ScheduledRun]:
+        """Never fails the block: a broken run is reported on stderr and skipped."""
+        try:
+            return self.runner.run_due(NodePendingBlock(self.node))
+        except Exception:  # noqa: BLE001 - the block must be mined whatever the tasks do
+            print("scheduled workflow runs failed:", file=sys.stderr)
+            traceback.print_exc(file=sys.stderr)
+            return []
