@@ -143,8 +143,7 @@ class NodeChain:
         self._head: BlockHeaderAPI | None = None
         self.clock = Clock(self)
         self.miner = Miner(self, config.block_time)
-        self.workflows = Workflows(self)
-        self.miner.before_block = self.workflows.run_due
+        self.workflows = Workflows(self)  # hooks itself into the miner
         self.lock.on_acquire = self.miner.settle
         self.snapshots = Snapshots(self)
         self.tracer = Tracer(self)

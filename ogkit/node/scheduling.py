@@ -7,6 +7,13 @@ in first, signed by the scheduler's system account, so they are in the very bloc
 time made them due; with automine that block also takes the transaction that opened it.
 The run ledger lives in the node's database (it survives restarts); an entry counts while
 its transaction is canonical.
+
+Cost when no task exists: reading the scheduler's task count from the state is a trie walk
+(~0.6 ms), too much to pay on every automined block. So once the count is 0 on top of a
+block, each following block whose logs bloom cannot hold a scheduler event (registering
+emits one) carries that answer forward; anything else (a possible scheduler log, the head
+moved by evm_revert or debug_setHead) reads the state again. (Scheduler storage rewritten
+with anvil_setStorageAt/anvil_setCode is seen once any scheduler event or head move occurs.)
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ import sys
 import traceback
 from typing import TYPE_CHECKING
 
+from eth.abc import BlockAPI
+from eth_bloom import BloomFilter
 from eth_keys import keys
 from eth_utils import to_canonical_address
 
@@ -88,17 +97,34 @@ class NodePendingBlock:
 class Workflows:
     def __init__(self, node: NodeChain) -> None:
         self.node = node
-        self.runner = SchedulerRunner(
-            to_canonical_address(TASK_SCHEDULER_ADDRESS),
-            SCHEDULER_SYSTEM_KEY,
-            NodeRunLedger(node),
-        )
+        self._scheduler = to_canonical_address(TASK_SCHEDULER_ADDRESS)
+        self.runner = SchedulerRunner(self._scheduler, SCHEDULER_SYSTEM_KEY, NodeRunLedger(node))
+        self._idle_on: bytes | None = None
+        """A block on top of which no task exists."""
+        node.miner.before_block = self.run_due
+        node.miner.on_mined.append(self.sealed)
 
     def run_due(self) -> list[ScheduledRun]:
         """Never fails the block: a broken run is reported on stderr and skipped."""
         try:
-            return self.runner.run_due(NodePendingBlock(self.node))
+            parent = self.node.chain.header.parent_hash
+            if self._idle_on == parent:
+                return []
+            block = NodePendingBlock(self.node)
+            if not self.runner.has_tasks(block):
+                self._idle_on = parent
+                return []
+            self._idle_on = None
+            return self.runner.run_due(block)
         except Exception:  # noqa: BLE001 - the block must be mined whatever the tasks do
             print("scheduled workflow runs failed:", file=sys.stderr)
             traceback.print_exc(file=sys.stderr)
             return []
+
+    def sealed(self, block: BlockAPI, _mined: object) -> None:
+        """An on_mined listener: carry "no task" over a block that cannot have changed it."""
+        header = block.header
+        if self._idle_on == header.parent_hash and self._scheduler not in BloomFilter(header.bloom):
+            self._idle_on = block.hash
+        else:
+            self._idle_on = None

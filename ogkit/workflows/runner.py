@@ -62,8 +62,11 @@ class SchedulerRunner:
         self.system_account = self.key.public_key.to_canonical_address()
         self.ledger = ledger
 
+    def has_tasks(self, block: PendingBlock) -> bool:
+        return block.storage(self.scheduler, TASK_IDS_SLOT) != 0
+
     def active_tasks(self, block: PendingBlock) -> list[Task]:
-        if block.storage(self.scheduler, TASK_IDS_SLOT) == 0:
+        if not self.has_tasks(block):
             return []
         return decode_tasks(block.call(self.scheduler, GET_ALL_TASKS))
 
