@@ -16,6 +16,7 @@ from conftest import UPSTREAM_STYLE_CID
 from test_node_support import DEV_KEYS
 
 from ogkit.chain.genesis import INFERENCE_HUB_ADDRESS
+from ogkit.contracts import load
 
 ROOT = Path(__file__).resolve().parents[1]
 SDK_PYTHON = ROOT / ".venv-sdk" / "bin" / "python"
@@ -39,43 +40,51 @@ def sdk_python() -> Path:
     return SDK_PYTHON
 
 
+MODES = {"VANILLA": 0, "ZKML": 1, "TEE": 2}
+
+
 def test_sdk_alpha_infer_on_the_local_node(sdk_python, node, w3, model_store):
-    done = subprocess.run(
-        [
-            str(sdk_python),
-            str(SCRIPT),
-            node.url,
-            DEV_KEYS[5],
-            UPSTREAM_STYLE_CID,
-            json.dumps({"input": INPUT}),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-    )
+    command = [
+        str(sdk_python),
+        str(SCRIPT),
+        node.url,
+        DEV_KEYS[5],
+        UPSTREAM_STYLE_CID,
+        json.dumps({"input": INPUT}),
+        ",".join(MODES),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    results = [json.loads(line) for line in done.stdout.strip().splitlines()]
 
     session = ort.InferenceSession(
         model_store.read(model_store.resolve(UPSTREAM_STYLE_CID)),
         providers=["CPUExecutionProvider"],
     )
     (expected,) = session.run(["output"], {"input": np.array(INPUT, dtype=np.float32)})
-    assert result["output"] == {
-        "output": {
-            "values": [repr(x.item()) for x in expected.reshape(-1)],
-            "dtype": "float32",
-            "shape": [1],
+    hub = w3.eth.contract(address=INFERENCE_HUB_ADDRESS, abi=load("InferenceHub").abi)
+    assert [r["mode"] for r in results] == list(MODES)
+    for result in results:
+        assert result["output"] == {
+            "output": {
+                "values": [repr(x.item()) for x in expected.reshape(-1)],
+                "dtype": "float32",
+                "shape": [1],
+            }
         }
-    }
-    assert result["output"]["output"]["values"] == ["0.17141954600811005"]
+        assert result["output"]["output"]["values"] == ["0.17141954600811005"]
 
-    # the SDK's transaction went to the hub and left both events
-    tx = w3.eth.get_transaction(result["tx_hash"])
-    assert tx.to == INFERENCE_HUB_ADDRESS and tx.type == 0  # legacy, as the SDK sends
-    receipt = w3.eth.get_transaction_receipt(result["tx_hash"])
-    assert [log.topics[0].to_0x_hex() for log in receipt.logs] == [
-        MODEL_INFERENCE_EVENT,
-        INFERENCE_RESULT,
-    ]
+        # the SDK's legacy transaction called the hub's run() and left both events
+        tx = w3.eth.get_transaction(result["tx_hash"])
+        assert tx.to == INFERENCE_HUB_ADDRESS and tx.type == 0
+        function, args = hub.decode_function_input(tx.input)
+        assert function.fn_name == "run"
+        assert (args["modelId"], args["inferenceMode"]) == (
+            UPSTREAM_STYLE_CID,
+            MODES[result["mode"]],
+        )
+        receipt = w3.eth.get_transaction_receipt(result["tx_hash"])
+        assert [log.topics[0].to_0x_hex() for log in receipt.logs] == [
+            MODEL_INFERENCE_EVENT,
+            INFERENCE_RESULT,
+        ]
