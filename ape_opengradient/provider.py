@@ -15,11 +15,12 @@ from eth_tester.backends.pyevm.main import setup_tester_chain
 
 from ogkit.chain import ai_vm_configuration
 from ogkit.chain.genesis import genesis_contracts
+from ogkit.chain.scheduling import ScheduledRunsMixin
 from ogkit.inference import InferenceEngine, default_engine
 from precompiles.addresses import OG_INFERENCE_ADDRESS
 
 
-class AIEVMBackend(ApeEVMBackend):
+class AIEVMBackend(ScheduledRunsMixin, ApeEVMBackend):
     def __init__(self, config, chain_id: int, engine: InferenceEngine) -> None:
         super().__init__(config, chain_id)
         self.engine = engine

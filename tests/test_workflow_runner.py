@@ -135,16 +135,31 @@ def test_end_time_and_update(w3, node, scheduler, runner_artifact):
     transact(w3, DEV_KEYS[1], scheduler.functions.stopTask(runner.address))
 
 
-def test_a_run_goes_first_into_the_block_a_transaction_opens(w3, node, scheduler, runner_artifact):
+def test_due_runs_get_their_own_block_before_a_transaction(w3, node, scheduler, runner_artifact):
+    """With automine, a transaction arriving while runs are due finds them sealed in the
+    block before its own, and keeps the whole block gas (as Ape sends)."""
     runner = deploy(w3, DEV_KEYS[2], *runner_artifact, UPSTREAM_STYLE_CID)
     transact(
         w3,
         DEV_KEYS[2],
         scheduler.functions.registerTask(runner.address, head_time(w3) + HOUR, HOUR),
     )
-    receipt = transact(w3, DEV_KEYS[2], scheduler.functions.stopTask(runner.address))
-    block = w3.eth.get_block(receipt.blockNumber, True)
-    assert [tx["from"] for tx in block.transactions] == [SYSTEM_ACCOUNT, receipt["from"]]
+    account = Account.from_key(DEV_KEYS[2])
+    call = scheduler.functions.stopTask(runner.address)
+    tx = call.build_transaction(
+        {
+            "from": account.address,
+            "nonce": w3.eth.get_transaction_count(account.address),
+            "gas": w3.eth.get_block("latest").gasLimit,
+        }
+    )
+    tx_hash = w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction)
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
+    assert receipt.status == 1
+    runs_block = w3.eth.get_block(receipt.blockNumber - 1, True)
+    assert [t["from"] for t in runs_block.transactions] == [SYSTEM_ACCOUNT]
+    assert runs_block.transactions[0]["to"] == runner.address
+    assert len(w3.eth.get_block(receipt.blockNumber).transactions) == 1
     assert runner.functions.runCount().call() == 1
 
 

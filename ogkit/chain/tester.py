@@ -13,11 +13,13 @@ from ogkit.chain.genesis import (
     LOCAL_CHAIN_ID,
     genesis_contracts,
 )
+from ogkit.chain.scheduling import ScheduledRunsMixin
 from precompiles.backend import InferenceBackend
 
 
-class AIChainBackend(PyEVMBackend):
-    """`PyEVMBackend` whose chain keeps the AI fork and chain id across resets.
+class AIChainBackend(ScheduledRunsMixin, PyEVMBackend):
+    """`PyEVMBackend` whose chain keeps the AI fork and chain id across resets, and runs
+    scheduled workflows (scheduling.py).
 
     eth-tester's `reset_to_genesis()` would otherwise rebuild a plain Prague chain.
     """

@@ -63,7 +63,7 @@ class Miner:
         self._owed: tuple | None = None
         """An automined block executed but not sealed yet (see locking.py)."""
         self.before_block: Callable[[], object] | None = None
-        """Called when a block is opened (see `_open_block`)."""
+        """Adds the node's own transactions to the pending block (`_add_node_transactions`)."""
 
     # ------------------------------------------------------------------ transactions
 
@@ -78,18 +78,13 @@ class Miner:
             if sender is not None:
                 tx.__dict__["sender"] = sender
             node.clock.freshen_pending()
-            if not node.pending_has_txs():
-                self._open_block()
+            if self.automine and not node.pending_has_txs():
+                self._node_transactions_first()
             if self.automine and not node.pending_has_txs():
                 pre_state = node.chain.header.state_root
                 self._seal_alone(tx, sender, pre_state, getattr(self._defer, "on", False))
                 return tx.hash
-            try:
-                self.include(tx, sender)
-            except ServerError:
-                if self.automine and node.pending_has_txs():
-                    self.mine_one()  # the node's own transactions opened the block
-                raise
+            self.include(tx, sender)
             if self.automine:
                 self.mine_one()
             return tx.hash
@@ -109,11 +104,20 @@ class Miner:
         )
         self._note(tx, sender, pre_state, block.number, receipt, previous)
 
-    def _open_block(self) -> None:
-        """The pending block's timestamp is fixed and it holds nothing yet: the node's own
-        transactions for it (scheduled workflow runs, scheduling.py) go in first."""
+    def _add_node_transactions(self) -> None:
+        """The node's own transactions (scheduled workflow runs, scheduling.py) go into the
+        pending block just before it is sealed."""
         if self.before_block is not None:
             self.before_block()
+
+    def _node_transactions_first(self) -> None:
+        """Automine: if the node has transactions due, they are sealed in a block of their
+        own before the incoming one, which keeps the whole block gas (Ape sends the block
+        gas limit)."""
+        self._add_node_transactions()
+        if self.node.pending_has_txs():
+            self.mine_one()
+            self.node.clock.freshen_pending()
 
     def _seal_alone(
         self, tx: SignedTransactionAPI, sender: bytes | None, pre_state: bytes, defer: bool
@@ -234,9 +238,9 @@ class Miner:
             clock.set_next(timestamp)
         if not node.pending_has_txs():
             clock.freshen_pending()
-            self._open_block()
         elif clock.next_timestamp is not None:
             chain.header = chain.header.copy(timestamp=clock.next_timestamp)
+        self._add_node_transactions()
         self._write_pending(chain.header.block_number)
         block = chain.mine_block(mix_hash=chain.header.mix_hash)
         self._sealed(block)

@@ -1,10 +1,10 @@
 """Scheduled workflows on the node: the runner of ogkit/workflows at every new block.
 
-The miner calls `Workflows.run_due` whenever a block is opened: its timestamp is fixed and
-it holds no transaction yet (the first transaction arrives, or an empty block is sealed by
-`evm_mine`, `anvil_mine` or the block-time thread). The due tasks' `run()` transactions go
-in first, signed by the scheduler's system account, so they are in the very block whose
-time made them due; with automine that block also takes the transaction that opened it.
+The miner calls `Workflows.run_due` just before it seals a block (`evm_mine`, `anvil_mine`,
+the block-time thread, an automined transaction): the due tasks' `run()` transactions,
+signed by the scheduler's system account, go into it if its gas allows. With automine, a
+transaction arriving while runs are due finds them sealed in a block of their own first,
+so it keeps the whole block gas (Ape sends the block gas limit).
 The run ledger lives in the node's database (it survives restarts); an entry counts while
 its transaction is canonical.
 

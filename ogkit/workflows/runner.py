@@ -1,12 +1,12 @@
-"""At each new block, a `run()` transaction for every due task, in that block.
+"""Into a block about to be sealed, a `run()` transaction for every task due at its time.
 
-Before a block takes its first transaction (or is sealed empty), its timestamp `t` is fixed;
-then `SchedulerRunner.run_due()` reads the active tasks from the scheduler contract
-(`getAllTasks()` on the pending state), and for each task due at `t` (schedule.py) signs a
-`run()` call to the task's contract from the scheduler's system account (funded at genesis)
-and puts it into the block, before anything else. A run that reverts is included like any
-failed transaction and still counts as the run of its period (no retry storm). Runs beyond
-the block's gas stay due and go into the next block.
+`SchedulerRunner.run_due()` reads the active tasks from the scheduler contract
+(`getAllTasks()` on the pending state), and for each task due at the block's timestamp `t`
+(schedule.py) signs a `run()` call to the task's contract from the scheduler's system
+account (funded at genesis) and puts it into the block. A run that reverts is included like
+any failed transaction and still counts as the run of its period (no retry storm). Runs
+beyond the block's gas stay due and go into the next block. Where the runs go and when is
+the chain's business (ogkit/node/scheduling.py, ogkit/chain/scheduling.py).
 
 When each task last ran is kept by a `RunLedger` (the node: in its database, so it
 survives restarts); a ledger entry is a run transaction, and counts only while that
