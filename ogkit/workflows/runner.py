@@ -95,8 +95,4 @@ class SchedulerRunner:
         return runs
 
 
-def describe(run: ScheduledRun) -> str:
-    return f"  scheduled run() of 0x{run.task.contract.hex()} at {run.timestamp}"
-
-
-__all__ = ["PendingBlock", "RunLedger", "ScheduledRun", "SchedulerRunner", "describe"]
+__all__ = ["PendingBlock", "RunLedger", "ScheduledRun", "SchedulerRunner"]
