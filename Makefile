@@ -11,7 +11,7 @@ STORE := .ogkit/models
 export SOLCX_BINARY_PATH := $(CURDIR)/$(SOLCX_DIR)
 export OGKIT_MODEL_STORE := $(CURDIR)/$(STORE)
 
-.PHONY: setup demo test lint bench clean models toolchain
+.PHONY: setup demo test lint bench clean models toolchain sdk
 
 setup: $(VENV)/.installed $(SOLC) $(STORE)/.examples
 
@@ -33,13 +33,23 @@ $(STORE)/.examples: $(VENV)/.installed ogkit/models/examples.py ogkit/llm/tiny.p
 	$(BIN)/ogkit models build-examples
 	touch $@
 
+# OpenGradient's own Python SDK, in a virtualenv of its own: its pins (web3 8, eth-account
+# 0.14, numpy 2) conflict with Ape's. tests/test_opengradient_sdk.py drives `ogkit node` with it.
+SDK_VENV := .venv-sdk
+SDK_VERSION := 1.1.4
+$(SDK_VENV)/.installed: requirements-sdk.lock
+	test -x $(SDK_VENV)/bin/python || $(PY) -m venv $(SDK_VENV)
+	$(SDK_VENV)/bin/pip install -q --disable-pip-version-check -c requirements-sdk.lock 'opengradient==$(SDK_VERSION)'
+	touch $@
+
+sdk: $(SDK_VENV)/.installed
 toolchain: $(SOLC)
 models: $(STORE)/.examples
 
 demo: setup
 	$(BIN)/ape run exercise --network opengradient:local
 
-test: setup
+test: setup sdk
 	$(BIN)/ruff check .
 	$(BIN)/ape plugins list | grep -q opengradient
 	$(BIN)/ape test tests/ -q
@@ -51,4 +61,4 @@ bench: setup
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) node_modules $(SOLCX_DIR) .ogkit .build
+	rm -rf $(VENV) $(SDK_VENV) node_modules $(SOLCX_DIR) .ogkit .build

@@ -16,9 +16,10 @@ from eth_tester.backends.pyevm.main import setup_tester_chain
 
 from ape_opengradient.ecosystem import OpenGradientConfig
 from ogkit.chain import ai_vm_configuration
-from ogkit.chain.genesis import system_accounts
+from ogkit.chain.genesis import genesis_extras
 from ogkit.chain.locking import ChainLock, LockedEthereumTester, lock_public_methods
 from ogkit.chain.phase import PhaseAwareBackend
+from ogkit.chain.scheduling import ScheduledRunsMixin
 from ogkit.inference import InferenceEngine, InferenceRecord
 from ogkit.llm import LLMEngine, default_llm_engine
 from ogkit.models.store import ModelStore
@@ -38,7 +39,7 @@ class ChainParts:
 
 
 @lock_public_methods
-class AIEVMBackend(PhaseAwareBackend, ChainLock, ApeEVMBackend):
+class AIEVMBackend(ScheduledRunsMixin, PhaseAwareBackend, ChainLock, ApeEVMBackend):
     """Ape's backend on the AI chain: calls and estimates run as simulations (PIPE's empty
     results when `pipe` is on), and one lock lets the settlement service share the chain."""
 
@@ -49,7 +50,7 @@ class AIEVMBackend(PhaseAwareBackend, ChainLock, ApeEVMBackend):
 
     @property
     def genesis_state(self) -> dict:
-        return super().genesis_state | system_accounts()
+        return super().genesis_state | genesis_extras()
 
     @cached_property
     def _setup_tester_chain(self):
@@ -65,7 +66,8 @@ class AIEVMBackend(PhaseAwareBackend, ChainLock, ApeEVMBackend):
             self.config.mnemonic,
             self.config.hd_path,
         )
-        return keys[: self.config.number_of_accounts], chain  # not the system accounts
+        # eth-tester derives one key per genesis entry: the system accounts and contracts
+        return keys[: self.config.number_of_accounts], chain
 
 
 class AITester(ApeTester):

@@ -1,5 +1,7 @@
 """Dev-chain defaults, matching Ape's local test network so its accounts just work."""
 
+from eth_utils import keccak
+
 DEFAULT_MNEMONIC = "test test test test test test test test test test test junk"
 DEFAULT_HD_PATH = "m/44'/60'/0'/0"
 DEFAULT_ACCOUNTS = 10
@@ -21,3 +23,41 @@ def system_accounts() -> dict[bytes, dict]:
 
     relayer = keys.PrivateKey(SETTLEMENT_RELAYER_KEY).public_key.to_canonical_address()
     return {relayer: {"balance": SYSTEM_BALANCE, "nonce": 0, "code": b"", "storage": {}}}
+
+
+# --- contracts and accounts present from genesis (alpha addresses) ---------------------------
+
+INFERENCE_HUB_ADDRESS = "0x8383C9bD7462F12Eb996DD02F78234C0421A6FaE"
+"""The inference hub (`contracts/hub/InferenceHub.sol`), at its alpha-testnet address."""
+TASK_SCHEDULER_ADDRESS = "0x7179724De4e7FF9271FA40C0337c7f90C0508eF6"
+"""The workflow scheduler (`contracts/hub/TaskScheduler.sol`), at its alpha-testnet address."""
+
+SCHEDULER_SYSTEM_KEY = keccak(text="ogkit: workflow scheduler system account")
+"""A public, dev-only key: signs the `run()` transactions of scheduled tasks (ogkit/workflows)."""
+SCHEDULER_SYSTEM_BALANCE = 1_000_000 * 10**18
+
+
+def genesis_contracts() -> dict[bytes, dict]:
+    """The genesis entries every local chain adds to its funded dev accounts: the hub and the
+    scheduler (runtime code of the committed artifacts, no storage: neither has constructor
+    state; nonce 1 like any deployed contract) and the scheduler's funded system account."""
+    from eth_keys import keys
+    from eth_utils import to_canonical_address
+
+    from ogkit.contracts import load
+
+    system = keys.PrivateKey(SCHEDULER_SYSTEM_KEY).public_key.to_canonical_address()
+    return {
+        to_canonical_address(INFERENCE_HUB_ADDRESS): _contract(load("InferenceHub").runtime),
+        to_canonical_address(TASK_SCHEDULER_ADDRESS): _contract(load("TaskScheduler").runtime),
+        system: {"balance": SCHEDULER_SYSTEM_BALANCE, "nonce": 0, "code": b"", "storage": {}},
+    }
+
+
+def _contract(runtime: bytes) -> dict:
+    return {"balance": 0, "nonce": 1, "code": runtime, "storage": {}}
+
+
+def genesis_extras() -> dict[bytes, dict]:
+    """Everything a local chain has at genesis besides its funded dev accounts."""
+    return system_accounts() | genesis_contracts()

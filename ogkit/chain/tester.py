@@ -11,17 +11,19 @@ from ogkit.chain.genesis import (
     DEFAULT_HD_PATH,
     DEFAULT_MNEMONIC,
     LOCAL_CHAIN_ID,
-    system_accounts,
+    genesis_extras,
 )
 from ogkit.chain.locking import ChainLock, LockedEthereumTester, lock_public_methods
 from ogkit.chain.phase import PhaseAwareBackend
+from ogkit.chain.scheduling import ScheduledRunsMixin
 from precompiles.backend import InferenceBackend
 from precompiles.llm_backend import LLMBackend
 
 
 @lock_public_methods
-class AIChainBackend(PhaseAwareBackend, ChainLock, PyEVMBackend):
-    """`PyEVMBackend` whose chain keeps the AI fork and chain id across resets.
+class AIChainBackend(ScheduledRunsMixin, PhaseAwareBackend, ChainLock, PyEVMBackend):
+    """`PyEVMBackend` whose chain keeps the AI fork and chain id across resets, and runs
+    scheduled workflows (scheduling.py).
 
     eth-tester's `reset_to_genesis()` would otherwise rebuild a plain Prague chain. Calls and
     estimates run as simulations (no inference records; PIPE's empty results when `pipe`).
@@ -48,7 +50,7 @@ class AIChainBackend(PhaseAwareBackend, ChainLock, PyEVMBackend):
                 num_accounts=num_accounts,
                 hd_path=DEFAULT_HD_PATH,
             )
-            | system_accounts()
+            | genesis_extras()
         )
         self._mnemonic = mnemonic
         self._num_accounts = num_accounts
@@ -82,7 +84,8 @@ class AIChainBackend(PhaseAwareBackend, ChainLock, PyEVMBackend):
             hd_path or DEFAULT_HD_PATH,
         )
         type(self.chain).chain_id = self.chain_id
-        self.account_keys = self.account_keys[: self._num_accounts]  # not the system accounts
+        # eth-tester derives one key per genesis entry: the system accounts and contracts
+        self.account_keys = self.account_keys[: self._num_accounts]
 
 
 def new_tester(

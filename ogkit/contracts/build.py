@@ -26,6 +26,8 @@ SHIPPED: dict[str, str] = {
     "TEERegistry": "contracts/verification/TEERegistry.sol",
     "TEEInferenceVerifier": "contracts/verification/TEEInferenceVerifier.sol",
     "InferenceSettlementRelay": "contracts/verification/InferenceSettlementRelay.sol",
+    "InferenceHub": "contracts/hub/InferenceHub.sol",
+    "TaskScheduler": "contracts/hub/TaskScheduler.sol",
 }
 
 

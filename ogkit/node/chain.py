@@ -21,6 +21,7 @@ consistent head. The parts, one job each:
     devstate.py      anvil_setBalance, ..._setNonce, ..._setCode, ..._setStorageAt
     fees.py          base fee, gas price, eth_feeHistory
     logs.py          eth_getLogs and what filters report
+    scheduling.py    scheduled workflows: due tasks' run() calls in each new block
 
 Blocks: the canonical head is the last mined block; py-evm's `MiningChain.header` is the
 pending block on top of it. Dev state changes change the pending state, which "latest"
@@ -55,6 +56,7 @@ from ogkit.node.head import Snapshots
 from ogkit.node.locking import SettlingLock
 from ogkit.node.mining import SENDER_KEY, MinedTx, Miner
 from ogkit.node.params import BlockRef, LogFilter, TxParams
+from ogkit.node.scheduling import Workflows
 from ogkit.node.signing import Signer
 from ogkit.node.tracing import Tracer
 from ogkit.pricefeed import default_price_feed, record_json
@@ -152,6 +154,7 @@ class NodeChain:
         self._head: BlockHeaderAPI | None = None
         self.clock = Clock(self)
         self.miner = Miner(self, config.block_time)
+        self.workflows = Workflows(self)  # hooks itself into the miner
         self.lock.on_acquire = self.miner.settle
         self.snapshots = Snapshots(self)
         self.tracer = Tracer(self)

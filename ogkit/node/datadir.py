@@ -17,7 +17,7 @@ from typing import Any
 from eth.chains.base import MiningChain
 from eth_tester.backends.pyevm.main import get_default_genesis_params
 
-from ogkit.chain.genesis import LOCAL_CHAIN_ID, system_accounts
+from ogkit.chain.genesis import LOCAL_CHAIN_ID, genesis_extras
 from ogkit.node.config import DataDirError, NodeConfig
 from ogkit.node.db import LevelDB, MemoryDB, open_db
 
@@ -82,7 +82,7 @@ def create_genesis(
             "storage": {},
         }
         for key in keys
-    } | system_accounts()
+    } | genesis_extras()
     db[INIT_KEY] = b"1"
     chain_class.from_genesis(db, params, state)
     return chain_class(db)

@@ -62,6 +62,8 @@ class Miner:
         self._defer = threading.local()
         self._owed: tuple | None = None
         """An automined block executed but not sealed yet (see locking.py)."""
+        self.before_block: Callable[[], object] | None = None
+        """Adds the node's own transactions to the pending block (`_add_node_transactions`)."""
 
     # ------------------------------------------------------------------ transactions
 
@@ -76,23 +78,46 @@ class Miner:
             if sender is not None:
                 tx.__dict__["sender"] = sender
             node.clock.freshen_pending()
-            pre_state = node.chain.header.state_root
             if self.automine and not node.pending_has_txs():
+                self._node_transactions_first()
+            if self.automine and not node.pending_has_txs():
+                pre_state = node.chain.header.state_root
                 self._seal_alone(tx, sender, pre_state, getattr(self._defer, "on", False))
                 return tx.hash
-            try:
-                block, receipt, _computation = node.chain.apply_transaction(tx)
-            except ValidationError as exc:
-                raise rejection(exc) from None
-            previous = (
-                block.get_receipts(node.chain.chaindb)[-2].gas_used
-                if len(block.transactions) > 1
-                else 0
-            )
-            self._note(tx, sender, pre_state, block.number, receipt, previous)
+            self.include(tx, sender)
             if self.automine:
                 self.mine_one()
             return tx.hash
+
+    def include(self, tx: SignedTransactionAPI, sender: bytes | None = None) -> None:
+        """Apply `tx` to the pending block, without sealing it."""
+        node = self.node
+        pre_state = node.chain.header.state_root
+        try:
+            block, receipt, _computation = node.chain.apply_transaction(tx)
+        except ValidationError as exc:
+            raise rejection(exc) from None
+        previous = (
+            block.get_receipts(node.chain.chaindb)[-2].gas_used
+            if len(block.transactions) > 1
+            else 0
+        )
+        self._note(tx, sender, pre_state, block.number, receipt, previous)
+
+    def _add_node_transactions(self) -> None:
+        """The node's own transactions (scheduled workflow runs, scheduling.py) go into the
+        pending block just before it is sealed."""
+        if self.before_block is not None:
+            self.before_block()
+
+    def _node_transactions_first(self) -> None:
+        """Automine: if the node has transactions due, they are sealed in a block of their
+        own before the incoming one, which keeps the whole block gas (Ape sends the block
+        gas limit)."""
+        self._add_node_transactions()
+        if self.node.pending_has_txs():
+            self.mine_one()
+            self.node.clock.freshen_pending()
 
     def _seal_alone(
         self, tx: SignedTransactionAPI, sender: bytes | None, pre_state: bytes, defer: bool
@@ -215,6 +240,7 @@ class Miner:
             clock.freshen_pending()
         elif clock.next_timestamp is not None:
             chain.header = chain.header.copy(timestamp=clock.next_timestamp)
+        self._add_node_transactions()
         self._write_pending(chain.header.block_number)
         block = chain.mine_block(mix_hash=chain.header.mix_hash)
         self._sealed(block)

@@ -1,0 +1,90 @@
+"""OpenGradient's own Python SDK (`opengradient` 1.1.4, in .venv-sdk: `make sdk`) runs
+`Alpha.infer` against `ogkit node` with only the RPC URL changed: it estimates gas, signs a
+legacy transaction to the hub at its alpha address, and decodes the hub's InferenceResult
+event. The numbers it prints are onnxruntime's."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+from conftest import UPSTREAM_STYLE_CID
+from test_node_support import DEV_KEYS
+
+from ogkit.chain.genesis import INFERENCE_HUB_ADDRESS
+from ogkit.contracts import load
+
+ROOT = Path(__file__).resolve().parents[1]
+SDK_PYTHON = ROOT / ".venv-sdk" / "bin" / "python"
+SCRIPT = ROOT / "tests" / "sdk_scripts" / "alpha_infer.py"
+INPUT = [0.07286679744720459, 0.4486280852050781]
+MODEL_INFERENCE_EVENT = "0x1b283af3452f3718585ce100f80d9aa81fc60924db4a582a36db6aae3b109d87"
+INFERENCE_RESULT = "0xc1396ff68bc2d8630100df29ce5561fa99078c602e8676ab72a53e37095d7168"
+
+
+@pytest.fixture(scope="module")
+def sdk_python() -> Path:
+    if not SDK_PYTHON.is_file():
+        pytest.skip("the OpenGradient SDK venv is missing: run `make sdk`")
+    version = subprocess.run(
+        [str(SDK_PYTHON), "-c", "import importlib.metadata as m; print(m.version('opengradient'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert version == "1.1.4"
+    return SDK_PYTHON
+
+
+MODES = {"VANILLA": 0, "ZKML": 1, "TEE": 2}
+
+
+def test_sdk_alpha_infer_on_the_local_node(sdk_python, node, w3, model_store):
+    command = [
+        str(sdk_python),
+        str(SCRIPT),
+        node.url,
+        DEV_KEYS[5],
+        UPSTREAM_STYLE_CID,
+        json.dumps({"input": INPUT}),
+        ",".join(MODES),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    results = [json.loads(line) for line in done.stdout.strip().splitlines()]
+
+    session = ort.InferenceSession(
+        model_store.read(model_store.resolve(UPSTREAM_STYLE_CID)),
+        providers=["CPUExecutionProvider"],
+    )
+    (expected,) = session.run(["output"], {"input": np.array(INPUT, dtype=np.float32)})
+    hub = w3.eth.contract(address=INFERENCE_HUB_ADDRESS, abi=load("InferenceHub").abi)
+    assert [r["mode"] for r in results] == list(MODES)
+    for result in results:
+        assert result["output"] == {
+            "output": {
+                "values": [repr(x.item()) for x in expected.reshape(-1)],
+                "dtype": "float32",
+                "shape": [1],
+            }
+        }
+        assert result["output"]["output"]["values"] == ["0.17141954600811005"]
+
+        # the SDK's legacy transaction called the hub's run() and left both events
+        tx = w3.eth.get_transaction(result["tx_hash"])
+        assert tx.to == INFERENCE_HUB_ADDRESS and tx.type == 0
+        function, args = hub.decode_function_input(tx.input)
+        assert function.fn_name == "run"
+        assert (args["modelId"], args["inferenceMode"]) == (
+            UPSTREAM_STYLE_CID,
+            MODES[result["mode"]],
+        )
+        receipt = w3.eth.get_transaction_receipt(result["tx_hash"])
+        assert [log.topics[0].to_0x_hex() for log in receipt.logs] == [
+            MODEL_INFERENCE_EVENT,
+            INFERENCE_RESULT,
+        ]
