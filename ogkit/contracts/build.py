@@ -26,6 +26,7 @@ SHIPPED: dict[str, str] = {
     "TEERegistry": "contracts/verification/TEERegistry.sol",
     "TEEInferenceVerifier": "contracts/verification/TEEInferenceVerifier.sol",
     "InferenceSettlementRelay": "contracts/verification/InferenceSettlementRelay.sol",
+    "ZkInferenceSettlement": "contracts/verification/ZkInferenceSettlement.sol",
 }
 
 

@@ -10,16 +10,21 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ogkit.inference.cache import Outputs, ResultCache, input_key
+from ogkit.inference.prover_queue import ProverQueue
 from ogkit.models.onnx_runtime import OnnxModel
 from ogkit.models.store import CorruptModel, ModelStore, StoredModel
 from ogkit.tee.enclave import SignedResult, SimulatedEnclave
 from precompiles.backend import ModelExecutionError, ModelSpec
 from precompiles.result import CallContext
 from precompiles.types import ModelInferenceMode
+
+if TYPE_CHECKING:
+    from ogkit.zk import ZkProof
 
 log = logging.getLogger("ogkit.inference")
 
@@ -38,6 +43,10 @@ class InferenceRecord:
     """"not required" (VANILLA) or "pending" (ZK, TEE: awaiting proof or settlement)."""
     tee_signature: SignedResult | None = None
     """TEE mode: the enclave's RSA-PSS signature over keccak256(input ‖ output ‖ time)."""
+    zk_proof: ZkProof | None = None
+    """ZK mode: the EZKL proof the prover queue made (settlement "proved" and later)."""
+    zk_verified: bool | None = None
+    """ZK mode: ezkl's off-chain verdict on `zk_proof`."""
 
 
 def output_hash(outputs: Outputs) -> bytes:
@@ -60,6 +69,15 @@ class InferenceEngine:
         self._by_cid: dict[str, OnnxModel] = {}
         self._by_hash: dict[bytes, OnnxModel] = {}
         self._lock = threading.Lock()
+        self._prover_queue: ProverQueue | None = None
+
+    @property
+    def prover_queue(self) -> ProverQueue:
+        """Proves ZK-mode records in the background; its worker starts with the first one."""
+        with self._lock:
+            if self._prover_queue is None:
+                self._prover_queue = ProverQueue(self.store)
+            return self._prover_queue
 
     @property
     def enclave(self) -> SimulatedEnclave:
@@ -114,10 +132,12 @@ class InferenceEngine:
         context: CallContext,
     ) -> None:
         mode = ModelInferenceMode(mode)
-        if mode is ModelInferenceMode.ZK and inference_id not in self.records:
-            log.warning("ZK inference %s ran; its proof is not produced yet", inference_id)
         input_hash = input_key(model.model_hash, inputs)
         out_hash = output_hash(outputs)
+        if mode is ModelInferenceMode.ZK:
+            known = self.records.get(inference_id)
+            if known is not None and known.output_hash == out_hash:
+                return  # a replay (eth_call, estimate, the mined tx): proved once, kept as is
         signed = None
         if mode is ModelInferenceMode.TEE:
             signed = self.enclave.sign_result(input_hash, out_hash, context.timestamp)
@@ -131,6 +151,8 @@ class InferenceEngine:
             settlement="not required" if mode is ModelInferenceMode.VANILLA else "pending",
             tee_signature=signed,
         )
+        if mode is ModelInferenceMode.ZK:
+            self.prover_queue.submit(self.records[inference_id], inputs, outputs)
 
 
 _engines: dict[Path, InferenceEngine] = {}

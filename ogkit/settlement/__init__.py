@@ -1,5 +1,6 @@
 """The full-node role in HACA: check what inference nodes signed or proved, settle it on chain."""
 
 from ogkit.settlement.tee import TeeSettlement
+from ogkit.settlement.zk import ZkSettlement
 
-__all__ = ["TeeSettlement"]
+__all__ = ["TeeSettlement", "ZkSettlement"]

@@ -9,20 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eth_abi import decode, encode
+from eth_abi import encode
 from eth_tester.exceptions import TransactionFailed
 from eth_utils import keccak
 from web3 import Web3
 from web3.exceptions import ContractLogicError
 
 from ogkit.inference.engine import InferenceEngine, InferenceRecord
+from ogkit.settlement.onchain import emitted_on_chain
 from ogkit.tee.attestation import verify_result_signature
-from precompiles.abi_codec import (
-    MODEL_INFERENCE_EVENT_SIGNATURE,
-    MODEL_INFERENCE_REQUEST,
-    MODEL_OUTPUT,
-)
-from precompiles.addresses import OG_INFERENCE_ADDRESS
 
 SETTLE_INDIVIDUAL = keccak(
     text="settleIndividual(bytes32,bytes32,bytes32,uint256,address,bytes,bytes)"
@@ -55,18 +50,7 @@ class TeeSettlement:
         ]
 
     def _on_chain(self, record: InferenceRecord) -> bool:
-        """Did a mined transaction emit this inference? An `eth_call`, a gas estimate or a
-        reverted transaction also leaves a record, and those must never be settled."""
-        logs = self.w3.eth.get_logs(
-            {
-                "address": Web3.to_checksum_address(OG_INFERENCE_ADDRESS),
-                "fromBlock": record.block_number,
-                "toBlock": record.block_number,
-                "topics": [keccak(text=MODEL_INFERENCE_EVENT_SIGNATURE)],
-            }
-        )
-        types = ["string", MODEL_INFERENCE_REQUEST, MODEL_OUTPUT]
-        return any(decode(types, bytes(log["data"]))[0] == record.inference_id for log in logs)
+        return emitted_on_chain(self.w3, record)
 
     def settle_pending(self) -> list[Settled]:
         """One pass over the pending TEE records; returns what became of each."""
