@@ -40,6 +40,10 @@ PROVED = "proved"
 _IN_FLIGHT = (QUEUED, PROVING)
 
 
+def no_setup_status(cid: str) -> str:
+    return f"failed: model {cid} has no ZK setup (run `ogkit models zk-setup {cid}`)"
+
+
 @dataclass(frozen=True)
 class ProofJob:
     record: InferenceRecord
@@ -115,6 +119,11 @@ class ProverQueue:
                 )
             return record
 
+    def __contains__(self, inference_id: object) -> bool:
+        """Was this inference ever handed to the queue?"""
+        with self._condition:
+            return inference_id in self._records
+
     def __len__(self) -> int:
         """Jobs not yet finished (queued or being proved)."""
         with self._condition:
@@ -144,7 +153,7 @@ class ProverQueue:
         try:
             artifacts = zk.load(self.store, cid)
         except (zk.ZkError, LookupError):
-            return f"failed: model {cid} has no ZK setup (run `ogkit models zk-setup {cid}`)"
+            return no_setup_status(cid)
         try:
             proof = prove_isolated(artifacts, job.inputs)
         except zk.ZkError as exc:
