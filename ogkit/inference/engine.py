@@ -135,9 +135,15 @@ class InferenceEngine:
         input_hash = input_key(model.model_hash, inputs)
         out_hash = output_hash(outputs)
         if mode is ModelInferenceMode.ZK:
+            # A replay (eth_call, estimate, the mined tx) keeps its record and proof; one
+            # whose proving failed (e.g. before `zk-setup`) is queued again.
             known = self.records.get(inference_id)
-            if known is not None and known.output_hash == out_hash:
-                return  # a replay (eth_call, estimate, the mined tx): proved once, kept as is
+            if (
+                known is not None
+                and known.output_hash == out_hash
+                and not known.settlement.startswith("failed")
+            ):
+                return
         signed = None
         if mode is ModelInferenceMode.TEE:
             signed = self.enclave.sign_result(input_hash, out_hash, context.timestamp)
