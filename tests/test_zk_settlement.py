@@ -26,7 +26,7 @@ from zk_support import OTHER_MODEL, bump_output, flip_proof_byte, other_model
 
 from ogkit import zk
 from ogkit.inference.engine import InferenceRecord
-from ogkit.inference.prover_queue import ProverQueue
+from ogkit.inference.prover_queue import ProverQueue, no_setup_status
 from ogkit.models.cid import cid_of_sha256, sha256_of_cid
 from ogkit.models.examples import sample_input
 from ogkit.settlement import ZkSettlement
@@ -281,3 +281,40 @@ def test_unknown_models_and_strangers_are_refused(contract, proved, zk_models, a
     with ape.reverts("Verifier has no code"):
         contract.setVerifier(args[1], accounts[3], sender=accounts[0])
     assert contract.settled(args[0]) is False
+
+
+def test_the_engine_queues_a_zk_inference_once_and_again_after_a_failure(tmp_path):
+    """Replays (eth_call, gas estimates, the mined transaction) share an inference id: a
+    record in flight or proved is kept; one whose proving failed is queued again."""
+    from eth_abi import encode
+
+    from ogkit.inference.engine import InferenceEngine
+    from ogkit.models.install import install_examples
+    from ogkit.models.store import ModelStore
+    from precompiles.abi_codec import MODEL_INFERENCE_REQUEST, RUN_MODEL_INFERENCE_SIGNATURE
+    from precompiles.og_inference import run
+    from precompiles.result import CallContext
+
+    store = ModelStore(tmp_path / "store")  # no ZK setup in it
+    install_examples(store)
+    engine = InferenceEngine(store)
+    request = (int(ModelInferenceMode.ZK), MODEL_A, ([("input", [(1, 0), (2, 0)], [2])], []))
+    data = keccak(text=RUN_MODEL_INFERENCE_SIGNATURE)[:4] + encode(
+        [MODEL_INFERENCE_REQUEST], [request]
+    )
+    context = CallContext(b"\x01" * 20, b"\x02" * 20, 3, 0, 10**7)
+
+    assert not run(data, context, engine).reverted
+    (first,) = engine.records.values()
+    engine.prover_queue.wait(first.inference_id, timeout=30)
+    assert first.settlement == no_setup_status(store.resolve(MODEL_A).cid)
+
+    assert not run(data, context, engine).reverted  # after a failure: a new record, queued
+    again = engine.records[first.inference_id]
+    assert again is not first and first.inference_id in engine.prover_queue
+    engine.prover_queue.wait(first.inference_id, timeout=30)
+    assert again.settlement == first.settlement
+
+    again.settlement = "proved"  # as if proved: a replay keeps the record as it is
+    assert not run(data, context, engine).reverted
+    assert engine.records[first.inference_id] is again and again.settlement == "proved"
