@@ -25,6 +25,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from ogkit.chain import new_tester
 from ogkit.inference.engine import InferenceEngine
+from ogkit.inference.prover_queue import no_setup_status
 from ogkit.models.examples import EXAMPLES, UPSTREAM_DEMO_ALIAS, build_examples, sample_input
 from ogkit.models.store import ModelStore
 from precompiles import gas, limits
@@ -417,7 +418,12 @@ def test_proof_modes(env: Env, mode: ModelInferenceMode) -> None:
     assert env.engine.model_runs == runs  # same model and input: the recorded result
     inf_id = inference_id(BLOCK, ORIGIN, SENDER, env.files["credit_risk"], proof)
     record = env.engine.records[inf_id]
-    assert (record.mode, record.settlement) == (mode, "pending")
+    if mode is ModelInferenceMode.ZK:  # queued for proving; credit_risk cannot be set up for ZK
+        assert env.engine.prover_queue.wait(inf_id, timeout=30) is record
+        cid = env.engine.store.resolve("credit_risk").cid
+        assert (record.mode, record.settlement) == (mode, no_setup_status(cid))
+    else:
+        assert (record.mode, record.settlement) == (mode, "pending")
     vanilla_id = inference_id(BLOCK, ORIGIN, SENDER, env.files["credit_risk"], vanilla)
     assert env.engine.records[vanilla_id].settlement == "not required"
     (log,) = result.logs

@@ -221,7 +221,7 @@ def test_interface_call_returns_exact_output_and_event(probe, owner, engine, mod
     )
     record = engine.records[event.inferenceID]
     assert record.block_number == receipt.block_number
-    assert record.mode.name == "ZK" and record.settlement == "pending"
+    assert record.mode.name == "ZK" and record.inference_id in engine.prover_queue
     assert inferred.event_name == "Inferred" and inferred.call == 1
 
 

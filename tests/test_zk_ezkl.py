@@ -12,7 +12,6 @@ scale 13); the measured error is ~3e-5.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import numpy as np
@@ -25,7 +24,7 @@ ezkl = pytest.importorskip(
 from click.testing import CliRunner  # noqa: E402
 from eth_abi import decode  # noqa: E402
 from eth_utils import keccak  # noqa: E402
-from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+from zk_support import bump_output, flip_proof_byte, other_model  # noqa: E402
 
 from ogkit import zk  # noqa: E402
 from ogkit.cli import main  # noqa: E402
@@ -36,33 +35,11 @@ from ogkit.models.store import ModelStore  # noqa: E402
 MODEL = "upstream_demo"
 
 
-def _other_model() -> bytes:
-    """Same interface as upstream_demo (input float32 [2] -> output [1]), other weights."""
-    graph = helper.make_graph(
-        [
-            helper.make_node("Reshape", ["input", "row"], ["input_row"]),
-            helper.make_node("MatMul", ["input_row", "weights"], ["product"]),
-            helper.make_node("Reshape", ["product", "flat"], ["output"]),
-        ],
-        "zk_other",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [2])],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1])],
-        initializer=[
-            numpy_helper.from_array(np.array([[1.0], [1.0]], dtype=np.float32), "weights"),
-            numpy_helper.from_array(np.array([1, 2], dtype=np.int64), "row"),
-            numpy_helper.from_array(np.array([1], dtype=np.int64), "flat"),
-        ],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    return model.SerializeToString()
-
-
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> ModelStore:
     store = ModelStore(tmp_path_factory.mktemp("zk") / "store")
     install_examples(store)
-    store.add(_other_model(), "zk_other")
+    store.add(other_model(), "zk_other")
     return store
 
 
@@ -77,21 +54,6 @@ def artifacts(store: ModelStore) -> zk.ZkArtifacts:
 @pytest.fixture(scope="module")
 def proof(artifacts: zk.ZkArtifacts) -> zk.ZkProof:
     return zk.prove(artifacts, sample_input(MODEL))
-
-
-def _flip_proof_byte(proof: zk.ZkProof, index: int = 100) -> zk.ZkProof:
-    tampered = bytearray(proof.proof)
-    tampered[index] ^= 0x01
-    return dataclasses.replace(proof, proof=bytes(tampered))
-
-
-def _bump_output(proof: zk.ZkProof) -> zk.ZkProof:
-    """The first public output + 1 in fixed point (felts are little-endian hex)."""
-    felt = bytearray.fromhex(proof.instances[0][0])
-    felt[0] ^= 0x01
-    rows = [list(row) for row in proof.instances]
-    rows[0][0] = felt.hex()
-    return dataclasses.replace(proof, instances=rows)
 
 
 # --- setup -----------------------------------------------------------------------------------
@@ -173,12 +135,12 @@ def test_public_output_matches_onnxruntime(
 
 
 def test_tampered_proof_fails(artifacts: zk.ZkArtifacts, proof: zk.ZkProof) -> None:
-    assert zk.verify(artifacts, _flip_proof_byte(proof)) is False
-    assert zk.verify(artifacts, _flip_proof_byte(proof, len(proof.proof) - 1)) is False
+    assert zk.verify(artifacts, flip_proof_byte(proof)) is False
+    assert zk.verify(artifacts, flip_proof_byte(proof, len(proof.proof) - 1)) is False
 
 
 def test_tampered_public_output_fails(artifacts: zk.ZkArtifacts, proof: zk.ZkProof) -> None:
-    tampered = _bump_output(proof)
+    tampered = bump_output(proof)
     assert tampered.instances != proof.instances
     assert zk.verify(artifacts, tampered) is False
 
@@ -267,5 +229,5 @@ def test_verifier_contract_rejects_tampered_proofs(
     chain, artifacts: zk.ZkArtifacts, proof: zk.ZkProof
 ) -> None:
     w3, account, address, _ = chain
-    assert _call(w3, account, address, zk.evm_calldata(artifacts, _flip_proof_byte(proof))) is False
-    assert _call(w3, account, address, zk.evm_calldata(artifacts, _bump_output(proof))) is False
+    assert _call(w3, account, address, zk.evm_calldata(artifacts, flip_proof_byte(proof))) is False
+    assert _call(w3, account, address, zk.evm_calldata(artifacts, bump_output(proof))) is False

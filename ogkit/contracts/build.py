@@ -28,6 +28,7 @@ SHIPPED: dict[str, str] = {
     "InferenceSettlementRelay": "contracts/verification/InferenceSettlementRelay.sol",
     "InferenceHub": "contracts/hub/InferenceHub.sol",
     "TaskScheduler": "contracts/hub/TaskScheduler.sol",
+    "ZkInferenceSettlement": "contracts/verification/ZkInferenceSettlement.sol",
 }
 
 

@@ -12,16 +12,21 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ogkit.inference.cache import Outputs, ResultCache, input_key
+from ogkit.inference.prover_queue import ProverQueue
 from ogkit.models.onnx_runtime import OnnxModel
 from ogkit.models.store import CorruptModel, ModelStore, StoredModel
 from ogkit.tee.enclave import SignedResult, SimulatedEnclave
 from precompiles.backend import ModelExecutionError, ModelSpec
 from precompiles.result import CallContext
 from precompiles.types import ModelInferenceMode
+
+if TYPE_CHECKING:
+    from ogkit.zk import ZkProof
 
 log = logging.getLogger("ogkit.inference")
 
@@ -45,6 +50,11 @@ class InferenceRecord:
     merkle_root: bytes | None = None
     merkle_proof: tuple[bytes, ...] = ()
     """Batch settlement: the batch root on chain and this record's proof against it."""
+
+    zk_proof: ZkProof | None = None
+    """ZK mode: the EZKL proof the prover queue made (settlement "proved" and later)."""
+    zk_verified: bool | None = None
+    """ZK mode: ezkl's off-chain verdict on `zk_proof`."""
 
     @property
     def is_final(self) -> bool:
@@ -85,6 +95,15 @@ class InferenceEngine:
         block on it instead of sleeping."""
         self.on_settlement: list[Callable[[InferenceRecord], None]] = []
         """Called after a record's settlement changed (the node persists it)."""
+        self._prover_queue: ProverQueue | None = None
+
+    @property
+    def prover_queue(self) -> ProverQueue:
+        """Proves ZK-mode records in the background; its worker starts with the first one."""
+        with self._lock:
+            if self._prover_queue is None:
+                self._prover_queue = ProverQueue(self.store, on_status=self._settlement_changed)
+            return self._prover_queue
 
     @property
     def enclave(self) -> SimulatedEnclave:
@@ -139,10 +158,18 @@ class InferenceEngine:
         context: CallContext,
     ) -> None:
         mode = ModelInferenceMode(mode)
-        if mode is ModelInferenceMode.ZK and inference_id not in self.records:
-            log.warning("ZK inference %s ran; its proof is not produced yet", inference_id)
         input_hash = input_key(model.model_hash, inputs)
         out_hash = output_hash(outputs)
+        if mode is ModelInferenceMode.ZK:
+            # A replay (eth_call, estimate, the mined tx) keeps its record and proof; one
+            # whose proving failed (e.g. before `zk-setup`) is queued again.
+            known = self.records.get(inference_id)
+            if (
+                known is not None
+                and known.output_hash == out_hash
+                and not known.settlement.startswith("failed")
+            ):
+                return
         signed = None
         if mode is ModelInferenceMode.TEE:
             signed = self.enclave.sign_result(input_hash, out_hash, context.timestamp)
@@ -159,6 +186,8 @@ class InferenceEngine:
         with self.changed:
             self.records[inference_id] = record
             self.changed.notify_all()
+        if mode is ModelInferenceMode.ZK:
+            self.prover_queue.submit(self.records[inference_id], inputs, outputs)
 
     def set_settlement(
         self, record: InferenceRecord, status: str, tx: str | None = None
@@ -168,10 +197,14 @@ class InferenceEngine:
             record.settlement = status
             if tx is not None:
                 record.settlement_tx = tx
+        self._settlement_changed(record)
+        return record
+
+    def _settlement_changed(self, record: InferenceRecord) -> None:
+        with self.changed:
             self.changed.notify_all()
         for listener in list(self.on_settlement):
             listener(record)
-        return record
 
     def wait_for_settlement(self, inference_id: str, timeout: float = 60.0) -> InferenceRecord:
         """Block until the record is final (settled, failed or not required).

@@ -24,3 +24,9 @@ def sha256_of_cid(cid: str) -> bytes | None:
 
 def sha256(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()
+
+
+def cid_of_sha256(digest: bytes) -> str:
+    """The CID of the file whose sha256 is `digest` (the engine's model hash): the same id
+    `cid_for` gives that file, without reading it."""
+    return str(CID("base32", 1, "raw", multihash.wrap(digest, "sha2-256")))

@@ -2,5 +2,6 @@
 
 from ogkit.settlement.service import SettlementService
 from ogkit.settlement.tee import TeeSettlement
+from ogkit.settlement.zk import ZkSettlement
 
-__all__ = ["SettlementService", "TeeSettlement"]
+__all__ = ["SettlementService", "TeeSettlement", "ZkSettlement"]

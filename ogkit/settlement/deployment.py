@@ -3,7 +3,8 @@
 A local chain starts without them, and Ape's test isolation may revert them away, so the
 settlement service checks for them before each pass and (re)deploys from the committed
 artifacts: TEERegistry (trusting the dev root, the engine's enclave approved and registered
-with an attestation stamped at block time), TEEInferenceVerifier and InferenceSettlementRelay.
+with an attestation stamped at block time), TEEInferenceVerifier, InferenceSettlementRelay
+and ZkInferenceSettlement.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class VerificationContracts:
     registry: str
     verifier: str
     relay: str
+    zk_settlement: str
 
 
 def _deploy(sender: TxSender, name: str, *args: tuple[str, object]) -> str:
@@ -53,13 +55,15 @@ def is_deployed(w3: Web3, contracts: VerificationContracts | None) -> bool:
             relay.functions.SETTLEMENT_CONTRACT().call() == contracts.verifier
             and verifier.functions.registry().call() == contracts.registry
             and len(w3.eth.get_code(contracts.registry)) > 0
+            and len(w3.eth.get_code(contracts.zk_settlement)) > 0
         )
     except Exception:  # noqa: BLE001 - no code, other code: not our stack
         return False
 
 
 def deploy(sender: TxSender, enclave: SimulatedEnclave) -> VerificationContracts:
-    """Deploy and wire the stack; the relayer is admin, operator and relay. ~7 transactions."""
+    """Deploy and wire the stack; the relayer is admin, operator and relay. 8 transactions;
+    each model's ZK verifier is deployed by `ZkSettlement` when it first needs it."""
     registry = _deploy(sender, "TEERegistry")
     _call(sender, "TEERegistry", registry, "setAWSRootCertificate", dev_root_pem())
     _call(sender, "TEERegistry", registry, "addTEEType", LLM_PROXY, "LLMProxy")
@@ -80,4 +84,5 @@ def deploy(sender: TxSender, enclave: SimulatedEnclave) -> VerificationContracts
     )
     verifier = _deploy(sender, "TEEInferenceVerifier", ("address", registry))
     relay = _deploy(sender, "InferenceSettlementRelay", ("address", verifier))
-    return VerificationContracts(registry, verifier, relay)
+    zk_settlement = _deploy(sender, "ZkInferenceSettlement")
+    return VerificationContracts(registry, verifier, relay, zk_settlement)

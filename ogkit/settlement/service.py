@@ -2,8 +2,9 @@
 
 It wakes when the engine makes a record (and at least every `interval` seconds, for blocks),
 makes sure the verification contracts are on chain, and lets each settler settle what is
-ready: TEE signatures now, ZK proofs once their prover is done. Callers never wait for it;
-tests and scripts that want the outcome call `wait_for_settlement`.
+ready: TEE signatures at once, ZK proofs once the engine's prover queue has made them.
+Callers never wait for it; tests and scripts that want the outcome call
+`wait_for_settlement`.
 
     service = SettlementService(engine, w3).start()
     record = service.wait_for_settlement(inference_id)      # settled / failed: … / not required
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Protocol
 
@@ -27,15 +28,13 @@ from ogkit.settlement import deployment
 from ogkit.settlement.deployment import VerificationContracts
 from ogkit.settlement.sender import TxSender
 from ogkit.settlement.tee import Settled, TeeSettlement
+from ogkit.settlement.zk import ZkSettlement
 
 log = logging.getLogger("ogkit.settlement")
 
 
 class Settler(Protocol):
     def settle_pending(self) -> list[Settled]: ...
-
-
-SettlerFactory = Callable[[InferenceEngine, Web3, LocalAccount, VerificationContracts], Settler]
 
 
 class SettlementService:
@@ -51,7 +50,6 @@ class SettlementService:
         interval: float = 0.2,
         receipt_timeout: float = 120.0,
         chain_lock: AbstractContextManager | None = None,
-        extra_settlers: list[SettlerFactory] | None = None,
     ) -> None:
         self.engine = engine
         self.w3 = w3
@@ -62,7 +60,6 @@ class SettlementService:
         self.chain_lock = chain_lock or nullcontext()
         """An in-process chain's lock: a pass (a deployment, a batch) then runs whole, never
         split by a snapshot revert from the test thread."""
-        self.extra_settlers = list(extra_settlers or [])
         self.contracts: VerificationContracts | None = None
         self.settlers: list[Settler] = []
         self.passes = 0
@@ -141,9 +138,12 @@ class SettlementService:
                 batch_size=self._batch_size,
                 receipt_timeout=self.receipt_timeout,
             ),
-            *(
-                make(self.engine, self.w3, self.relayer, self.contracts)
-                for make in self.extra_settlers
+            ZkSettlement(
+                self.engine,
+                self.w3,
+                self.contracts.zk_settlement,
+                self.relayer,
+                receipt_timeout=self.receipt_timeout,
             ),
         ]
 

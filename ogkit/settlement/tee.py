@@ -14,48 +14,27 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from eth_abi import decode, encode
+from eth_abi import encode
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from web3 import Web3
 
 from ogkit.inference.engine import InferenceEngine, InferenceRecord
 from ogkit.settlement.merkle import SETTLEMENT_LEAF_TYPES, StandardMerkleTree
+from ogkit.settlement.onchain import NOT_MINED, emitted_on_chain
 from ogkit.settlement.sender import SettlementRejected, TxSender
 from ogkit.tee.attestation import verify_result_signature
-from precompiles.abi_codec import (
-    MODEL_INFERENCE_EVENT_SIGNATURE,
-    MODEL_INFERENCE_REQUEST,
-    MODEL_OUTPUT,
-)
-from precompiles.addresses import OG_INFERENCE_ADDRESS
 
 SETTLE_INDIVIDUAL = keccak(
     text="settleIndividual(bytes32,bytes32,bytes32,uint256,address,bytes,bytes)"
 )[:4]
 BATCH_SETTLE = keccak(text="batchSettle(bytes32,uint256,bytes)")[:4]
-NOT_MINED = "failed: not in a mined transaction (eth_call or reverted)"
 
 
 @dataclass(frozen=True)
 class Settled:
     inference_id: str
     status: str
-
-
-def in_mined_block(w3: Web3, record: InferenceRecord) -> bool:
-    """Did a mined transaction emit this inference? A reverted transaction leaves a record
-    too (the precompile cannot know its caller reverts later), and it must never settle."""
-    logs = w3.eth.get_logs(
-        {
-            "address": Web3.to_checksum_address(OG_INFERENCE_ADDRESS),
-            "fromBlock": record.block_number,
-            "toBlock": record.block_number,
-            "topics": [keccak(text=MODEL_INFERENCE_EVENT_SIGNATURE)],
-        }
-    )
-    types = ["string", MODEL_INFERENCE_REQUEST, MODEL_OUTPUT]
-    return any(decode(types, bytes(log["data"]))[0] == record.inference_id for log in logs)
 
 
 def settlement_leaf(record: InferenceRecord) -> list:
@@ -119,7 +98,7 @@ class TeeSettlement:
 
     def _check(self, record: InferenceRecord) -> str | None:
         """Why this record must not be settled, or None: the full node's off-chain check."""
-        if not in_mined_block(self.w3, record):
+        if not emitted_on_chain(self.w3, record):
             return NOT_MINED
         signed = record.tee_signature
         assert signed is not None

@@ -1,0 +1,228 @@
+"""ZK mode figures for the example model (`upstream_demo`); writes bench/RESULTS-zk.md.
+
+    cd <repo> && SOLCX_BINARY_PATH=$PWD/.solcx OGKIT_MODEL_STORE=$PWD/.ogkit/models \
+        .venv/bin/python bench/zk.py [--runs 5]
+
+A benchmark, not a test: it measures and reports, it never fails on a timing.
+
+* setup: `zk.setup` (reused if the store has it; then the manifest's own step timings);
+* proving: `zk.prove` in this process, and `prove_isolated` (the prover queue's way: a child
+  process, because ezkl holds the GIL) — wall time per proof;
+* verifying off chain: `zk.verify` (ezkl, the full node's check);
+* on chain, on the AI chain (py-evm): gas of deploying the `Halo2Verifier`, of a direct
+  `verifyProof` transaction and of `ZkInferenceSettlement.settleProof` as `ZkSettlement`
+  submits it — for ZK inferences sent to 0xF4 as real transactions, proved by the engine's
+  prover queue (its latency, transaction to "proved", is reported too).
+
+Inputs: the model's sample input scaled by 1 + k/100 (inside the calibration range), one per
+run, so every run is a new inference (the result cache cannot answer it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+os.environ.setdefault("SOLCX_BINARY_PATH", str(ROOT / ".solcx"))
+os.environ.setdefault("OGKIT_MODEL_STORE", str(ROOT / ".ogkit" / "models"))
+
+import numpy as np  # noqa: E402
+from eth_abi import encode  # noqa: E402
+from stats import Summary, fmt  # noqa: E402
+from web3 import EthereumTesterProvider, Web3  # noqa: E402
+
+from ogkit import zk  # noqa: E402
+from ogkit.chain import new_tester  # noqa: E402
+from ogkit.contracts import load as load_contract  # noqa: E402
+from ogkit.inference.engine import InferenceEngine  # noqa: E402
+from ogkit.models.examples import sample_input  # noqa: E402
+from ogkit.models.install import install_examples  # noqa: E402
+from ogkit.models.store import ModelStore  # noqa: E402
+from ogkit.settlement import ZkSettlement  # noqa: E402
+from ogkit.zk.isolated import prove_isolated  # noqa: E402
+from precompiles.abi_codec import MODEL_INFERENCE_REQUEST, RUN_MODEL_INFERENCE_SIGNATURE  # noqa: E402
+from precompiles.addresses import OG_INFERENCE_ADDRESS  # noqa: E402
+from precompiles.fixed_point import to_number  # noqa: E402
+
+RESULTS = HERE / "RESULTS-zk.md"
+MODEL = "upstream_demo"
+ZK_MODE = 1
+
+
+def _inputs(k: int) -> dict[str, np.ndarray]:
+    return {n: (v * (1 + k / 100)).astype(v.dtype) for n, v in sample_input(MODEL).items()}
+
+
+def _timed(fn) -> tuple[float, object]:
+    started = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - started, value
+
+
+def _zk_call(inputs: dict[str, np.ndarray]) -> bytes:
+    from eth_utils import keccak
+
+    ((name, value),) = inputs.items()
+    numbers = [tuple(to_number(x)) for x in value.reshape(-1)]
+    request = (ZK_MODE, MODEL, ([(name, numbers, list(value.shape))], []))
+    return keccak(text=RUN_MODEL_INFERENCE_SIGNATURE)[:4] + encode(
+        [MODEL_INFERENCE_REQUEST], [request]
+    )
+
+
+def measure(runs: int) -> dict[str, object]:
+    store = ModelStore()
+    install_examples(store)
+    try:
+        artifacts = zk.load(store, MODEL)
+        setup_s, reused = float("nan"), True
+    except zk.ZkError:
+        setup_s, artifacts = _timed(lambda: zk.setup(store, MODEL))
+        reused = False
+    out: dict[str, object] = {
+        "setup_s": setup_s,
+        "setup_reused": reused,
+        "setup_steps_s": artifacts.manifest.get("timings_s", {}),
+        "logrows": artifacts.logrows,
+    }
+
+    prove_s, isolated_s, verify_s, proofs = [], [], [], []
+    for k in range(runs):
+        seconds, proof = _timed(lambda k=k: zk.prove(artifacts, _inputs(k)))
+        prove_s.append(seconds)
+        proofs.append(proof)
+        isolated_s.append(_timed(lambda k=k: prove_isolated(artifacts, _inputs(k)))[0])
+    for proof in proofs * 4:
+        seconds, ok = _timed(lambda proof=proof: zk.verify(artifacts, proof))
+        assert ok
+        verify_s.append(seconds)
+    out.update(prove_s=prove_s, isolated_s=isolated_s, verify_s=verify_s)
+
+    engine = InferenceEngine(store)
+    w3 = Web3(EthereumTesterProvider(new_tester(engine)))
+    account = w3.eth.accounts[0]
+    built = artifacts.verifier()
+    deploy = w3.eth.wait_for_transaction_receipt(
+        w3.eth.send_transaction({"from": account, "data": built["bytecode"], "gas": 8_000_000})
+    )
+    verifier = deploy["contractAddress"]
+    verify_gas = []
+    for proof in proofs:
+        receipt = w3.eth.wait_for_transaction_receipt(
+            w3.eth.send_transaction(
+                {
+                    "from": account,
+                    "to": verifier,
+                    "data": zk.evm_calldata(artifacts, proof),
+                    "gas": 2_000_000,
+                }
+            )
+        )
+        assert receipt["status"] == 1
+        verify_gas.append(receipt["gasUsed"])
+
+    settlement_artifact = load_contract("ZkInferenceSettlement")
+    receipt = w3.eth.wait_for_transaction_receipt(
+        w3.eth.send_transaction({"from": account, "data": settlement_artifact.bytecode})
+    )
+    service = ZkSettlement(engine, w3, receipt["contractAddress"], account)
+    queue_s, settle_gas, inference_tx_gas = [], [], []
+    for k in range(runs):
+        before = set(engine.records)
+        sent = time.perf_counter()
+        receipt = w3.eth.wait_for_transaction_receipt(
+            w3.eth.send_transaction(
+                {
+                    "from": account,
+                    "to": Web3.to_checksum_address(OG_INFERENCE_ADDRESS),
+                    "data": _zk_call(_inputs(100 + k)),
+                    "gas": 1_000_000,
+                }
+            )
+        )
+        inference_tx_gas.append(receipt["gasUsed"])
+        (inference_id,) = set(engine.records) - before
+        record = engine.prover_queue.wait(inference_id, timeout=600)
+        queue_s.append(time.perf_counter() - sent)
+        assert record.settlement == "proved", record.settlement
+        (done,) = [s for s in service.settle_pending() if s.inference_id == inference_id]
+        assert done.status.startswith("settled "), done.status
+        settled = w3.eth.get_transaction_receipt(done.status.split()[1])
+        settle_gas.append(settled["gasUsed"])
+    out.update(
+        verifier_deploy_gas=deploy["gasUsed"],
+        verifier_runtime_bytes=built["runtimeSize"],
+        verify_gas=verify_gas,
+        settle_gas=settle_gas,
+        inference_tx_gas=inference_tx_gas,
+        queue_s=queue_s,
+    )
+    return out
+
+
+def report(m: dict, runs: int, runtime: float) -> str:
+    def line(label: str, samples: list[float], unit: str, scale: float = 1.0, digits: int = 2):
+        s = Summary.of(samples).scaled(scale)
+        return (
+            f"| {label} | {fmt(s.median, digits)} {unit} | "
+            f"{fmt(s.p10, digits)} – {fmt(s.p90, digits)} | {s.n} |"
+        )
+
+    steps = ", ".join(f"{k} {v:g} s" for k, v in m["setup_steps_s"].items())
+    setup = (
+        "reused from the store (first run's steps: " + steps + ")"
+        if m["setup_reused"]
+        else f"{m['setup_s']:.1f} s ({steps})"
+    )
+    return "\n".join(
+        [
+            "# ZK mode: proving, verifying and settling `upstream_demo`",
+            "",
+            f"Written by `bench/zk.py` on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
+            f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+            f"ezkl {zk.pipeline.ezkl_version()}; {runs} runs, {runtime:.0f} s in all.",
+            "",
+            f"Circuit: logrows {m['logrows']}; setup {setup}.",
+            "",
+            "| what | median | p10 – p90 | n |",
+            "|---|---|---|---|",
+            line("prove, `zk.prove` in process", m["prove_s"], "s"),
+            line(
+                "prove, `prove_isolated` (child process, as the queue does)", m["isolated_s"], "s"
+            ),
+            line("verify off chain, `zk.verify` (ezkl)", m["verify_s"], "ms", 1e3, 1),
+            line("prover queue: ZK transaction sent -> record `proved`", m["queue_s"], "s"),
+            line("`verifyProof` transaction gas (Halo2Verifier)", m["verify_gas"], "gas", 1, 0),
+            line("`settleProof` transaction gas (via ZkSettlement)", m["settle_gas"], "gas", 1, 0),
+            line("the ZK inference transaction itself (0xF4)", m["inference_tx_gas"], "gas", 1, 0),
+            "",
+            f"Halo2Verifier: {m['verifier_runtime_bytes']:,} B runtime, deployed for "
+            f"{m['verifier_deploy_gas']:,} gas (once per model). Gas is what py-evm charges "
+            "(the AI chain: Prague rules, EIP-1108 prices for ecAdd/ecMul/ecPairing).",
+            "",
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    measured = measure(args.runs)
+    text = report(measured, args.runs, time.perf_counter() - started)
+    RESULTS.write_text(text)
+    print(text)
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
