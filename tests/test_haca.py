@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from eth_utils import keccak
 
+from ogkit import zk
 from ogkit.contracts import load
-from ogkit.models.examples import sample_input
+from ogkit.models.examples import UPSTREAM_DEMO_ALIAS, sample_input
 from ogkit.settlement.merkle import SETTLEMENT_LEAF_TYPES, standard_leaf
 from ogkit.settlement.merkle import verify as verify_merkle
 from ogkit.settlement.sender import TxSender
@@ -118,4 +119,59 @@ def test_a_pcr_revoked_before_settlement_fails_it(provider, pool, admin):
     signed = record.tee_signature
     assert not relay.functions.isSettled(
         record.input_hash, record.output_hash, signed.timestamp
+    ).call()
+
+
+@pytest.fixture(scope="module")
+def zk_ready(model_store):
+    """upstream_demo set up for proving in the chain's store (reused if already done)."""
+    return zk.setup(model_store, "upstream_demo")
+
+
+def test_each_mode_is_called_and_settled(provider, project, admin, zk_ready):
+    """The issue's "done when": a model called in VANILLA, ZK and TEE mode from a contract;
+    each call answers at once; the service settles the verifiable ones, checked off chain
+    (ezkl, RSA-PSS) and on chain (the model's Halo2 verifier, the relay through 0x900)."""
+    consumer = admin.deploy(project.UpstreamStyleConsumer, UPSTREAM_DEMO_ALIAS)
+    ids = {}
+    # UpstreamStyleConsumer is upstream's example verbatim: it always calls in ZK mode
+    receipt = consumer.runZkmlModel(sender=admin)
+    (event,) = receipt.decode_logs()
+    ids[ZK] = event.inferenceID
+    pool = admin.deploy(project.RiskLendingPool, "credit_risk")
+    ids[VANILLA] = assess(pool, admin, VANILLA, [1.0, 0.4, 0.6, 3.0])
+    ids[TEE] = assess(pool, admin, TEE, [1.5, 0.4, 0.6, 3.0])
+
+    records = {mode: provider.wait_for_settlement(i, timeout=240) for mode, i in ids.items()}
+    assert records[VANILLA].settlement == "not required"
+    for mode in (ZK, TEE):
+        assert records[mode].settlement == f"settled {records[mode].settlement_tx}", mode
+
+    zk_record = records[ZK]
+    assert zk_record.zk_verified is True and zk.verify(zk_ready, zk_record.zk_proof)  # off
+    contracts = provider.settlement.contracts
+    zk_contract = relay_contract(provider, "ZkInferenceSettlement", contracts.zk_settlement)
+    receipt = provider.web3.eth.get_transaction_receipt(zk_record.settlement_tx)
+    (settled,) = zk_contract.events.ZkSettlement().process_receipt(receipt)  # on chain
+    assert settled.args.inferenceId == bytes.fromhex(zk_record.inference_id)
+    assert settled.args.modelHash == zk_record.model_hash
+    assert (settled.args.inputHash, settled.args.outputHash) == (
+        zk_record.input_hash,
+        zk_record.output_hash,
+    )
+    assert settled.args.verifier == zk_contract.functions.verifiers(zk_record.model_hash).call()
+    assert zk_contract.functions.settled(settled.args.inferenceId).call()
+
+    tee_record = records[TEE]
+    signed = tee_record.tee_signature
+    assert verify_result_signature(
+        provider.inference_engine.enclave.signing_public_key_der,
+        tee_record.input_hash,
+        tee_record.output_hash,
+        signed.timestamp,
+        signed.signature,
+    ).valid
+    relay = relay_contract(provider, "InferenceSettlementRelay", contracts.relay)
+    assert relay.functions.isSettled(
+        tee_record.input_hash, tee_record.output_hash, signed.timestamp
     ).call()

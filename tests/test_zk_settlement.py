@@ -49,7 +49,9 @@ def zk_models(model_store):
 
 @pytest.fixture(scope="module")
 def engine(chain, zk_models):
-    return chain.provider.inference_engine
+    """These tests drive a settler by hand, so the provider's own service is held off."""
+    with chain.provider.settlement.paused():
+        yield chain.provider.inference_engine
 
 
 @pytest.fixture(scope="module")
