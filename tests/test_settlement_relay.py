@@ -4,86 +4,24 @@ A simulated Nitro enclave registers in the TEERegistry with a real attestation d
 signs results as OpenGradient's TEE gateway does: RSA-PSS over
 keccak256(inputHash ‖ outputHash ‖ uint256 timestamp). Signatures are checked by 0x900.
 
-The Merkle tree for `batchSettle` / `verifyProof` is built here in Python the way
-OpenZeppelin's StandardMerkleTree (@openzeppelin/merkle-tree) builds it — leaf =
-keccak256(keccak256(abi.encode(values))), leaves sorted, sorted-pair hashing — because no
-maintained Python StandardMerkleTree is installed in this project's venv.
+The Merkle tree for `batchSettle` / `verifyProof` is ogkit.settlement.merkle's
+StandardMerkleTree (checked against OpenZeppelin's JS library in tests/test_merkle.py).
 """
 
 from __future__ import annotations
 
 import ape
 import pytest
-from eth_abi import encode
 from eth_utils import keccak
 from tee_support import deploy_registry, deploy_relay
 
+from ogkit.settlement.merkle import SETTLEMENT_LEAF_TYPES, StandardMerkleTree, standard_leaf
 from ogkit.tee import SimulatedEnclave
 from ogkit.tee.enclave import message_hash
 
-LEAF_TYPES = ["bytes32", "bytes32", "bytes32", "bytes", "uint256"]  # the facilitator's leaves
+LEAF_TYPES = list(SETTLEMENT_LEAF_TYPES)  # the facilitator's leaves
 INDIVIDUAL_TOPIC = "0x74e71a1981c03bd0c36f3b1227f3ee2a34dca5d6fef25c4b2787e033ab60b782"
 BATCH_TOPIC = "0xc2aff8d8a10a4543baabf39bd9ff45e7fc3881d19098df350a3b7f339e911127"
-
-
-# --- a minimal OpenZeppelin StandardMerkleTree ---------------------------------------------
-
-
-def _hash_pair(a: bytes, b: bytes) -> bytes:
-    return keccak(min(a, b) + max(a, b))
-
-
-def standard_leaf(types: list[str], values: list) -> bytes:
-    return keccak(keccak(encode(types, values)))
-
-
-class StandardMerkleTree:
-    """@openzeppelin/merkle-tree's StandardMerkleTree.of(values, types) (sortLeaves=true)."""
-
-    def __init__(self, values: list[list], types: list[str]) -> None:
-        hashed = sorted(((standard_leaf(types, v), i) for i, v in enumerate(values)))
-        n = len(hashed)
-        self.tree: list[bytes] = [b""] * (2 * n - 1)
-        self._position: dict[int, int] = {}  # value index → tree index
-        for i, (leaf, value_index) in enumerate(hashed):
-            self.tree[len(self.tree) - 1 - i] = leaf
-            self._position[value_index] = len(self.tree) - 1 - i
-        for i in range(len(self.tree) - 1 - n, -1, -1):
-            self.tree[i] = _hash_pair(self.tree[2 * i + 1], self.tree[2 * i + 2])
-
-    @property
-    def root(self) -> bytes:
-        return self.tree[0]
-
-    def leaf(self, value_index: int) -> bytes:
-        return self.tree[self._position[value_index]]
-
-    def proof(self, value_index: int) -> list[bytes]:
-        i, path = self._position[value_index], []
-        while i > 0:
-            path.append(self.tree[i + 1 if i % 2 == 1 else i - 1])
-            i = (i - 1) // 2
-        return path
-
-
-def test_merkle_builder_matches_the_openzeppelin_readme_vector():
-    # @openzeppelin/merkle-tree README: StandardMerkleTree.of(values, ["address", "uint256"])
-    values = [
-        ["0x1111111111111111111111111111111111111111", 5000000000000000000],
-        ["0x2222222222222222222222222222222222222222", 2500000000000000000],
-    ]
-    tree = StandardMerkleTree(values, ["address", "uint256"])
-    assert tree.root.hex() == "d4dee0beab2d53f2cc83e567171bd2820e49898130a22622b10ead383e90bd77"
-
-
-def test_merkle_builder_matches_openzeppelin_shape():
-    values = [[bytes([i]) * 32, b"\x00" * 32, b"\x01" * 32, b"sig", i] for i in range(3)]
-    tree = StandardMerkleTree(values, LEAF_TYPES)
-    leaves = sorted(standard_leaf(LEAF_TYPES, v) for v in values)
-    # the JS library's layout for 3 sorted leaves L0 < L1 < L2: [root, H(L1, L0), L2, L1, L0]
-    assert tree.tree[4] == leaves[0] and tree.tree[3] == leaves[1] and tree.tree[2] == leaves[2]
-    assert tree.tree[1] == _hash_pair(leaves[0], leaves[1])
-    assert tree.root == _hash_pair(tree.tree[1], leaves[2])
 
 
 # --- fixtures ------------------------------------------------------------------------------
