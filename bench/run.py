@@ -49,6 +49,7 @@ from ape.logging import logger  # noqa: E402
 from contracts_build import containers  # noqa: E402
 from eth_abi import decode as abi_decode  # noqa: E402
 from eth_abi import encode as abi_encode  # noqa: E402
+from sections import keep_sections  # noqa: E402
 from stats import Summary, fmt, row, time_batched, time_each  # noqa: E402
 
 from ogkit.inference import InferenceEngine  # noqa: E402
@@ -944,7 +945,7 @@ def write_results(info, a, ort_res, hot, b, prof, tx_types, c, runtime_s, vault_
         "`bench/.work/raw.json` (git-ignored)."
     )
     add("")
-    text = "\n".join(L)
+    text = keep_sections(HERE / "RESULTS.md", "\n".join(L))  # e.g. bench/haca.py's section
     (HERE / "RESULTS.md").write_text(text)
     return text
 

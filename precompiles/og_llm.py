@@ -37,7 +37,7 @@ from precompiles.llm_types import (
     LLMInferenceMode,
     ToolCall,
 )
-from precompiles.result import CallContext, LogEntry, PrecompileResult
+from precompiles.result import CallContext, ExecutionPhase, LogEntry, PrecompileResult
 from precompiles.revert import PrecompileRevert
 
 LLM_COMPLETION_EVENT_TOPIC = int.from_bytes(keccak(text=LLM_COMPLETION_EVENT_SIGNATURE), "big")
@@ -58,6 +58,10 @@ def run_llm_completion(
         raise PrecompileRevert(f"OGInference: malformed calldata: {exc}") from None
     _check_common(request)
     meter.charge(gas.llm_prompt_gas(_utf8(request.prompt) + _stop_bytes(request)))
+    if context.phase is ExecutionPhase.PIPE_SIMULATION:  # alpha's first pass: empty, no run
+        return PrecompileResult(
+            encode_llm_completion_response(LLMCompletionResponse("")), meter.used
+        )
     model, result, inference_id = _generate(request, args, context, backend)
     if result.message.tool_calls:
         raise PrecompileRevert("OGInference: the model answered a completion with tool calls")
@@ -68,7 +72,8 @@ def run_llm_completion(
         event = encode_llm_completion_event(inference_id, request, response)
         meter.charge(gas.log_gas(len(event)))
         logs.append(LogEntry(OG_INFERENCE_ADDRESS, (LLM_COMPLETION_EVENT_TOPIC,), event))
-        backend.record_llm(model, request, result, inference_id, context)
+        if context.phase is ExecutionPhase.COMMIT:
+            backend.record_llm(model, request, result, inference_id, context)
     return PrecompileResult(encode_llm_completion_response(response), meter.used, logs=logs)
 
 
@@ -83,6 +88,9 @@ def run_llm_chat(
         raise PrecompileRevert(f"OGInference: malformed calldata: {exc}") from None
     _check_common(request)
     meter.charge(gas.llm_prompt_gas(_check_chat(request)))
+    if context.phase is ExecutionPhase.PIPE_SIMULATION:  # alpha's first pass: empty, no run
+        empty = LLMChatResponse("", ChatMessage("assistant", "", "", "", ()))
+        return PrecompileResult(encode_llm_chat_response(empty), meter.used)
     model, result, inference_id = _generate(request, args, context, backend)
     _check_tool_calls(result.message.tool_calls, "the model returned")
     meter.charge(gas.llm_output_gas(result.completion_tokens))
@@ -92,7 +100,8 @@ def run_llm_chat(
         event = encode_llm_chat_event(inference_id, request, response)
         meter.charge(gas.log_gas(len(event)))
         logs.append(LogEntry(OG_INFERENCE_ADDRESS, (LLM_CHAT_EVENT_TOPIC,), event))
-        backend.record_llm(model, request, result, inference_id, context)
+        if context.phase is ExecutionPhase.COMMIT:
+            backend.record_llm(model, request, result, inference_id, context)
     return PrecompileResult(encode_llm_chat_response(response), meter.used, logs=logs)
 
 

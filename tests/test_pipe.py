@@ -81,3 +81,19 @@ def test_on_a_contract_that_requires_a_real_result_fails_its_simulation(provider
         consumer.runZkmlModel.call(sender=admin)
     provider.pipe = False
     consumer.runZkmlModel.call(sender=admin)
+
+
+def test_on_llm_calls_answer_empty_in_simulation(provider, project, admin):
+    """LLM responses carry no flag; in the simulation pass they are empty (reference §7)."""
+    assistant = admin.deploy(project.LLMAssistant, "tiny-llm", 0)
+    llm = provider.llm_engine
+    prompt = "A pipe emulation prompt:"
+    real = assistant.complete.call(prompt, 12, [], 0, sender=admin)
+    assert real != ""
+    provider.pipe = True
+    runs = llm.model_runs
+    assert assistant.complete.call(prompt + " again", 12, [], 0, sender=admin) == ""
+    assert assistant.chat.call("", "Hello", 20, sender=admin) == ""
+    assert llm.model_runs == runs  # a simulation runs no model
+    receipt = assistant.complete(prompt, 12, [], 0, sender=admin, gas=2_000_000)
+    assert receipt.status == 1 and assistant.lastAnswer() == real
