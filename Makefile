@@ -59,6 +59,8 @@ lint: setup
 
 bench: setup
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/zk.py
+	$(BIN)/python bench/haca.py
 
 clean:
 	rm -rf $(VENV) $(SDK_VENV) node_modules $(SOLCX_DIR) .ogkit .build

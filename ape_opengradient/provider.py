@@ -174,6 +174,7 @@ class AIProvider(LocalProvider):
             batch_size=self.og_config.settlement_batch_size,
             receipt_timeout=2.0,  # auto-mined at once; longer means a snapshot revert
             chain_lock=self.tester.backend.chain_lock,
+            idle_seconds=self.tester.backend.idle_seconds,
         )
 
     def wait_for_settlement(self, inference_id: str, timeout: float = 60.0) -> InferenceRecord:

@@ -79,7 +79,11 @@ def main() -> None:
         lambda r: settled_at.setdefault(r.inference_id, time.perf_counter()) if r.is_final else None
     )
     service = SettlementService(
-        engine, w3, receipt_timeout=5.0, chain_lock=tester.backend.chain_lock
+        engine,
+        w3,
+        receipt_timeout=5.0,
+        chain_lock=tester.backend.chain_lock,
+        idle_seconds=tester.backend.idle_seconds,
     ).start()
     sender = w3.eth.accounts[0]
     to = Web3.to_checksum_address(OG_INFERENCE_ADDRESS)
@@ -127,7 +131,7 @@ def main() -> None:
         if mode == "VANILLA":
             continue
         record = engine.records[inference_id]
-        statuses[mode].add(record.settlement.split(" ")[0])
+        statuses[mode].add(record.settlement if "failed" in record.settlement else "settled")
         settle[mode].append(settled_at[inference_id] - t0)
         if record.settlement_tx:
             settle_gas[mode].add(w3.eth.get_transaction_receipt(record.settlement_tx)["gasUsed"])

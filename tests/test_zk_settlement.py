@@ -163,7 +163,7 @@ def test_a_proof_of_other_outputs_than_recorded_fails(model_store, zk_models):
     assert record.settlement.startswith(
         "failed: proved output 'output' differs from the recorded output by 0.329, "
     )
-    assert record.settlement.endswith("more than one quantisation step (0.000122)")
+    assert record.settlement.endswith("more than the quantisation tolerance (0.000244)")
     assert record.zk_verified is True  # a valid proof, of another result
 
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Protocol
 
@@ -31,6 +32,10 @@ from ogkit.settlement.tee import Settled, TeeSettlement
 from ogkit.settlement.zk import ZkSettlement
 
 log = logging.getLogger("ogkit.settlement")
+QUIET = 0.03
+"""Seconds without a chain request that count as a quiet moment."""
+MAX_DEFER = 1.0
+"""A pass waits at most this long for quiet, so a busy chain still gets settled."""
 
 
 class Settler(Protocol):
@@ -50,6 +55,7 @@ class SettlementService:
         interval: float = 0.2,
         receipt_timeout: float = 120.0,
         chain_lock: AbstractContextManager | None = None,
+        idle_seconds: Callable[[], float] | None = None,
     ) -> None:
         self.engine = engine
         self.w3 = w3
@@ -58,8 +64,11 @@ class SettlementService:
         self.interval = interval
         self.receipt_timeout = receipt_timeout
         self.chain_lock = chain_lock or nullcontext()
-        """An in-process chain's lock: a pass (a deployment, a batch) then runs whole, never
-        split by a snapshot revert from the test thread."""
+        """An in-process chain's lock: a deployment then runs whole, never split by a snapshot
+        revert from the test thread."""
+        self.idle_seconds = idle_seconds
+        """How long the chain has been quiet: a pass waits for a quiet moment (up to
+        `MAX_DEFER` s) so that a user's next request never queues behind a settlement."""
         self.contracts: VerificationContracts | None = None
         self.settlers: list[Settler] = []
         self.passes = 0
@@ -110,17 +119,29 @@ class SettlementService:
 
     def run_once(self) -> list[Settled]:
         """Settle whatever is ready now; errors are logged and retried on the next pass."""
-        with self._busy, self.chain_lock:
+        with self._busy:
             if not self._has_work():
                 return []
+            self._wait_for_quiet()
             self.passes += 1
             try:
-                self._ensure_contracts()
+                with self.chain_lock:
+                    self._ensure_contracts()
                 return [done for s in self.settlers for done in s.settle_pending()]
             except Exception as exc:  # noqa: BLE001 - a service thread must not die
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.warning("settlement pass failed: %s", self.last_error)
                 return []
+
+    def _wait_for_quiet(self) -> None:
+        if self.idle_seconds is None:
+            return
+        deadline = time.monotonic() + MAX_DEFER
+        while time.monotonic() < deadline and not self._stop.is_set():
+            quiet = self.idle_seconds()
+            if quiet >= QUIET:
+                return
+            time.sleep(QUIET - quiet)
 
     def _ensure_contracts(self) -> None:
         if deployment.is_deployed(self.w3, self.contracts):
