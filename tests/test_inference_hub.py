@@ -4,6 +4,8 @@ to 0xF4, returns its output and re-emits it, so one receipt holds both events; r
 
 from __future__ import annotations
 
+import json
+
 import ape
 import numpy as np
 import onnxruntime as ort
@@ -118,3 +120,46 @@ def test_llm_reverts_of_the_precompile_bubble_up(hub, accounts, chain):
             lambda: getattr(hub, name)(request, sender=accounts[0])  # noqa: B023
         )
         assert via_call == via_tx == direct
+
+
+def test_hub_llm_completion_and_chat_return_and_emit(hub, accounts):
+    """The LLM functions forward to 0xF4's tiny local LLM: both events in one receipt."""
+    completion = (0, "tiny-llm", "The quick brown fox", 40, [], 0)
+    assert tuple(hub.runLLMCompletion.call(completion)) == (" jumps over the lazy dog.",)
+    receipt = hub.runLLMCompletion(completion, sender=accounts[0])
+    precompile_event, hub_event = receipt.decode_logs()
+    assert (precompile_event.contract_address, precompile_event.event_name) == (
+        OG_INFERENCE_ADDRESS,
+        "LLMCompletionEvent",
+    )
+    assert tuple(precompile_event.response) == (" jumps over the lazy dog.",)
+    assert (hub_event.contract_address, hub_event.event_name) == (
+        INFERENCE_HUB_ADDRESS,
+        "LLMCompletionResult",
+    )
+    assert tuple(hub_event.response) == (" jumps over the lazy dog.",)
+
+    weather = (
+        "Get the current weather for a city",
+        "get_weather",
+        '{"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}',
+    )
+    chat = (
+        0,
+        "tiny-llm",
+        [("user", "What is the weather in Paris?", "", "", [])],
+        [weather],
+        "auto",
+        64,
+        [],
+        0,
+    )
+    receipt = hub.runLLMChat(chat, sender=accounts[0])
+    precompile_event, hub_event = receipt.decode_logs()
+    assert precompile_event.event_name == "LLMChat"
+    assert hub_event.event_name == "LLMChatResult"
+    finish_reason, message = hub_event.response
+    assert finish_reason == "tool_calls"
+    ((_, name, arguments),) = message[4]
+    assert (name, json.loads(arguments)) == ("get_weather", {"city": "Paris"})
+    assert tuple(precompile_event.response) == tuple(hub_event.response)

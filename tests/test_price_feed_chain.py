@@ -335,3 +335,44 @@ def test_price_history_inference_keeps_history_newest_first(
     assert newest_first == expected[::-1][:2]
     everything = [output_numbers(o) for o in workflow.getLastInferenceResults(10)]
     assert everything == expected[::-1]
+
+
+def test_a_scheduled_price_history_workflow_runs_and_keeps_its_history(
+    chain, project, owner, feed, session
+):
+    """The SDK's workflow shape end to end: the template registered with the TaskScheduler at
+    its alpha address, run by the chain itself on schedule, its history read back."""
+    from eth_keys import keys
+
+    from ogkit.chain.genesis import SCHEDULER_SYSTEM_KEY, TASK_SCHEDULER_ADDRESS
+
+    system = keys.PrivateKey(SCHEDULER_SYSTEM_KEY).public_key.to_checksum_address()
+    scheduler = project.TaskScheduler.at(TASK_SCHEDULER_ADDRESS)
+    workflow = owner.deploy(
+        project.PriceHistoryInference,
+        "volatility",
+        "open_high_low_close",
+        ("ETH", "USD", 10, 1, 0, OHLC),
+    )
+    every = 600  # ten minutes: ten new 1m candles between runs
+    start = chain.blocks.head.timestamp
+    scheduler.registerTask(workflow, start + 10 * every, every, sender=owner)
+
+    expected = []
+    for i in range(3):
+        if i:
+            chain.pending_timestamp = chain.blocks.head.timestamp + every
+        chain.mine()
+        block = chain.blocks.head
+        (run,) = block.transactions
+        assert run.sender == system and run.receiver == workflow.address
+        candles = feed.candles("ETH", "USD", 1, 10, block.timestamp)
+        expected.append([("volatility", onnx_forecast(session, candles), [1])])
+    assert len({json.dumps(e) for e in expected}) == 3
+
+    newest_first = [output_numbers(o) for o in workflow.getLastInferenceResults(10)]
+    assert newest_first == expected[::-1]
+    scheduler.stopTask(workflow, sender=owner)
+    chain.pending_timestamp = chain.blocks.head.timestamp + every
+    chain.mine()
+    assert len(workflow.getLastInferenceResults(10)) == 3  # stopped
