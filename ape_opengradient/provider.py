@@ -124,13 +124,14 @@ class AIProvider(LocalProvider):
         return default_llm_engine(self._model_store_dir())
 
     def _model_store_dir(self) -> Path | None:
-        configured = self.config_manager.get_config("opengradient").model_store
-        store = None
-        if configured:
-            store = Path(configured)
-            if not store.is_absolute():
-                store = self.local_project.path / store
-        return store
+        return self._project_path(self.og_config.model_store)
+
+    def _project_path(self, configured: str | None) -> Path | None:
+        """A configured path, relative to the project unless absolute; None if unset."""
+        if not configured:
+            return None
+        path = Path(configured)
+        return path if path.is_absolute() else self.local_project.path / path
 
     @property
     def og_config(self) -> OpenGradientConfig:
@@ -140,13 +141,7 @@ class AIProvider(LocalProvider):
     def price_feed(self) -> PriceDataNode:
         """The data node behind 0xF5: `opengradient.price_csv`, `$OGKIT_PRICE_CSV` or the
         synthetic sample; `price_feed.records()` holds its signed records."""
-        configured = self.config_manager.get_config("opengradient").price_csv
-        path = None
-        if configured:
-            path = Path(configured)
-            if not path.is_absolute():
-                path = self.local_project.path / path
-        return default_price_feed(path)
+        return default_price_feed(self._project_path(self.og_config.price_csv))
 
     @cached_property
     def tester(self) -> AITester:

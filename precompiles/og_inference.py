@@ -11,7 +11,6 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-from eth_abi import encode
 from eth_utils import keccak
 
 from precompiles import gas, limits
@@ -39,6 +38,7 @@ from precompiles.fixed_point import (
     to_array,
 )
 from precompiles.guard import run_guarded
+from precompiles.inference_id import call_site_id
 from precompiles.llm_backend import LLMBackend
 from precompiles.og_llm import run_llm_chat, run_llm_completion
 from precompiles.result import CallContext, ExecutionPhase, LogEntry, PrecompileResult
@@ -301,19 +301,5 @@ def model_output(outputs: list[tuple[str, np.ndarray]]) -> tuple[ModelOutput, in
 
 
 def make_inference_id(context: CallContext, model: ModelSpec, request_args: bytes) -> str:
-    """Deterministic per call site, so every replay of a block names its inferences alike.
-
-    Hashes the request's calldata as sent (mode, model id and input are all in it) rather
-    than re-encoding the decoded request: same id, a fraction of the cost.
-    """
-    payload = encode(
-        ["uint256", "address", "address", "bytes32", "bytes32"],
-        [
-            context.block_number,
-            context.origin,
-            context.sender,
-            model.model_hash,
-            keccak(request_args),
-        ],
-    )
-    return keccak(payload).hex()
+    """Deterministic per call site, so every replay of a block names its inferences alike."""
+    return call_site_id(context, model.model_hash, request_args)

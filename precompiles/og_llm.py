@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 
-from eth_abi import encode
 from eth_utils import keccak
 
 from precompiles import gas, limits
 from precompiles.abi_codec import AbiDecodeError
 from precompiles.addresses import OG_INFERENCE_ADDRESS
 from precompiles.backend import ModelExecutionError, ModelNotFound
+from precompiles.inference_id import call_site_id
 from precompiles.llm_backend import LLMBackend, LLMRequest, LLMResult, LLMSpec
 from precompiles.llm_codec import (
     LLM_CHAT_EVENT_SIGNATURE,
@@ -123,19 +123,9 @@ def _generate(
 
 
 def llm_inference_id(context: CallContext, model: LLMSpec, request_args: bytes) -> str:
-    """Deterministic per call site, like `og_inference.make_inference_id`: every replay of a
-    block names its LLM calls alike (and samples with the same seed)."""
-    payload = encode(
-        ["uint256", "address", "address", "bytes32", "bytes32"],
-        [
-            context.block_number,
-            context.origin,
-            context.sender,
-            model.model_hash,
-            keccak(request_args),
-        ],
-    )
-    return keccak(payload).hex()
+    """Deterministic per call site, like 0xF4's model inferences: every replay of a block
+    names its LLM calls alike (and samples with the same seed)."""
+    return call_site_id(context, model.model_hash, request_args)
 
 
 def _utf8(text: str) -> int:
