@@ -126,6 +126,8 @@ def onnx_forecast(session, candles) -> list[tuple[int, int]]:
 def test_template_abi_is_the_published_one(project) -> None:
     """The compiled ABI equals the SDK's JSON entry for entry (names, types, internal types,
     indexed flags, mutability), so selectors and the event topic are the published ones."""
+    if not REFERENCE_ABI.exists():
+        pytest.skip(f"reference ABI not found at {REFERENCE_ABI} (shared/ not beside the repo)")
     reference = json.loads(REFERENCE_ABI.read_text())
     contract_type = project.PriceHistoryInference.contract_type
     compiled = contract_type.model_dump(mode="json", by_alias=True, exclude_none=True)["abi"]
