@@ -32,6 +32,8 @@ from precompiles.llm_backend import LLMRequest, LLMResult, LLMSpec
 from precompiles.llm_types import ChatMessage, LLMChatRequest, LLMInferenceMode
 from precompiles.result import CallContext
 
+LLM_TEE_STATUS = "signed (LLM results are not settled on chain)"
+
 
 @dataclass(frozen=True)
 class TeeResponse:
@@ -57,6 +59,8 @@ class LLMRecord:
     mode: LLMInferenceMode
     block_number: int
     settlement: str
+    """"not required" (VANILLA) or LLM_TEE_STATUS: the settlement service settles model
+    inferences only; a TEE answer carries the gateway-style signature in `tee`."""
     tee: TeeResponse | None = None
 
 
@@ -210,7 +214,7 @@ class LLMEngine:
             output_hash=out_hash,
             mode=mode,
             block_number=context.block_number,
-            settlement="not required" if mode is LLMInferenceMode.VANILLA else "pending",
+            settlement="not required" if mode is LLMInferenceMode.VANILLA else LLM_TEE_STATUS,
             tee=tee,
         )
 
