@@ -142,3 +142,22 @@ def exercise_examples(contracts: dict[str, Any], account: AccountAPI) -> list[Ex
         )
     )
     return out
+
+
+def exercise_tee_mode(contracts: dict[str, Any], account: AccountAPI) -> Exercise:
+    """RiskLendingPool's assessment once more, in TEE mode: the enclave signs the result and
+    the settlement service settles it afterwards (local chains; the mode is owner-only)."""
+    pool = contracts["RiskLendingPool"]
+    features = sample_input("credit_risk")["features"].reshape(-1).astype(np.float32)
+    pool.setInferenceMode(2, sender=account)
+    try:
+        receipt = pool.assess(tuple(to_number(x) for x in features), sender=account)
+    finally:
+        pool.setInferenceMode(0, sender=account)
+    state = pool.accounts(account)
+    return Exercise(
+        "RiskLendingPool",
+        "assess(…) in TEE mode",
+        receipt,
+        f"risk class {state.riskClass}, signed by the enclave",
+    )

@@ -1,6 +1,11 @@
 """Call every example contract once and show what the model did inside each transaction:
 `ape run exercise [--network ...]`. Deploys first on a local chain (or if nothing is
-recorded for the network)."""
+recorded for the network).
+
+On the local chain it also makes one TEE-mode call and then waits for the settlement
+service to settle the verifiable inferences (TEE: the enclave's signature, checked through
+the relay; ZK: the EZKL proof, checked by the model's verifier contract) — HACA: the calls
+above did not wait for any of it."""
 
 import click
 from ape.cli import ConnectedProviderCommand, network_option
@@ -11,9 +16,12 @@ from ape_opengradient.examples import (
     LOCAL_MODEL_IDS,
     deploy_examples,
     exercise_examples,
+    exercise_tee_mode,
     load_deployments,
     pick_account,
 )
+
+SETTLEMENT_TIMEOUT_S = 180
 
 
 def _inference_events(receipt):
@@ -29,6 +37,9 @@ def cli(network, provider, account_alias):
     contracts = load_deployments() or deploy_examples(account, LOCAL_MODEL_IDS)
     results = exercise_examples(contracts, account)
     engine = getattr(provider, "inference_engine", None)
+    settles = hasattr(provider, "wait_for_settlement")
+    if settles:
+        results.append(exercise_tee_mode(contracts, account))
 
     table = Table("contract", "call", "gas used", "result", title=f"Examples on {network}")
     for item in results:
@@ -44,8 +55,9 @@ def cli(network, provider, account_alias):
             for name, values in response[1]:
                 console.print(f"  output {name}: {list(values)}")
             console.print(f"  is_simulation_result {response[3]}")
-            if engine is not None and event.inferenceID in engine.records:
-                console.print(f"  settlement {engine.records[event.inferenceID].settlement}")
+            if settles and event.inferenceID in engine.records:
+                record = provider.wait_for_settlement(event.inferenceID, SETTLEMENT_TIMEOUT_S)
+                console.print(f"  settlement {record.settlement}")
 
     if engine is not None:
         calls = sum(len(_inference_events(item.receipt)) for item in results)

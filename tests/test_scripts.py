@@ -38,5 +38,8 @@ def test_exercise_shows_outputs_gas_and_events(store):
     assert "score 4.75, positive=True" in out
     assert "output label: ['medium']" in out
     assert "output volatility shape [1]: [(65439795, 10)]" in out
-    assert out.count("ModelInferenceEvent") == 4
-    assert "4 inference calls, 4 model runs in this process" in out
+    assert out.count("ModelInferenceEvent") == 5  # the four examples, then one in TEE mode
+    assert "5 inference calls, 4 model runs in this process" in out  # TEE: a cached input
+    assert out.count("settlement not required") == 3
+    assert re.search(r"settlement settled 0x[0-9a-f]{64}$", out, flags=re.MULTILINE)  # TEE
+    assert "settlement failed: model bafk" in out  # ZK: this store has no zk-setup
