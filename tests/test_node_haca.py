@@ -5,11 +5,13 @@ time with `ogkit_setPipe`."""
 from __future__ import annotations
 
 import pytest
-from test_node_support import DEV_KEYS, deploy, transact, web3_artifact
+from test_node_support import DEV_KEYS, NodeProcess, deploy, transact, web3_artifact
+from web3 import Web3
 from web3.logs import DISCARD
 
 from ogkit.contracts import load
 from ogkit.node.records import inference_events
+from ogkit.settlement.merkle import SETTLEMENT_LEAF_TYPES, standard_leaf
 from precompiles.fixed_point import to_number
 
 TEE = 2
@@ -96,3 +98,67 @@ def test_bad_settlement_and_pipe_params_are_json_rpc_errors(node):
             node.rpc(method, *params)
         assert failure.value.code == -32602, (method, params)
     assert node.rpc("ogkit_waitForSettlement", "0x" + "00" * 32, 0) is None
+
+
+@pytest.fixture(scope="module")
+def batching_node(tmp_path_factory, model_store):
+    """A node that proves ZK inferences (the store has the model's zk-setup) and settles TEE
+    results in Merkle batches."""
+    from ogkit import zk
+
+    zk.setup(model_store, "upstream_demo")
+    process = NodeProcess(
+        tmp_path_factory.mktemp("batching-node"), "--settlement-batch", "8", store=model_store.root
+    ).start()
+    yield process
+    process.stop()
+
+
+def test_the_node_proves_and_settles_a_zk_inference(project, batching_node):
+    from ogkit.models.examples import UPSTREAM_DEMO_ALIAS
+
+    w3 = Web3(Web3.HTTPProvider(batching_node.url, request_kwargs={"timeout": 60}))
+    abi, bytecode = web3_artifact(project, "UpstreamStyleConsumer")
+    consumer = deploy(w3, DEV_KEYS[0], abi, bytecode, UPSTREAM_DEMO_ALIAS)
+    receipt = transact(w3, DEV_KEYS[0], consumer.functions.runZkmlModel())
+    record = batching_node.rpc("ogkit_waitForSettlement", inference_id_of(receipt), 240)
+    assert record["mode"] == 1
+    assert record["settlement"] == f"settled {record['settlementTx']}"
+    settled = w3.eth.get_transaction_receipt(record["settlementTx"])
+    contract = w3.eth.contract(address=settled.to, abi=load("ZkInferenceSettlement").abi)
+    (event,) = contract.events.ZkSettlement().process_receipt(settled)
+    assert "0x" + event.args.inferenceId.hex() == record["inferenceId"]
+    assert "0x" + event.args.outputHash.hex() == record["outputHash"]
+    assert contract.functions.settled(event.args.inferenceId).call()
+
+
+def test_the_node_settles_tee_results_in_merkle_batches(project, batching_node):
+    w3 = Web3(Web3.HTTPProvider(batching_node.url, request_kwargs={"timeout": 60}))
+    abi, bytecode = web3_artifact(project, "RiskLendingPool")
+    pool = deploy(w3, DEV_KEYS[1], abi, bytecode, "credit_risk")
+    transact(w3, DEV_KEYS[1], pool.functions.setInferenceMode(TEE))
+    ids = []
+    for i in range(3):
+        features = tuple(to_number(x) for x in [1.0 + i, 0.3, 0.4, 6.0])
+        ids.append(inference_id_of(transact(w3, DEV_KEYS[1], pool.functions.assess(features))))
+    records = [batching_node.rpc("ogkit_waitForSettlement", i, 60) for i in ids]
+    for record in records:
+        assert record["settlement"].startswith(f"settled {record['settlementTx']} in batch 0x")
+        settled = w3.eth.get_transaction_receipt(record["settlementTx"])
+        relay = w3.eth.contract(address=settled.to, abi=load("InferenceSettlementRelay").abi)
+        signed = record["teeSignature"]
+        leaf = standard_leaf(
+            SETTLEMENT_LEAF_TYPES,
+            [
+                bytes.fromhex(signed["teeId"][2:]),
+                bytes.fromhex(record["inputHash"][2:]),
+                bytes.fromhex(record["outputHash"][2:]),
+                bytes.fromhex(signed["signature"][2:]),
+                signed["timestamp"],
+            ],
+        )
+        root = bytes.fromhex(record["merkleRoot"][2:])
+        proof = [bytes.fromhex(h[2:]) for h in record["merkleProof"]]
+        assert relay.functions.verifyProof(proof, root, leaf).call()
+        (batch,) = relay.events.BatchSettlement().process_receipt(settled)
+        assert batch.args.merkleRoot == root
