@@ -144,12 +144,12 @@ def _run_model_inference(
     meter.charge(gas.elements_gas(out_elements, out_bytes, gas.PER_OUTPUT_ELEMENT))
     return_data = encode_model_output(output)
     logs = []
-    if not context.is_static:  # a log or a record in a static frame would be a state change
+    if not context.is_static:  # a log in a static frame would be a state change
         event = encode_model_inference_event(inference_id, request, output)
         meter.charge(gas.log_gas(len(event)))
         logs.append(LogEntry(OG_INFERENCE_ADDRESS, (MODEL_INFERENCE_EVENT_TOPIC,), event))
-        if context.phase is ExecutionPhase.COMMIT:
-            backend.record(model, request.mode, arrays, outputs, inference_id, context)
+    if context.commits:
+        backend.record(model, request.mode, arrays, outputs, inference_id, context)
     return PrecompileResult(return_data, meter.used, logs=logs)
 
 

@@ -68,12 +68,11 @@ def run_llm_completion(
     meter.charge(gas.llm_output_gas(result.completion_tokens))
     response = LLMCompletionResponse(result.message.content)
     logs = []
-    if not context.is_static:
+    if not context.is_static:  # a log in a static frame would be a state change
         event = encode_llm_completion_event(inference_id, request, response)
-        meter.charge(gas.log_gas(len(event)))
-        logs.append(LogEntry(OG_INFERENCE_ADDRESS, (LLM_COMPLETION_EVENT_TOPIC,), event))
-        if context.phase is ExecutionPhase.COMMIT:
-            backend.record_llm(model, request, result, inference_id, context)
+        logs = _emit(LLM_COMPLETION_EVENT_TOPIC, event, meter)
+    if context.commits:
+        backend.record_llm(model, request, result, inference_id, context)
     return PrecompileResult(encode_llm_completion_response(response), meter.used, logs=logs)
 
 
@@ -97,12 +96,18 @@ def run_llm_chat(
     response = LLMChatResponse(result.finish_reason, result.message)
     logs = []
     if not context.is_static:
-        event = encode_llm_chat_event(inference_id, request, response)
-        meter.charge(gas.log_gas(len(event)))
-        logs.append(LogEntry(OG_INFERENCE_ADDRESS, (LLM_CHAT_EVENT_TOPIC,), event))
-        if context.phase is ExecutionPhase.COMMIT:
-            backend.record_llm(model, request, result, inference_id, context)
+        logs = _emit(
+            LLM_CHAT_EVENT_TOPIC, encode_llm_chat_event(inference_id, request, response), meter
+        )
+    if context.commits:
+        backend.record_llm(model, request, result, inference_id, context)
     return PrecompileResult(encode_llm_chat_response(response), meter.used, logs=logs)
+
+
+def _emit(topic: int, event: bytes, meter: gas.GasMeter) -> list[LogEntry]:
+    """The call's event, logged by 0xF4 and paid for."""
+    meter.charge(gas.log_gas(len(event)))
+    return [LogEntry(OG_INFERENCE_ADDRESS, (topic,), event)]
 
 
 def _generate(

@@ -31,6 +31,13 @@ class CallContext:
     is_static: bool = False
     phase: ExecutionPhase = ExecutionPhase.COMMIT
 
+    @property
+    def commits(self) -> bool:
+        """Can what this call returns end up in a mined transaction? Only then may it leave
+        an inference record: a static frame cannot change state, and a call or estimate is
+        thrown away."""
+        return not self.is_static and self.phase is ExecutionPhase.COMMIT
+
 
 @dataclass(frozen=True)
 class LogEntry:
