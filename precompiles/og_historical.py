@@ -34,7 +34,12 @@ from precompiles.historical_codec import (
     decode_run_inference_on_price_feed,
     encode_numbers,
 )
-from precompiles.og_inference import bind_inputs, make_inference_id, model_output
+from precompiles.og_inference import (
+    SIMULATION_OUTPUT,
+    bind_inputs,
+    make_inference_id,
+    model_output,
+)
 from precompiles.price_feed import (
     Candle,
     CandleOrder,
@@ -43,7 +48,7 @@ from precompiles.price_feed import (
     PriceFeed,
     PriceFeedError,
 )
-from precompiles.result import CallContext, PrecompileResult
+from precompiles.result import CallContext, ExecutionPhase, PrecompileResult
 from precompiles.revert import PrecompileRevert
 from precompiles.types import ModelInferenceMode, ModelInput, Number, NumberTensor
 
@@ -128,6 +133,9 @@ def _run_inference(
     mode = ModelInferenceMode.VANILLA
     with _as_historical():
         arrays = bind_inputs(model, model_input)
+        if context.phase is ExecutionPhase.PIPE_SIMULATION:  # as 0xF4: collected, not run
+            feed.record(query, candles, context)
+            return PrecompileResult(encode_model_output(SIMULATION_OUTPUT), meter.used)
         inference_id = make_inference_id(context, model, args)
         try:
             outputs = backend.infer(model, mode, arrays, inference_id, context)
@@ -136,7 +144,7 @@ def _run_inference(
         output, out_elements, out_bytes = model_output(outputs)
     meter.charge(gas.elements_gas(out_elements, out_bytes, gas.PER_OUTPUT_ELEMENT))
     feed.record(query, candles, context)
-    if not context.is_static:  # as on 0xF4: a record in a static frame would be a state change
+    if context.commits:  # as on 0xF4: only a call that can be mined leaves a record
         backend.record(model, mode, arrays, outputs, inference_id, context)
     return PrecompileResult(encode_model_output(output), meter.used)
 

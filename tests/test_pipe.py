@@ -97,3 +97,29 @@ def test_on_llm_calls_answer_empty_in_simulation(provider, project, admin):
     assert llm.model_runs == runs  # a simulation runs no model
     receipt = assistant.complete(prompt, 12, [], 0, sender=admin, gas=2_000_000)
     assert receipt.status == 1 and assistant.lastAnswer() == real
+
+
+def test_price_feed_inferences_follow_the_phases(provider, project, admin):
+    """0xF5's `runInferenceOnPriceFeed` is an inference like 0xF4's: a call leaves no record,
+    and with PIPE on its simulation is empty and flagged; a mined transaction is real."""
+    probe = admin.deploy(project.PriceFeedProbe)
+    # the volatility model's candles, of a pair the price-feed tests do not query (the data
+    # node's signed records are per block number, and outlive Ape's snapshot reverts)
+    query = ("SOL", "USD", 10, 1, 0, [2, 0, 1, 3])
+    engine = provider.inference_engine
+    records = set(engine.records)
+    real = probe.infer.call("volatility", "open_high_low_close", query, sender=admin)
+    assert real.is_simulation_result is False and len(real.numbers) == 1
+    assert set(engine.records) == records  # an eth_call is no committed inference
+
+    provider.pipe = True
+    runs = engine.model_runs
+    simulated = probe.infer.call("volatility", "open_high_low_close", query, sender=admin)
+    assert simulated.is_simulation_result is True
+    assert (list(simulated.numbers), list(simulated.strings)) == ([], [])
+    assert engine.model_runs == runs
+    receipt = probe.infer("volatility", "open_high_low_close", query, sender=admin, gas=3_000_000)
+    assert receipt.status == 1
+    assert probe.lastOutput().is_simulation_result is False
+    (new,) = set(engine.records) - records
+    assert engine.records[new].block_number == receipt.block_number
