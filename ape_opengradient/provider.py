@@ -174,8 +174,6 @@ class AIProvider(LocalProvider):
 
     def wait_for_settlement(self, inference_id: str, timeout: float = 60.0) -> InferenceRecord:
         """The record once settled (or failed, or VANILLA); raises if it stays pending."""
-        if inference_id.startswith("0x") and inference_id not in self.inference_engine.records:
-            inference_id = inference_id[2:]
         return self.settlement.wait_for_settlement(inference_id, timeout)
 
     def connect(self) -> None:

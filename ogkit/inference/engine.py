@@ -187,7 +187,7 @@ class InferenceEngine:
             self.records[inference_id] = record
             self.changed.notify_all()
         if mode is ModelInferenceMode.ZK:
-            self.prover_queue.submit(self.records[inference_id], inputs, outputs)
+            self.prover_queue.submit(record, inputs, outputs)
 
     def set_settlement(
         self, record: InferenceRecord, status: str, tx: str | None = None
@@ -212,6 +212,7 @@ class InferenceEngine:
         Raises `KeyError` if no committed transaction made the record within `timeout`, and
         `SettlementTimeout` (with the last state) if it stays pending.
         """
+        inference_id = inference_id.lower().removeprefix("0x")  # as ids print: 0x-hex or hex
         deadline = time.monotonic() + timeout
         with self.changed:
             while True:

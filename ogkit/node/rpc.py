@@ -629,9 +629,8 @@ class Rpc:
         timeout = a[1] if len(a) > 1 and a[1] is not None else 60
         if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout < 0:
             raise InvalidParams("timeout: expected a number of seconds")
-        inference_id = a[0].lower().removeprefix("0x")
         try:
-            self.node.engine.wait_for_settlement(inference_id, min(float(timeout), 300.0))
+            self.node.engine.wait_for_settlement(a[0], min(float(timeout), 300.0))
         except (KeyError, TimeoutError):
             pass
         return self.node.inference_record(a[0])
