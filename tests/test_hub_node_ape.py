@@ -6,13 +6,8 @@ The script runs in its own process, as `ape run` would (see test_node_ape.py).""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 from conftest import UPSTREAM_STYLE_CID
-from test_node_support import ROOT
+from test_node_support import run_result_script
 
 SCRIPT = r"""
 import json, sys
@@ -63,20 +58,9 @@ print("RESULT " + json.dumps(out))
 def test_hub_and_scheduled_runs_through_ape_on_the_node(node, tmp_path, model_store, project):
     for name in ("InferenceHub", "TaskScheduler", "ScheduledDemoRunner"):
         getattr(project, name)  # compiled (and cached in .build) before the script runs
-    script = tmp_path / "ape_hub_script.py"
-    script.write_text(SCRIPT)
-    env = {**os.environ, "OGKIT_MODEL_STORE": str(model_store.root)}
-    done = subprocess.run(
-        [sys.executable, str(script), node.url, UPSTREAM_STYLE_CID],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    result = run_result_script(
+        SCRIPT, tmp_path / "ape_hub_script.py", model_store.root, node.url, UPSTREAM_STYLE_CID
     )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    assert done.returncode == 0 and lines, (done.stdout[-3000:], done.stderr[-5000:])
-    result = json.loads(lines[-1][len("RESULT ") :])
 
     assert result["status"] == 1
     assert result["events"] == [

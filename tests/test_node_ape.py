@@ -8,12 +8,16 @@ itself (like ape-foundry with anvil) and stops it when the script disconnects.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
-from test_node_support import ROOT, SENTIMENT_SCORE, SENTIMENT_WORDS, NodeProcess, free_port, post
+from test_node_support import (
+    SENTIMENT_SCORE,
+    SENTIMENT_WORDS,
+    NodeProcess,
+    free_port,
+    post,
+    run_result_script,
+)
 
 OG_INFERENCE = "0x" + "00" * 19 + "f4"
 RUN_MODEL_INFERENCE = "0x7289e9c2"
@@ -72,21 +76,15 @@ def node(tmp_path_factory, model_store):
 
 def test_ape_script_through_the_node_provider(node, tmp_path, model_store, project):
     project.SentimentGate  # noqa: B018 - compiled (and cached in .build) before the script runs
-    script = tmp_path / "ape_node_script.py"
-    script.write_text(SCRIPT)
     fresh_uri = f"http://127.0.0.1:{free_port()}"
-    env = {**os.environ, "OGKIT_MODEL_STORE": str(model_store.root)}
-    done = subprocess.run(
-        [sys.executable, str(script), node.url, fresh_uri, json.dumps(SENTIMENT_WORDS)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    result = run_result_script(
+        SCRIPT,
+        tmp_path / "ape_node_script.py",
+        model_store.root,
+        node.url,
+        fresh_uri,
+        json.dumps(SENTIMENT_WORDS),
     )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    assert done.returncode == 0 and lines, (done.stdout[-3000:], done.stderr[-5000:])
-    result = json.loads(lines[-1][len("RESULT ") :])
 
     for name, managed in (("running", False), ("started", True)):
         run = result[name]

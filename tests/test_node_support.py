@@ -205,3 +205,20 @@ def compile_solidity(source: str, evm_version: str = "cancun") -> dict[str, tupl
         name: (c["abi"], "0x" + c["evm"]["bytecode"]["object"])
         for name, c in out["contracts"]["Test.sol"].items()
     }
+
+
+def run_result_script(source: str, path: Path, store: Path, *args: str) -> Any:
+    """Run a Python script (an Ape user's, say) in a process of its own and return the JSON it
+    printed last on a `RESULT ` line; the test fails with its output if there is none."""
+    path.write_text(source)
+    done = subprocess.run(
+        [sys.executable, str(path), *args],
+        cwd=ROOT,
+        env={**os.environ, "OGKIT_MODEL_STORE": str(store)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    assert done.returncode == 0 and lines, (done.stdout[-3000:], done.stderr[-5000:])
+    return json.loads(lines[-1][len("RESULT ") :])
