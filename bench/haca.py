@@ -30,8 +30,7 @@ os.environ.setdefault("SOLCX_BINARY_PATH", str(ROOT / ".solcx"))
 os.environ.setdefault("OGKIT_MODEL_STORE", str(ROOT / ".ogkit" / "models"))
 
 import numpy as np  # noqa: E402
-from eth_abi import encode  # noqa: E402
-from eth_utils import keccak  # noqa: E402
+from calls import run_model_inference  # noqa: E402
 from sections import write_section  # noqa: E402
 from stats import Summary, fmt  # noqa: E402
 from web3 import EthereumTesterProvider, Web3  # noqa: E402
@@ -44,21 +43,15 @@ from ogkit.models.install import install_examples  # noqa: E402
 from ogkit.models.store import ModelStore  # noqa: E402
 from ogkit.node.records import decode_inference_event  # noqa: E402
 from ogkit.settlement import SettlementService  # noqa: E402
-from precompiles.abi_codec import MODEL_INFERENCE_REQUEST, RUN_MODEL_INFERENCE_SIGNATURE  # noqa: E402
 from precompiles.addresses import OG_INFERENCE_ADDRESS  # noqa: E402
-from precompiles.fixed_point import to_number  # noqa: E402
 
 MODEL = "upstream_demo"
 MODES = {"VANILLA": 0, "ZK": 1, "TEE": 2}
-SELECTOR = keccak(text=RUN_MODEL_INFERENCE_SIGNATURE)[:4]
 
 
 def calldata(mode: int, k: int) -> bytes:
-    ((name, value),) = sample_input(MODEL).items()
-    value = (value * (1 + k / 1000)).astype(value.dtype)  # new input, inside ZK calibration
-    numbers = [tuple(to_number(x)) for x in value.reshape(-1)]
-    request = (mode, MODEL, ([(name, numbers, list(value.shape))], []))
-    return SELECTOR + encode([MODEL_INFERENCE_REQUEST], [request])
+    inputs = {n: (v * (1 + k / 1000)).astype(v.dtype) for n, v in sample_input(MODEL).items()}
+    return run_model_inference(mode, MODEL, inputs)  # a new input, inside ZK calibration
 
 
 def main() -> None:

@@ -35,7 +35,7 @@ os.environ.setdefault("SOLCX_BINARY_PATH", str(ROOT / ".solcx"))
 os.environ.setdefault("OGKIT_MODEL_STORE", str(ROOT / ".ogkit" / "models"))
 
 import numpy as np  # noqa: E402
-from eth_abi import encode  # noqa: E402
+from calls import run_model_inference  # noqa: E402
 from stats import Summary, fmt  # noqa: E402
 from web3 import EthereumTesterProvider, Web3  # noqa: E402
 
@@ -48,9 +48,7 @@ from ogkit.models.install import install_examples  # noqa: E402
 from ogkit.models.store import ModelStore  # noqa: E402
 from ogkit.settlement import ZkSettlement  # noqa: E402
 from ogkit.zk.isolated import prove_isolated  # noqa: E402
-from precompiles.abi_codec import MODEL_INFERENCE_REQUEST, RUN_MODEL_INFERENCE_SIGNATURE  # noqa: E402
 from precompiles.addresses import OG_INFERENCE_ADDRESS  # noqa: E402
-from precompiles.fixed_point import to_number  # noqa: E402
 
 RESULTS = HERE / "RESULTS-zk.md"
 MODEL = "upstream_demo"
@@ -68,14 +66,7 @@ def _timed(fn) -> tuple[float, object]:
 
 
 def _zk_call(inputs: dict[str, np.ndarray]) -> bytes:
-    from eth_utils import keccak
-
-    ((name, value),) = inputs.items()
-    numbers = [tuple(to_number(x)) for x in value.reshape(-1)]
-    request = (ZK_MODE, MODEL, ([(name, numbers, list(value.shape))], []))
-    return keccak(text=RUN_MODEL_INFERENCE_SIGNATURE)[:4] + encode(
-        [MODEL_INFERENCE_REQUEST], [request]
-    )
+    return run_model_inference(ZK_MODE, MODEL, inputs)
 
 
 def measure(runs: int) -> dict[str, object]:
