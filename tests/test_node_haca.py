@@ -10,11 +10,14 @@ from web3 import Web3
 from web3.logs import DISCARD
 
 from ogkit.contracts import load
-from ogkit.node.records import inference_events
+from ogkit.node.records import decode_inference_event
 from ogkit.settlement.merkle import SETTLEMENT_LEAF_TYPES, standard_leaf
+from precompiles.addresses import OG_INFERENCE_ADDRESS
 from precompiles.fixed_point import to_number
+from precompiles.og_inference import MODEL_INFERENCE_EVENT_TOPIC as EVENT_TOPIC
 
 TEE = 2
+OG_INFERENCE = Web3.to_checksum_address(OG_INFERENCE_ADDRESS)
 FEATURES = tuple(to_number(x) for x in [2.2, 0.3, 0.4, 6.0])
 
 
@@ -27,14 +30,13 @@ def pool(project, w3):
 
 
 def inference_id_of(receipt) -> str:
-    class Log:  # the shape `inference_events` reads from py-evm logs
-        def __init__(self, entry) -> None:
-            self.address = bytes(entry["address"] and bytes.fromhex(entry["address"][2:]))
-            self.topics = [int.from_bytes(t, "big") for t in entry["topics"]]
-            self.data = bytes(entry["data"])
-
-    (event,) = inference_events([Log(e) for e in receipt["logs"]])
-    return event.inference_id
+    """The id in the receipt's one `ModelInferenceEvent` (logged by 0xF4)."""
+    (log,) = [
+        log
+        for log in receipt["logs"]
+        if log["address"] == OG_INFERENCE and int.from_bytes(log["topics"][0]) == EVENT_TOPIC
+    ]
+    return decode_inference_event(bytes(log["data"])).inference_id
 
 
 def test_the_node_settles_a_tee_inference(node, w3, pool):
