@@ -25,6 +25,7 @@ from web3 import Web3
 
 from ogkit.chain.genesis import SETTLEMENT_RELAYER_KEY
 from ogkit.inference.engine import InferenceEngine, InferenceRecord
+from ogkit.inference.prover_queue import PROVED
 from ogkit.settlement import deployment
 from ogkit.settlement.deployment import VerificationContracts
 from ogkit.settlement.sender import TxSender
@@ -71,8 +72,8 @@ class SettlementService:
         `MAX_DEFER` s) so that a user's next request never queues behind a settlement."""
         self.contracts: VerificationContracts | None = None
         self.settlers: list[Settler] = []
-        self.passes = 0
         self.last_error: str | None = None
+        """Why the last pass failed, if it did (it is retried on the next)."""
         self._stop = threading.Event()
         self._paused = threading.Event()
         self._busy = threading.Lock()
@@ -113,7 +114,12 @@ class SettlementService:
                 self.engine.changed.wait(self.interval)
 
     def _has_work(self) -> bool:
-        return any(not r.is_final for r in list(self.engine.records.values()))
+        """Is a record ready for a settler: a signed TEE result, or a ZK one the prover has
+        proved? (A ZK record still queued or proving wakes the service when proved.)"""
+        return any(
+            (r.settlement == "pending" and r.tee_signature is not None) or r.settlement == PROVED
+            for r in list(self.engine.records.values())
+        )
 
     # --- one pass ---------------------------------------------------------------------
 
@@ -123,7 +129,6 @@ class SettlementService:
             if not self._has_work():
                 return []
             self._wait_for_quiet()
-            self.passes += 1
             try:
                 with self.chain_lock:
                     self._ensure_contracts()
