@@ -85,14 +85,22 @@ class InferenceEngine:
         self.cache = cache or ResultCache()
         self._enclave = enclave
         self.records: dict[str, InferenceRecord] = {}
+        self.unsettled: dict[str, InferenceRecord] = {}
+        """The records whose settlement can still change: what the settlement service looks
+        at, so its work does not grow with every VANILLA inference ever made."""
         self.model_runs = 0
         """How many times a model really ran: replays must not add to it."""
         self._by_cid: dict[str, OnnxModel] = {}
         self._by_hash: dict[bytes, OnnxModel] = {}
         self._lock = threading.Lock()
-        self.changed = threading.Condition()
-        """Notified when a record is made or its settlement changes: services and waiters
-        block on it instead of sleeping."""
+        lock = threading.RLock()
+        self.changed = threading.Condition(lock)
+        """Notified when a record is made or its settlement changes: waiters block on it
+        instead of sleeping."""
+        self.work = threading.Condition(lock)
+        """Notified only when there may be something to settle (an unsettled record made or
+        changed): the settlement service waits on this one, so a VANILLA inference does
+        not wake its thread."""
         self.on_settlement: list[Callable[[InferenceRecord], None]] = []
         """Called after a record's settlement changed (the node persists it)."""
         self._prover_queue: ProverQueue | None = None
@@ -185,6 +193,11 @@ class InferenceEngine:
         )
         with self.changed:
             self.records[inference_id] = record
+            if record.is_final:
+                self.unsettled.pop(inference_id, None)  # an id made again after a revert
+            else:
+                self.unsettled[inference_id] = record
+                self.work.notify_all()
             self.changed.notify_all()
         if mode is ModelInferenceMode.ZK:
             self.prover_queue.submit(record, inputs, outputs)
@@ -202,6 +215,9 @@ class InferenceEngine:
 
     def _settlement_changed(self, record: InferenceRecord) -> None:
         with self.changed:
+            if record.is_final:
+                self.unsettled.pop(record.inference_id, None)
+            self.work.notify_all()
             self.changed.notify_all()
         for listener in list(self.on_settlement):
             listener(record)

@@ -96,8 +96,8 @@ class Node:
         self.chain.on_mined.append(lambda *_: self._wake_settlement())
 
     def _wake_settlement(self) -> None:
-        with self.chain.engine.changed:
-            self.chain.engine.changed.notify_all()
+        with self.chain.engine.work:
+            self.chain.engine.work.notify_all()
 
     def stop(self) -> None:
         if self.settlement is not None:

@@ -1,6 +1,6 @@
 """The settlement service: HACA's full-node role, running beside a chain in a thread.
 
-It wakes when the engine makes a record (and at least every `interval` seconds, for blocks),
+It wakes when the engine has something to settle (and at least every `interval` seconds),
 makes sure the verification contracts are on chain, and lets each settler settle what is
 ready: TEE signatures at once, ZK proofs once the engine's prover queue has made them.
 Callers never wait for it; tests and scripts that want the outcome call
@@ -89,8 +89,8 @@ class SettlementService:
 
     def stop(self) -> None:
         self._stop.set()
-        with self.engine.changed:
-            self.engine.changed.notify_all()
+        with self.engine.work:
+            self.engine.work.notify_all()
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
@@ -110,15 +110,15 @@ class SettlementService:
         while not self._stop.is_set():
             if not self._paused.is_set():
                 self.run_once()
-            with self.engine.changed:  # a new record, a settlement or the interval
-                self.engine.changed.wait(self.interval)
+            with self.engine.work:  # something to settle, a new block, or the interval
+                self.engine.work.wait(self.interval)
 
     def _has_work(self) -> bool:
         """Is a record ready for a settler: a signed TEE result, or a ZK one the prover has
         proved? (A ZK record still queued or proving wakes the service when proved.)"""
         return any(
             (r.settlement == "pending" and r.tee_signature is not None) or r.settlement == PROVED
-            for r in list(self.engine.records.values())
+            for r in list(self.engine.unsettled.values())
         )
 
     # --- one pass ---------------------------------------------------------------------
