@@ -11,8 +11,8 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
-import time
 from collections.abc import Callable
+from time import monotonic as _monotonic
 from typing import Any, TypeVar
 
 from eth_tester import EthereumTester
@@ -21,56 +21,56 @@ T = TypeVar("T", bound=type)
 
 
 def _locked(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Runs `fn` under `self._chain_lock` and notes the time in `self._usage` (a one-item list
+    the backend and its tester share). Kept to attribute reads: it wraps every call Ape and
+    eth-tester make into the chain."""
+
     @functools.wraps(fn)
     def locked(self: Any, *args: Any, **kwargs: Any) -> Any:
-        with self.chain_lock:
-            try:
-                return fn(self, *args, **kwargs)
-            finally:
-                self.chain_used()
+        with self._chain_lock:
+            result = fn(self, *args, **kwargs)
+        self._usage[0] = _monotonic()
+        return result
 
     return locked
 
 
 def lock_public_methods(cls: T) -> T:
-    """Wrap every public plain method `cls` has (inherited ones too) in `self.chain_lock`."""
+    """Wrap every public plain method `cls` has (inherited ones too) in the chain lock."""
     for name in dir(cls):
         member = inspect.getattr_static(cls, name)
-        skip = name.startswith("_") or name in ("chain_used", "idle_seconds")
+        skip = name.startswith("_") or name in ("chain_lock", "idle_seconds")
         if not skip and inspect.isfunction(member):  # not static/class methods
             setattr(cls, name, _locked(member))
     return cls
 
 
 class ChainLock:
-    """Mixin for an eth-tester backend: owns the lock; set before the backend builds its chain.
+    """Mixin for an eth-tester backend: owns the lock, made with the object because the
+    backend's own `__init__` already calls locked methods.
 
     It also notes when the chain was last used, so background work (settlement) can wait
     for a quiet moment instead of making a user's next request queue behind it."""
 
-    _last_used: float = 0.0
+    def __new__(cls, *args: Any, **kwargs: Any) -> ChainLock:
+        self = super().__new__(cls)
+        self._chain_lock = threading.RLock()
+        self._usage = [0.0]
+        return self
 
     @property
     def chain_lock(self) -> threading.RLock:
-        lock = self.__dict__.get("_chain_lock")
-        if lock is None:
-            lock = self.__dict__.setdefault("_chain_lock", threading.RLock())
-        return lock
-
-    def chain_used(self) -> None:
-        self._last_used = time.monotonic()
+        return self._chain_lock
 
     def idle_seconds(self) -> float:
-        return time.monotonic() - self._last_used
+        return _monotonic() - self._usage[0]
 
 
 @lock_public_methods
 class LockedEthereumTester(EthereumTester):
     """`EthereumTester` whose operations hold its backend's chain lock."""
 
-    @property
-    def chain_lock(self) -> threading.RLock:
-        return self.backend.chain_lock
-
-    def chain_used(self) -> None:
-        self.backend.chain_used()
+    def __init__(self, backend: ChainLock, *args: Any, **kwargs: Any) -> None:
+        self._chain_lock = backend._chain_lock
+        self._usage = backend._usage
+        super().__init__(backend, *args, **kwargs)
