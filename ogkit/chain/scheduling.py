@@ -29,6 +29,10 @@ ZERO_ADDRESS = b"\x00" * 20
 LEDGER_DEPTH = 32
 
 
+SCHEDULER = to_canonical_address(TASK_SCHEDULER_ADDRESS)
+"""Converted once: the hook below runs for every block."""
+
+
 def _pending_has_txs(chain: Any) -> bool:
     return chain.header.transaction_root != BLANK_ROOT_HASH
 
@@ -123,7 +127,7 @@ class ScheduledRunsMixin:
         runner = self.__dict__.get("_workflow_runner")
         if runner is None:
             runner = SchedulerRunner(
-                to_canonical_address(TASK_SCHEDULER_ADDRESS),
+                SCHEDULER,
                 SCHEDULER_SYSTEM_KEY,
                 TesterRunLedger(self),
             )
@@ -148,9 +152,7 @@ class ScheduledRunsMixin:
     def _sealed(self, block_hash: bytes) -> None:
         header = self.chain.get_block_header_by_hash(block_hash)
         idle = self.__dict__.get("_idle_on")
-        if idle == header.parent_hash and to_canonical_address(
-            TASK_SCHEDULER_ADDRESS
-        ) not in BloomFilter(header.bloom):
+        if idle == header.parent_hash and SCHEDULER not in BloomFilter(header.bloom):
             self.__dict__["_idle_on"] = block_hash
         else:
             self.__dict__["_idle_on"] = None
