@@ -24,9 +24,9 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(SOLC): node_modules/.package-lock.json tools/solc-wrapper.sh
+$(SOLC): node_modules/.package-lock.json ogkit/solidity/solc-wrapper.sh
 	mkdir -p $(SOLCX_DIR)
-	cp tools/solc-wrapper.sh $@
+	cp ogkit/solidity/solc-wrapper.sh $@
 	chmod +x $@
 
 $(STORE)/.examples: $(VENV)/.installed ogkit/models/examples.py ogkit/llm/tiny.py ogkit/llm/corpus.py

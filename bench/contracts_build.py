@@ -14,14 +14,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_SOURCES = ("bench/contracts/BenchCounter.sol", "bench/contracts/VolatilityVaultBaseline.sol")
 SOLC_VERSION = "0.8.28"
-REMAPPING = "opengradient-neuroml/src/=contracts/opengradient/"
+REMAPPING = "opengradient-neuroml/src/=ogkit/solidity/"
 FALLBACK = ("contracts/examples/VolatilityVault.sol", "VolatilityVault")
 """Also built, in case the Ape project does not compile (someone else's file mid-edit)."""
 
 
 def _sources() -> dict[str, str]:
     ids = list(BENCH_SOURCES)
-    for folder in ("contracts/opengradient", "contracts/examples"):
+    for folder in ("ogkit/solidity", "contracts/examples"):
         ids += sorted(str(p.relative_to(ROOT)) for p in (ROOT / folder).glob("*.sol"))
     return {sid: (ROOT / sid).read_text() for sid in ids}
 

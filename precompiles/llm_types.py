@@ -1,6 +1,6 @@
 """Typed views of 0xF4's LLM structs (`runLLMCompletion`, `runLLMChat`), free of ABI details.
 
-Field order mirrors the Solidity structs in contracts/opengradient/OGInference.sol, so an
+Field order mirrors the Solidity structs in ogkit/solidity/OGInference.sol, so an
 eth-abi tuple maps onto a dataclass one to one, and back.
 """
 

@@ -29,12 +29,13 @@ from eth_utils import (
 
 REPO = Path(__file__).resolve().parents[1]
 CONTRACTS = REPO / "contracts"
+INTERFACES = REPO / "ogkit" / "solidity"
 SOLC_VERSION = "0.8.28"
 # CI clones the repository next to `shared/`, so resolve it from this file, not from /work.
 REFERENCE_ABI_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "abi"
 REFERENCE_ABI = REFERENCE_ABI_DIR / "InferencePrecompile.abi.json"
 
-OG_INFERENCE_SOURCE = "contracts/opengradient/OGInference.sol"
+OG_INFERENCE_SOURCE = "ogkit/solidity/OGInference.sol"
 UPSTREAM_CONSUMER_SOURCE = "contracts/examples/UpstreamStyleConsumer.sol"
 UPSTREAM_IMPORT = 'import "opengradient-neuroml/src/OGInference.sol";'
 EIP170_LIMIT = 24_576
@@ -75,7 +76,7 @@ def _solc_binary() -> Path:
     binary = Path(os.environ["SOLCX_BINARY_PATH"]) / f"solc-v{SOLC_VERSION}"
     if not binary.is_file():
         pytest.skip(
-            f"{binary} is missing: run `make toolchain` (copies tools/solc-wrapper.sh there; "
+            f"{binary} is missing: run `make toolchain` (copies the solc wrapper there; "
             "needs node_modules/solc from `npm ci`)"
         )
     return binary
@@ -121,7 +122,7 @@ def _compile(sources: dict[str, str], selection: list[str]) -> dict[str, Any]:
 def _project_sources() -> dict[str, str]:
     return {
         p.relative_to(REPO).as_posix(): p.read_text(encoding="utf8")
-        for p in sorted(CONTRACTS.rglob("*.sol"))
+        for p in sorted([*CONTRACTS.rglob("*.sol"), *INTERFACES.glob("*.sol")])
         if ".cache" not in p.parts
     }
 
@@ -264,7 +265,7 @@ def test_upstream_style_consumer_compiles_unchanged():
     out = _compile({UPSTREAM_CONSUMER_SOURCE: source}, ["abi", "evm.bytecode.object"])
     consumer = out["contracts"][UPSTREAM_CONSUMER_SOURCE]["UpstreamStyleConsumer"]
     assert consumer["evm"]["bytecode"]["object"]
-    assert "contracts/opengradient/OGInference.sol" in out["sources"]
+    assert "ogkit/solidity/OGInference.sol" in out["sources"]
     assert {e["name"] for e in consumer["abi"] if e["type"] == "function"} == {
         "runZkmlModel",
         "modelCID",

@@ -19,7 +19,8 @@ from ogkit.zk.solidity import EVM_VERSION, SOLC_VERSION, solc_binary
 
 REPO = Path(__file__).resolve().parents[2]
 OUTPUTS = ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]
-REMAPPINGS = ["opengradient-neuroml/src/=contracts/opengradient/"]
+INTERFACES = REPO / "ogkit" / "solidity"
+REMAPPINGS = ["opengradient-neuroml/src/=ogkit/solidity/"]
 
 SHIPPED: dict[str, str] = {
     # artifact name -> source file (the contract has the file's name)
@@ -35,7 +36,8 @@ SHIPPED: dict[str, str] = {
 def _standard_input() -> dict:
     sources = {
         str(p.relative_to(REPO)): {"content": p.read_text()}
-        for p in sorted((REPO / "contracts").rglob("*.sol"))
+        for p in sorted([*(REPO / "contracts").rglob("*.sol"), *INTERFACES.glob("*.sol")])
+        if ".cache" not in p.parts
     }
     return {
         "language": "Solidity",

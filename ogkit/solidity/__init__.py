@@ -1,0 +1,33 @@
+"""The Solidity interfaces a user's contracts import as `opengradient-neuroml/src/…`.
+
+OpenGradient's examples import `opengradient-neuroml/src/OGInference.sol` from an npm package
+that is no longer served; these files are our ABI-identical copy, shipped in the wheel. The Ape
+plugin copies them into the project's `contracts/.cache/` (where Ape keeps dependencies) and
+remaps the import there, so a user copies nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+IMPORT_PREFIX = "opengradient-neuroml/src/"
+SOURCE_DIR = Path(__file__).resolve().parent
+INTERFACES = ("OGInference.sol", "TensorLib.sol", "OGHistorical.sol")
+WRAPPER = SOURCE_DIR / "solc-wrapper.sh"
+
+
+def managed_dir(contracts_folder: Path) -> Path:
+    """Where a project's copy lives: beside Ape's own dependency cache, ignored by git."""
+    return Path(contracts_folder) / ".cache" / "opengradient-neuroml" / "src"
+
+
+def materialise(contracts_folder: Path) -> Path:
+    """Write the interfaces into the project's managed folder (only files that differ)."""
+    target = managed_dir(contracts_folder)
+    target.mkdir(parents=True, exist_ok=True)
+    for name in INTERFACES:
+        data = (SOURCE_DIR / name).read_bytes()
+        path = target / name
+        if not path.is_file() or path.read_bytes() != data:
+            path.write_bytes(data)
+    return target
