@@ -31,3 +31,17 @@ def materialise(contracts_folder: Path) -> Path:
         if not path.is_file() or path.read_bytes() != data:
             path.write_bytes(data)
     return target
+
+
+SOLC_VERSION = "0.8.28"
+"""The npm `solc` (solc-js) the toolkit pins and installs; nothing downloads at run time."""
+EVM_VERSION = "cancun"
+"""Our VM is Prague (py-evm stops there), which runs Cancun bytecode; solc >= 0.8.31 would
+default to Osaka, so the version is pinned in what user projects get."""
+PROJECT_SETTINGS: dict[str, object] = {
+    "version": SOLC_VERSION,
+    "evm_version": EVM_VERSION,
+    "optimize": False,
+    "via_ir": False,
+}
+"""ape-solidity settings a user project gets by default (its own `solidity:` keys win)."""
