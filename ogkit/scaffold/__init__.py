@@ -63,7 +63,7 @@ def create(directory: Path, force: bool = False) -> Plan:
             plan.conflicts.append(relative)
     if plan.conflicts and not force:
         raise ScaffoldError(
-            f"would overwrite {', '.join(plan.conflicts)} in {directory}: "
+            f"would overwrite {', '.join(plan.conflicts)} in {directory.resolve()}: "
             "keep them and pick another DIR, or pass --force to replace them"
         )
     for relative in plan.written + plan.conflicts:
