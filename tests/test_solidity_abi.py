@@ -121,6 +121,15 @@ def _compile(sources: dict[str, str], selection: list[str]) -> dict[str, Any]:
     return solcx.compile_standard(input_json, base_path=str(REPO), solc_binary=binary)
 
 
+def interface_abi(file_name: str, contract: str) -> list[dict]:
+    """The ABI solc makes of one of the shipped interfaces (ogkit/solidity/), compiled the way
+    a project compiles it: through the plugin's remapping to its managed copy."""
+    source_id = f"contracts/.cache/opengradient-neuroml/src/{file_name}"
+    _ape_solidity_config()  # writes the managed copy
+    out = _compile({source_id: (REPO / source_id).read_text()}, ["abi"])
+    return out["contracts"][source_id][contract]["abi"]
+
+
 def _project_sources() -> dict[str, str]:
     return {
         p.relative_to(REPO).as_posix(): p.read_text(encoding="utf8")
