@@ -22,10 +22,13 @@ import numpy as np
 from ogkit.inference.cache import Outputs, input_key
 from precompiles.backend import ModelSpec, TensorSpec
 from precompiles.fixed_point import ONNX_DTYPES, FixedPointError, decimal_to_number, to_array
+from precompiles.limits import MAX_INPUT_ELEMENTS, MAX_OUTPUT_ELEMENTS
 from precompiles.og_inference import _string_shape
 from precompiles.revert import PrecompileRevert
 
 STRING_DTYPE = "tensor(string)"
+MAX_ELEMENTS = min(MAX_INPUT_ELEMENTS, MAX_OUTPUT_ELEMENTS)
+"""What 0xF4 carries either way; a bigger mock could never match or be returned."""
 
 
 class MockError(ValueError):
@@ -56,6 +59,9 @@ def _number(value: Any) -> tuple[int, int]:
 
 def tensor(spec: TensorSpec, values: Any, what: str = "input") -> np.ndarray:
     """Python values (numbers, strings, nested lists) -> the array 0xF4 would bind."""
+    size = np.array(values, dtype=object).size
+    if size > MAX_ELEMENTS:
+        raise MockError(f"{what} '{spec.name}' has {size} elements, over {MAX_ELEMENTS}")
     if spec.dtype == STRING_DTYPE:
         flat = np.array(values, dtype=object).reshape(-1)
         if not all(isinstance(v, str) for v in flat):
