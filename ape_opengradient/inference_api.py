@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from eth_utils import to_checksum_address
 
 from ogkit.inference import MockError, SettlementTimeout
 from ogkit.inference.engine import PENDING_STATES
@@ -159,7 +160,7 @@ class LocalInferenceAPI(InferenceAPI):
             {
                 "fromBlock": number,
                 "toBlock": number,
-                "address": "0x" + OG_INFERENCE_ADDRESS.hex(),
+                "address": to_checksum_address(OG_INFERENCE_ADDRESS),
                 "topics": ["0x" + MODEL_INFERENCE_EVENT_TOPIC.to_bytes(32, "big").hex()],
             }
         )
