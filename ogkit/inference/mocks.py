@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -54,7 +55,12 @@ def _number(value: Any) -> tuple[int, int]:
     """A number as TensorLib carries it, (value, decimals), from its decimal text."""
     if isinstance(value, bool | np.bool_):
         return (int(value), 0)
-    return decimal_to_number(str(value))
+    if not isinstance(value, int | float | str | Decimal | np.integer | np.floating):
+        raise ValueError(f"{value!r} is not a number")
+    try:
+        return decimal_to_number(str(value))
+    except ArithmeticError:  # decimal.InvalidOperation: text that is no number
+        raise ValueError(f"{value!r} is not a number") from None
 
 
 def tensor(spec: TensorSpec, values: Any, what: str = "input") -> np.ndarray:
