@@ -26,8 +26,9 @@ MockModel = Callable[[str, Mapping[str, Any], Mapping[str, Any]], str]
 
 
 class ScopedMocks:
-    """Delegates to a provider's `InferenceAPI`, remembering the mocks it makes so the
-    fixture can remove exactly those, newest first."""
+    """A provider's `InferenceAPI` (same methods, by delegation: importing the API here
+    would load onnxruntime into every pytest run) that remembers the mocks made through it,
+    so the fixture can remove exactly those, newest first."""
 
     def __init__(self, api: InferenceAPI) -> None:
         self.api = api
