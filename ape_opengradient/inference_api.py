@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -131,6 +132,18 @@ class InferenceAPI(ABC):
         name; numbers, strings, nested lists), 0xF4 answers `outputs` without running the
         model. The record says `mocked=True`, settlement "mocked". Returns a key for
         `remove_model_mock`. Raises `ModelNotFound` or `MockError` (names, shapes, dtypes)."""
+
+    @contextmanager
+    def mocked(
+        self, model_id: str, inputs: Mapping[str, Any], outputs: Mapping[str, Any]
+    ) -> Iterator[str]:
+        """`mock_model_output` for a `with` block (a module-scoped fixture, say): the mock
+        goes when the block ends."""
+        key = self.mock_model_output(model_id, inputs, outputs)
+        try:
+            yield key
+        finally:
+            self.remove_model_mock(key)
 
     @abstractmethod
     def remove_model_mock(self, key: str) -> bool:

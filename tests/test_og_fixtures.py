@@ -138,6 +138,25 @@ def test_a_mock_stacks_and_can_be_removed(og, hub, accounts):
     assert run(hub, accounts[0], [(7, 0), (8, 0)])[1] == [(1025, 2)]
 
 
+@pytest.fixture(scope="module")
+def module_mock(chain):
+    with chain.provider.og.mocked(DEMO, {"input": [6, 6]}, {"output": [66]}) as key:
+        yield key
+
+
+def test_a_module_scoped_mock(og, module_mock, hub, accounts):
+    assert run(hub, accounts[0], [(6, 0), (6, 0)])[1] == [(66, 0)]
+    og.mock_model_output(DEMO, {"input": [6, 6]}, {"output": [67]})  # this test only
+    assert run(hub, accounts[0], [(6, 0), (6, 0)])[1] == [(67, 0)]
+
+
+def test_the_module_mock_outlives_a_test(og, module_mock, hub, accounts):
+    # the test before replaced it for itself only
+    inference_id, out = run(hub, accounts[0], [(6, 0), (6, 0)])
+    assert out == [(66, 0)]
+    assert og.get_inference_record(inference_id).mocked is True
+
+
 def test_mocks_that_do_not_fit(og):
     with pytest.raises(ModelNotFound):
         og.mock_model_output("no-such-model", {"input": [1, 2]}, {"output": [1]})
