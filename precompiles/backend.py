@@ -6,7 +6,7 @@ live in another process behind the same methods.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -34,7 +34,7 @@ class TensorSpec:
     name: str
     dtype: str
     shape: tuple[int | None, ...]
-    dim_names: tuple[str | None, ...] = ()
+    dim_names: tuple[str | None, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
