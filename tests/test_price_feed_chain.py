@@ -159,7 +159,9 @@ def test_template_abi_is_the_published_one(project) -> None:
 def test_interface_selectors_are_the_published_ones(project) -> None:
     abi = project.PriceFeedProbe.contract_type.model_dump(mode="json", by_alias=True)["abi"]
     del abi  # the probe only proves the interface compiles; check OGHistorical itself
-    interface = project.OGHistorical.contract_type.model_dump(mode="json", by_alias=True)["abi"]
+    from compat_support import interface_abi
+
+    interface = interface_abi("OGHistorical")
     selectors = {a["name"]: "0x" + function_abi_to_4byte_selector(a).hex() for a in interface}
     assert selectors == {
         "queryHistoricalCandles": "0xf2f08e63",
@@ -317,8 +319,9 @@ def test_price_history_inference_keeps_history_newest_first(
     assert tuple(workflow.inputQuery()) == ("ETH", "USD", 10, 1, 0)
     assert workflow.historicalContract() == OG_HISTORICAL
     assert workflow.getLastInferenceResults(3) == []
-    with ape.reverts("PriceHistoryInference: no inference results yet"):
-        workflow.getInferenceResult()
+    # before the first run, upstream's template returns an empty ModelOutput
+    empty = workflow.getInferenceResult()
+    assert [list(part) for part in empty[:3]] == [[], [], []] and empty[3] is False
 
     expected = []
     for i, caller in enumerate([owner, accounts[1], owner]):
