@@ -54,11 +54,10 @@ def test_shipped_abi_has_the_published_signatures():
     assert f"ModelInferenceEvent({canonical(event['inputs'])})" == MODEL_INFERENCE_EVENT_SIGNATURE
 
 
-def test_shipped_abi_is_the_compiled_interface(project):
-    compiled = [
-        item.model_dump(mode="json", by_alias=True)
-        for item in project.OGInference.contract_type.abi
-    ]
+def test_shipped_abi_is_the_compiled_interface():
+    from compat_support import interface_abi
+
+    compiled = interface_abi("OGInference")
     shipped = og_inference_abi()
 
     def key(items):

@@ -57,6 +57,14 @@ DOCUMENTED_FUNCTIONS = {
         "(string,string,string)[],string,uint32,string[],uint32))",
     ),
 }
+# Declared beside today's interface so contracts written against `opengradient-neuroml` 1.0.x
+# compile and run unchanged (reference section 4, "Older shapes"); not in the reference ABI.
+EARLIER_FUNCTIONS = {
+    "runLLMInference": (
+        "0xea3dd516",
+        "runLLMInference((uint8,string,string,uint32,string[],uint32))",
+    ),
+}
 DOCUMENTED_EVENT_TOPICS = {
     "ModelInferenceEvent": "0x1b283af3452f3718585ce100f80d9aa81fc60924db4a582a36db6aae3b109d87",
     "LLMCompletionEvent": "0x51fe69d513d73ecde3fa3bf17584f7d2acfd5f0b13d367e898d6e11e742127a3",
@@ -65,6 +73,7 @@ DOCUMENTED_EVENT_TOPICS = {
 DOCUMENTED_ENUMS = {
     "ModelInferenceMode": ["VANILLA", "ZK", "TEE"],
     "LLMInferenceMode": ["VANILLA", "TEE"],
+    "LlmInferenceMode": ["VANILLA", "TEE"],  # 1.0.x name
 }
 
 
@@ -83,8 +92,12 @@ def _solc_binary() -> Path:
 
 
 def _ape_solidity_config() -> dict[str, Any]:
+    """ape-config.yaml's `solidity:` keys over the plugin's defaults (and its remapping), as
+    ape-solidity sees them in this opengradient project."""
+    from ape_opengradient.solidity import with_defaults
+
     config = yaml.safe_load((REPO / "ape-config.yaml").read_text()) or {}
-    return config.get("solidity") or {}
+    return with_defaults(config.get("solidity") or {}, REPO, CONTRACTS)
 
 
 def _settings(output_selection: dict) -> dict[str, Any]:
@@ -186,8 +199,9 @@ def _contract(compiled, source_id: str, name: str) -> dict[str, Any]:
 
 
 def test_same_functions_and_events(og_abi, reference_abi):
-    for kind in ("function", "event"):
-        assert sorted(_by_name(og_abi, kind)) == sorted(_by_name(reference_abi, kind)), kind
+    functions = sorted([*_by_name(reference_abi, "function"), *EARLIER_FUNCTIONS])
+    assert sorted(_by_name(og_abi, "function")) == functions
+    assert sorted(_by_name(og_abi, "event")) == sorted(_by_name(reference_abi, "event"))
     assert {e["type"] for e in og_abi} == {e["type"] for e in reference_abi}
 
 
@@ -202,6 +216,17 @@ def test_function_matches_reference(og_abi, reference_abi, name):
     assert ours["stateMutability"] == ref["stateMutability"] == "nonpayable"
     # Field names, struct names (internalType) and field order, recursively.
     assert _normalise(ours) == _normalise(ref)
+
+
+@pytest.mark.parametrize("name", sorted(EARLIER_FUNCTIONS))
+def test_earlier_name_has_its_selector_and_todays_tuples(og_abi, name):
+    selector, signature = EARLIER_FUNCTIONS[name]
+    fn = _by_name(og_abi, "function")[name]
+    assert f"{name}({','.join(_canonical_types(fn['inputs']))})" == signature
+    assert "0x" + function_abi_to_4byte_selector(fn).hex() == selector
+    today = _by_name(og_abi, "function")["runLLMCompletion"]
+    assert _canonical_types(fn["inputs"]) == _canonical_types(today["inputs"])
+    assert _canonical_types(fn["outputs"]) == _canonical_types(today["outputs"])
 
 
 @pytest.mark.parametrize("name", sorted(DOCUMENTED_EVENT_TOPICS))
@@ -265,7 +290,8 @@ def test_upstream_style_consumer_compiles_unchanged():
     out = _compile({UPSTREAM_CONSUMER_SOURCE: source}, ["abi", "evm.bytecode.object"])
     consumer = out["contracts"][UPSTREAM_CONSUMER_SOURCE]["UpstreamStyleConsumer"]
     assert consumer["evm"]["bytecode"]["object"]
-    assert "ogkit/solidity/OGInference.sol" in out["sources"]
+    # the plugin serves the import from its copy of ogkit/solidity/ in contracts/.cache/
+    assert "contracts/.cache/opengradient-neuroml/src/OGInference.sol" in out["sources"]
     assert {e["name"] for e in consumer["abi"] if e["type"] == "function"} == {
         "runZkmlModel",
         "modelCID",
