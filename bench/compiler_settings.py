@@ -56,14 +56,20 @@ def _gas(settings: dict) -> dict[str, int | str]:
     deployed = owner.deploy(consumer, UPSTREAM_DEMO_ALIAS)
     out["UpstreamStyleConsumer.runZkmlModel"] = deployed.runZkmlModel(sender=owner).gas_used
     try:
-        built = containers(sorted(COMPAT.rglob("*.sol")), settings)
+        neuro = containers(sorted((COMPAT / "neuroml_1_0").glob("*.sol")), settings)
     except Exception as exc:  # noqa: BLE001
-        out["compat"] = "does not compile: " + str(exc).split("\n")[0][:40]
-        return out
-    neuro = owner.deploy(built["NeuroMLConsumer"], "volatility", "tiny-llm")
-    out["NeuroMLConsumer.predict (flat [40])"] = neuro.predict(CANDLES, sender=owner).gas_used
-    executor = owner.deploy(built["VolatilityExecutor"], "volatility", "open_high_low_close")
-    out["VolatilityExecutor.run (stores ModelOutput)"] = executor.run(sender=owner).gas_used
+        out["NeuroMLConsumer"] = "does not compile: " + str(exc).split("\n")[0][:40]
+    else:
+        consumer = owner.deploy(neuro["NeuroMLConsumer"], "volatility", "tiny-llm")
+        key = "NeuroMLConsumer.predict (flat [40])"
+        out[key] = consumer.predict(CANDLES, sender=owner).gas_used
+    try:
+        jan = containers(sorted((COMPAT / "jan2025").glob("*.sol")), settings)
+    except Exception as exc:  # noqa: BLE001
+        out["VolatilityExecutor"] = "does not compile: " + str(exc).split("\n")[0][:40]
+    else:
+        executor = owner.deploy(jan["VolatilityExecutor"], "volatility", "open_high_low_close")
+        out["VolatilityExecutor.run (stores ModelOutput)"] = executor.run(sender=owner).gas_used
     return out
 
 
