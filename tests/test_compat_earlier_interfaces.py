@@ -183,3 +183,17 @@ def test_template_sends_the_candles_as_a_flat_tensor(built, ids, chain, owner, s
     assert executor.candleCount() == 40
     assert [tuple(executor.lastCandles(i)) for i in range(40)] == values
     assert tuple(executor.flatForecast()) == forecast(session, values)[0]
+
+
+# ---------------------------------------------------------------- what cannot be served
+
+
+def test_a_vendored_1_0_model_output_cannot_be_served(built, owner, model_store):
+    """Same selector, a `ModelOutput` without `jsons`: the chain cannot tell the caller apart,
+    answers today's layout, and the old decoder reverts (docs/compatibility.md)."""
+    import ape
+
+    consumer = owner.deploy(built["VendoredConsumer"])
+    with ape.reverts():
+        consumer.run("upstream_demo", [(1, 0), (2, 0)], sender=owner)
+    assert consumer.result() == 0
