@@ -68,7 +68,9 @@ def _gas(settings: dict) -> dict[str, int | str]:
     except Exception as exc:  # noqa: BLE001
         out["VolatilityExecutor"] = "does not compile: " + str(exc).split("\n")[0][:40]
     else:
-        executor = owner.deploy(jan["VolatilityExecutor"], "volatility", "open_high_low_close")
+        executor = owner.deploy(
+            jan["VolatilityExecutor"], "volatility", "open_high_low_close", "ETH/USD"
+        )
         out["VolatilityExecutor.run (stores ModelOutput)"] = executor.run(sender=owner).gas_used
     return out
 

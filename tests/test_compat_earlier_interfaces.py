@@ -16,6 +16,7 @@ from compat_support import COMPAT, containers
 from eth_abi import encode
 from eth_tester.exceptions import TransactionFailed
 
+from ogkit.pricefeed import CsvPriceSource
 from precompiles.fixed_point import from_array, to_array
 from precompiles.historical_codec import EARLIER_INPUT_QUERY, HISTORICAL_INPUT_QUERY
 
@@ -25,6 +26,10 @@ LLM_ID = "meta-llama/Meta-Llama-3-8B-Instruct"  # a Hugging Face-style id, alias
 WALRUS_ID = "Vb3xQ9kTmR7pLw2NcY8sHd4JfUa1EoGi5Ke0MnXqWzA"  # 43 base64url chars, as on Walrus
 QM_ID = "QmT5NvUtoM5nWFfrQdVrFtvGfKFmG7AHE8P34isapyhCxX"
 OHLC = [2, 0, 1, 3]  # Open, High, Low, Close: the volatility model's columns
+# This module's own pair: the data node's records outlive Ape's snapshot reverts, and other
+# modules count the records of the sample pairs per block number.
+PAIR = ("CMP", "USD")
+HALF_HOUR = 1800
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +48,23 @@ def ids(model_store):
     model_store.alias(WALRUS_ID, model_store.resolve("volatility").cid)
     model_store.alias(QM_ID, model_store.resolve("volatility").cid)
     return model_store
+
+
+@pytest.fixture(scope="module")
+def feed(chain, tmp_path_factory):
+    """The provider's data node, also serving CMP/USD half-hour candles around now."""
+    node = chain.provider.price_feed
+    if "/".join(PAIR) not in node.pairs():
+        start = (chain.pending_timestamp // HALF_HOUR - 400) * HALF_HOUR
+        lines = ["pair,timestamp,duration_mins,open,high,low,close,volume"]
+        for i in range(800):
+            price = 2000 + (i * 37) % 101 + i / 100
+            row = (price, price + 6.5, price - 4.25, price + 1.75, 10 + i % 7)
+            lines.append(f"CMP/USD,{start + i * HALF_HOUR},30,{','.join(f'{v:g}' for v in row)}")
+        path = tmp_path_factory.mktemp("compat-prices") / "cmp.csv"
+        path.write_text("\n".join(lines) + "\n")
+        node.add_source(CsvPriceSource.load(path))
+    return node
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +131,7 @@ def test_flat_tensor_reaches_a_10_by_4_model(built, ids, owner, session):
 # ---------------------------------------------------------------- January 2025 price feed
 
 
-def _earlier_query(pair: str = "ETH/USD", types=OHLC) -> tuple:
+def _earlier_query(pair: str = "CMP/USD", types=OHLC) -> tuple:
     return (pair, 10, 30, 0, types)
 
 
@@ -121,10 +143,10 @@ def _call(chain, owner, data: bytes) -> bytes:
     )
 
 
-def test_earlier_selectors_answer_as_todays(chain, owner, ids):
+def test_earlier_selectors_answer_as_todays(chain, owner, ids, feed):
     """The same query through both forms, in one block: identical return data."""
     earlier = encode([EARLIER_INPUT_QUERY], [_earlier_query()])
-    today = encode([HISTORICAL_INPUT_QUERY], [("ETH", "USD", 10, 30, 0, OHLC)])
+    today = encode([HISTORICAL_INPUT_QUERY], [(*PAIR, 10, 30, 0, OHLC)])
     candles = _call(chain, owner, bytes.fromhex("45085f3d") + earlier)
     assert candles == _call(chain, owner, bytes.fromhex("f2f08e63") + today)
     assert len(candles) == 64 + 40 * 64  # 40 Numbers
@@ -132,7 +154,7 @@ def test_earlier_selectors_answer_as_todays(chain, owner, ids):
     args = ("volatility", "open_high_low_close")
     earlier_run = encode(["string", "string", EARLIER_INPUT_QUERY], [*args, _earlier_query()])
     today_run = encode(
-        ["string", "string", HISTORICAL_INPUT_QUERY], [*args, ("ETH", "USD", 10, 30, 0, OHLC)]
+        ["string", "string", HISTORICAL_INPUT_QUERY], [*args, (*PAIR, 10, 30, 0, OHLC)]
     )
     output = _call(chain, owner, bytes.fromhex("a28e7f60") + earlier_run)
     assert output == _call(chain, owner, bytes.fromhex("a192a0f9") + today_run)
@@ -148,21 +170,21 @@ def test_earlier_selectors_answer_as_todays(chain, owner, ids):
         (_earlier_query("DOGE/USD"), "unknown pair DOGE/USD; known: "),
     ],
 )
-def test_bad_earlier_queries_revert_with_reason(chain, owner, query, reason):
+def test_bad_earlier_queries_revert_with_reason(chain, owner, feed, query, reason):
     data = bytes.fromhex("45085f3d") + encode([EARLIER_INPUT_QUERY], [query])
     with pytest.raises(TransactionFailed) as info:
         _call(chain, owner, data)
     assert str(info.value).startswith(f"execution reverted: OGHistorical: {reason}")
 
 
-def test_template_keeps_model_output_in_storage(built, ids, chain, owner, session):
-    executor = owner.deploy(built["VolatilityExecutor"], QM_ID, "open_high_low_close")
+def test_template_keeps_model_output_in_storage(built, ids, chain, owner, session, feed):
+    executor = owner.deploy(built["VolatilityExecutor"], QM_ID, "open_high_low_close", "CMP/USD")
     empty = executor.getInferenceResult()  # nothing run yet: an empty ModelOutput
     assert [list(part) for part in empty[:3]] == [[], [], []] and empty[3] is False
 
     receipt = executor.run(sender=owner)
     stamp = chain.blocks[receipt.block_number].timestamp
-    candles = chain.provider.price_feed.candles("ETH", "USD", 30, 10, stamp)
+    candles = feed.candles(*PAIR, 30, 10, stamp)
     values = [getattr(c, f) for c in candles for f in ("open", "high", "low", "close")]
     expected = [("volatility", forecast(session, values), [1])]
 
@@ -174,11 +196,13 @@ def test_template_keeps_model_output_in_storage(built, ids, chain, owner, sessio
     assert [(t[0], as_numbers(t[1]), list(t[2])) for t in event.result[0]] == expected
 
 
-def test_template_sends_the_candles_as_a_flat_tensor(built, ids, chain, owner, session):
-    executor = owner.deploy(built["VolatilityExecutor"], WALRUS_ID, "open_high_low_close")
+def test_template_sends_the_candles_as_a_flat_tensor(built, ids, chain, owner, session, feed):
+    executor = owner.deploy(
+        built["VolatilityExecutor"], WALRUS_ID, "open_high_low_close", "CMP/USD"
+    )
     receipt = executor.runOnFlatCandles(sender=owner)
     stamp = chain.blocks[receipt.block_number].timestamp
-    candles = chain.provider.price_feed.candles("ETH", "USD", 30, 10, stamp)
+    candles = feed.candles(*PAIR, 30, 10, stamp)
     values = [getattr(c, f) for c in candles for f in ("open", "high", "low", "close")]
     assert executor.candleCount() == 40
     assert [tuple(executor.lastCandles(i)) for i in range(40)] == values

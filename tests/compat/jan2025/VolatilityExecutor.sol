@@ -12,25 +12,27 @@ contract VolatilityExecutor is IModelExecutor {
     ModelOutput private inferenceResult;
     string private modelCID;
     string private inputTensorName;
+    string private currencyPair;
     TensorLib.Number[] public lastCandles;
     TensorLib.Number public flatForecast;
 
     event InferenceResultEmitted(address indexed caller, ModelOutput result);
 
-    constructor(string memory _modelCID, string memory _inputTensorName) {
+    constructor(string memory _modelCID, string memory _inputTensorName, string memory _pair) {
         historicalContract = OGHistorical(0x00000000000000000000000000000000000000F5);
         modelCID = _modelCID;
         inputTensorName = _inputTensorName;
+        currencyPair = _pair;
     }
 
-    function query() public pure returns (HistoricalInputQuery memory) {
+    function query() public view returns (HistoricalInputQuery memory) {
         CandleType[] memory candles = new CandleType[](4);
         candles[0] = CandleType.Open;
         candles[1] = CandleType.High;
         candles[2] = CandleType.Low;
         candles[3] = CandleType.Close;
         return HistoricalInputQuery({
-            currency_pair: "ETH/USD",
+            currency_pair: currencyPair,
             total_candles: 10,
             candle_duration_in_mins: 30,
             order: CandleOrder.Ascending,
