@@ -236,7 +236,7 @@ def _input_shape(spec: TensorSpec, shape: tuple[int, ...]) -> tuple[int, ...]:
     )
 
 
-def _string_shape(spec: TensorSpec, count: int) -> tuple[int, ...]:
+def string_shape(spec: TensorSpec, count: int) -> tuple[int, ...]:
     """String tensors carry no shape: fill the model's one dynamic dim, if it has one."""
     static = math.prod(d for d in spec.shape if d is not None)
     dynamic = [i for i, d in enumerate(spec.shape) if d is None]
@@ -295,7 +295,7 @@ def _string_input(spec: TensorSpec, tensor: StringTensor) -> np.ndarray:
         raise PrecompileRevert(
             f"OGInference: input '{spec.name}' is {spec.dtype}; send it as a number tensor"
         )
-    shape = _string_shape(spec, len(tensor.values))
+    shape = string_shape(spec, len(tensor.values))
     return np.array(tensor.values, dtype=object).reshape(shape)
 
 

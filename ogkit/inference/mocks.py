@@ -24,7 +24,7 @@ from ogkit.inference.cache import Outputs, input_key
 from precompiles.backend import ModelSpec, TensorSpec
 from precompiles.fixed_point import ONNX_DTYPES, FixedPointError, decimal_to_number, to_array
 from precompiles.limits import MAX_INPUT_ELEMENTS, MAX_OUTPUT_ELEMENTS
-from precompiles.og_inference import _string_shape
+from precompiles.og_inference import string_shape
 from precompiles.revert import PrecompileRevert
 
 STRING_DTYPE = "tensor(string)"
@@ -75,7 +75,7 @@ def tensor(spec: TensorSpec, values: Any, what: str = "input") -> np.ndarray:
         if what == "output":
             return flat  # 0xF4 returns string tensors flat
         try:
-            return flat.reshape(_string_shape(spec, flat.size))
+            return flat.reshape(string_shape(spec, flat.size))
         except PrecompileRevert as exc:
             raise MockError(str(exc).removeprefix("OGInference: ")) from None
     dtype = ONNX_DTYPES.get(spec.dtype)
