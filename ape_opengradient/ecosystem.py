@@ -7,13 +7,16 @@ from typing import ClassVar, cast
 from ape_ethereum.ecosystem import BaseEthereumConfig, Ethereum
 from pydantic_settings import SettingsConfigDict
 
-ALPHA_CHAIN_ID = 10744
+from ape_opengradient.live_networks import ALPHA, LIVE_NETWORKS
+
+ALPHA_CHAIN_ID = ALPHA.chain_id
 """Seen only in third-party code; `eth_chainId` on the alpha RPC is the authority."""
-ALPHA_RPC = "https://eth-devnet.opengradient.ai"
+ALPHA_RPC = ALPHA.rpc
 
 NETWORKS = {
     # name: (network id, chain id)
-    "alpha": (ALPHA_CHAIN_ID, ALPHA_CHAIN_ID),
+    name: (net.chain_id, net.chain_id)
+    for name, net in LIVE_NETWORKS.items()
 }
 
 
