@@ -28,10 +28,11 @@ def _inference_events(receipt, name="ModelInferenceEvent"):
     return [log for log in receipt.decode_logs() if log.event_name == name]
 
 
-def _contracts(provider, account):
-    """The deployed examples: recorded ones on a live network, fresh ones on a local chain."""
+def _recorded(provider):
+    """The examples `ape run deploy` recorded for a live network (None on a local chain,
+    where they are deployed afresh): never the local model names on a live network."""
     if provider.network.is_local:
-        return deploy_examples(account, LOCAL_MODEL_IDS)
+        return None
     if recorded := load_deployments():
         return recorded
     raise click.ClickException(
@@ -45,8 +46,9 @@ def _contracts(provider, account):
 @click.option("--account", "account_alias", default=None, help="Sender (live networks).")
 def cli(provider, account_alias):
     console = Console(width=max(Console().width, 132))
+    recorded = _recorded(provider)
     account = pick_account(account_alias)
-    contracts = _contracts(provider, account)
+    contracts = recorded or deploy_examples(account, LOCAL_MODEL_IDS)
     results = exercise_examples(contracts, account)
     engine = getattr(provider, "inference_engine", None)
     settles = hasattr(provider, "wait_for_settlement")
