@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, cast
+from typing import Any, ClassVar, cast
 
 from ape_ethereum.ecosystem import BaseEthereumConfig, Ethereum
+from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 
 from ape_opengradient.live_networks import ALPHA, LIVE_NETWORKS
@@ -37,6 +38,19 @@ class OpenGradientConfig(BaseEthereumConfig):
     `$OGKIT_PRICE_CSV`, else the shipped synthetic sample)."""
 
     model_config = SettingsConfigDict(extra="allow", env_prefix="APE_OPENGRADIENT_")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_transactions_on_live_networks(cls, values: Any) -> Any:
+        """OpenGradient's SDK sends legacy (`gasPrice`) transactions to its networks; a
+        project does the same unless its `opengradient.<network>` section says otherwise."""
+        if not isinstance(values, dict):
+            return values
+        for name in LIVE_NETWORKS:
+            section = values.get(name)
+            if section is None or isinstance(section, dict):
+                values[name] = {"default_transaction_type": 0, **(section or {})}
+        return values
 
 
 class OpenGradient(Ethereum):

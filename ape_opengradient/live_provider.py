@@ -44,9 +44,8 @@ class LiveNodeProvider(Node):
         return float(value) if value else DEFAULT_CONNECT_TIMEOUT_S
 
     def connect(self) -> None:
-        uri = self.http_uri
-        if uri and not self._configured_ipc_path and not self._configured_ws_uri:
-            self._check_chain_id(uri, self.probe_chain_id(uri))
+        if uri := self.http_uri:  # ws:// and IPC endpoints go straight to Ape
+            self._check_chain_id(self.probe_chain_id(uri))
         super().connect()
 
     def probe_chain_id(self, uri: str) -> int:
@@ -73,7 +72,7 @@ class LiveNodeProvider(Node):
                 f"{response.status_code} {answer!r}"
             ) from None
 
-    def _check_chain_id(self, uri: str, actual: int) -> None:
+    def _check_chain_id(self, actual: int) -> None:
         expected = self.network.chain_id
         if actual != expected:
             raise LiveNetworkError(

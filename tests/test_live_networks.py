@@ -314,3 +314,63 @@ def test_deploy_to_a_silent_node_fails_within_the_default_timeout(silent, model_
         "(node.opengradient.alpha.connect_timeout)"
     )
     assert DEFAULT_CONNECT_TIMEOUT_S <= elapsed < DEFAULT_CONNECT_TIMEOUT_S + 60
+
+
+def test_live_networks_send_legacy_transactions_like_the_sdk():
+    ecosystem = networks.get_ecosystem("opengradient")
+    assert ecosystem.get_network("alpha").config.default_transaction_type == 0
+    assert ecosystem.get_network("ogevm").config.default_transaction_type == 0  # plugin default
+
+
+# --------------------------------------------------------------------------- a user's project
+
+
+def user_project(path: Path, uri: str, connect_timeout: float) -> Path:
+    """A project of a user's own: `opengradient:alpha` pointed at `uri` in its config."""
+    (path / "scripts").mkdir(parents=True)
+    (path / "scripts" / "deploy.py").write_text((ROOT / "scripts" / "deploy.py").read_text())
+    (path / "ape-config.yaml").write_text(
+        "name: my-project\n"
+        "default_ecosystem: opengradient\n"
+        "node:\n"
+        "  opengradient:\n"
+        "    alpha:\n"
+        f"      uri: {uri}\n"
+        f"      connect_timeout: {connect_timeout}\n"
+    )
+    return path
+
+
+def ape_run_in(project: Path, *args: str) -> tuple[subprocess.CompletedProcess, float]:
+    start = time.monotonic()
+    done = subprocess.run(
+        [str(APE), "run", *args], cwd=project, capture_output=True, text=True, timeout=180
+    )
+    return done, time.monotonic() - start
+
+
+def test_user_project_deploys_to_alpha_node_with_an_unknown_account(alpha_node, tmp_path):
+    project = user_project(tmp_path / "my-project", alpha_node.url, 5)
+    done, _ = ape_run_in(
+        project,
+        "deploy",
+        "--network",
+        "opengradient:alpha:node",
+        "--account",
+        "nobody",
+        *MODEL_OPTIONS,
+    )
+    assert one_line_error(done) == (
+        "Error: no account named 'nobody': `ape accounts list` shows yours, "
+        "`ape accounts import nobody` adds one"
+    )
+
+
+def test_user_project_connect_timeout_from_its_config(silent, tmp_path):
+    project = user_project(tmp_path / "my-project", silent, 1.5)
+    done, elapsed = ape_run_in(project, "deploy", "--network", "opengradient:alpha:node")
+    assert one_line_error(done) == (
+        f"Error: opengradient:alpha: {silent} did not answer within 1.5 s "
+        "(node.opengradient.alpha.connect_timeout)"
+    )
+    assert elapsed < DEFAULT_CONNECT_TIMEOUT_S + 60
