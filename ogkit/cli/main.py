@@ -5,8 +5,10 @@ from __future__ import annotations
 import click
 
 from ogkit.cli.inference import inference
+from ogkit.cli.init import init
 from ogkit.cli.models import models
 from ogkit.cli.node import node
+from ogkit.cli.toolchain import toolchain
 
 
 @click.group()
@@ -16,5 +18,7 @@ def main() -> None:
 
 
 main.add_command(inference)
+main.add_command(init)
 main.add_command(models)
 main.add_command(node)
+main.add_command(toolchain)
