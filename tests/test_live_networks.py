@@ -374,3 +374,64 @@ def test_user_project_connect_timeout_from_its_config(silent, tmp_path):
         "(node.opengradient.alpha.connect_timeout)"
     )
     assert elapsed < DEFAULT_CONNECT_TIMEOUT_S + 60
+
+
+LIVE_DEPLOY_SCRIPT = r"""
+import json, os, sys
+from ape import accounts, networks, project
+
+from ape_opengradient.deploy_inputs import model_ids
+from ape_opengradient.examples import (
+    deploy_examples, deployments_file, exercise_examples, load_deployments,
+)
+
+url, workdir = sys.argv[1], sys.argv[2]
+with networks.parse_network_choice("opengradient:alpha:" + url) as provider:
+    project.VolatilityVault  # compile here (the project is this repository)
+    os.chdir(workdir)  # the deployment record goes under the test's folder
+    ids = model_ids({
+        "volatility": "volatility", "credit_risk": "credit_risk",
+        "sentiment": "sentiment", "upstream_demo": "upstream_demo", "llm": None,
+    })
+    sender = accounts.test_accounts[0]  # `ogkit node` funds them, like a faucet would
+    deployed = deploy_examples(sender, ids)
+    recorded = json.loads(deployments_file().read_text())
+    results = exercise_examples(load_deployments(), sender)
+    out = {
+        "ids": ids,
+        "deployed": list(deployed),
+        "record": str(deployments_file()),
+        "recorded": recorded == {k: str(v.address) for k, v in deployed.items()},
+        "results": [(r.contract, r.result) for r in results],
+    }
+print("RESULT " + json.dumps(out))
+"""
+
+
+def test_examples_deploy_and_run_on_a_live_network(alpha_node, tmp_path, model_store):
+    """The live path of deploy and exercise: given ids only, no LLMAssistant unless an LLM id
+    is given, addresses recorded per network and read back by exercise."""
+    out = run_result_script(
+        LIVE_DEPLOY_SCRIPT, tmp_path / "deploy.py", model_store.root, alpha_node.url, str(tmp_path)
+    )
+    assert out["ids"] == {
+        "volatility": "volatility",
+        "credit_risk": "credit_risk",
+        "sentiment": "sentiment",
+        "upstream_demo": "upstream_demo",
+    }
+    assert out["deployed"] == [
+        "VolatilityVault",
+        "RiskLendingPool",
+        "SentimentGate",
+        "UpstreamStyleConsumer",
+    ]
+    assert out["record"] == ".ogkit/deployments/opengradient-alpha.json"
+    assert (tmp_path / out["record"]).is_file()
+    assert out["recorded"] is True
+    assert [contract for contract, _ in out["results"]] == out["deployed"]
+    assert out["results"][0] == [
+        "VolatilityVault",
+        "forecast volatility 0.006544 -> risky allocation 8953 bps",
+    ]
+    assert out["results"][2] == ["SentimentGate", "score 4.75, positive=True"]
