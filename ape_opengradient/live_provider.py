@@ -53,8 +53,13 @@ class LiveNodeProvider(Node):
         timeout = self.connect_timeout
         where = f"{self.network.choice}: {self._clean_uri}"
         body = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
+        # The headers Ape sends (User-Agent, any configured `request_headers` such as an
+        # RPC key), so the probe is answered like the requests that follow it.
+        headers = self.network_manager.get_request_headers(
+            self.network.ecosystem.name, self.network.name, self.name
+        )
         try:
-            response = requests.post(uri, json=body, timeout=timeout)
+            response = requests.post(uri, json=body, headers=dict(headers), timeout=timeout)
         except requests.Timeout:
             raise LiveNetworkError(
                 f"{where} did not answer within {timeout:g} s "

@@ -42,11 +42,17 @@ MODEL_OPTIONS = [
 # --------------------------------------------------------------------------- stand-ins
 
 
+HEADERS_SEEN: dict[str, list[dict[str, str]]] = {}
+"""The request headers each stand-in server received, by its URL."""
+
+
 def _json_rpc_server(chain_id: int | None) -> Iterator[str]:
     """A server answering every POST with `chain_id` (or, if None, an HTML 404 page)."""
+    seen: list[dict[str, str]] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            seen.append(dict(self.headers))
             request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             if chain_id is None:
                 status, kind = 404, "text/html"
@@ -67,8 +73,10 @@ def _json_rpc_server(chain_id: int | None) -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    HEADERS_SEEN[url] = seen
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield url
     finally:
         server.shutdown()
         server.server_close()
@@ -168,6 +176,8 @@ def test_connect_refuses_a_node_of_another_chain(other_chain):
         "node.opengradient.alpha.uri at the network's RPC, or add a custom network with "
         "chain_id 1"
     )
+    # the probe is sent with Ape's headers, so an RPC answers it like Ape's own requests
+    assert HEADERS_SEEN[other_chain][-1]["User-Agent"].startswith("Ape/")
 
 
 def test_connect_to_a_silent_node_fails_within_the_timeout(silent):
