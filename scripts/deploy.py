@@ -17,11 +17,21 @@ from ape_opengradient.script_command import ScriptCommand
 @click.command(cls=ScriptCommand)
 @network_option()
 @click.option("--account", "account_alias", default=None, help="Deployer (live networks).")
-@click.option("--volatility-model", default=None, help="[local: volatility]")
-@click.option("--credit-risk-model", default=None, help="[local: credit_risk]")
-@click.option("--sentiment-model", default=None, help="[local: sentiment]")
-@click.option("--upstream-model", default=None, help="[local: the upstream_demo alias]")
-@click.option("--llm-model", default=None, help="[local: tiny-llm; optional on live networks]")
+@click.option(
+    "--volatility-model", default=None, help="VolatilityVault's model [local: volatility]"
+)
+@click.option(
+    "--credit-risk-model", default=None, help="RiskLendingPool's model [local: credit_risk]"
+)
+@click.option("--sentiment-model", default=None, help="SentimentGate's model [local: sentiment]")
+@click.option(
+    "--upstream-model",
+    default=None,
+    help="UpstreamStyleConsumer's model [local: the upstream_demo alias]",
+)
+@click.option(
+    "--llm-model", default=None, help="LLMAssistant's LLM [local: tiny-llm; live: optional]"
+)
 def cli(
     provider,
     account_alias,
@@ -31,6 +41,7 @@ def cli(
     upstream_model,
     llm_model,
 ):
+    """Deploy the example contracts. On a live network give --account and every model id."""
     ids = model_ids(
         {
             "volatility": volatility_model,

@@ -45,6 +45,7 @@ def _recorded(provider):
 @network_option()
 @click.option("--account", "account_alias", default=None, help="Sender (live networks).")
 def cli(provider, account_alias):
+    """Call each example once. Shows what its model did; deploys first on a local chain."""
     console = Console(width=max(Console().width, 132))
     recorded = _recorded(provider)
     account = pick_account(account_alias)
