@@ -22,6 +22,7 @@ import os
 import shutil
 import sys
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -33,6 +34,7 @@ from ape.logging import logger
 from ape_ethereum.provider import EthereumNodeProvider
 from ape_ethereum.trace import TraceApproach
 
+from ape_opengradient.inference_api import InferenceAPI, NodeInferenceAPI
 from ape_opengradient.provider import _register_precompile_abi
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "0.0.0.0")
@@ -152,6 +154,11 @@ class OGNodeProvider(EthereumNodeProvider, TestProviderAPI, SubprocessProvider):
         return int(self.make_request("eth_gasPrice", []), 16)
 
     # ------------------------------------------------------------------ test controls
+
+    @cached_property
+    def og(self) -> InferenceAPI:
+        """Model runs, records, settlement waits and mocks, as on `opengradient:local:test`."""
+        return NodeInferenceAPI(self)
 
     def snapshot(self) -> str:
         return self.make_request("evm_snapshot", [])

@@ -15,6 +15,7 @@ from eth_tester import EthereumTester
 from eth_tester.backends.pyevm.main import setup_tester_chain
 
 from ape_opengradient.ecosystem import OpenGradientConfig
+from ape_opengradient.inference_api import InferenceAPI, LocalInferenceAPI
 from ogkit.chain import ai_vm_configuration
 from ogkit.chain.genesis import genesis_extras
 from ogkit.chain.locking import ChainLock, LockedEthereumTester, lock_public_methods
@@ -171,6 +172,11 @@ class AIProvider(LocalProvider):
             chain_lock=self.tester.backend.chain_lock,
             idle_seconds=self.tester.backend.idle_seconds,
         )
+
+    @cached_property
+    def og(self) -> InferenceAPI:
+        """Model runs, records, settlement waits and mocks, as on `opengradient:local:node`."""
+        return LocalInferenceAPI(self, self.inference_engine)
 
     def wait_for_settlement(self, inference_id: str, timeout: float = 60.0) -> InferenceRecord:
         """The record once settled (or failed, or VANILLA); raises if it stays pending."""

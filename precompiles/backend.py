@@ -6,7 +6,7 @@ live in another process behind the same methods.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -27,11 +27,14 @@ class TensorSpec:
     """One model input or output as the runtime declares it.
 
     `dtype` is ONNX's type string, e.g. "tensor(float)"; `None` in `shape` is a dynamic dim.
+    `dim_names` holds the ONNX `dim_param` of each dimension (None where it has none), so an
+    error can say which dynamic dimension it means.
     """
 
     name: str
     dtype: str
     shape: tuple[int | None, ...]
+    dim_names: tuple[str | None, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ alias, and every failure is a readable `AbiDecodeError`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from precompiles.abi_codec import AbiDecodeError, AbiReader
 from precompiles.price_feed import HistoricalInputQuery
@@ -17,10 +18,19 @@ QUERY_HISTORICAL_CANDLES_SIGNATURE = f"queryHistoricalCandles({HISTORICAL_INPUT_
 RUN_INFERENCE_ON_PRICE_FEED_SIGNATURE = (
     f"runInferenceOnPriceFeed(string,string,{HISTORICAL_INPUT_QUERY})"
 )
+EARLIER_INPUT_QUERY = "(string,uint32,uint32,uint8,uint8[])"
+"""January 2025's `HistoricalInputQuery`: one `currency_pair` ("ETH/USD"), no Volume type."""
+EARLIER_QUERY_HISTORICAL_CANDLES_SIGNATURE = f"queryHistoricalCandles({EARLIER_INPUT_QUERY})"
+EARLIER_RUN_INFERENCE_ON_PRICE_FEED_SIGNATURE = (
+    f"runInferenceOnPriceFeed(string,string,{EARLIER_INPUT_QUERY})"
+)
 _WORD = 32
 
 __all__ = [
     "AbiDecodeError",
+    "EarlierQuery",
+    "decode_earlier_query_historical_candles",
+    "decode_earlier_run_inference_on_price_feed",
     "decode_query_historical_candles",
     "decode_run_inference_on_price_feed",
     "encode_numbers",
@@ -38,6 +48,45 @@ def _query(r: AbiReader, at: int, max_types: int) -> HistoricalInputQuery:
         raise AbiDecodeError(f"candle_types has more than {max_types} entries")
     types = r.array(types_at, lambda _b, h: r.uint(h, 8), dynamic=False)
     return HistoricalInputQuery(base, quote, total, duration, order, types)
+
+
+@dataclass(frozen=True)
+class EarlierQuery:
+    """January 2025's query, field for field; `og_historical` turns it into today's."""
+
+    currency_pair: str
+    total_candles: int
+    candle_duration_in_mins: int
+    order: int
+    candle_types: tuple[int, ...]
+
+
+def _earlier_query(r: AbiReader, at: int, max_types: int) -> EarlierQuery:
+    pair = r.string(r.offset(at, at))
+    total = r.uint(at + _WORD, 32)
+    duration = r.uint(at + 2 * _WORD, 32)
+    order = r.uint(at + 3 * _WORD, 8)
+    types_at = r.offset(at, at + 4 * _WORD)
+    if r.uint(types_at, 64) > max_types:
+        raise AbiDecodeError(f"candle_types has more than {max_types} entries")
+    types = r.array(types_at, lambda _b, h: r.uint(h, 8), dynamic=False)
+    return EarlierQuery(pair, total, duration, order, types)
+
+
+def decode_earlier_query_historical_candles(args: bytes, max_types: int) -> EarlierQuery:
+    """Arguments of January 2025's `queryHistoricalCandles((string,uint32,...))`."""
+    r = AbiReader(args, max_types)
+    return _earlier_query(r, r.offset(0, 0), max_types)
+
+
+def decode_earlier_run_inference_on_price_feed(
+    args: bytes, max_types: int
+) -> tuple[str, str, EarlierQuery]:
+    """Arguments of January 2025's `runInferenceOnPriceFeed(string, string, query)`."""
+    r = AbiReader(args, max_types)
+    model_id = r.string(r.offset(0, 0))
+    input_name = r.string(r.offset(0, _WORD))
+    return model_id, input_name, _earlier_query(r, r.offset(0, 2 * _WORD), max_types)
 
 
 def decode_query_historical_candles(args: bytes, max_types: int) -> HistoricalInputQuery:

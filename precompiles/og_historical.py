@@ -10,6 +10,10 @@ flattened row-major; rows oldest first for `Ascending`, newest first for `Descen
 tensor's shape is `[total_candles, len(candle_types)]`. Values are fixed point by the SDK
 rule (normalised decimal digits, see `fixed_point`).
 
+January 2025's form of both functions (`0x45085f3d`, `0xa28e7f60`: one `currency_pair`
+"BASE/QUOTE" instead of base and quote, and no Volume candle type) is answered exactly as
+today's selectors answer the same query.
+
 Candles come from the `PriceFeed` the chain hands in: the latest `total_candles` that closed
 at or before the block's timestamp. Upstream documents no event for 0xF5, so none is
 emitted; a model run still gets an inference id and a VANILLA record like 0xF4's.
@@ -27,9 +31,14 @@ from precompiles.abi_codec import encode_model_output
 from precompiles.backend import InferenceBackend, ModelExecutionError, ModelNotFound
 from precompiles.guard import run_guarded
 from precompiles.historical_codec import (
+    EARLIER_QUERY_HISTORICAL_CANDLES_SIGNATURE,
+    EARLIER_RUN_INFERENCE_ON_PRICE_FEED_SIGNATURE,
     QUERY_HISTORICAL_CANDLES_SIGNATURE,
     RUN_INFERENCE_ON_PRICE_FEED_SIGNATURE,
     AbiDecodeError,
+    EarlierQuery,
+    decode_earlier_query_historical_candles,
+    decode_earlier_run_inference_on_price_feed,
     decode_query_historical_candles,
     decode_run_inference_on_price_feed,
     encode_numbers,
@@ -54,6 +63,12 @@ from precompiles.types import ModelInferenceMode, ModelInput, Number, NumberTens
 
 QUERY_HISTORICAL_CANDLES = keccak(text=QUERY_HISTORICAL_CANDLES_SIGNATURE)[:4]
 RUN_INFERENCE_ON_PRICE_FEED = keccak(text=RUN_INFERENCE_ON_PRICE_FEED_SIGNATURE)[:4]
+EARLIER_QUERY_HISTORICAL_CANDLES = keccak(text=EARLIER_QUERY_HISTORICAL_CANDLES_SIGNATURE)[:4]
+EARLIER_RUN_INFERENCE_ON_PRICE_FEED = keccak(
+    text=EARLIER_RUN_INFERENCE_ON_PRICE_FEED_SIGNATURE
+)[:4]
+EARLIER_CANDLE_TYPES = 4
+"""January 2025's `CandleType` had High, Low, Open, Close (today's first four), no Volume."""
 NAME = "OGHistorical"
 
 Precompile = Callable[[bytes, CallContext], PrecompileResult]
@@ -75,26 +90,31 @@ def run(
 
     def body() -> PrecompileResult:
         selector = calldata[:4]
-        if selector == RUN_INFERENCE_ON_PRICE_FEED:
+        if selector in (RUN_INFERENCE_ON_PRICE_FEED, EARLIER_RUN_INFERENCE_ON_PRICE_FEED):
             meter.charge(gas.BASE)
-            return _run_inference(calldata[4:], context, feed, backend, meter)
+            earlier = selector == EARLIER_RUN_INFERENCE_ON_PRICE_FEED
+            return _run_inference(calldata[4:], context, feed, backend, meter, earlier)
         meter.charge(gas.HISTORICAL_BASE)
         if len(calldata) > limits.MAX_CALLDATA_BYTES:
             raise PrecompileRevert(
                 f"{NAME}: calldata of {len(calldata)} bytes exceeds {limits.MAX_CALLDATA_BYTES}"
             )
-        if selector == QUERY_HISTORICAL_CANDLES:
-            return _query_candles(calldata[4:], context, feed, meter)
+        if selector in (QUERY_HISTORICAL_CANDLES, EARLIER_QUERY_HISTORICAL_CANDLES):
+            earlier = selector == EARLIER_QUERY_HISTORICAL_CANDLES
+            return _query_candles(calldata[4:], context, feed, meter, earlier)
         raise PrecompileRevert(f"{NAME}: unknown function selector 0x{selector.hex()}")
 
     return run_guarded(NAME, meter, body)
 
 
 def _query_candles(
-    args: bytes, context: CallContext, feed: PriceFeed, meter: gas.GasMeter
+    args: bytes, context: CallContext, feed: PriceFeed, meter: gas.GasMeter, earlier: bool
 ) -> PrecompileResult:
     try:
-        query = decode_query_historical_candles(args, limits.MAX_CANDLE_TYPES)
+        if earlier:
+            query = today(decode_earlier_query_historical_candles(args, limits.MAX_CANDLE_TYPES))
+        else:
+            query = decode_query_historical_candles(args, limits.MAX_CANDLE_TYPES)
     except AbiDecodeError as exc:
         raise PrecompileRevert(f"{NAME}: malformed calldata: {exc}") from None
     candles, values = _serve(query, context, feed, meter)
@@ -108,15 +128,22 @@ def _run_inference(
     feed: PriceFeed,
     backend: InferenceBackend,
     meter: gas.GasMeter,
+    earlier: bool = False,
 ) -> PrecompileResult:
     if len(args) + 4 > limits.MAX_CALLDATA_BYTES:
         raise PrecompileRevert(
             f"{NAME}: calldata of {len(args) + 4} bytes exceeds {limits.MAX_CALLDATA_BYTES}"
         )
     try:
-        model_id, input_name, query = decode_run_inference_on_price_feed(
-            args, limits.MAX_CANDLE_TYPES
-        )
+        if earlier:
+            model_id, input_name, old = decode_earlier_run_inference_on_price_feed(
+                args, limits.MAX_CANDLE_TYPES
+            )
+            query = today(old)
+        else:
+            model_id, input_name, query = decode_run_inference_on_price_feed(
+                args, limits.MAX_CANDLE_TYPES
+            )
     except AbiDecodeError as exc:
         raise PrecompileRevert(f"{NAME}: malformed calldata: {exc}") from None
     candles, values = _serve(query, context, feed, meter)
@@ -147,6 +174,26 @@ def _run_inference(
     if context.commits:  # as on 0xF4: only a call that can be mined leaves a record
         backend.record(model, mode, arrays, outputs, inference_id, context)
     return PrecompileResult(encode_model_output(output), meter.used)
+
+
+def today(query: EarlierQuery) -> HistoricalInputQuery:
+    """January 2025's query as today's: "ETH/USD" -> base "ETH", quote "USD"."""
+    base, slash, quote = query.currency_pair.partition("/")
+    if not slash or not base or not quote or "/" in quote:
+        raise PrecompileRevert(
+            f"{NAME}: currency_pair '{query.currency_pair}' is not BASE/QUOTE (e.g. ETH/USD)"
+        )
+    unknown = [t for t in query.candle_types if t >= EARLIER_CANDLE_TYPES]
+    if unknown:  # Volume came later: an earlier contract cannot have meant it
+        raise PrecompileRevert(f"{NAME}: unknown candle type {unknown[0]}")
+    return HistoricalInputQuery(
+        base,
+        quote,
+        query.total_candles,
+        query.candle_duration_in_mins,
+        query.order,
+        query.candle_types,
+    )
 
 
 def _serve(

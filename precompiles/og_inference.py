@@ -54,6 +54,8 @@ from precompiles.types import (
 RUN_MODEL_INFERENCE = keccak(text=RUN_MODEL_INFERENCE_SIGNATURE)[:4]
 RUN_LLM_COMPLETION = bytes.fromhex("14800c61")
 RUN_LLM_CHAT = bytes.fromhex("e39aa7e7")
+RUN_LLM_INFERENCE = bytes.fromhex("ea3dd516")
+"""`runLLMInference`, the 1.0.x name of `runLLMCompletion`: same request tuple, same answer."""
 MODEL_INFERENCE_EVENT_TOPIC = int.from_bytes(keccak(text=MODEL_INFERENCE_EVENT_SIGNATURE), "big")
 
 Precompile = Callable[[bytes, CallContext], PrecompileResult]
@@ -101,7 +103,7 @@ def _dispatch(
     selector = calldata[:4]
     if selector == RUN_MODEL_INFERENCE:
         return _run_model_inference(calldata[4:], context, backend, meter)
-    if selector == RUN_LLM_COMPLETION:
+    if selector in (RUN_LLM_COMPLETION, RUN_LLM_INFERENCE):
         return run_llm_completion(calldata[4:], context, llm_backend, meter)
     if selector == RUN_LLM_CHAT:
         return run_llm_chat(calldata[4:], context, llm_backend, meter)
@@ -197,19 +199,41 @@ def _validate_input(model_input: ModelInput) -> tuple[int, int]:
     return elements, string_bytes
 
 
-def _shape_text(shape: tuple[int | None, ...]) -> str:
-    return "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
+def _dim_text(spec: TensorSpec, index: int) -> str:
+    """A fixed dim as its size; a dynamic one by its ONNX name (`batch?`), else by role."""
+    size = spec.shape[index]
+    if size is not None:
+        return str(size)
+    name = spec.dim_names[index] if index < len(spec.dim_names) else None
+    return f"{name or ('batch' if index == 0 else f'dim{index}')}?"
 
 
-def _check_shape(spec: TensorSpec, shape: tuple[int, ...]) -> None:
-    fits = len(shape) == len(spec.shape) and all(
+def _shape_text(spec: TensorSpec) -> str:
+    return "[" + ", ".join(_dim_text(spec, i) for i in range(len(spec.shape))) + "]"
+
+
+def _fits(spec: TensorSpec, shape: tuple[int, ...]) -> bool:
+    return len(shape) == len(spec.shape) and all(
         want is None or want == got for want, got in zip(spec.shape, shape, strict=True)
     )
-    if not fits:
-        raise PrecompileRevert(
-            f"OGInference: input '{spec.name}' has shape {list(shape)}, "
-            f"model expects {_shape_text(spec.shape)}"
-        )
+
+
+def _input_shape(spec: TensorSpec, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape the values are given to the model in.
+
+    As upstream's node does, a flat (1-D) tensor whose length is the element count of a
+    fully known input shape is read row-major in that shape: `numberTensor1D` of 40 candle
+    values feeds a [10, 4] input, [2] feeds [1, 2]. Anything else must match the model.
+    """
+    if _fits(spec, shape):
+        return shape
+    known = all(d is not None for d in spec.shape)
+    if len(shape) == 1 and known and math.prod(spec.shape) == shape[0]:  # type: ignore[arg-type]
+        return tuple(spec.shape)  # type: ignore[arg-type]
+    raise PrecompileRevert(
+        f"OGInference: input '{spec.name}' has shape {list(shape)}, "
+        f"model expects {_shape_text(spec)}"
+    )
 
 
 def _string_shape(spec: TensorSpec, count: int) -> tuple[int, ...]:
@@ -226,7 +250,7 @@ def _string_shape(spec: TensorSpec, count: int) -> tuple[int, ...]:
         return tuple(filled)
     raise PrecompileRevert(
         f"OGInference: {count} strings do not fit input '{spec.name}' "
-        f"of shape {_shape_text(spec.shape)}"
+        f"of shape {_shape_text(spec)}"
     )
 
 
@@ -258,12 +282,12 @@ def _number_input(spec: TensorSpec, tensor: NumberTensor) -> np.ndarray:
             f"OGInference: input '{spec.name}' is {spec.dtype}; send it as a "
             + ("string tensor" if spec.dtype == "tensor(string)" else "supported type")
         )
-    _check_shape(spec, tensor.shape)
+    shape = _input_shape(spec, tensor.shape)
     try:
         flat = to_array(tensor.values, dtype)
     except FixedPointError as exc:
         raise PrecompileRevert(f"OGInference: input '{spec.name}': {exc}") from None
-    return flat.reshape(tensor.shape)
+    return flat.reshape(shape)
 
 
 def _string_input(spec: TensorSpec, tensor: StringTensor) -> np.ndarray:

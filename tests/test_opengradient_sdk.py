@@ -88,3 +88,67 @@ def test_sdk_alpha_infer_on_the_local_node(sdk_python, node, w3, model_store):
             MODEL_INFERENCE_EVENT,
             INFERENCE_RESULT,
         ]
+
+
+# --------------------------------------------------------------------------- workflows
+
+WORKFLOW_SCRIPT = ROOT / "tests" / "sdk_scripts" / "alpha_workflow.py"
+OHLC = ("open", "high", "low", "close")  # the SDK query's candle types, in its order
+
+
+def _sdk(sdk_python: Path, *args: str) -> dict:
+    command = [str(sdk_python), str(WORKFLOW_SCRIPT), *args]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    lines = done.stdout.strip().splitlines()
+    assert done.returncode == 0 and lines, done.stdout + done.stderr
+    return json.loads(lines[-1])
+
+
+def _runs(w3, address: str) -> list[int]:
+    """Block timestamps of the workflow's runs (its InferenceResultEmitted logs)."""
+    logs = w3.eth.get_logs({"address": address, "fromBlock": 0, "toBlock": "latest"})
+    return [w3.eth.get_block(log.blockNumber).timestamp for log in logs]
+
+
+def _forecast(session, timestamp: int) -> dict:
+    """What the workflow's model gives for the sample feed's candles at `timestamp`."""
+    from ogkit.pricefeed import SamplePriceSource
+    from precompiles.fixed_point import to_array
+
+    candles = SamplePriceSource().candles("ETH", "USD", 30, 10, timestamp)
+    values = [getattr(c, field) for c in candles for field in OHLC]
+    grid = to_array(values, np.dtype(np.float32)).reshape(10, 4)
+    (out,) = session.run(["volatility"], {"open_high_low_close": grid})
+    values = [repr(x.item()) for x in out.reshape(-1)]
+    return {"numbers": {"volatility": values}, "is_simulation_result": False}
+
+
+def test_sdk_workflow_api_on_the_local_node(sdk_python, node, w3, model_store):
+    """new_workflow (without and with SchedulerParams), run_workflow, read_workflow_result,
+    read_workflow_history, then the node's scheduler runs the scheduled one."""
+    from ogkit.chain.genesis import TASK_SCHEDULER_ADDRESS
+
+    session = ort.InferenceSession(
+        model_store.read(model_store.resolve("volatility")), providers=["CPUExecutionProvider"]
+    )
+    out = _sdk(sdk_python, "deploy", node.url, DEV_KEYS[4], "volatility", "open_high_low_close")
+
+    empty = {"numbers": {}, "is_simulation_result": False}
+    assert out["before"] == empty  # as upstream's template: an empty result before a run
+    (ran_at,) = _runs(w3, out["manual"])
+    assert out["run"] == out["result"] == _forecast(session, ran_at)
+    assert out["history"] == [out["result"]]
+
+    scheduler = w3.eth.contract(address=TASK_SCHEDULER_ADDRESS, abi=load("TaskScheduler").abi)
+    tasks = scheduler.functions.getAllTasks().call()
+    (task,) = [t for t in tasks if t[1] == out["scheduled"]]
+    assert task[3] == 600  # frequency; endTime is the SDK's wall clock + 1 h
+    assert _runs(w3, out["scheduled"]) == []
+
+    node.rpc("evm_increaseTime", 600)
+    node.rpc("evm_mine")
+    runs = _runs(w3, out["scheduled"])
+    assert len(runs) == 1
+    later = _sdk(sdk_python, "read", node.url, DEV_KEYS[4], out["scheduled"])
+    assert later["result"] == _forecast(session, runs[0])
+    assert later["history"] == [later["result"]]

@@ -1,7 +1,7 @@
 """The Ape plugin: the ecosystem, its networks and providers are what users are told."""
 
 from ape import networks
-from test_solidity_abi import interface_abi
+from compat_support import interface_abi
 
 from ape_opengradient.abi import og_inference_abi
 from ape_opengradient.provider import AIProvider
@@ -56,7 +56,7 @@ def test_shipped_abi_has_the_published_signatures():
 
 
 def test_shipped_abi_is_the_compiled_interface():
-    compiled = interface_abi("OGInference.sol", "OGInference")
+    compiled = interface_abi("OGInference")
     shipped = og_inference_abi()
 
     def key(items):

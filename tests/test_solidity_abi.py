@@ -27,16 +27,15 @@ from eth_utils import (
     function_abi_to_4byte_selector,
 )
 
-from ape_opengradient.solidity import with_defaults
-
 REPO = Path(__file__).resolve().parents[1]
 CONTRACTS = REPO / "contracts"
+INTERFACES = REPO / "ogkit" / "solidity"
 SOLC_VERSION = "0.8.28"
 # CI clones the repository next to `shared/`, so resolve it from this file, not from /work.
 REFERENCE_ABI_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "abi"
 REFERENCE_ABI = REFERENCE_ABI_DIR / "InferencePrecompile.abi.json"
 
-OG_INFERENCE_SOURCE = "contracts/.cache/opengradient-neuroml/src/OGInference.sol"
+OG_INFERENCE_SOURCE = "ogkit/solidity/OGInference.sol"
 UPSTREAM_CONSUMER_SOURCE = "contracts/examples/UpstreamStyleConsumer.sol"
 UPSTREAM_IMPORT = 'import "opengradient-neuroml/src/OGInference.sol";'
 EIP170_LIMIT = 24_576
@@ -58,6 +57,14 @@ DOCUMENTED_FUNCTIONS = {
         "(string,string,string)[],string,uint32,string[],uint32))",
     ),
 }
+# Declared beside today's interface so contracts written against `opengradient-neuroml` 1.0.x
+# compile and run unchanged (reference section 4, "Older shapes"); not in the reference ABI.
+EARLIER_FUNCTIONS = {
+    "runLLMInference": (
+        "0xea3dd516",
+        "runLLMInference((uint8,string,string,uint32,string[],uint32))",
+    ),
+}
 DOCUMENTED_EVENT_TOPICS = {
     "ModelInferenceEvent": "0x1b283af3452f3718585ce100f80d9aa81fc60924db4a582a36db6aae3b109d87",
     "LLMCompletionEvent": "0x51fe69d513d73ecde3fa3bf17584f7d2acfd5f0b13d367e898d6e11e742127a3",
@@ -66,6 +73,7 @@ DOCUMENTED_EVENT_TOPICS = {
 DOCUMENTED_ENUMS = {
     "ModelInferenceMode": ["VANILLA", "ZK", "TEE"],
     "LLMInferenceMode": ["VANILLA", "TEE"],
+    "LlmInferenceMode": ["VANILLA", "TEE"],  # 1.0.x name
 }
 
 
@@ -84,7 +92,10 @@ def _solc_binary() -> Path:
 
 
 def _ape_solidity_config() -> dict[str, Any]:
-    """ape-config.yaml's `solidity:` with the plugin's defaults under it, as Ape sees it."""
+    """ape-config.yaml's `solidity:` keys over the plugin's defaults (and its remapping), as
+    ape-solidity sees them in this opengradient project."""
+    from ape_opengradient.solidity import with_defaults
+
     config = yaml.safe_load((REPO / "ape-config.yaml").read_text()) or {}
     return with_defaults(config.get("solidity") or {}, REPO, CONTRACTS)
 
@@ -121,19 +132,10 @@ def _compile(sources: dict[str, str], selection: list[str]) -> dict[str, Any]:
     return solcx.compile_standard(input_json, base_path=str(REPO), solc_binary=binary)
 
 
-def interface_abi(file_name: str, contract: str) -> list[dict]:
-    """The ABI solc makes of one of the shipped interfaces (ogkit/solidity/), compiled the way
-    a project compiles it: through the plugin's remapping to its managed copy."""
-    source_id = f"contracts/.cache/opengradient-neuroml/src/{file_name}"
-    _ape_solidity_config()  # writes the managed copy
-    out = _compile({source_id: (REPO / source_id).read_text()}, ["abi"])
-    return out["contracts"][source_id][contract]["abi"]
-
-
 def _project_sources() -> dict[str, str]:
     return {
         p.relative_to(REPO).as_posix(): p.read_text(encoding="utf8")
-        for p in sorted(CONTRACTS.rglob("*.sol"))
+        for p in sorted([*CONTRACTS.rglob("*.sol"), *INTERFACES.glob("*.sol")])
         if ".cache" not in p.parts
     }
 
@@ -197,8 +199,9 @@ def _contract(compiled, source_id: str, name: str) -> dict[str, Any]:
 
 
 def test_same_functions_and_events(og_abi, reference_abi):
-    for kind in ("function", "event"):
-        assert sorted(_by_name(og_abi, kind)) == sorted(_by_name(reference_abi, kind)), kind
+    functions = sorted([*_by_name(reference_abi, "function"), *EARLIER_FUNCTIONS])
+    assert sorted(_by_name(og_abi, "function")) == functions
+    assert sorted(_by_name(og_abi, "event")) == sorted(_by_name(reference_abi, "event"))
     assert {e["type"] for e in og_abi} == {e["type"] for e in reference_abi}
 
 
@@ -213,6 +216,17 @@ def test_function_matches_reference(og_abi, reference_abi, name):
     assert ours["stateMutability"] == ref["stateMutability"] == "nonpayable"
     # Field names, struct names (internalType) and field order, recursively.
     assert _normalise(ours) == _normalise(ref)
+
+
+@pytest.mark.parametrize("name", sorted(EARLIER_FUNCTIONS))
+def test_earlier_name_has_its_selector_and_todays_tuples(og_abi, name):
+    selector, signature = EARLIER_FUNCTIONS[name]
+    fn = _by_name(og_abi, "function")[name]
+    assert f"{name}({','.join(_canonical_types(fn['inputs']))})" == signature
+    assert "0x" + function_abi_to_4byte_selector(fn).hex() == selector
+    today = _by_name(og_abi, "function")["runLLMCompletion"]
+    assert _canonical_types(fn["inputs"]) == _canonical_types(today["inputs"])
+    assert _canonical_types(fn["outputs"]) == _canonical_types(today["outputs"])
 
 
 @pytest.mark.parametrize("name", sorted(DOCUMENTED_EVENT_TOPICS))
@@ -276,7 +290,8 @@ def test_upstream_style_consumer_compiles_unchanged():
     out = _compile({UPSTREAM_CONSUMER_SOURCE: source}, ["abi", "evm.bytecode.object"])
     consumer = out["contracts"][UPSTREAM_CONSUMER_SOURCE]["UpstreamStyleConsumer"]
     assert consumer["evm"]["bytecode"]["object"]
-    assert OG_INFERENCE_SOURCE in out["sources"]
+    # the plugin serves the import from its copy of ogkit/solidity/ in contracts/.cache/
+    assert "contracts/.cache/opengradient-neuroml/src/OGInference.sol" in out["sources"]
     assert {e["name"] for e in consumer["abi"] if e["type"] == "function"} == {
         "runZkmlModel",
         "modelCID",

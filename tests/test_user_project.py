@@ -103,6 +103,7 @@ def test_the_readme_tutorial_is_what_is_tested():
         "shell",
         "contracts/Doubler.sol",
         "tests/test_doubler.py",
+        "tests/test_doubler_mocked.py",
         "shell",
     ]
     assert steps[-1][1].splitlines() == APE_TESTS
@@ -127,7 +128,7 @@ def test_ape_test_passes_in_the_users_project(
     user_project: Path, user_env: dict[str, str], command: str
 ):
     out = run(*command.split(), cwd=user_project, env=user_env)
-    assert "2 passed" in out, out
+    assert "3 passed" in out, out
     assert "failed" not in out
 
 

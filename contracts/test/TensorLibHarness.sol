@@ -35,6 +35,31 @@ contract TensorLibHarness {
         return TensorLib.numberTensorND("z", dims);
     }
 
+    /// @notice `numberTensorND("z", dims)`, then `dims[0] = 9`: upstream's tensor keeps the
+    ///         caller's array as its shape, so the change shows in the returned shape.
+    function ndThenChangeDims(uint32[] memory dims)
+        external
+        pure
+        returns (TensorLib.MultiDimensionalNumberTensor memory t)
+    {
+        t = TensorLib.numberTensorND("z", dims);
+        dims[0] = 9;
+    }
+
+    /// @notice `setValue` of the rank-specific overload `rank` (1, 2 or 3) on a tensor of
+    ///         shape `dims`, at index 0 in every position.
+    function setRank(uint32[] memory dims, uint256 rank)
+        external
+        pure
+        returns (TensorLib.MultiDimensionalNumberTensor memory t)
+    {
+        t = TensorLib.numberTensorND("r", dims);
+        TensorLib.Number memory one = TensorLib.Number(1, 0);
+        if (rank == 1) TensorLib.setValue(t, 0, one);
+        else if (rank == 2) TensorLib.setValue(t, 0, 0, one);
+        else TensorLib.setValue(t, 0, 0, 0, one);
+    }
+
     function get(TensorLib.MultiDimensionalNumberTensor memory t, uint32[] memory idx)
         external
         pure

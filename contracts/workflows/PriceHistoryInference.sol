@@ -36,9 +36,13 @@ contract PriceHistoryInference {
         emit InferenceResultEmitted(msg.sender, result);
     }
 
-    /// @notice The latest result; reverts before the first `run()`.
+    /// @notice The latest result; before the first `run()` an empty `ModelOutput` (all
+    ///         tensors empty, `is_simulation_result` false), as upstream's template returns.
     function getInferenceResult() external view returns (ModelOutput memory) {
-        require(_results.length > 0, "PriceHistoryInference: no inference results yet");
+        if (_results.length == 0) {
+            ModelOutput memory empty;
+            return empty;
+        }
         return abi.decode(_results[_results.length - 1], (ModelOutput));
     }
 

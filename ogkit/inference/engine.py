@@ -9,14 +9,15 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ogkit.inference.cache import Outputs, ResultCache, input_key
+from ogkit.inference.mocks import ModelMocks
 from ogkit.inference.prover_queue import ProverQueue
 from ogkit.models.onnx_runtime import OnnxModel
 from ogkit.models.store import CorruptModel, ModelStore, StoredModel
@@ -55,15 +56,27 @@ class InferenceRecord:
     """ZK mode: the EZKL proof the prover queue made (settlement "proved" and later)."""
     zk_verified: bool | None = None
     """ZK mode: ezkl's off-chain verdict on `zk_proof`."""
+    mocked: bool = False
+    """The output came from a test's mock, not the model: never signed, proved or settled
+    (settlement "mocked")."""
 
     @property
     def is_final(self) -> bool:
         return self.settlement not in PENDING_STATES
 
 
+MOCKED = "mocked"
+"""The settlement state of a mocked inference: final, and nothing to settle."""
+
 PENDING_STATES = frozenset({"pending", "proving", "proved"})
 """Settlement states that still change; every other one ("not required", "settled",
 "failed: …") is final."""
+
+
+def _first_settlement(mode: ModelInferenceMode, mocked: bool) -> str:
+    if mocked:
+        return MOCKED
+    return "not required" if mode is ModelInferenceMode.VANILLA else "pending"
 
 
 class SettlementTimeout(TimeoutError):
@@ -89,7 +102,10 @@ class InferenceEngine:
         """The records whose settlement can still change: what the settlement service looks
         at, so its work does not grow with every VANILLA inference ever made."""
         self.model_runs = 0
-        """How many times a model really ran: replays must not add to it."""
+        """How many times a model really ran: replays and mocked answers do not add to it."""
+        self.mocks = ModelMocks()
+        """Mocked (model, input) pairs: answered without running the model, recorded as
+        mocked (see `mock_output`)."""
         self._by_cid: dict[str, OnnxModel] = {}
         self._by_hash: dict[bytes, OnnxModel] = {}
         self._lock = threading.Lock()
@@ -149,6 +165,9 @@ class InferenceEngine:
         context: CallContext,
     ) -> Outputs:
         key = input_key(model.model_hash, inputs)
+        mocked = self.mocks.get(key)
+        if mocked is not None:
+            return mocked  # never cached: once the mock goes, the model answers again
         outputs = self.cache.get(key)
         if outputs is None:
             outputs = self._by_hash[model.model_hash].run(inputs)
@@ -168,7 +187,9 @@ class InferenceEngine:
         mode = ModelInferenceMode(mode)
         input_hash = input_key(model.model_hash, inputs)
         out_hash = output_hash(outputs)
-        if mode is ModelInferenceMode.ZK:
+        mock = self.mocks.get(input_hash)
+        mocked = mock is not None and output_hash(mock) == out_hash
+        if mode is ModelInferenceMode.ZK and not mocked:
             # A replay (eth_call, estimate, the mined tx) keeps its record and proof; one
             # whose proving failed (e.g. before `zk-setup`) is queued again.
             known = self.records.get(inference_id)
@@ -179,7 +200,7 @@ class InferenceEngine:
             ):
                 return
         signed = None
-        if mode is ModelInferenceMode.TEE:
+        if mode is ModelInferenceMode.TEE and not mocked:
             signed = self.enclave.sign_result(input_hash, out_hash, context.timestamp)
         record = InferenceRecord(
             inference_id=inference_id,
@@ -188,8 +209,9 @@ class InferenceEngine:
             output_hash=out_hash,
             mode=mode,
             block_number=context.block_number,
-            settlement="not required" if mode is ModelInferenceMode.VANILLA else "pending",
+            settlement=_first_settlement(mode, mocked),
             tee_signature=signed,
+            mocked=mocked,
         )
         with self.changed:
             self.records[inference_id] = record
@@ -199,8 +221,27 @@ class InferenceEngine:
                 self.unsettled[inference_id] = record
                 self.work.notify_all()
             self.changed.notify_all()
-        if mode is ModelInferenceMode.ZK:
+        if mode is ModelInferenceMode.ZK and not mocked:
             self.prover_queue.submit(record, inputs, outputs)
+
+    def mock_output(
+        self, model_id: str, inputs: Mapping[str, Any], outputs: Mapping[str, Any]
+    ) -> str:
+        """Answer `outputs` whenever `model_id` gets exactly `inputs`, without running it.
+
+        Values are converted with the model's dtypes and shapes as 0xF4 converts a
+        contract's tensors. Returns the mock's key for `unmock`. Raises `ModelNotFound`
+        for an unknown model and `MockError` for inputs or outputs that do not fit it.
+        """
+        return self.mocks.add(self.resolve(model_id), inputs, outputs)
+
+    def unmock(self, key: str) -> bool:
+        """Undo one `mock_output` (a mock it replaced answers again)."""
+        return self.mocks.remove(key)
+
+    def clear_mocks(self) -> int:
+        """Remove every mock; returns how many (model, input) pairs were mocked."""
+        return self.mocks.clear()
 
     def set_settlement(
         self, record: InferenceRecord, status: str, tx: str | None = None

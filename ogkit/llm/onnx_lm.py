@@ -92,6 +92,8 @@ class OnnxCausalLM:
     ) -> Generation:
         ids = self.tokenizer.encode(prompt).ids
         prompt_tokens = len(ids)
+        if not ids:  # nothing to continue: the model's logits would have no last position
+            raise ModelExecutionError("the prompt encodes to no tokens")
         if prompt_tokens + max_tokens > self.context_length:
             raise ModelExecutionError(
                 f"prompt of {prompt_tokens} tokens plus max_tokens {max_tokens} exceeds the "

@@ -14,6 +14,15 @@ def _dims(shape: list) -> tuple[int | None, ...]:
     return tuple(d if isinstance(d, int) and d >= 0 else None for d in shape)
 
 
+def _dim_names(shape: list) -> tuple[str | None, ...]:
+    """onnxruntime reports a named dynamic dimension (ONNX `dim_param`) as its name."""
+    return tuple(d if isinstance(d, str) and d else None for d in shape)
+
+
+def _spec(arg) -> TensorSpec:  # noqa: ANN001 - onnxruntime's NodeArg
+    return TensorSpec(arg.name, arg.type, _dims(arg.shape), _dim_names(arg.shape))
+
+
 class OnnxModel:
     """A loaded session and the spec the precompile validates requests against."""
 
@@ -31,12 +40,8 @@ class OnnxModel:
         self.spec = ModelSpec(
             model_hash=model_hash,
             size_bytes=len(data),
-            inputs=tuple(
-                TensorSpec(i.name, i.type, _dims(i.shape)) for i in self.session.get_inputs()
-            ),
-            outputs=tuple(
-                TensorSpec(o.name, o.type, _dims(o.shape)) for o in self.session.get_outputs()
-            ),
+            inputs=tuple(_spec(i) for i in self.session.get_inputs()),
+            outputs=tuple(_spec(o) for o in self.session.get_outputs()),
         )
         self._lock = threading.Lock()
 

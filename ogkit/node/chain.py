@@ -457,6 +457,20 @@ class NodeChain:
         """What the price data node served (and signed) in block `number`; kept in memory."""
         return [record_json(r) for r in self.price_feed.records(number)]
 
+    def mock_model_output(self, model_id: str, inputs: Any, outputs: Any) -> str:
+        """A mocked answer for (model, exact input); under the lock, so no block in the
+        making sees half of it."""
+        with self.lock:
+            return self.engine.mock_output(model_id, inputs, outputs)
+
+    def remove_model_mock(self, key: str) -> bool:
+        with self.lock:
+            return self.engine.unmock(key)
+
+    def clear_model_mocks(self) -> int:
+        with self.lock:
+            return self.engine.clear_mocks()
+
     def inference_stats(self) -> dict[str, int]:
         """Model runs and result-cache use; what traces had to run again."""
         with self.lock:

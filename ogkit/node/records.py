@@ -80,6 +80,7 @@ def record_json(engine_record: Any, event: InferenceEvent, tx_hash: bytes) -> di
                 "inputHash": "0x" + engine_record.input_hash.hex(),
                 "outputHash": "0x" + engine_record.output_hash.hex(),
                 "mode": int(engine_record.mode),
+                "mocked": bool(getattr(engine_record, "mocked", False)),
             }
         )
         out.update(settlement_json(engine_record))

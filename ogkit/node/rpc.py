@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from eth_utils import keccak
 
+from ogkit.inference import MockError
 from ogkit.node import params as p
 from ogkit.node.chain import MinedTx, NodeChain
 from ogkit.node.errors import (
@@ -42,6 +43,7 @@ from ogkit.node.formatting import (
     word,
 )
 from ogkit.node.tracing import trace_options
+from precompiles.backend import ModelExecutionError, ModelNotFound
 
 log = logging.getLogger("ogkit.node")
 
@@ -247,6 +249,10 @@ class Rpc:
             "ogkit_getInferenceRecord": self.ogkit_get_inference_record,
             "ogkit_getBlockInferenceRecords": self.ogkit_get_block_inference_records,
             "ogkit_inferenceStats": self.ogkit_inference_stats,
+            "ogkit_getModelRuns": self.ogkit_get_model_runs,
+            "ogkit_mockModelOutput": self.ogkit_mock_model_output,
+            "ogkit_removeModelMock": self.ogkit_remove_model_mock,
+            "ogkit_clearModelMocks": self.ogkit_clear_model_mocks,
             "ogkit_waitForSettlement": self.ogkit_wait_for_settlement,
             "ogkit_setPipe": self.ogkit_set_pipe,
             "ogkit_pipe": self.ogkit_pipe,
@@ -651,6 +657,43 @@ class Rpc:
         """Signed records of the candles 0xF5 served in a block (eth_call's pending block too)."""
         a = p.Args(params, "ogkit_getPriceFeedRecords", 1, 1)
         return self.node.price_feed_records(p.quantity(a[0], "block number"))
+
+    def ogkit_get_model_runs(self, params: Any) -> int:
+        """How many times a model really ran (replays and mocked answers not counted)."""
+        p.Args(params, "ogkit_getModelRuns")
+        return self.node.engine.model_runs
+
+    def ogkit_mock_model_output(self, params: Any) -> str:
+        """[modelId, inputs, outputs]: answer `outputs` whenever the model gets exactly
+        `inputs` ({name: number, string or nested array}), without running it; the record
+        says `mocked: true`. Returns the mock's key for `ogkit_removeModelMock`."""
+        a = p.Args(params, "ogkit_mockModelOutput", 3, 3)
+        model_id, inputs, outputs = a[0], a[1], a[2]
+        if not isinstance(model_id, str) or not 0 < len(model_id) <= 256:
+            raise InvalidParams("model id: expected a non-empty string")
+        for name, value in (("inputs", inputs), ("outputs", outputs)):
+            if not isinstance(value, dict):
+                raise InvalidParams(f"{name}: expected an object of tensor name to values")
+        try:
+            return "0x" + self.node.mock_model_output(model_id, inputs, outputs)
+        except ModelNotFound:
+            raise InvalidParams(f"model not found: {model_id}") from None
+        except MockError as exc:
+            raise InvalidParams(str(exc)) from None
+        except ModelExecutionError as exc:
+            raise ServerError(f"cannot load model {model_id}: {exc}") from None
+
+    def ogkit_remove_model_mock(self, params: Any) -> bool:
+        """Undo one `ogkit_mockModelOutput` by its key; false if no such mock is left."""
+        a = p.Args(params, "ogkit_removeModelMock", 1, 1)
+        if not isinstance(a[0], str) or len(a[0]) > 80:
+            raise InvalidParams("mock key: expected a hex string")
+        return self.node.remove_model_mock(a[0])
+
+    def ogkit_clear_model_mocks(self, params: Any) -> int:
+        """Remove every mock; returns how many (model, input) pairs were mocked."""
+        p.Args(params, "ogkit_clearModelMocks")
+        return self.node.clear_model_mocks()
 
     def ogkit_inference_stats(self, params: Any) -> dict[str, int]:
         """Model runs and cache use; `traceModelRuns` counts models a trace had to re-run."""

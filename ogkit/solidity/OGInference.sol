@@ -5,8 +5,8 @@ pragma solidity ^0.8.18;
 //
 // Written for ape-opengradient to be ABI-identical to OpenGradient's published interface
 // (npm/foundry `opengradient-neuroml`, `src/OGInference.sol`). Contracts written for
-// OpenGradient compile unchanged here: ape-config.yaml remaps `opengradient-neuroml/src/` to
-// `contracts/opengradient/`, so `import "opengradient-neuroml/src/OGInference.sol";` resolves
+// OpenGradient compile unchanged here: `opengradient-neuroml/src/` is remapped to
+// `ogkit/solidity/` (this folder), so `import "opengradient-neuroml/src/OGInference.sol";` resolves
 // to this file.
 //
 // Byte-level truth: shared/reference/abi/InferencePrecompile.abi.json, checked by
@@ -17,6 +17,9 @@ pragma solidity ^0.8.18;
 //   0x7289e9c2 runModelInference((uint8,string,((string,(int128,int128)[],uint32[])[],(string,string[])[])))
 //   0x14800c61 runLLMCompletion((uint8,string,string,uint32,string[],uint32))
 //   0xe39aa7e7 runLLMChat((uint8,string,(string,string,string,string,(string,string,string)[])[],(string,string,string)[],string,uint32,string[],uint32))
+//   0xea3dd516 runLLMInference((uint8,string,string,uint32,string[],uint32))
+//              the 1.0.x name of runLLMCompletion (same request tuple, same answer), kept so
+//              contracts written against `opengradient-neuroml` 1.0.x compile and run here
 //
 // Importing this file also imports `TensorLib` (a plain `import "x";` brings in everything
 // "x" imported), so consumers see the same names as with upstream's single file.
@@ -128,6 +131,33 @@ struct LLMChatResponse {
     ChatMessage message;
 }
 
+// ------------------------------------------------------------------------ LLM, 1.0.x names
+
+// `opengradient-neuroml` 1.0.x called the completion types and function by these names; the
+// tuples are the same as today's, so the precompile answers both. New code should use the
+// names above.
+
+/// @notice 1.0.x name of `LLMInferenceMode`.
+enum LlmInferenceMode {
+    VANILLA,
+    TEE
+}
+
+/// @notice 1.0.x name of `LLMCompletionRequest` (same fields, same order).
+struct LlmInferenceRequest {
+    LlmInferenceMode mode;
+    string modelCID;
+    string prompt;
+    uint32 max_tokens;
+    string[] stop_sequence;
+    uint32 temperature;
+}
+
+/// @notice 1.0.x name of `LLMCompletionResponse`.
+struct LlmResponse {
+    string answer;
+}
+
 // ------------------------------------------------------------------------ interface
 
 /// @notice The precompile's functions and the events it emits (from address 0xF4, nothing
@@ -158,4 +188,10 @@ interface OGInference {
     function runLLMChat(LLMChatRequest memory request)
         external
         returns (LLMChatResponse memory);
+
+    /// @notice 1.0.x name of `runLLMCompletion` (selector 0xea3dd516): the same completion,
+    ///         and the same `LLMCompletionEvent`.
+    function runLLMInference(LlmInferenceRequest memory request)
+        external
+        returns (LlmResponse memory);
 }

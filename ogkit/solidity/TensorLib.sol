@@ -14,6 +14,8 @@ pragma solidity ^0.8.18;
 ///        The node rejects `decimals > 18`; this library does not enforce it.
 ///      * Number tensors are flattened row-major (C order); `shape` lists the dimensions and
 ///        the product of `shape` equals `values.length` (kept by every constructor below).
+///      * Revert reasons and `numberTensorND`'s shape semantics are upstream's, so tests
+///        written against OpenGradient's library pass here unchanged.
 ///      * String tensors have no shape.
 library TensorLib {
     /// @notice A fixed-point number: `value / 10**decimals`.
@@ -56,20 +58,23 @@ library TensorLib {
     }
 
     /// @notice A 2-D tensor `name` from rows of equal length, shape `[rows, cols]`, row-major.
-    /// @dev Reverts unless `values` is non-empty and rectangular with non-empty rows.
+    /// @dev Reverts "Input array must be non-empty" unless there is a row and the first row
+    ///      has a value, and "All rows must have the same length" unless it is rectangular
+    ///      (upstream's checks and reasons).
     function numberTensor2D(string memory name, Number[][] memory values)
         internal
         pure
         returns (MultiDimensionalNumberTensor memory)
     {
+        require(values.length > 0 && values[0].length > 0, "Input array must be non-empty");
         uint256 rows = values.length;
-        require(rows > 0, "Empty tensor");
         uint256 cols = values[0].length;
-        require(cols > 0, "Empty tensor");
+        for (uint256 r = 1; r < rows; r++) {
+            require(values[r].length == cols, "All rows must have the same length");
+        }
 
         Number[] memory flat = new Number[](rows * cols);
         for (uint256 r = 0; r < rows; r++) {
-            require(values[r].length == cols, "Tensor is not rectangular");
             for (uint256 c = 0; c < cols; c++) {
                 flat[r * cols + c] = values[r][c];
             }
@@ -82,43 +87,47 @@ library TensorLib {
     }
 
     /// @notice A zero-filled tensor `name` of shape `dims` (every dimension must be positive).
-    /// @dev Fill it with `setValue`. Zero is `Number(0, 0)`.
+    /// @dev Fill it with `setValue`. Zero is `Number(0, 0)`. As upstream's, the tensor's
+    ///      `shape` IS the caller's `dims` array (not a copy): changing `dims` afterwards
+    ///      changes the tensor's shape.
     function numberTensorND(string memory name, uint32[] memory dims)
         internal
         pure
         returns (MultiDimensionalNumberTensor memory)
     {
-        require(dims.length > 0, "Empty shape");
+        require(dims.length > 0, "Dimensions array must not be empty");
         uint256 size = 1;
-        uint32[] memory shape = new uint32[](dims.length);
         for (uint256 i = 0; i < dims.length; i++) {
-            require(dims[i] > 0, "Dimension must be positive");
+            require(dims[i] > 0, "All dimensions must be positive");
             size *= dims[i];
-            shape[i] = dims[i];
         }
         // `new` zero-initialises every element, i.e. Number(0, 0).
-        return MultiDimensionalNumberTensor(name, new Number[](size), shape);
+        return MultiDimensionalNumberTensor(name, new Number[](size), dims);
     }
 
     // ---------------------------------------------------------------- element access
 
     /// @notice `tensor[i] = value` for a 1-D tensor.
+    /// @dev Reverts "This function is for 1D tensors only" on a tensor of another rank.
     function setValue(MultiDimensionalNumberTensor memory tensor, uint32 i, Number memory value)
         internal
         pure
     {
+        require(tensor.shape.length == 1, "This function is for 1D tensors only");
         uint32[] memory idx = new uint32[](1);
         idx[0] = i;
         setValue(tensor, idx, value);
     }
 
     /// @notice `tensor[i][j] = value` for a 2-D tensor.
+    /// @dev Reverts "This function is for 2D tensors only" on a tensor of another rank.
     function setValue(
         MultiDimensionalNumberTensor memory tensor,
         uint32 i,
         uint32 j,
         Number memory value
     ) internal pure {
+        require(tensor.shape.length == 2, "This function is for 2D tensors only");
         uint32[] memory idx = new uint32[](2);
         idx[0] = i;
         idx[1] = j;
@@ -126,6 +135,7 @@ library TensorLib {
     }
 
     /// @notice `tensor[i][j][k] = value` for a 3-D tensor.
+    /// @dev Reverts "This function is for 3D tensors only" on a tensor of another rank.
     function setValue(
         MultiDimensionalNumberTensor memory tensor,
         uint32 i,
@@ -133,6 +143,7 @@ library TensorLib {
         uint32 k,
         Number memory value
     ) internal pure {
+        require(tensor.shape.length == 3, "This function is for 3D tensors only");
         uint32[] memory idx = new uint32[](3);
         idx[0] = i;
         idx[1] = j;
@@ -141,7 +152,7 @@ library TensorLib {
     }
 
     /// @notice `tensor[indices...] = value` for a tensor of any rank.
-    /// @dev Reverts "Index out of bounds" like `getValue`.
+    /// @dev Reverts like `getValue`.
     function setValue(
         MultiDimensionalNumberTensor memory tensor,
         uint32[] memory indices,
@@ -151,9 +162,9 @@ library TensorLib {
     }
 
     /// @notice `tensor[indices...]`.
-    /// @dev Reverts "Index out of bounds" when the number of indices differs from the rank,
-    ///      when an index is not below its dimension, or when the (model-supplied) shape does
-    ///      not fit the value count.
+    /// @dev Reverts "Indices dimension mismatch" when the number of indices differs from the
+    ///      rank, and "Index out of bounds" when an index is not below its dimension or the
+    ///      (model-supplied) shape does not fit the value count (upstream's reasons).
     function getValue(MultiDimensionalNumberTensor memory tensor, uint32[] memory indices)
         internal
         pure
@@ -169,7 +180,7 @@ library TensorLib {
         returns (uint256 offset)
     {
         uint32[] memory shape = tensor.shape;
-        require(indices.length == shape.length, "Index out of bounds");
+        require(indices.length == shape.length, "Indices dimension mismatch");
         for (uint256 d = 0; d < shape.length; d++) {
             require(indices[d] < shape[d], "Index out of bounds");
             offset = offset * shape[d] + indices[d];
