@@ -40,11 +40,12 @@ def networks():
 
 @plugins.register(plugins.ProviderPlugin)
 def providers():
-    from ape_node import Node
-
+    from ape_opengradient.live_networks import LIVE_NETWORKS
+    from ape_opengradient.live_provider import LiveNodeProvider
     from ape_opengradient.node_provider import OGNodeProvider
     from ape_opengradient.provider import AIProvider
 
     yield "opengradient", "local", AIProvider
     yield "opengradient", "local", OGNodeProvider
-    yield "opengradient", "alpha", Node
+    for name in LIVE_NETWORKS:
+        yield "opengradient", name, LiveNodeProvider

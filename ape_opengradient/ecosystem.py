@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, cast
+from typing import Any, ClassVar, cast
 
 from ape_ethereum.ecosystem import BaseEthereumConfig, Ethereum
+from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 
-ALPHA_CHAIN_ID = 10744
+from ape_opengradient.live_networks import ALPHA, LIVE_NETWORKS
+
+ALPHA_CHAIN_ID = ALPHA.chain_id
 """Seen only in third-party code; `eth_chainId` on the alpha RPC is the authority."""
-ALPHA_RPC = "https://eth-devnet.opengradient.ai"
+ALPHA_RPC = ALPHA.rpc
 
 NETWORKS = {
     # name: (network id, chain id)
-    "alpha": (ALPHA_CHAIN_ID, ALPHA_CHAIN_ID),
+    name: (net.chain_id, net.chain_id)
+    for name, net in LIVE_NETWORKS.items()
 }
 
 
@@ -34,6 +38,19 @@ class OpenGradientConfig(BaseEthereumConfig):
     `$OGKIT_PRICE_CSV`, else the shipped synthetic sample)."""
 
     model_config = SettingsConfigDict(extra="allow", env_prefix="APE_OPENGRADIENT_")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_transactions_on_live_networks(cls, values: Any) -> Any:
+        """OpenGradient's SDK sends legacy (`gasPrice`) transactions to its networks; a
+        project does the same unless its `opengradient.<network>` section says otherwise."""
+        if not isinstance(values, dict):
+            return values
+        for name in LIVE_NETWORKS:
+            section = values.get(name)
+            if section is None or isinstance(section, dict):
+                values[name] = {"default_transaction_type": 0, **(section or {})}
+        return values
 
 
 class OpenGradient(Ethereum):

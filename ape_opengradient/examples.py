@@ -8,35 +8,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import click
 import numpy as np
-from ape import accounts, chain, project
+from ape import chain, project
 from ape.api import AccountAPI, ReceiptAPI
 
-from ogkit.models.examples import UPSTREAM_DEMO_ALIAS, sample_input
+# Where they lived before deploy_inputs.py; kept importable from here.
+from ape_opengradient.deploy_inputs import LOCAL_MODEL_IDS, pick_account  # noqa: F401
+from ogkit.models.examples import sample_input
 from precompiles.fixed_point import number_to_float, to_number
 
-LOCAL_MODEL_IDS = {
-    "volatility": "volatility",
-    "credit_risk": "credit_risk",
-    "sentiment": "sentiment",
-    "upstream_demo": UPSTREAM_DEMO_ALIAS,
-}
 CONTRACTS = {
     "VolatilityVault": "volatility",
     "RiskLendingPool": "credit_risk",
     "SentimentGate": "sentiment",
     "UpstreamStyleConsumer": "upstream_demo",
+    "LLMAssistant": "llm",
 }
-
-
-def pick_account(alias: str | None) -> AccountAPI:
-    """Ape's first test account on a local chain; the named `ape accounts` key elsewhere."""
-    if chain.provider.network.is_local:
-        return accounts.test_accounts[0]
-    if alias:
-        return accounts.load(alias)
-    raise click.UsageError("live networks need --account <alias> (see `ape accounts list`)")
+LLM_PROMPT = "The quick brown fox"
+"""A line of the tiny LLM's corpus: greedy decoding completes it exactly."""
 
 
 def deployments_file() -> Path:
@@ -45,7 +34,8 @@ def deployments_file() -> Path:
 
 
 def deploy_examples(account: AccountAPI, model_ids: dict[str, str]) -> dict[str, Any]:
-    """Deploy each example against its model id; record addresses unless the chain is local."""
+    """Deploy each example against its model id (LLMAssistant in VANILLA mode, if an LLM id
+    is given); record the addresses unless the chain is local."""
     deployed = {
         "VolatilityVault": account.deploy(
             project.VolatilityVault, model_ids["volatility"], account
@@ -56,6 +46,8 @@ def deploy_examples(account: AccountAPI, model_ids: dict[str, str]) -> dict[str,
             project.UpstreamStyleConsumer, model_ids["upstream_demo"]
         ),
     }
+    if "llm" in model_ids:  # optional on live networks (see deploy_inputs.py)
+        deployed["LLMAssistant"] = account.deploy(project.LLMAssistant, model_ids["llm"], 0)
     if not chain.provider.network.is_local:
         path = deployments_file()
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -141,6 +133,17 @@ def exercise_examples(contracts: dict[str, Any], account: AccountAPI) -> list[Ex
             f"stored output {number_to_float(tuple(value)):.8f}",
         )
     )
+
+    if assistant := contracts.get("LLMAssistant"):
+        receipt = assistant.complete(LLM_PROMPT, 40, [], 0, sender=account)
+        out.append(
+            Exercise(
+                "LLMAssistant",
+                f"complete({LLM_PROMPT!r}, 40, [], 0)",
+                receipt,
+                f"answer {assistant.lastAnswer()!r}",
+            )
+        )
     return out
 
 

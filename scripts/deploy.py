@@ -1,47 +1,58 @@
 """Deploy the example contracts: `ape run deploy [--network opengradient:alpha:node]`.
 
-On the local AI chain the models are the store's examples. On a live network pass the
-model ids it serves, e.g. `--volatility-model <walrus blob id>`; the deployer is the
-account named by `--account` (an `ape accounts` alias).
+On a local AI chain the models are the store's examples and the deployer is Ape's first
+test account. On a live network every model id must be given (the ids it serves, e.g.
+`--volatility-model <walrus blob id>`; `--llm-model` is optional there and deploys
+LLMAssistant), and the deployer is the `ape accounts` alias given by `--account`.
 """
 
 import click
-from ape.cli import ConnectedProviderCommand, network_option
+from ape.cli import network_option
 
-from ape_opengradient.examples import (
-    LOCAL_MODEL_IDS,
-    deploy_examples,
-    deployments_file,
-    pick_account,
-)
+from ape_opengradient.deploy_inputs import model_ids, pick_account
+from ape_opengradient.examples import deploy_examples, deployments_file
+from ape_opengradient.script_command import ScriptCommand
 
 
-@click.command(cls=ConnectedProviderCommand)
+@click.command(cls=ScriptCommand)
 @network_option()
 @click.option("--account", "account_alias", default=None, help="Deployer (live networks).")
-@click.option("--volatility-model", default=LOCAL_MODEL_IDS["volatility"])
-@click.option("--credit-risk-model", default=LOCAL_MODEL_IDS["credit_risk"])
-@click.option("--sentiment-model", default=LOCAL_MODEL_IDS["sentiment"])
-@click.option("--upstream-model", default=LOCAL_MODEL_IDS["upstream_demo"])
+@click.option(
+    "--volatility-model", default=None, help="VolatilityVault's model [local: volatility]"
+)
+@click.option(
+    "--credit-risk-model", default=None, help="RiskLendingPool's model [local: credit_risk]"
+)
+@click.option("--sentiment-model", default=None, help="SentimentGate's model [local: sentiment]")
+@click.option(
+    "--upstream-model",
+    default=None,
+    help="UpstreamStyleConsumer's model [local: the upstream_demo alias]",
+)
+@click.option(
+    "--llm-model", default=None, help="LLMAssistant's LLM [local: tiny-llm; live: optional]"
+)
 def cli(
-    network,
     provider,
     account_alias,
     volatility_model,
     credit_risk_model,
     sentiment_model,
     upstream_model,
+    llm_model,
 ):
-    account = pick_account(account_alias)
-    deployed = deploy_examples(
-        account,
+    """Deploy the example contracts. On a live network give --account and every model id."""
+    ids = model_ids(
         {
             "volatility": volatility_model,
             "credit_risk": credit_risk_model,
             "sentiment": sentiment_model,
             "upstream_demo": upstream_model,
-        },
+            "llm": llm_model,
+        }
     )
+    account = pick_account(account_alias)
+    deployed = deploy_examples(account, ids)
     for name, contract in deployed.items():
         click.echo(f"{name:22} {contract.address}")
     if not provider.network.is_local:

@@ -8,40 +8,57 @@ the relay; ZK: the EZKL proof, checked by the model's verifier contract) — HAC
 above did not wait for any of it."""
 
 import click
-from ape.cli import ConnectedProviderCommand, network_option
+from ape.cli import network_option
 from rich.console import Console
 from rich.table import Table
 
+from ape_opengradient.deploy_inputs import LOCAL_MODEL_IDS, pick_account
 from ape_opengradient.examples import (
-    LOCAL_MODEL_IDS,
     deploy_examples,
     exercise_examples,
     exercise_tee_mode,
     load_deployments,
-    pick_account,
 )
+from ape_opengradient.script_command import ScriptCommand
 
 SETTLEMENT_TIMEOUT_S = 180
 
 
-def _inference_events(receipt):
-    return [log for log in receipt.decode_logs() if log.event_name == "ModelInferenceEvent"]
+def _inference_events(receipt, name="ModelInferenceEvent"):
+    return [log for log in receipt.decode_logs() if log.event_name == name]
 
 
-@click.command(cls=ConnectedProviderCommand)
+def _recorded(provider):
+    """The examples `ape run deploy` recorded for a live network (None on a local chain,
+    where they are deployed afresh): never the local model names on a live network."""
+    if provider.network.is_local:
+        return None
+    if recorded := load_deployments():
+        return recorded
+    raise click.ClickException(
+        f"nothing deployed on {provider.network.choice} yet: run `ape run deploy --network "
+        f"{provider.network_choice} --account <alias>` with the model ids first"
+    )
+
+
+@click.command(cls=ScriptCommand)
 @network_option()
 @click.option("--account", "account_alias", default=None, help="Sender (live networks).")
-def cli(network, provider, account_alias):
+def cli(provider, account_alias):
+    """Call each example once. Shows what its model did; deploys first on a local chain."""
     console = Console(width=max(Console().width, 132))
+    recorded = _recorded(provider)
     account = pick_account(account_alias)
-    contracts = load_deployments() or deploy_examples(account, LOCAL_MODEL_IDS)
+    contracts = recorded or deploy_examples(account, LOCAL_MODEL_IDS)
     results = exercise_examples(contracts, account)
     engine = getattr(provider, "inference_engine", None)
     settles = hasattr(provider, "wait_for_settlement")
     if settles:
         results.append(exercise_tee_mode(contracts, account))
 
-    table = Table("contract", "call", "gas used", "result", title=f"Examples on {network}")
+    table = Table(
+        "contract", "call", "gas used", "result", title=f"Examples on {provider.network_choice}"
+    )
     for item in results:
         table.add_row(item.contract, item.call, f"{item.receipt.gas_used:,}", item.result)
     console.print(table)
@@ -58,6 +75,10 @@ def cli(network, provider, account_alias):
             if settles and event.inferenceID in engine.records:
                 record = provider.wait_for_settlement(event.inferenceID, SETTLEMENT_TIMEOUT_S)
                 console.print(f"  settlement {record.settlement}")
+        for event in _inference_events(item.receipt, "LLMCompletionEvent"):
+            console.print(f"[bold]{item.contract}[/] LLMCompletionEvent {event.inferenceID}")
+            console.print(f"  model {event.request[1]!r}, mode {event.request[0]}")
+            console.print(f"  answer {event.response[0]!r}")
 
     if engine is not None:
         calls = sum(len(_inference_events(item.receipt)) for item in results)

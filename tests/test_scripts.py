@@ -29,16 +29,34 @@ def store(model_store) -> Path:
 def test_deploy_prints_each_example(store):
     out = ape_run("deploy", store)
     names = re.findall(r"^(\w+) +0x[0-9a-fA-F]{40}$", out, flags=re.MULTILINE)
-    assert names == ["VolatilityVault", "RiskLendingPool", "SentimentGate", "UpstreamStyleConsumer"]
+    assert names == [
+        "VolatilityVault",
+        "RiskLendingPool",
+        "SentimentGate",
+        "UpstreamStyleConsumer",
+        "LLMAssistant",
+    ]
 
 
 def test_exercise_shows_outputs_gas_and_events(store):
     out = ape_run("exercise", store)
+    assert re.search(r"^ *Examples on opengradient:local:test *$", out, flags=re.MULTILINE)
     assert "forecast volatility 0.006544 -> risky allocation 8953 bps" in out
     assert "score 4.75, positive=True" in out
     assert "output label: ['medium']" in out
     assert "output volatility shape [1]: [(65439795, 10)]" in out
     assert out.count("ModelInferenceEvent") == 5  # the four examples, then one in TEE mode
+    # LLMAssistant: the tiny LLM completes a line of its corpus (greedy, so exact)
+    assert re.search(
+        r"│ LLMAssistant +│ complete\('The quick brown fox', 40, \[\], 0\) +│ [\d,]+ +│ "
+        r"answer ' jumps over the lazy dog.' +│",
+        out,
+    )
+    llm = re.search(r"^LLMAssistant LLMCompletionEvent [0-9a-f]{64}\n(.*)\n(.*)$", out, re.M)
+    assert llm and llm.groups() == (
+        "  model 'tiny-llm', mode 0",
+        "  answer ' jumps over the lazy dog.'",
+    )
     assert "5 inference calls, 4 model runs in this process" in out  # TEE: a cached input
     assert out.count("settlement not required") == 3
     assert re.search(r"settlement settled 0x[0-9a-f]{64}$", out, flags=re.MULTILINE)  # TEE
