@@ -445,3 +445,32 @@ def test_examples_deploy_and_run_on_a_live_network(alpha_node, tmp_path, model_s
         "forecast volatility 0.006544 -> risky allocation 8953 bps",
     ]
     assert out["results"][2] == ["SentimentGate", "score 4.75, positive=True"]
+
+
+# --------------------------------------------------------------------------- `ogkit init`'s deploy
+
+
+def scaffolded_project(path: Path, uri: str) -> Path:
+    """What `ogkit init` writes, with `opengradient:alpha` pointed at `uri`."""
+    from ogkit import scaffold
+
+    scaffold.create(path)
+    with (path / "ape-config.yaml").open("a") as config:
+        config.write(f"\nnode:\n  opengradient:\n    alpha:\n      uri: {uri}\n")
+    return path
+
+
+def test_scaffolded_deploy_needs_the_model_id_on_a_live_network(alpha_node, tmp_path):
+    project = scaffolded_project(tmp_path / "app", alpha_node.url)
+    done, _ = ape_run_in(project, "deploy", "--network", "opengradient:alpha:node")
+    assert one_line_error(done) == (
+        "Error: opengradient:alpha is a live network: pass --model-id (the model's id "
+        "there); 'forecaster' exists only in this project's store"
+    )
+    done, _ = ape_run_in(
+        project, "deploy", "--network", "opengradient:alpha:node", "--model-id", "QmX"
+    )
+    assert one_line_error(done) == (
+        "Error: opengradient:alpha is a live network: name the sender with --account "
+        "<alias> (`ape accounts list` shows yours)"
+    )

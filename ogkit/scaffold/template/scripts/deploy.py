@@ -7,34 +7,25 @@
 from __future__ import annotations
 
 import click
-from ape import accounts, project
-from ape.cli import ConnectedProviderCommand
-from ape.exceptions import AccountsError
+from ape import project
+
+from ape_opengradient.deploy_inputs import pick_account
+from ape_opengradient.script_command import ScriptCommand
 
 LOCAL_MODEL = "forecaster"
 
 
-@click.command(cls=ConnectedProviderCommand)
-@click.option("--account", "alias", help="Account alias (`ape accounts list`); local: test #0.")
+@click.command(cls=ScriptCommand)
+@click.option("--account", "alias", help="Deployer: an `ape accounts` alias (live networks).")
 @click.option("--model-id", help="The model the contract calls (required on live networks).")
-def cli(ecosystem, network, alias, model_id):
-    live = not network.is_local
+def cli(network, alias, model_id):
     if model_id is None:
-        if live:
-            raise click.UsageError(
-                f"{ecosystem.name}:{network.name} is a live network: pass --model-id "
-                f"(the model's id there); '{LOCAL_MODEL}' exists only in the local store"
+        if not network.is_local:
+            raise click.ClickException(
+                f"{network.choice} is a live network: pass --model-id (the model's id there); "
+                f"'{LOCAL_MODEL}' exists only in this project's store"
             )
         model_id = LOCAL_MODEL
-    if alias is None:
-        if live:
-            raise click.UsageError("pass --account ALIAS (see `ape accounts list`)")
-        sender = accounts.test_accounts[0]
-    else:
-        try:
-            sender = accounts.load(alias)
-        except (AccountsError, KeyError):
-            known = ", ".join(a.alias for a in accounts if a.alias) or "none"
-            raise click.UsageError(f"no account '{alias}' (known: {known})") from None
+    sender = pick_account(alias)
     forecaster = sender.deploy(project.Forecaster, model_id)
     click.echo(f"Forecaster at {forecaster.address} calls model {model_id}")
