@@ -104,8 +104,7 @@ def test_alias_unknown_model(store_dir: Path, files: dict[str, Path]) -> None:
         result = ogkit(store_dir, "alias", "name", unknown)
         assert result.exit_code == 1
         assert result.output == (
-            f"Error: model not found: {unknown}; `ogkit models list` shows what {store_dir} "
-            "holds\n"
+            f"Error: model not found: {unknown}; `ogkit models list` shows what {store_dir} holds\n"
         )
     assert ModelStore(store_dir).aliases() == {}
 
