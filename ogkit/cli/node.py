@@ -24,7 +24,7 @@ def _ether(value: str | None) -> int | None:
     return int(amount * 10**18)
 
 
-@click.command("node")
+@click.command("node", short_help="Run the AI chain as a local JSON-RPC node.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option(
     "--port",
