@@ -9,7 +9,6 @@ from rich.console import Console
 from rich.table import Table
 
 from ogkit.models.cid import cid_for
-from ogkit.models.install import example_aliases, install_examples
 from ogkit.models.store import CorruptAliases, CorruptModel, ModelStore
 from ogkit.project import APE_CONFIG, find_project_root
 from precompiles.backend import ModelNotFound
@@ -269,6 +268,8 @@ def verify(store_dir: Path | None) -> None:
 @store_option
 def build_examples_command(store_dir: Path | None) -> None:
     """Build the example ONNX models from generated data and store them under their names."""
+    from ogkit.models.install import example_aliases, install_examples
+
     store = open_store(store_dir)
     for name, cid in install_examples(store).items():
         click.echo(f"{', '.join(example_aliases(name)):14} {cid}")
