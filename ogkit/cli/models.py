@@ -20,7 +20,7 @@ store_option = click.option(
     envvar="OGKIT_MODEL_STORE",
     default=None,
     help="Model store directory [env OGKIT_MODEL_STORE; default: .ogkit/models in the "
-    "project (the nearest folder upward with ape-config.yaml)].",
+    "project (the nearest folder upward with ape-config.yaml), else in the current one].",
 )
 
 

@@ -79,7 +79,8 @@ def _ether(value: str | None) -> int | None:
     type=click.Path(file_okay=False, path_type=Path),
     envvar="OGKIT_MODEL_STORE",
     default=None,
-    help="Model store directory [env OGKIT_MODEL_STORE; default .ogkit/models].",
+    help="Model store directory [env OGKIT_MODEL_STORE; default: .ogkit/models in the "
+    "project (the nearest folder upward with ape-config.yaml), else in the current one].",
 )
 @click.option(
     "--price-csv",
