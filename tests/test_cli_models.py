@@ -12,6 +12,9 @@ from click.testing import CliRunner, Result
 from onnx import TensorProto, helper
 
 from ogkit.cli import main
+from ogkit.llm.bundle import read_bundle
+from ogkit.llm.install import install_tiny_llm
+from ogkit.llm.tiny import NAME as TINY_LLM
 from ogkit.models.cid import cid_for
 from ogkit.models.store import ModelStore
 from precompiles import abi_encoder, gas
@@ -181,9 +184,9 @@ def test_show_names_dynamic_dims_and_prices_a_call(project: Path) -> None:
     size = (project / "relu.onnx").stat().st_size
     cid = ogkit("add", "../relu.onnx", "--alias", "relu", "--alias", "r2").stdout.strip()
     request = ModelInferenceRequest(
-        0, "relu", ModelInput((NumberTensor("x", ((0, 0),) * 3, (1, 3)),))
+        0, "relu", ModelInput((NumberTensor("x", ((1, 0),) * 3, (1, 3)),))
     )
-    output = ModelOutput((NumberTensor("y", ((0, 0),) * 3, (1, 3)),))
+    output = ModelOutput((NumberTensor("y", ((1, 0),) * 3, (1, 3)),))
     price = expected_gas(size, 3, output, request)
     assert price == 39_884
     result = ogkit("show", "relu")
@@ -196,7 +199,7 @@ def test_show_names_dynamic_dims_and_prices_a_call(project: Path) -> None:
         "  x  float   [batch, 3]\n"
         "outputs\n"
         "  y  float   [batch, 3]\n"
-        "gas      39,884 (zero inputs, dynamic dims 1, event included; the 0xF4 call alone)\n"
+        "gas      39,884 (inputs of ones, dynamic dims 1, event included; the 0xF4 call alone)\n"
     )
 
 
@@ -218,7 +221,7 @@ def test_show_unnamed_dims_integers_and_scalars(project: Path) -> None:
     assert lines[9].startswith("gas      ")
 
 
-def test_show_a_model_no_zero_input_runs(project: Path) -> None:
+def test_show_a_model_the_typical_input_does_not_run(project: Path) -> None:
     """A model that rejects the typical input still shows its tensors; gas says why it's n/a."""
     graph = helper.make_graph(
         [helper.make_node("Reshape", ["x", "shape"], ["y"])],
@@ -233,7 +236,34 @@ def test_show_a_model_no_zero_input_runs(project: Path) -> None:
     assert result.exit_code == 0
     gas_line = result.stdout.splitlines()[-1]
     assert gas_line.startswith(
-        "gas      n/a (a call with zero inputs reverts: OGInference: model execution failed: "
+        "gas      n/a (a call with inputs of ones reverts: OGInference: model execution failed: "
+    )
+
+
+def test_show_an_llm(project: Path) -> None:
+    cid = install_tiny_llm(store_of(project))
+    bundle = read_bundle(store_of(project), cid)
+    result = ogkit("show", TINY_LLM)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.splitlines()[2:] == [
+        f"aliases  {TINY_LLM}",
+        "kind     LLM: call it with runLLMCompletion or runLLMChat",
+        f"parts    {bundle.model} (ONNX), {bundle.tokenizer} (tokenizer)",
+        "context  2,048 tokens",
+        "gas      75,000 + 8 per prompt byte + 400 per generated token + the event's log",
+    ]
+
+
+def test_show_a_blob_that_is_no_model(project: Path) -> None:
+    cid = store_of(project).add(b'{"a": "tokenizer, say"}', "notes")
+    result = ogkit("show", "notes")
+    assert (result.exit_code, result.stdout) == (
+        1,
+        f"cid      {cid}\nsize     23 B\naliases  notes\n",
+    )
+    assert result.stderr == (
+        "Error: notes is not a runnable ONNX model: cannot load model: [ONNXRuntimeError] : 7 : "
+        "INVALID_PROTOBUF : Failed to load model because protobuf parsing failed.\n"
     )
 
 

@@ -11,7 +11,7 @@ from rich.table import Table
 from ogkit.models.cid import cid_for
 from ogkit.models.store import CorruptAliases, CorruptModel, ModelStore
 from ogkit.project import APE_CONFIG, find_project_root
-from precompiles.backend import ModelNotFound
+from precompiles.backend import ModelExecutionError, ModelNotFound
 
 store_option = click.option(
     "--store",
@@ -204,7 +204,6 @@ def show(model_id: str, store_dir: Path | None) -> None:
     zeros and every dynamic dimension 1; it grows with input and output elements.
     """
     from ogkit.models.describe import describe, shape_text
-    from precompiles.backend import ModelExecutionError
 
     store = open_store(store_dir)
     try:
@@ -215,6 +214,8 @@ def show(model_id: str, store_dir: Path | None) -> None:
     click.echo(f"cid      {model.cid}")
     click.echo(f"size     {model.size_bytes:,} B")
     click.echo(f"aliases  {', '.join(aliases) or '-'}")
+    if _show_llm(store, model.cid):
+        return
     try:
         info = describe(store, model, model_id)
     except ModelExecutionError as exc:
@@ -226,6 +227,25 @@ def show(model_id: str, store_dir: Path | None) -> None:
             click.echo(f"  {tensor.name:{width}}  {tensor.dtype:7} {shape_text(tensor.shape)}")
     gas = "n/a" if info.gas is None else f"{info.gas:,}"
     click.echo(f"gas      {gas} ({info.gas_note})")
+
+
+def _show_llm(store: ModelStore, cid: str) -> bool:
+    """Print an LLM bundle's parts and gas terms; False if `cid` is no LLM bundle."""
+    from ogkit.llm.bundle import read_bundle
+    from precompiles import gas
+
+    try:
+        bundle = read_bundle(store, cid)
+    except (ModelNotFound, ModelExecutionError):
+        return False
+    click.echo("kind     LLM: call it with runLLMCompletion or runLLMChat")
+    click.echo(f"parts    {bundle.model} (ONNX), {bundle.tokenizer} (tokenizer)")
+    click.echo(f"context  {bundle.context_length:,} tokens")
+    click.echo(
+        f"gas      {gas.BASE + gas.LLM_BASE:,} + {gas.PER_PROMPT_BYTE} per prompt byte "
+        f"+ {gas.PER_GENERATED_TOKEN} per generated token + the event's log"
+    )
+    return True
 
 
 @models.command("remove", short_help="Delete a model and the aliases pointing at it.")

@@ -43,8 +43,10 @@ def shape_text(shape: tuple[int | str, ...]) -> str:
 
 def describe(store: ModelStore, model: StoredModel, model_id: str) -> ModelDescription:
     """Inputs and outputs as onnxruntime declares them, and the gas of a call by `model_id`
-    whose inputs are zeros (empty strings) with every dynamic dim 1: the real precompile runs
-    it, so the figure is the formula of precompiles/gas.py, event included.
+    whose inputs are ones (strings: "a") with every dynamic dim 1 (ones, not zeros: a model
+    taking logs or ratios of its inputs would turn zeros into NaN and revert). The real
+    precompile runs it, so the figure is the formula of precompiles/gas.py, event included;
+    values do not change it, only element counts and string lengths.
 
     Raises `ModelExecutionError` if the stored file is not a loadable ONNX model (or
     `CorruptModel` if its bytes no longer match the CID)."""
@@ -78,9 +80,9 @@ def _typical_call_gas(engine, spec, model_id: str) -> tuple[int | None, str]:
         shape = tuple(1 if d is None else d for d in tensor.shape)
         count = math.prod(shape)
         if tensor.dtype == "tensor(string)":
-            strings.append(StringTensor(tensor.name, ("",) * count))
+            strings.append(StringTensor(tensor.name, ("a",) * count))
         elif tensor.dtype in ONNX_DTYPES:
-            numbers.append(NumberTensor(tensor.name, ((0, 0),) * count, shape))
+            numbers.append(NumberTensor(tensor.name, ((1, 0),) * count, shape))
         else:
             return None, f"input '{tensor.name}' is {tensor.dtype}, which 0xF4 cannot send"
     request = ModelInferenceRequest(
@@ -96,5 +98,5 @@ def _typical_call_gas(engine, spec, model_id: str) -> tuple[int | None, str]:
     )
     result = run(RUN_MODEL_INFERENCE + encode_model_inference_request(request), context, engine)
     if result.reverted:
-        return None, f"a call with zero inputs reverts: {result.reason}"
-    return result.gas_used, "zero inputs, dynamic dims 1, event included; the 0xF4 call alone"
+        return None, f"a call with inputs of ones reverts: {result.reason}"
+    return result.gas_used, "inputs of ones, dynamic dims 1, event included; the 0xF4 call alone"
