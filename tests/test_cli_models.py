@@ -280,6 +280,26 @@ def test_remove(project: Path) -> None:
     assert ogkit("remove", cid).stdout == f"Removed {cid}.\n"
 
 
+def test_remove_an_llm_and_not_its_parts_alone(project: Path) -> None:
+    store = store_of(project)
+    cid = install_tiny_llm(store)
+    bundle = read_bundle(store, cid)
+    relu = ogkit("add", "../relu.onnx").stdout.strip()
+    part = ogkit("remove", bundle.model)
+    assert (part.exit_code, part.stdout) == (1, "")
+    assert part.stderr == (
+        f"Error: {bundle.model} is a part of the LLM {TINY_LLM} ({cid}); remove the LLM instead\n"
+    )
+    result = ogkit("remove", TINY_LLM)
+    assert (result.exit_code, result.stdout) == (
+        0,
+        f"Removed {cid} and its aliases {TINY_LLM}.\n"
+        f"Removed {bundle.model}.\n"
+        f"Removed {bundle.tokenizer}.\n",
+    )
+    assert [m.cid for m in store.list()] == [relu]
+
+
 # --- verify ---------------------------------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -12,6 +13,9 @@ from ogkit.models.cid import cid_for
 from ogkit.models.store import CorruptAliases, CorruptModel, ModelStore
 from ogkit.project import APE_CONFIG, find_project_root
 from precompiles.backend import ModelExecutionError, ModelNotFound
+
+if TYPE_CHECKING:
+    from ogkit.llm.bundle import LLMBundle
 
 store_option = click.option(
     "--store",
@@ -252,14 +256,47 @@ def _show_llm(store: ModelStore, cid: str) -> bool:
 @click.argument("model_id")
 @store_option
 def remove(model_id: str, store_dir: Path | None) -> None:
-    """Delete MODEL_ID (a CID or alias) from the store, with every alias that points to it."""
+    """Delete MODEL_ID (a CID or alias) from the store, with every alias that points to it.
+
+    Removing an LLM removes its ONNX file and tokenizer too, unless another LLM uses them;
+    a part of an LLM is not removed on its own (the LLM would stop working).
+    """
     store = open_store(store_dir)
     try:
-        cid, aliases = store.remove(model_id)
+        cid = store.resolve(model_id).cid
     except ModelNotFound as exc:
         raise not_found(exc, store) from None
-    dropped = f" and its aliases {', '.join(aliases)}" if aliases else ""
-    click.echo(f"Removed {cid}{dropped}.")
+    bundles = _llm_bundles(store)
+    users = [b for b in bundles if cid in (b.model, b.tokenizer)]
+    if users:
+        raise click.ClickException(
+            f"{model_id} is a part of the LLM {users[0].name} ({users[0].cid}); "
+            "remove the LLM instead"
+        )
+    removed = [store.remove(cid)]
+    this = next((b for b in bundles if b.cid == cid), None)
+    if this is not None:  # an LLM: its parts go too, unless another LLM shares them
+        shared = {p for b in bundles if b.cid != cid for p in (b.model, b.tokenizer)}
+        for part in dict.fromkeys((this.model, this.tokenizer)):
+            if part not in shared and (store.blobs / part).is_file():
+                removed.append(store.remove(part))
+    for gone, aliases in removed:
+        dropped = f" and its aliases {', '.join(aliases)}" if aliases else ""
+        click.echo(f"Removed {gone}{dropped}.")
+
+
+def _llm_bundles(store: ModelStore) -> list[LLMBundle]:
+    """Every LLM manifest in the store (small files only: a manifest is under 64 KiB)."""
+    from ogkit.llm.bundle import read_bundle
+
+    bundles = []
+    for model in store.list():
+        if model.size_bytes <= 1 << 16:
+            try:
+                bundles.append(read_bundle(store, model.cid))
+            except (ModelNotFound, ModelExecutionError):
+                pass
+    return bundles
 
 
 @models.command("verify", short_help="Re-hash every stored model; fail if any is damaged.")
