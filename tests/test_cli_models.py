@@ -350,6 +350,15 @@ def test_unknown_model_suggests_the_closest_name(project: Path) -> None:
     )
 
 
+def test_unknown_model_in_an_empty_store(project: Path) -> None:
+    result = ogkit("show", "my-model")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"Error: model not found: my-model; the store {project / '.ogkit' / 'models'} is "
+        "empty: add a model with `ogkit models add FILE`\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("content", "reason"),
     [

@@ -57,6 +57,11 @@ def not_found(exc: ModelNotFound, store: ModelStore) -> click.ClickException:
     model_id = exc.args[0] if exc.args else ""
     if exc.suggestion:
         return click.ClickException(f"model not found: {model_id}{exc.hint()}")
+    if not store.list():
+        return click.ClickException(
+            f"model not found: {model_id}; the store {store.root} is empty: add a model with "
+            "`ogkit models add FILE`"
+        )
     return click.ClickException(
         f"model not found: {model_id}; `ogkit models list` shows what {store.root} holds"
     )
