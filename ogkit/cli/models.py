@@ -210,7 +210,7 @@ def show(model_id: str, store_dir: Path | None) -> None:
     """What MODEL_ID (a CID or alias) takes and returns, and what a call to it costs.
 
     Gas is that of one 0xF4 call (the precompile alone, event included) with inputs of
-    zeros and every dynamic dimension 1; it grows with input and output elements.
+    ones and every dynamic dimension 1; it grows with input and output elements.
     """
     from ogkit.models.describe import describe, shape_text
 
