@@ -11,7 +11,7 @@ STORE := .ogkit/models
 export SOLCX_BINARY_PATH := $(CURDIR)/$(SOLCX_DIR)
 export OGKIT_MODEL_STORE := $(CURDIR)/$(STORE)
 
-.PHONY: setup demo test lint bench clean models toolchain sdk
+.PHONY: setup demo test lint bench clean models toolchain sdk dist
 
 setup: $(VENV)/.installed $(SOLC) $(STORE)/.examples
 
@@ -67,5 +67,10 @@ bench: setup
 	$(BIN)/python bench/zk.py
 	$(BIN)/python bench/haca.py
 
+# The wheel and sdist a user installs (`pip install dist/ape_opengradient-*.whl`).
+dist: $(VENV)/.installed
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+
 clean:
-	rm -rf $(VENV) $(SDK_VENV) node_modules $(SOLCX_DIR) .ogkit .build
+	rm -rf $(VENV) $(SDK_VENV) node_modules $(SOLCX_DIR) .ogkit .build build dist

@@ -4,21 +4,17 @@ Thin on purpose: the chain, the precompiles and the inference node live in `ogki
 `precompiles`; this package only tells Ape where they are.
 """
 
-import os
-from pathlib import Path
-
 from ape import plugins
 
+from ape_opengradient.solidity import (
+    explain_missing_solc,
+    install_config_defaults,
+    use_installed_solc,
+)
 
-def _use_project_solc() -> None:
-    """ape-solidity has no compiler-path setting: point py-solc-x at the project's solc-js
-    (`make toolchain` puts a `solc-v<version>` wrapper in `.solcx/`), so nothing downloads."""
-    local = Path.cwd() / ".solcx"
-    if "SOLCX_BINARY_PATH" not in os.environ and local.is_dir():
-        os.environ["SOLCX_BINARY_PATH"] = str(local)
-
-
-_use_project_solc()
+use_installed_solc()
+install_config_defaults()
+explain_missing_solc()
 
 
 @plugins.register(plugins.Config)

@@ -89,7 +89,7 @@ def test_the_installed_script() -> None:
 
 
 def test_static_summaries_match_the_commands() -> None:
-    for name in ("inference", "models", "node"):
+    for name in COMMANDS:
         command = main.get_command(click.Context(main), name)
         assert command is not None
         assert command.get_short_help_str(limit=200) == COMMANDS[name].summary

@@ -1,6 +1,7 @@
 """The Ape plugin: the ecosystem, its networks and providers are what users are told."""
 
 from ape import networks
+from test_solidity_abi import interface_abi
 
 from ape_opengradient.abi import og_inference_abi
 from ape_opengradient.provider import AIProvider
@@ -54,11 +55,8 @@ def test_shipped_abi_has_the_published_signatures():
     assert f"ModelInferenceEvent({canonical(event['inputs'])})" == MODEL_INFERENCE_EVENT_SIGNATURE
 
 
-def test_shipped_abi_is_the_compiled_interface(project):
-    compiled = [
-        item.model_dump(mode="json", by_alias=True)
-        for item in project.OGInference.contract_type.abi
-    ]
+def test_shipped_abi_is_the_compiled_interface():
+    compiled = interface_abi("OGInference.sol", "OGInference")
     shipped = og_inference_abi()
 
     def key(items):

@@ -27,15 +27,16 @@ from eth_utils import (
     function_abi_to_4byte_selector,
 )
 
+from ape_opengradient.solidity import with_defaults
+
 REPO = Path(__file__).resolve().parents[1]
 CONTRACTS = REPO / "contracts"
-INTERFACES = REPO / "ogkit" / "solidity"
 SOLC_VERSION = "0.8.28"
 # CI clones the repository next to `shared/`, so resolve it from this file, not from /work.
 REFERENCE_ABI_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "abi"
 REFERENCE_ABI = REFERENCE_ABI_DIR / "InferencePrecompile.abi.json"
 
-OG_INFERENCE_SOURCE = "ogkit/solidity/OGInference.sol"
+OG_INFERENCE_SOURCE = "contracts/.cache/opengradient-neuroml/src/OGInference.sol"
 UPSTREAM_CONSUMER_SOURCE = "contracts/examples/UpstreamStyleConsumer.sol"
 UPSTREAM_IMPORT = 'import "opengradient-neuroml/src/OGInference.sol";'
 EIP170_LIMIT = 24_576
@@ -83,8 +84,9 @@ def _solc_binary() -> Path:
 
 
 def _ape_solidity_config() -> dict[str, Any]:
+    """ape-config.yaml's `solidity:` with the plugin's defaults under it, as Ape sees it."""
     config = yaml.safe_load((REPO / "ape-config.yaml").read_text()) or {}
-    return config.get("solidity") or {}
+    return with_defaults(config.get("solidity") or {}, REPO, CONTRACTS)
 
 
 def _settings(output_selection: dict) -> dict[str, Any]:
@@ -119,10 +121,19 @@ def _compile(sources: dict[str, str], selection: list[str]) -> dict[str, Any]:
     return solcx.compile_standard(input_json, base_path=str(REPO), solc_binary=binary)
 
 
+def interface_abi(file_name: str, contract: str) -> list[dict]:
+    """The ABI solc makes of one of the shipped interfaces (ogkit/solidity/), compiled the way
+    a project compiles it: through the plugin's remapping to its managed copy."""
+    source_id = f"contracts/.cache/opengradient-neuroml/src/{file_name}"
+    _ape_solidity_config()  # writes the managed copy
+    out = _compile({source_id: (REPO / source_id).read_text()}, ["abi"])
+    return out["contracts"][source_id][contract]["abi"]
+
+
 def _project_sources() -> dict[str, str]:
     return {
         p.relative_to(REPO).as_posix(): p.read_text(encoding="utf8")
-        for p in sorted([*CONTRACTS.rglob("*.sol"), *INTERFACES.glob("*.sol")])
+        for p in sorted(CONTRACTS.rglob("*.sol"))
         if ".cache" not in p.parts
     }
 
@@ -265,7 +276,7 @@ def test_upstream_style_consumer_compiles_unchanged():
     out = _compile({UPSTREAM_CONSUMER_SOURCE: source}, ["abi", "evm.bytecode.object"])
     consumer = out["contracts"][UPSTREAM_CONSUMER_SOURCE]["UpstreamStyleConsumer"]
     assert consumer["evm"]["bytecode"]["object"]
-    assert "ogkit/solidity/OGInference.sol" in out["sources"]
+    assert OG_INFERENCE_SOURCE in out["sources"]
     assert {e["name"] for e in consumer["abi"] if e["type"] == "function"} == {
         "runZkmlModel",
         "modelCID",

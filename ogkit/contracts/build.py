@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 
 from ogkit.contracts.artifacts import ARTIFACTS_DIR
-from ogkit.zk.solidity import EVM_VERSION, SOLC_VERSION, solc_binary
+from ogkit.solidity import EVM_VERSION, SOLC_VERSION
+from ogkit.toolchain import solc_binary
 
 REPO = Path(__file__).resolve().parents[2]
 OUTPUTS = ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]

@@ -41,6 +41,7 @@ import numpy as np
 import onnx
 
 from ogkit.models.store import ModelStore
+from ogkit.toolchain import ToolchainError
 from ogkit.zk.solidity import compile_verifier
 
 MANIFEST = "zk.json"
@@ -438,7 +439,10 @@ def setup(
         timings["evm_verifier"] = time.perf_counter() - started
 
         started = step(6)
-        built = compile_verifier(work / VERIFIER_SOL, VERIFIER_CONTRACT)
+        try:
+            built = compile_verifier(work / VERIFIER_SOL, VERIFIER_CONTRACT)
+        except ToolchainError as exc:
+            raise ZkError(str(exc)) from None
         (work / VERIFIER_JSON).write_text(json.dumps(built, indent=1))
         timings["compile_verifier"] = time.perf_counter() - started
 

@@ -2,7 +2,7 @@
 
 EZKL's `create_evm_verifier` writes a complete `.sol`, then tries to download solc and fails
 offline; we compile the file ourselves through py-solc-x's `compile_standard` with the pinned
-`solc-v0.8.28` wrapper (`$SOLCX_BINARY_PATH`, else the repository's `.solcx/`, else `./.solcx`).
+`solc-v0.8.28` wrapper (`ogkit.toolchain.solc_binary`).
 
 The verifier is one big inline-assembly block: with the optimizer off solc stops with "stack too
 deep", so it is always on (runs=200), and re-run with runs=1 if the runtime code exceeds the
@@ -11,32 +11,14 @@ EIP-170 limit of 24,576 bytes. EVM version: cancun, like the AI chain.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-SOLC_VERSION = "0.8.28"
-EVM_VERSION = "cancun"
+from ogkit.solidity import EVM_VERSION, SOLC_VERSION
+from ogkit.toolchain import solc_binary
+
 EIP170_LIMIT = 24_576
 DEFAULT_RUNS = 200
 SMALL_RUNS = 1
-
-
-def solc_binary() -> Path:
-    """The pinned solc wrapper; `FileNotFoundError` (with the fix) if it is missing."""
-    name = f"solc-v{SOLC_VERSION}"
-    candidates = []
-    if os.environ.get("SOLCX_BINARY_PATH"):
-        candidates.append(Path(os.environ["SOLCX_BINARY_PATH"]) / name)
-    candidates += [
-        Path(__file__).resolve().parents[2] / ".solcx" / name,
-        Path.cwd() / ".solcx" / name,
-    ]
-    for path in candidates:
-        if path.is_file():
-            return path
-    raise FileNotFoundError(
-        f"{name} not found in {', '.join(str(p.parent) for p in candidates)}; run `make toolchain`"
-    )
 
 
 def _compile(source: str, contract: str, runs: int) -> dict:
