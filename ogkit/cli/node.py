@@ -162,6 +162,14 @@ def node(
         running = Node(config, host=host, port=port, quiet=quiet)
     except (DataDirError, CsvFormatError) as exc:
         raise click.ClickException(str(exc)) from None
+    # Handlers before the port opens: whoever sees the node answer may stop it at once.
+    done = threading.Event()
+
+    def stop(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
+        done.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     try:
         running.start()
     except OSError as exc:
@@ -173,13 +181,6 @@ def node(
     if not quiet:
         _banner(running)
 
-    done = threading.Event()
-
-    def stop(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
-        done.set()
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
     while not done.wait(1.0):
         pass
     running.stop()
