@@ -15,7 +15,18 @@ from precompiles.result import CallContext
 
 
 class ModelNotFound(LookupError):  # noqa: N818 - reads as the condition it reports
-    """No model is stored or aliased under the requested id."""
+    """No model is stored or aliased under the requested id.
+
+    `suggestion` is the closest known id, if any: a typo then costs one reading, not a search.
+    """
+
+    def __init__(self, *args: object, suggestion: str | None = None) -> None:
+        super().__init__(*args)
+        self.suggestion = suggestion
+
+    def hint(self) -> str:
+        """` (did you mean 'x'?)` or nothing: appended to a "model not found" message."""
+        return f" (did you mean {self.suggestion!r}?)" if self.suggestion else ""
 
 
 class ModelExecutionError(RuntimeError):

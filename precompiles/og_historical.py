@@ -149,8 +149,8 @@ def _run_inference(
     candles, values = _serve(query, context, feed, meter)
     try:
         model = backend.resolve(model_id)
-    except ModelNotFound:
-        raise PrecompileRevert(f"{NAME}: model not found: {model_id}") from None
+    except ModelNotFound as exc:
+        raise PrecompileRevert(f"{NAME}: model not found: {model_id}{exc.hint()}") from None
     except ModelExecutionError as exc:
         raise PrecompileRevert(f"{NAME}: cannot load model {model_id}: {exc}") from None
     meter.charge(gas.model_gas(model.size_bytes))

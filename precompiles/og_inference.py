@@ -124,8 +124,10 @@ def _run_model_inference(
     meter.charge(gas.elements_gas(elements, string_bytes, gas.PER_INPUT_ELEMENT))
     try:
         model = backend.resolve(request.model_cid)
-    except ModelNotFound:
-        raise PrecompileRevert(f"OGInference: model not found: {request.model_cid}") from None
+    except ModelNotFound as exc:
+        raise PrecompileRevert(
+            f"OGInference: model not found: {request.model_cid}{exc.hint()}"
+        ) from None
     except ModelExecutionError as exc:
         raise PrecompileRevert(
             f"OGInference: cannot load model {request.model_cid}: {exc}"

@@ -29,7 +29,7 @@ def tiny_llm(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[list[s
     cid = install_tiny_llm(store)
     bundle = read_bundle(store, cid)
     rows = [
-        [part, str(store.resolve(part).size_bytes), TINY_LLM if part == cid else ""]
+        [part, str(store.resolve(part).size_bytes), TINY_LLM if part == cid else "-"]
         for part in (cid, bundle.model, bundle.tokenizer)
     ]
     return cid, rows
@@ -103,7 +103,9 @@ def test_alias_unknown_model(store_dir: Path, files: dict[str, Path]) -> None:
     for unknown in ("nope", "../aliases.json", cid_of(b"never stored")):
         result = ogkit(store_dir, "alias", "name", unknown)
         assert result.exit_code == 1
-        assert result.output == f"Error: no stored model {unknown}\n"
+        assert result.output == (
+            f"Error: model not found: {unknown}; `ogkit models list` shows what {store_dir} holds\n"
+        )
     assert ModelStore(store_dir).aliases() == {}
 
 
@@ -135,7 +137,9 @@ def test_list(
     assert ogkit(store_dir, "build-examples").exit_code == 0
     result = ogkit(store_dir, "list")
     assert result.exit_code == 0
-    rows = sorted(line.split("\t") for line in result.output.splitlines())
+    header, *lines = result.output.splitlines()
+    assert header == "CID\tsize\taliases"
+    rows = sorted(line.split("\t") for line in lines)
     expected = sorted(
         [
             cid_of(path.read_bytes()),
@@ -149,7 +153,7 @@ def test_list(
 
 def test_list_empty_store(store_dir: Path) -> None:
     result = ogkit(store_dir, "list")
-    assert (result.exit_code, result.output) == (0, "")
+    assert (result.exit_code, result.output) == (0, "CID\tsize\taliases\n")
 
 
 def test_list_shows_whole_cids_on_a_narrow_terminal(

@@ -14,7 +14,13 @@ from multiformats import CID
 
 from ogkit.models.cid import cid_for, sha256_of_cid
 from ogkit.models.examples import UPSTREAM_DEMO_ALIAS, build_examples
-from ogkit.models.store import CorruptModel, ModelStore, StoredModel, default_store_dir
+from ogkit.models.store import (
+    CorruptAliases,
+    CorruptModel,
+    ModelStore,
+    StoredModel,
+    default_store_dir,
+)
 from precompiles.backend import ModelNotFound
 
 
@@ -224,3 +230,96 @@ def test_corrupted_blob_is_detected_on_read(store: ModelStore) -> None:
     with pytest.raises(CorruptModel) as exc:
         store.read(stored)  # ...but its bytes are checked against the CID
     assert str(exc.value) == f"stored model {cid} does not match its hash"
+
+
+def test_add_repairs_a_damaged_copy(store: ModelStore) -> None:
+    cid = store.add(b"original", "m")
+    blob = store.root / "blobs" / cid
+    blob.write_bytes(b"tampered")
+    assert store.verify() == [StoredModel(cid, blob, 8)]
+    assert store.add(b"original") == cid
+    assert blob.read_bytes() == b"original"
+    assert store.verify() == []
+    assert store.read(store.resolve("m")) == b"original"
+
+
+def test_verify_reports_each_damaged_blob(store: ModelStore) -> None:
+    good = store.add(b"good")
+    bad = sorted([store.add(b"first"), store.add(b"second")])
+    for cid in bad:
+        (store.root / "blobs" / cid).write_bytes(b"bit rot")
+    assert [m.cid for m in store.verify()] == bad
+    assert store.intact(store.resolve(good))
+
+
+# --- remove ---------------------------------------------------------------------------------------
+
+
+def test_remove_drops_the_blob_and_its_aliases(store: ModelStore) -> None:
+    cid = store.add(b"model", "m", "also-m")
+    other = store.add(b"other", "o")
+    assert store.remove("also-m") == (cid, ["also-m", "m"])
+    assert [m.cid for m in store.list()] == [other]
+    assert store.aliases() == {"o": other}
+    assert store.remove(other) == (other, ["o"])
+    assert store.list() == [] and store.aliases() == {}
+    with pytest.raises(ModelNotFound):
+        store.remove("m")
+
+
+# --- errors that say what to do -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("model_id", "suggestion"),
+    [
+        ("my-modle", "my-model"),
+        ("My-Model", "my-model"),
+        ("volatilty", "volatility"),
+        ("unrelated", None),
+        ("", None),
+    ],
+)
+def test_not_found_suggests_the_closest_name(
+    store: ModelStore, model_id: str, suggestion: str | None
+) -> None:
+    store.add(b"a", "my-model")
+    store.add(b"b", "volatility")
+    with pytest.raises(ModelNotFound) as exc:
+        store.resolve(model_id)
+    assert exc.value.args == (model_id,)
+    assert exc.value.suggestion == suggestion
+
+
+def test_not_found_completes_a_cid_cut_short(store: ModelStore) -> None:
+    cid = store.add(b"a")
+    store.add(b"b")
+    with pytest.raises(ModelNotFound) as exc:
+        store.resolve(cid[:12])
+    assert exc.value.suggestion == cid
+    assert exc.value.hint() == f" (did you mean '{cid}'?)"
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (
+            b'{"m": "bafk',
+            "is not valid JSON (Unterminated string starting at: line 1 column 7 (char 6))",
+        ),
+        (b"\xff\xfe", "is not valid JSON (Expecting value: line 1 column 1 (char 0))"),
+        (b'["m"]', "is not a JSON object of names to CIDs"),
+        (b'{"m": 7}', "is not a JSON object of names to CIDs"),
+    ],
+)
+def test_corrupt_alias_file_is_one_clear_error(
+    store: ModelStore, content: bytes, problem: str
+) -> None:
+    cid = store.add(b"x", "m")
+    store.alias_file.write_bytes(content)
+    for action in (store.aliases, lambda: store.resolve("m"), lambda: store.alias("n", cid)):
+        with pytest.raises(CorruptAliases) as exc:
+            action()
+        assert str(exc.value) == (
+            f"{store.alias_file} {problem}; fix it, or delete it to drop every alias"
+        )

@@ -240,6 +240,10 @@ def test_inference_on_candles_matches_onnxruntime(feed, engine) -> None:
     [
         (infer_calldata("nope", "x"), "OGHistorical: model not found: nope"),
         (
+            infer_calldata("volatilty", "x"),
+            "OGHistorical: model not found: volatilty (did you mean 'volatility'?)",
+        ),
+        (
             infer_calldata("volatility", "prices"),
             "OGHistorical: unexpected input 'prices'; model inputs are ['open_high_low_close']",
         ),

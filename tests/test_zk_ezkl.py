@@ -108,7 +108,10 @@ def test_cli_zk_setup_reuses_the_artifacts(store: ModelStore, artifacts: zk.ZkAr
     assert "DEV ONLY, INSECURE" in result.output
     assert "reused" in result.output
     missing = CliRunner().invoke(main, ["models", "zk-setup", "nope", "--store", str(store.root)])
-    assert missing.exit_code != 0 and "no stored model" in missing.output
+    assert (missing.exit_code, missing.output) == (
+        1,
+        f"Error: model not found: nope; `ogkit models list` shows what {store.root} holds\n",
+    )
 
 
 # --- prove / verify off chain -----------------------------------------------------------------

@@ -27,7 +27,7 @@ def _call(rpc_url: str, method: str, *params: object) -> object:
     return reply["result"]
 
 
-@click.group()
+@click.group(short_help="Read inference records from a running node.")
 def inference() -> None:
     """Inference records: model, input/output hashes, mode, transaction, settlement."""
 
@@ -43,7 +43,7 @@ def show(inference_id: str, rpc_url: str) -> None:
     click.echo(json.dumps(record, indent=2))
 
 
-@inference.command("list")
+@inference.command("list", short_help="One line per inference in recent blocks.")
 @click.option("--blocks", default=20, show_default=True, help="How many recent blocks to scan.")
 @rpc_option
 def list_records(blocks: int, rpc_url: str) -> None:

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import click
 
-from ogkit.cli.inference import inference
-from ogkit.cli.init import init
-from ogkit.cli.models import models
-from ogkit.cli.node import node
-from ogkit.cli.toolchain import toolchain
+from ogkit.cli.lazy import LazyCommand, LazyGroup
+
+COMMANDS = {
+    "inference": LazyCommand(
+        "ogkit.cli.inference:inference", "Read inference records from a running node."
+    ),
+    "init": LazyCommand("ogkit.cli.init:init", "Create a new Ape project that calls a model."),
+    "models": LazyCommand("ogkit.cli.models:models", "Manage the content-addressed model store."),
+    "node": LazyCommand("ogkit.cli.node:node", "Run the AI chain as a local JSON-RPC node."),
+    "toolchain": LazyCommand(
+        "ogkit.cli.toolchain:toolchain", "Install the offline Solidity compiler."
+    ),
+}
+"""Each command's module is imported only when it runs (or its own --help is asked)."""
 
 
-@click.group()
+@click.group("ogkit", cls=LazyGroup, lazy_commands=COMMANDS)
 @click.version_option(package_name="ape-opengradient")
 def main() -> None:
     """ogkit: a local OpenGradient-compatible AI chain and its tools."""
-
-
-main.add_command(inference)
-main.add_command(init)
-main.add_command(models)
-main.add_command(node)
-main.add_command(toolchain)

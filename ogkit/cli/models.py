@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from ogkit.models.install import example_aliases, install_examples
-from ogkit.models.store import ModelStore
-from precompiles.backend import ModelNotFound
+from ogkit.models.cid import cid_for
+from ogkit.models.store import CorruptAliases, CorruptModel, ModelStore
+from ogkit.project import APE_CONFIG, find_project_root
+from precompiles.backend import ModelExecutionError, ModelNotFound
+
+if TYPE_CHECKING:
+    from ogkit.llm.bundle import LLMBundle
 
 store_option = click.option(
     "--store",
@@ -18,31 +23,102 @@ store_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     envvar="OGKIT_MODEL_STORE",
     default=None,
-    help="Model store directory [env OGKIT_MODEL_STORE; default .ogkit/models].",
+    help="Model store directory [env OGKIT_MODEL_STORE; default: .ogkit/models in the "
+    "project (the nearest folder upward with ape-config.yaml), else in the current one].",
 )
 
 
-@click.group()
+class InputFileError(click.ClickException):
+    """A missing input file: one line, and the usage-error exit code click gives it."""
+
+    exit_code = 2
+
+
+def input_file(path: Path) -> Path:
+    if not path.is_file():
+        what = "is a directory" if path.is_dir() else "does not exist"
+        raise InputFileError(f"File '{path}' {what}; give the path of a model file.")
+    return path
+
+
+def open_store(store_dir: Path | None) -> ModelStore:
+    """The store a command works on; outside any project, say on stderr which one it is."""
+    store = ModelStore(store_dir)
+    if store_dir is None and find_project_root() is None:
+        click.echo(
+            f"No Ape project here (no {APE_CONFIG} in {Path.cwd()} or above): "
+            f"using the model store in {store.root}",
+            err=True,
+        )
+    return store
+
+
+def not_found(exc: ModelNotFound, store: ModelStore) -> click.ClickException:
+    model_id = exc.args[0] if exc.args else ""
+    if exc.suggestion:
+        return click.ClickException(f"model not found: {model_id}{exc.hint()}")
+    if not store.list():
+        return click.ClickException(
+            f"model not found: {model_id}; the store {store.root} is empty: add a model with "
+            "`ogkit models add FILE`"
+        )
+    return click.ClickException(
+        f"model not found: {model_id}; `ogkit models list` shows what {store.root} holds"
+    )
+
+
+class ModelsGroup(click.Group):
+    """Turns the store's own errors into one line each, whichever command met them."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (CorruptAliases, CorruptModel) as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=ModelsGroup)
 def models() -> None:
     """Manage the content-addressed model store."""
 
 
-@models.command("add")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@models.command("add", short_help="Store an ONNX model file and print its CID.")
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("--alias", "aliases", multiple=True, help="Also name it this (repeatable).")
 @store_option
 def add(file: Path, aliases: tuple[str, ...], store_dir: Path | None) -> None:
-    """Store FILE and print its CID (CIDv1, sha2-256)."""
-    click.echo(ModelStore(store_dir).add(file, *aliases))
+    """Store FILE (an ONNX model) and print its CID (CIDv1, sha2-256).
+
+    The file must pass onnx's checker and load in onnxruntime. Adding a stored file again
+    repairs the stored copy if its bytes were damaged.
+    """
+    from ogkit.models.validate import InvalidModel, check_onnx
+
+    input_file(file)
+    try:
+        check_onnx(file)
+    except InvalidModel as exc:
+        raise click.ClickException(
+            f"cannot add {file}: {exc}; give an ONNX model file "
+            "(an LLM goes in with `ogkit models add-llm`)"
+        ) from None
+    store = open_store(store_dir)
+    data = file.read_bytes()
+    cid = cid_for(data)
+    stored = store.blobs / cid
+    damaged = stored.is_file() and not store.intact(store.resolve(cid))
+    click.echo(store.add(data, *aliases))
+    if damaged:
+        click.echo(f"Repaired the stored copy of {cid}: its bytes no longer matched.", err=True)
 
 
-@models.command("add-llm")
-@click.argument("model_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@models.command("add-llm", short_help="Store an ONNX causal LM and its tokenizer.")
+@click.argument("model_file", type=click.Path(path_type=Path))
 @click.option(
     "--tokenizer",
     "tokenizer_file",
     required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="The model's tokenizer in Hugging Face tokenizer.json format.",
 )
 @click.option("--name", required=True, help="Name the LLM is called by (an alias).")
@@ -66,9 +142,11 @@ def add_llm_command(
     from ogkit.llm.bundle import add_llm
     from precompiles.backend import ModelExecutionError
 
+    input_file(model_file)
+    input_file(tokenizer_file)
     try:
         cid = add_llm(
-            ModelStore(store_dir),
+            open_store(store_dir),
             model_file,
             tokenizer_file,
             name,
@@ -81,34 +159,37 @@ def add_llm_command(
     click.echo(cid)
 
 
-@models.command("alias")
+@models.command("alias", short_help="Point an alias (a name or Qm… id) at a model.")
 @click.argument("alias")
 @click.argument("model_id")
 @store_option
 def alias(alias: str, model_id: str, store_dir: Path | None) -> None:
     """Point ALIAS (an alpha-testnet id such as Qm…, or a name) at MODEL_ID."""
-    store = ModelStore(store_dir)
+    store = open_store(store_dir)
     try:
         store.alias(alias, store.resolve(model_id).cid)
     except ModelNotFound as exc:
-        raise click.ClickException(f"no stored model {exc}") from None
+        raise not_found(exc, store) from None
+    except ValueError as exc:
+        raise click.ClickException(f"{exc}: an alias has no leading or trailing space") from None
     click.echo(f"{alias} -> {store.resolve(alias).cid}")
 
 
-@models.command("list")
+@models.command("list", short_help="List stored models and their aliases.")
 @store_option
 def list_models(store_dir: Path | None) -> None:
     """List stored models and the aliases that point to them."""
-    store = ModelStore(store_dir)
+    store = open_store(store_dir)
     by_cid: dict[str, list[str]] = {}
     for name, cid in store.aliases().items():
         by_cid.setdefault(cid, []).append(name)
     rows = [
-        (model.cid, model.size_bytes, ", ".join(sorted(by_cid.get(model.cid, []))))
+        (model.cid, model.size_bytes, ", ".join(sorted(by_cid.get(model.cid, []))) or "-")
         for model in store.list()
     ]
     console = Console()
     if not console.is_terminal:  # pipes and CI: whole CIDs, one model per line
+        click.echo("CID\tsize\taliases")
         for cid, size, aliases in rows:
             click.echo(f"{cid}\t{size}\t{aliases}")
         return
@@ -119,23 +200,149 @@ def list_models(store_dir: Path | None) -> None:
     for cid, size, aliases in rows:
         table.add_row(cid, f"{size:,} B", aliases)
     console.print(table)
+    console.print(f"model store: {store.root}", soft_wrap=True, highlight=False)
 
 
-@models.command("build-examples")
+@models.command("show", short_help="A model's tensors, size, CID, aliases and gas per call.")
+@click.argument("model_id")
+@store_option
+def show(model_id: str, store_dir: Path | None) -> None:
+    """What MODEL_ID (a CID or alias) takes and returns, and what a call to it costs.
+
+    Gas is that of one 0xF4 call (the precompile alone, event included) with inputs of
+    ones and every dynamic dimension 1; it grows with input and output elements.
+    """
+    from ogkit.models.describe import describe, shape_text
+
+    store = open_store(store_dir)
+    try:
+        model = store.resolve(model_id)
+    except ModelNotFound as exc:
+        raise not_found(exc, store) from None
+    aliases = store.aliases_of(model.cid)
+    click.echo(f"cid      {model.cid}")
+    click.echo(f"size     {model.size_bytes:,} B")
+    click.echo(f"aliases  {', '.join(aliases) or '-'}")
+    if _show_llm(store, model.cid):
+        return
+    try:
+        info = describe(store, model, model_id)
+    except ModelExecutionError as exc:
+        raise click.ClickException(f"{model_id} is not a runnable ONNX model: {exc}") from None
+    for title, tensors in (("inputs", info.inputs), ("outputs", info.outputs)):
+        click.echo(title)
+        width = max((len(t.name) for t in tensors), default=0)
+        for tensor in tensors:
+            click.echo(f"  {tensor.name:{width}}  {tensor.dtype:7} {shape_text(tensor.shape)}")
+    gas = "n/a" if info.gas is None else f"{info.gas:,}"
+    click.echo(f"gas      {gas} ({info.gas_note})")
+
+
+def _show_llm(store: ModelStore, cid: str) -> bool:
+    """Print an LLM bundle's parts and gas terms; False if `cid` is no LLM bundle."""
+    from ogkit.llm.bundle import read_bundle
+    from precompiles import gas
+
+    try:
+        bundle = read_bundle(store, cid)
+    except (ModelNotFound, ModelExecutionError):
+        return False
+    click.echo("kind     LLM: call it with runLLMCompletion or runLLMChat")
+    click.echo(f"parts    {bundle.model} (ONNX), {bundle.tokenizer} (tokenizer)")
+    click.echo(f"context  {bundle.context_length:,} tokens")
+    click.echo(
+        f"gas      {gas.BASE + gas.LLM_BASE:,} + {gas.PER_PROMPT_BYTE} per prompt byte "
+        f"+ {gas.PER_GENERATED_TOKEN} per generated token + the event's log"
+    )
+    return True
+
+
+@models.command("remove", short_help="Delete a model and the aliases pointing at it.")
+@click.argument("model_id")
+@store_option
+def remove(model_id: str, store_dir: Path | None) -> None:
+    """Delete MODEL_ID (a CID or alias) from the store, with every alias that points to it.
+
+    Removing an LLM removes its ONNX file and tokenizer too, unless another LLM uses them;
+    a part of an LLM is not removed on its own (the LLM would stop working).
+    """
+    store = open_store(store_dir)
+    try:
+        cid = store.resolve(model_id).cid
+    except ModelNotFound as exc:
+        raise not_found(exc, store) from None
+    bundles = _llm_bundles(store)
+    users = [b for b in bundles if cid in (b.model, b.tokenizer)]
+    if users:
+        raise click.ClickException(
+            f"{model_id} is a part of the LLM {users[0].name} ({users[0].cid}); "
+            "remove the LLM instead"
+        )
+    removed = [store.remove(cid)]
+    this = next((b for b in bundles if b.cid == cid), None)
+    if this is not None:  # an LLM: its parts go too, unless another LLM shares them
+        shared = {p for b in bundles if b.cid != cid for p in (b.model, b.tokenizer)}
+        for part in dict.fromkeys((this.model, this.tokenizer)):
+            if part not in shared and (store.blobs / part).is_file():
+                removed.append(store.remove(part))
+    for gone, aliases in removed:
+        dropped = f" and its aliases {', '.join(aliases)}" if aliases else ""
+        click.echo(f"Removed {gone}{dropped}.")
+
+
+def _llm_bundles(store: ModelStore) -> list[LLMBundle]:
+    """Every LLM manifest in the store (small files only: a manifest is under 64 KiB)."""
+    from ogkit.llm.bundle import read_bundle
+
+    bundles = []
+    for model in store.list():
+        if model.size_bytes <= 1 << 16:
+            try:
+                bundles.append(read_bundle(store, model.cid))
+            except (ModelNotFound, ModelExecutionError):
+                pass
+    return bundles
+
+
+@models.command("verify", short_help="Re-hash every stored model; fail if any is damaged.")
+@store_option
+def verify(store_dir: Path | None) -> None:
+    """Re-hash every stored file against its CID; exit 1 if any no longer matches.
+
+    A damaged copy is repaired by adding the original file again.
+    """
+    store = open_store(store_dir)
+    store.aliases()  # a broken alias table is damage too
+    stored = store.list()
+    bad = store.verify()
+    for model in bad:
+        aliases = ", ".join(store.aliases_of(model.cid)) or "-"
+        click.echo(f"DAMAGED  {model.cid}  ({aliases})")
+    if bad:
+        raise click.ClickException(
+            f"{len(bad)} of {len(stored)} stored models damaged (bytes not matching the CID); "
+            "add the original file again (`ogkit models add FILE`) or `ogkit models remove ID`"
+        )
+    click.echo(f"All {len(stored)} stored models match their CID ({store.root}).")
+
+
+@models.command("build-examples", short_help="Build the example models and store them.")
 @store_option
 def build_examples_command(store_dir: Path | None) -> None:
     """Build the example ONNX models from generated data and store them under their names."""
-    store = ModelStore(store_dir)
+    from ogkit.models.install import example_aliases, install_examples
+
+    store = open_store(store_dir)
     for name, cid in install_examples(store).items():
         click.echo(f"{', '.join(example_aliases(name)):14} {cid}")
 
 
-@models.command("zk-setup")
+@models.command("zk-setup", short_help="Prepare a model for EZKL proofs.")
 @click.argument("model_id")
 @click.option(
     "--calibration-data",
     "calibration_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=None,
     help="JSON calibration inputs: {input name: values} or a list of them "
     "[default for the example models: their sample input at a few scales].",
@@ -154,18 +361,21 @@ def zk_setup(model_id: str, calibration_file: Path | None, store_dir: Path | Non
 
     from ogkit import zk
 
-    store = ModelStore(store_dir)
+    store = open_store(store_dir)
     try:
         cid = store.resolve(model_id).cid
     except ModelNotFound as exc:
-        raise click.ClickException(f"no stored model {exc}") from None
+        raise not_found(exc, store) from None
     try:
         reused: zk.ZkArtifacts | None = zk.load(store, cid)
     except zk.ZkError:
         reused = None
     calibration = None
     if calibration_file is not None:
-        data = json.loads(calibration_file.read_text())
+        try:
+            data = json.loads(input_file(calibration_file).read_text())
+        except ValueError as exc:
+            raise click.ClickException(f"{calibration_file} is not JSON: {exc}") from None
         samples = data if isinstance(data, list) else [data]
         calibration = [{k: np.asarray(v, dtype=np.float32) for k, v in s.items()} for s in samples]
     console = Console(stderr=True)

@@ -24,7 +24,7 @@ def _ether(value: str | None) -> int | None:
     return int(amount * 10**18)
 
 
-@click.command("node")
+@click.command("node", short_help="Run the AI chain as a local JSON-RPC node.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option(
     "--port",
@@ -79,7 +79,8 @@ def _ether(value: str | None) -> int | None:
     type=click.Path(file_okay=False, path_type=Path),
     envvar="OGKIT_MODEL_STORE",
     default=None,
-    help="Model store directory [env OGKIT_MODEL_STORE; default .ogkit/models].",
+    help="Model store directory [env OGKIT_MODEL_STORE; default: .ogkit/models in the "
+    "project (the nearest folder upward with ape-config.yaml), else in the current one].",
 )
 @click.option(
     "--price-csv",
@@ -161,6 +162,14 @@ def node(
         running = Node(config, host=host, port=port, quiet=quiet)
     except (DataDirError, CsvFormatError) as exc:
         raise click.ClickException(str(exc)) from None
+    # Handlers before the port opens: whoever sees the node answer may stop it at once.
+    done = threading.Event()
+
+    def stop(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
+        done.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     try:
         running.start()
     except OSError as exc:
@@ -172,13 +181,6 @@ def node(
     if not quiet:
         _banner(running)
 
-    done = threading.Event()
-
-    def stop(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
-        done.set()
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
     while not done.wait(1.0):
         pass
     running.stop()
