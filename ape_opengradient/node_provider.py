@@ -18,7 +18,6 @@ Configure the URI (or start your own node there) in `ape-config.yaml`:
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from decimal import Decimal
@@ -36,6 +35,7 @@ from ape_ethereum.trace import TraceApproach
 
 from ape_opengradient.inference_api import InferenceAPI, NodeInferenceAPI
 from ape_opengradient.provider import _register_precompile_abi
+from ogkit.project import model_store_dir
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "0.0.0.0")
 DEFAULT_CHAIN_ID = 1337
@@ -99,14 +99,9 @@ class OGNodeProvider(EthereumNodeProvider, TestProviderAPI, SubprocessProvider):
             command += ["--block-time", str(block_time)]
         return command
 
-    def _model_store(self) -> Path | None:
+    def _model_store(self) -> Path:
         configured = self.config_manager.get_config("opengradient").model_store
-        if configured:
-            store = Path(configured)
-            return store if store.is_absolute() else self.local_project.path / store
-        if env := os.environ.get("OGKIT_MODEL_STORE"):
-            return Path(env)
-        return None
+        return model_store_dir(self.local_project.path, configured)
 
     def connect(self) -> None:
         self._set_web3()

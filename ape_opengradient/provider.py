@@ -25,6 +25,7 @@ from ogkit.inference import InferenceEngine, InferenceRecord
 from ogkit.llm import LLMEngine, default_llm_engine
 from ogkit.models.store import ModelStore
 from ogkit.pricefeed import PriceDataNode, default_price_feed
+from ogkit.project import model_store_dir
 from ogkit.settlement import SettlementService
 from precompiles.addresses import OG_INFERENCE_ADDRESS
 
@@ -124,8 +125,8 @@ class AIProvider(LocalProvider):
         and the OpenAI-compatible endpoint `OGKIT_LLM_URL` when set."""
         return default_llm_engine(self._model_store_dir())
 
-    def _model_store_dir(self) -> Path | None:
-        return self._project_path(self.og_config.model_store)
+    def _model_store_dir(self) -> Path:
+        return model_store_dir(self.local_project.path, self.og_config.model_store)
 
     def _project_path(self, configured: str | None) -> Path | None:
         """A configured path, relative to the project unless absolute; None if unset."""

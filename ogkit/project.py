@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 
@@ -36,3 +37,15 @@ def find_project_root(start: Path | None = None) -> Path | None:
 def store_dir_for(root: Path) -> Path:
     """The model store of the project at `root`."""
     return root.resolve() / STORE_SUBDIR
+
+
+def model_store_dir(root: Path, configured: str | None = None) -> Path:
+    """The store a chain of the project at `root` uses: `configured` (ape-config.yaml's
+    `opengradient.model_store`, relative to the project), else `$OGKIT_MODEL_STORE`, else the
+    project's own; the same for the in-process chain and the node it starts."""
+    if configured:
+        path = Path(configured)
+        return path if path.is_absolute() else Path(root).resolve() / path
+    if env := os.environ.get("OGKIT_MODEL_STORE"):
+        return Path(env).resolve()
+    return store_dir_for(root)
