@@ -43,12 +43,13 @@ def test_the_fixtures_are_the_plugins(og, mock_model, chain):
 
 
 def test_model_runs_count_real_runs_only(og, hub, accounts, chain):
+    # an input no other test sends: the result cache lives as long as the test session
     before = og.model_runs
-    first, out = run(hub, accounts[0], [(1, 0), (2, 0)])
-    assert out == [(125, 2)]
+    first, out = run(hub, accounts[0], [(13, 1), (-27, 1)])
+    assert out == [(42, 1)]  # 2 * 1.3 - 0.5 * -2.7 + 0.25
     assert og.model_runs == before + 1
-    again, out = run(hub, accounts[0], [(1, 0), (2, 0)])  # the same input: a cache hit
-    assert out == [(125, 2)] and again != first
+    again, out = run(hub, accounts[0], [(13, 1), (-27, 1)])  # the same input: a cache hit
+    assert out == [(42, 1)] and again != first
     assert og.model_runs == before + 1
     assert og.model_runs == chain.provider.inference_engine.model_runs  # the old API still
 
