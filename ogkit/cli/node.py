@@ -171,15 +171,12 @@ def node(
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
-        running.start()
+        running.start(before_serving=None if quiet else lambda: _banner(running))
     except OSError as exc:
         running.chain.close()
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}"
         ) from None
-
-    if not quiet:
-        _banner(running)
 
     while not done.wait(1.0):
         pass

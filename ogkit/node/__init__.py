@@ -76,9 +76,16 @@ class Node:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self) -> None:
-        self.server = serve(self.rpc, self.host, self.port)
-        self.port = self.server.server_address[1]
+    def start(self, before_serving: Callable[[], None] | None = None) -> None:
+        """Listen, then serve; `before_serving` runs once the port is bound and before any
+        request is answered (the banner: whoever sees the node answer has seen it)."""
+
+        def bound(server) -> None:  # noqa: ANN001 - the server `serve` made
+            self.port = server.server_address[1]
+            if before_serving is not None:
+                before_serving()
+
+        self.server = serve(self.rpc, self.host, self.port, bound)
         self.chain.start_miner()
         if self.chain.config.settlement:
             self._start_settlement()

@@ -14,6 +14,7 @@ import socket
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from ogkit.node.errors import INTERNAL_ERROR, INVALID_REQUEST
@@ -151,9 +152,14 @@ class RpcHTTPServer(ThreadingHTTPServer):
         traceback.print_exc(file=sys.stderr)
 
 
-def serve(rpc: Rpc, host: str, port: int) -> RpcHTTPServer:
-    """Bind and start serving in a background thread; returns the server."""
+def serve(
+    rpc: Rpc, host: str, port: int, before_serving: Callable[[RpcHTTPServer], None] | None = None
+) -> RpcHTTPServer:
+    """Bind, call `before_serving` (the port is known, nothing is answered yet), then serve in
+    a background thread; returns the server."""
     server = RpcHTTPServer((host, port), rpc)
+    if before_serving is not None:
+        before_serving(server)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="ogkit-http", daemon=True
     )
