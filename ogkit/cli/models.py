@@ -226,7 +226,7 @@ def show(model_id: str, store_dir: Path | None) -> None:
     if _show_llm(store, model.cid):
         return
     try:
-        info = describe(store, model, model_id)
+        info = describe(store, model_id)
     except ModelExecutionError as exc:
         raise click.ClickException(f"{model_id} is not a runnable ONNX model: {exc}") from None
     for title, tensors in (("inputs", info.inputs), ("outputs", info.outputs)):

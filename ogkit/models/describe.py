@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ogkit.models.onnx_runtime import OnnxModel
-from ogkit.models.store import ModelStore, StoredModel
+from ogkit.models.store import ModelStore
+from precompiles.backend import TensorSpec
 
 ZERO_ADDRESS = b"\0" * 20
 CALL_GAS = 30_000_000
@@ -31,17 +31,20 @@ class ModelDescription:
     gas_note: str
 
 
-def _tensor(arg) -> Tensor:  # an onnxruntime NodeArg
-    dtype = arg.type.removeprefix("tensor(").removesuffix(")")
-    shape = tuple(d if isinstance(d, int) and d >= 0 else (d or "?") for d in arg.shape)
-    return Tensor(arg.name, dtype, shape)
+def _tensor(spec: TensorSpec) -> Tensor:
+    dtype = spec.dtype.removeprefix("tensor(").removesuffix(")")
+    names = spec.dim_names or (None,) * len(spec.shape)
+    shape = tuple(
+        d if d is not None else (name or "?") for d, name in zip(spec.shape, names, strict=True)
+    )
+    return Tensor(spec.name, dtype, shape)
 
 
 def shape_text(shape: tuple[int | str, ...]) -> str:
     return "[" + ", ".join(str(d) for d in shape) + "]"
 
 
-def describe(store: ModelStore, model: StoredModel, model_id: str) -> ModelDescription:
+def describe(store: ModelStore, model_id: str) -> ModelDescription:
     """Inputs and outputs as onnxruntime declares them, and the gas of a call by `model_id`
     whose inputs are ones (strings: "a") with every dynamic dim 1 (ones, not zeros: a model
     taking logs or ratios of its inputs would turn zeros into NaN and revert). The real
@@ -53,11 +56,9 @@ def describe(store: ModelStore, model: StoredModel, model_id: str) -> ModelDescr
     from ogkit.inference.engine import InferenceEngine
 
     engine = InferenceEngine(store)
-    spec = engine.resolve(model_id)  # the spec 0xF4 checks calls against (dims: int or None)
-    # the runtime's own view keeps the names of dynamic dims, which the spec drops
-    session = OnnxModel(store.read(model), spec.model_hash).session
-    inputs = tuple(_tensor(arg) for arg in session.get_inputs())
-    outputs = tuple(_tensor(arg) for arg in session.get_outputs())
+    spec = engine.resolve(model_id)  # the spec 0xF4 checks calls against, dim names kept
+    inputs = tuple(_tensor(t) for t in spec.inputs)
+    outputs = tuple(_tensor(t) for t in spec.outputs)
     gas, note = _typical_call_gas(engine, spec, model_id)
     return ModelDescription(inputs, outputs, gas, note)
 
