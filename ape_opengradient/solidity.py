@@ -101,11 +101,12 @@ def explain_missing_solc() -> None:
 
 
 def use_installed_solc() -> None:
-    """Point py-solc-x at the offline compiler unless the user chose a folder: a checkout's
-    `.solcx/` (`make toolchain`), else the one `ogkit toolchain install` made."""
+    """Point py-solc-x at the offline compiler unless the user chose a folder: the one
+    `ogkit.toolchain.solc_binary` finds (a checkout's `.solcx/` from `make toolchain`, else
+    the one `ogkit toolchain install` made)."""
     if "SOLCX_BINARY_PATH" in os.environ:
         return
-    for folder in (Path.cwd() / ".solcx", toolchain.solcx_dir()):
-        if (folder / toolchain.WRAPPER_NAME).is_file():
-            os.environ["SOLCX_BINARY_PATH"] = str(folder)
-            return
+    try:
+        os.environ["SOLCX_BINARY_PATH"] = str(toolchain.solc_binary().parent)
+    except toolchain.ToolchainError:
+        pass  # nothing installed: Ape may download, else `explain_missing_solc` says what to do

@@ -126,10 +126,9 @@ class ModelStore:
     def remove(self, model_id: str) -> tuple[str, list[str]]:
         """Delete a stored model and the aliases that point at it; returns (CID, aliases)."""
         cid = self.resolve(model_id).cid
-        table = self.aliases()
-        dropped = sorted(name for name, target in table.items() if target == cid)
+        dropped = self.aliases_of(cid)
         if dropped:
-            self._write_aliases({k: v for k, v in table.items() if v != cid})
+            self._write_aliases({k: v for k, v in self.aliases().items() if v != cid})
         (self.blobs / cid).unlink()
         return cid, dropped
 
