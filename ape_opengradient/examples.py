@@ -12,8 +12,6 @@ import numpy as np
 from ape import chain, project
 from ape.api import AccountAPI, ReceiptAPI
 
-# Where they lived before deploy_inputs.py; kept importable from here.
-from ape_opengradient.deploy_inputs import LOCAL_MODEL_IDS, pick_account  # noqa: F401
 from ogkit.models.examples import sample_input
 from precompiles.fixed_point import number_to_float, to_number
 
