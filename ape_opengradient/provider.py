@@ -20,6 +20,7 @@ from ogkit.chain import ai_vm_configuration
 from ogkit.chain.genesis import genesis_extras
 from ogkit.chain.locking import ChainLock, LockedEthereumTester, lock_public_methods
 from ogkit.chain.phase import PhaseAwareBackend
+from ogkit.chain.reverts import RecordBook, RecordsFollowRevertsMixin
 from ogkit.chain.scheduling import ScheduledRunsMixin
 from ogkit.inference import InferenceEngine, InferenceRecord
 from ogkit.llm import LLMEngine, default_llm_engine
@@ -41,9 +42,12 @@ class ChainParts:
 
 
 @lock_public_methods
-class AIEVMBackend(ScheduledRunsMixin, PhaseAwareBackend, ChainLock, ApeEVMBackend):
+class AIEVMBackend(
+    RecordsFollowRevertsMixin, ScheduledRunsMixin, PhaseAwareBackend, ChainLock, ApeEVMBackend
+):
     """Ape's backend on the AI chain: calls and estimates run as simulations (PIPE's empty
-    results when `pipe` is on), and one lock lets the settlement service share the chain."""
+    results when `pipe` is on), one lock lets the settlement service share the chain, and
+    inference records follow snapshot reverts (Ape's test isolation)."""
 
     def __init__(self, config, chain_id: int, parts: ChainParts) -> None:
         self.pipe = parts.pipe
@@ -53,6 +57,10 @@ class AIEVMBackend(ScheduledRunsMixin, PhaseAwareBackend, ChainLock, ApeEVMBacke
     @property
     def genesis_state(self) -> dict:
         return super().genesis_state | genesis_extras()
+
+    def record_books(self) -> list[RecordBook]:
+        parts = getattr(self, "parts", None)  # None while eth-tester's __init__ resets
+        return [parts.engine] if parts is not None else []
 
     @cached_property
     def _setup_tester_chain(self):

@@ -15,13 +15,16 @@ from ogkit.chain.genesis import (
 )
 from ogkit.chain.locking import ChainLock, LockedEthereumTester, lock_public_methods
 from ogkit.chain.phase import PhaseAwareBackend
+from ogkit.chain.reverts import RecordBook, RecordsFollowRevertsMixin
 from ogkit.chain.scheduling import ScheduledRunsMixin
 from precompiles.backend import InferenceBackend
 from precompiles.llm_backend import LLMBackend
 
 
 @lock_public_methods
-class AIChainBackend(ScheduledRunsMixin, PhaseAwareBackend, ChainLock, PyEVMBackend):
+class AIChainBackend(
+    RecordsFollowRevertsMixin, ScheduledRunsMixin, PhaseAwareBackend, ChainLock, PyEVMBackend
+):
     """`PyEVMBackend` whose chain keeps the AI fork and chain id across resets, and runs
     scheduled workflows (scheduling.py).
 
@@ -62,6 +65,10 @@ class AIChainBackend(ScheduledRunsMixin, PhaseAwareBackend, ChainLock, PyEVMBack
             mnemonic=mnemonic,
             hd_path=DEFAULT_HD_PATH,
         )
+
+    def record_books(self) -> list[RecordBook]:
+        backend = getattr(self, "inference_backend", None)
+        return [backend] if hasattr(backend, "forget_after") else []
 
     def reset_to_genesis(
         self,

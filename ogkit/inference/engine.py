@@ -224,6 +224,18 @@ class InferenceEngine:
         if mode is ModelInferenceMode.ZK and not mocked:
             self.prover_queue.submit(record, inputs, outputs)
 
+    def forget_after(self, block_number: int) -> int:
+        """Drop the records of blocks after `block_number` (a snapshot revert removed them),
+        so nothing settles them; returns how many went."""
+        with self.changed:
+            gone = [i for i, r in self.records.items() if r.block_number > block_number]
+            for inference_id in gone:
+                del self.records[inference_id]
+                self.unsettled.pop(inference_id, None)
+            if gone:
+                self.changed.notify_all()
+        return len(gone)
+
     def mock_output(
         self, model_id: str, inputs: Mapping[str, Any], outputs: Mapping[str, Any]
     ) -> str:

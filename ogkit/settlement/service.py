@@ -130,9 +130,11 @@ class SettlementService:
                 return []
             self._wait_for_quiet()
             try:
+                # whole, under the chain's lock: a snapshot revert (which takes its records
+                # with it) comes before or after a pass, never between a check and a send
                 with self.chain_lock:
                     self._ensure_contracts()
-                return [done for s in self.settlers for done in s.settle_pending()]
+                    return [done for s in self.settlers for done in s.settle_pending()]
             except Exception as exc:  # noqa: BLE001 - a service thread must not die
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.warning("settlement pass failed: %s", self.last_error)
