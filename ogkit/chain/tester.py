@@ -16,8 +16,7 @@ from ogkit.chain.genesis import (
 from ogkit.chain.locking import ChainLock, LockedEthereumTester, lock_public_methods
 from ogkit.chain.phase import PhaseAwareBackend
 from ogkit.chain.scheduling import ScheduledRunsMixin
-from precompiles.backend import InferenceBackend
-from precompiles.llm_backend import LLMBackend
+from precompiles.host import LLMBackend, ModelBackend
 
 
 @lock_public_methods
@@ -31,7 +30,7 @@ class AIChainBackend(ScheduledRunsMixin, PhaseAwareBackend, ChainLock, PyEVMBack
 
     def __init__(
         self,
-        backend: InferenceBackend,
+        backend: ModelBackend,
         chain_id: int = LOCAL_CHAIN_ID,
         mnemonic: str = DEFAULT_MNEMONIC,
         num_accounts: int = DEFAULT_ACCOUNTS,
@@ -89,7 +88,7 @@ class AIChainBackend(ScheduledRunsMixin, PhaseAwareBackend, ChainLock, PyEVMBack
 
 
 def new_tester(
-    backend: InferenceBackend,
+    backend: ModelBackend,
     chain_id: int = LOCAL_CHAIN_ID,
     tee_root_pem: bytes | None = None,
     llm_backend: LLMBackend | None = None,
