@@ -24,9 +24,9 @@ from eth_utils import to_checksum_address
 from ogkit.inference import MockError, SettlementTimeout
 from ogkit.inference.engine import PENDING_STATES
 from precompiles.addresses import OG_INFERENCE_ADDRESS
-from precompiles.backend import ModelNotFound
-from precompiles.og_inference import MODEL_INFERENCE_EVENT_TOPIC
-from precompiles.types import ModelInferenceMode
+from precompiles.host import ModelNotFound
+from precompiles.inference.models import MODEL_INFERENCE_EVENT_TOPIC
+from precompiles.inference.types import ModelInferenceMode
 
 if TYPE_CHECKING:
     from ape.api import ProviderAPI

@@ -6,8 +6,8 @@ import numpy as np
 from eth_abi import encode
 from eth_utils import keccak
 
-from precompiles.abi_codec import MODEL_INFERENCE_REQUEST, RUN_MODEL_INFERENCE_SIGNATURE
 from precompiles.fixed_point import to_number
+from precompiles.inference.model_codec import MODEL_INFERENCE_REQUEST, RUN_MODEL_INFERENCE_SIGNATURE
 
 SELECTOR = keccak(text=RUN_MODEL_INFERENCE_SIGNATURE)[:4]
 

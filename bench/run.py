@@ -58,8 +58,11 @@ from ogkit.models.examples import sample_input  # noqa: E402
 from ogkit.models.install import install_examples  # noqa: E402
 from ogkit.models.onnx_runtime import OnnxModel  # noqa: E402
 from ogkit.models.store import ModelStore  # noqa: E402
-from precompiles import og_inference  # noqa: E402
-from precompiles.abi_codec import (  # noqa: E402
+from precompiles.addresses import OG_INFERENCE_ADDRESS  # noqa: E402
+from precompiles.fixed_point import from_array, to_array  # noqa: E402
+from precompiles.host import CallContext  # noqa: E402
+from precompiles.inference import models, precompile  # noqa: E402
+from precompiles.inference.model_codec import (  # noqa: E402
     MODEL_INFERENCE_REQUEST,
     MODEL_OUTPUT,
     decode_model_inference_request,
@@ -67,10 +70,11 @@ from precompiles.abi_codec import (  # noqa: E402
     encode_model_inference_request,
     encode_model_output,
 )
-from precompiles.addresses import OG_INFERENCE_ADDRESS  # noqa: E402
-from precompiles.fixed_point import from_array, to_array  # noqa: E402
-from precompiles.result import CallContext  # noqa: E402
-from precompiles.types import ModelInferenceRequest, ModelInput, NumberTensor  # noqa: E402
+from precompiles.inference.types import (  # noqa: E402
+    ModelInferenceRequest,
+    ModelInput,
+    NumberTensor,
+)
 
 OG = "opengradient:local:test"
 ETH = "ethereum:local:test"
@@ -158,10 +162,10 @@ class Candles:
 
 @contextmanager
 def count_precompile(engine):
-    """Count 0xF4 executions (every call of `og_inference.run`, which the chain's precompile
+    """Count 0xF4 executions (every call of `precompile.run`, which the chain's precompile
     function looks up per call), the reverted ones, and calls reaching `engine.infer`."""
     box = {"executions": 0, "reverted": 0, "infer": 0}
-    original_run, original_infer = og_inference.run, engine.infer
+    original_run, original_infer = precompile.run, engine.infer
 
     def counting_run(calldata, context, backend):
         result = original_run(calldata, context, backend)
@@ -173,12 +177,12 @@ def count_precompile(engine):
         box["infer"] += 1
         return original_infer(*args, **kwargs)
 
-    og_inference.run = counting_run
+    precompile.run = counting_run
     engine.infer = counting_infer  # instance attribute, looked up per call
     try:
         yield box
     finally:
-        og_inference.run = original_run
+        precompile.run = original_run
         del engine.infer
 
 
@@ -247,10 +251,10 @@ def bench_rebalance(owner, C, vault_type) -> dict:
             window = window[1:] + [candle]
             for contract in contracts:
                 contract.pushCandle(*candle, sender=owner)
-            calldata = og_inference.RUN_MODEL_INFERENCE + encode_model_inference_request(
+            calldata = precompile.RUN_MODEL_INFERENCE + encode_model_inference_request(
                 request_for(window)
             )
-            encoded = og_inference.run(calldata, context, private).output
+            encoded = precompile.run(calldata, context, private).output
             actions = {
                 "cold": lambda: vault.rebalance(sender=owner),
                 "fresh_cached": lambda: vault2.rebalance(sender=owner),
@@ -320,7 +324,7 @@ def bench_hot_path(engine) -> list[tuple[str, Summary, str]]:
     window = [walk.next() for _ in range(10)]
     request = request_for(window)
     args = encode_model_inference_request(request)
-    calldata = og_inference.RUN_MODEL_INFERENCE + args
+    calldata = precompile.RUN_MODEL_INFERENCE + args
     context = CallContext(
         sender=b"\x11" * 20,
         origin=b"\x22" * 20,
@@ -330,26 +334,26 @@ def bench_hot_path(engine) -> list[tuple[str, Summary, str]]:
         is_static=False,
     )
     # Warm the engine and put this input's result in the cache.
-    result = og_inference.run(calldata, context, engine)
+    result = precompile.run(calldata, context, engine)
     if result.reverted:
         raise RuntimeError(f"precompile reverted in the hot-path bench: {result.reason}")
     model = engine.resolve(MODEL)
-    arrays = og_inference.bind_inputs(model, request.input)
-    inference_id = og_inference.make_inference_id(context, model, args)
+    arrays = models.bind_inputs(model, request.input)
+    inference_id = models.make_inference_id(context, model, args)
     outputs = engine.infer(model, request.mode, arrays, inference_id, context)
-    output, _, _ = og_inference.model_output(outputs)
+    output, _, _ = models.model_output(outputs)
     number_values = request.input.numbers[0].values
     out_array = outputs[0][1]
 
     steps: list[tuple[str, object, str]] = [
         (
-            "decode request calldata (`abi_codec.decode_model_inference_request`)",
+            "decode request calldata (`model_codec.decode_model_inference_request`)",
             lambda: decode_model_inference_request(args),
             "hand-written bounded decoder",
         ),
         (
-            "validate input (`og_inference._validate_input`)",
-            lambda: og_inference._validate_input(request.input),
+            "validate input (`models.validate_input`)",
+            lambda: models.validate_input(request.input),
             "caps, names, shape, decimals",
         ),
         (
@@ -363,13 +367,13 @@ def bench_hot_path(engine) -> list[tuple[str, Summary, str]]:
             "",
         ),
         (
-            "bind inputs (`og_inference.bind_inputs`, includes the conversion above)",
-            lambda: og_inference.bind_inputs(model, request.input),
+            "bind inputs (`models.bind_inputs`, includes the conversion above)",
+            lambda: models.bind_inputs(model, request.input),
             "",
         ),
         (
             "inference id (`make_inference_id`: keccak of the calldata + context)",
-            lambda: og_inference.make_inference_id(context, model, args),
+            lambda: models.make_inference_id(context, model, args),
             "",
         ),
         (
@@ -388,8 +392,8 @@ def bench_hot_path(engine) -> list[tuple[str, Summary, str]]:
             "",
         ),
         (
-            "model_output (`og_inference.model_output`, includes the conversion above)",
-            lambda: og_inference.model_output(outputs),
+            "model_output (`models.model_output`, includes the conversion above)",
+            lambda: models.model_output(outputs),
             "",
         ),
         (
@@ -403,8 +407,8 @@ def bench_hot_path(engine) -> list[tuple[str, Summary, str]]:
             "re-encodes the whole request",
         ),
         (
-            "**whole precompile, cached result (`og_inference.run`)**",
-            lambda: og_inference.run(calldata, context, engine),
+            "**whole precompile, cached result (`precompile.run`)**",
+            lambda: precompile.run(calldata, context, engine),
             "what each replay of the tx costs",
         ),
     ]
@@ -432,18 +436,18 @@ def bench_hot_path(engine) -> list[tuple[str, Summary, str]]:
     for _ in range(HOT_COLD):
         window = window[1:] + [walk.next()]
         cold_calls.append(
-            og_inference.RUN_MODEL_INFERENCE + encode_model_inference_request(request_for(window))
+            precompile.RUN_MODEL_INFERENCE + encode_model_inference_request(request_for(window))
         )
     runs_before = engine.model_runs
     times = []
     for data in cold_calls:
         t0 = time.perf_counter_ns()
-        og_inference.run(data, context, engine)
+        precompile.run(data, context, engine)
         times.append((time.perf_counter_ns() - t0) * 1e-9)
     ran = engine.model_runs - runs_before
     out.append(
         (
-            "**whole precompile, cold (`og_inference.run`, new input → model runs)**",
+            "**whole precompile, cold (`precompile.run`, new input → model runs)**",
             us(times),
             f"model ran {ran} times in {HOT_COLD} calls",
         )

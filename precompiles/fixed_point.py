@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from precompiles.types import Number
+from precompiles.inference.types import Number
 
 MAX_DECIMALS = 18
 """The inference node rejects `decimals > 18`; we also reject `< -18` (10**-d would be huge)."""

@@ -1,12 +1,36 @@
-"""The one way a precompile body ends: a result, never an exception into py-evm."""
+"""The one way a precompile body ends: a result, never an exception into py-evm.
+
+A body raises `PrecompileRevert` to revert with a readable reason; `run_guarded` turns that,
+running out of gas, and any other exception into a `PrecompileResult` with the gas charged.
+Revert data is `Error(string)`, the one format every client decodes.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from precompiles.abi.writer import encode_single, encode_string
 from precompiles.gas import GasMeter, OutOfGasError
-from precompiles.result import PrecompileResult
-from precompiles.revert import PrecompileRevert, error_data
+from precompiles.host import PrecompileResult
+
+ERROR_SELECTOR = bytes.fromhex("08c379a0")
+
+
+class PrecompileRevert(Exception):  # noqa: N818 - it is a revert, not an error class family
+    """Raised inside a precompile to revert with a readable reason.
+
+    The precompile catches it and turns it into `Error(reason)` revert data; it never leaves
+    the `precompiles` package.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def error_data(reason: str) -> bytes:
+    """ABI-encode `Error(reason)` so eth-tester, web3, Ape and Solidity all decode it."""
+    return ERROR_SELECTOR + encode_single(encode_string(reason))
 
 
 def run_guarded(

@@ -14,9 +14,9 @@ from eth_utils import keccak
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from precompiles import abi_codec
-from precompiles.abi_codec import (
-    AbiDecodeError,
+from precompiles.abi.reader import AbiDecodeError
+from precompiles.inference import model_codec
+from precompiles.inference.model_codec import (
     decode_model_inference_request,
     decode_model_output,
     encode_model_inference_event,
@@ -24,7 +24,7 @@ from precompiles.abi_codec import (
     encode_model_input,
     encode_model_output,
 )
-from precompiles.types import (
+from precompiles.inference.types import (
     JsonScalar,
     ModelInferenceRequest,
     ModelInput,
@@ -182,15 +182,15 @@ def test_truncation_is_rejected(request: ModelInferenceRequest, data: st.DataObj
 
 
 def test_selector_and_topic() -> None:
-    from precompiles import og_inference
+    from precompiles.inference import models, precompile
 
-    assert abi_codec.RUN_MODEL_INFERENCE_SIGNATURE == RUN_SIGNATURE
-    assert keccak(text=abi_codec.RUN_MODEL_INFERENCE_SIGNATURE)[:4].hex() == "7289e9c2"
-    assert og_inference.RUN_MODEL_INFERENCE == bytes.fromhex("7289e9c2")
-    signature = abi_codec.MODEL_INFERENCE_EVENT_SIGNATURE
+    assert model_codec.RUN_MODEL_INFERENCE_SIGNATURE == RUN_SIGNATURE
+    assert keccak(text=model_codec.RUN_MODEL_INFERENCE_SIGNATURE)[:4].hex() == "7289e9c2"
+    assert precompile.RUN_MODEL_INFERENCE == bytes.fromhex("7289e9c2")
+    signature = model_codec.MODEL_INFERENCE_EVENT_SIGNATURE
     assert signature == f"ModelInferenceEvent(string,{REQUEST_TYPE},{OUTPUT_TYPE})"
     assert keccak(text=signature).hex() == EVENT_TOPIC
-    assert og_inference.MODEL_INFERENCE_EVENT_TOPIC == int(EVENT_TOPIC, 16)
+    assert models.MODEL_INFERENCE_EVENT_TOPIC == int(EVENT_TOPIC, 16)
 
 
 # --- hostile input --------------------------------------------------------------------------------
@@ -372,7 +372,7 @@ def test_array_bomb_is_rejected_quickly() -> None:
     # budget: 100 (tensor array) + 65 x (2000 values + 1 shape) spent, 907 left for tensor 66
     reject(data, "array of 2000 elements exceeds the decoding cap", budget=1 << 17)
     assert time.perf_counter() - start < 1.0
-    assert abi_codec.DEFAULT_ELEMENT_BUDGET == 1 << 17
+    assert model_codec.DEFAULT_ELEMENT_BUDGET == 1 << 17
     reject(data, "array of 2000 elements exceeds the decoding cap")
 
 

@@ -17,8 +17,8 @@ from ogkit.chain import new_tester
 from ogkit.inference.engine import InferenceEngine
 from ogkit.models.examples import build_examples
 from ogkit.models.store import ModelStore
-from precompiles.og_inference import run
-from precompiles.result import CallContext
+from precompiles.host import CallContext
+from precompiles.inference.precompile import run
 
 F4 = "0x00000000000000000000000000000000000000F4"
 MNEMONIC = "test test test test test test test test test test test junk"

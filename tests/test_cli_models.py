@@ -17,8 +17,9 @@ from ogkit.llm.install import install_tiny_llm
 from ogkit.llm.tiny import NAME as TINY_LLM
 from ogkit.models.cid import cid_for
 from ogkit.models.store import ModelStore
-from precompiles import abi_encoder, gas
-from precompiles.types import ModelInferenceRequest, ModelInput, ModelOutput, NumberTensor
+from precompiles import gas
+from precompiles.inference.model_codec import encode_model_inference_event
+from precompiles.inference.types import ModelInferenceRequest, ModelInput, ModelOutput, NumberTensor
 
 
 def onnx_bytes(graph: onnx.GraphProto, opset: int = 17) -> bytes:
@@ -168,7 +169,7 @@ def test_list_in_a_terminal_has_a_header_and_dashes(project: Path) -> None:
 
 def expected_gas(size: int, inputs: int, outputs: ModelOutput, request: ModelInferenceRequest):
     """The formula of precompiles/gas.py for one call, with its ModelInferenceEvent."""
-    event = abi_encoder.event("0" * 64, request, outputs)
+    event = encode_model_inference_event("0" * 64, request, outputs)
     return (
         gas.BASE
         + gas.PER_INPUT_ELEMENT * inputs

@@ -18,7 +18,7 @@ from eth_tester.exceptions import TransactionFailed
 
 from ogkit.pricefeed import CsvPriceSource
 from precompiles.fixed_point import from_array, to_array
-from precompiles.historical_codec import EARLIER_INPUT_QUERY, HISTORICAL_INPUT_QUERY
+from precompiles.historical.codec import EARLIER_INPUT_QUERY, HISTORICAL_INPUT_QUERY
 
 OG_INFERENCE = "0x00000000000000000000000000000000000000F4"
 OG_HISTORICAL = "0x00000000000000000000000000000000000000F5"

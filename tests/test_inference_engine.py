@@ -16,10 +16,9 @@ from ogkit.inference.engine import InferenceEngine, default_engine
 from ogkit.inference.prover_queue import no_setup_status
 from ogkit.models.examples import EXAMPLES, build_examples, sample_input
 from ogkit.models.store import ModelStore
-from precompiles.backend import ModelExecutionError, ModelNotFound, TensorSpec
-from precompiles.og_inference import run
-from precompiles.result import CallContext
-from precompiles.types import ModelInferenceMode
+from precompiles.host import CallContext, ModelExecutionError, ModelNotFound, TensorSpec
+from precompiles.inference.precompile import run
+from precompiles.inference.types import ModelInferenceMode
 
 CONTEXT = CallContext(b"\x01" * 20, b"\x02" * 20, 3, 0, 10**7)
 REQUEST_TYPE = "(uint8,string,((string,(int128,int128)[],uint32[])[],(string,string[])[]))"

@@ -13,11 +13,10 @@ from eth_abi import encode
 from ogkit.inference import MOCKED, InferenceEngine, MockError
 from ogkit.models.examples import build_examples
 from ogkit.models.store import ModelStore
-from precompiles.abi_codec import decode_model_output
-from precompiles.backend import ModelNotFound
-from precompiles.og_inference import run
-from precompiles.result import CallContext
-from precompiles.types import ModelInferenceMode
+from precompiles.host import CallContext, ModelNotFound
+from precompiles.inference.model_codec import decode_model_output
+from precompiles.inference.precompile import run
+from precompiles.inference.types import ModelInferenceMode
 
 CONTEXT = CallContext(b"\x01" * 20, b"\x02" * 20, 3, 0, 10**7)
 REQUEST_TYPE = "(uint8,string,((string,(int128,int128)[],uint32[])[],(string,string[])[]))"

@@ -16,9 +16,9 @@ from onnx import TensorProto, helper
 from ogkit.inference.engine import InferenceEngine
 from ogkit.models.store import ModelStore
 from precompiles.fixed_point import from_array
-from precompiles.og_inference import run
-from precompiles.result import CallContext
-from precompiles.types import NumberTensor
+from precompiles.host import CallContext
+from precompiles.inference.precompile import run
+from precompiles.inference.types import NumberTensor
 
 SELECTOR = bytes.fromhex("7289e9c2")
 REQUEST = "(uint8,string,((string,(int128,int128)[],uint32[])[],(string,string[])[]))"

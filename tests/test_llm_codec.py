@@ -16,9 +16,10 @@ from eth_utils import event_abi_to_log_topic, function_abi_to_4byte_selector
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from precompiles import llm_codec
-from precompiles.abi_codec import AbiDecodeError
-from precompiles.llm_types import (
+from precompiles.abi.reader import AbiDecodeError
+from precompiles.inference import llm_codec
+from precompiles.inference.llm import LLM_CHAT_EVENT_TOPIC, LLM_COMPLETION_EVENT_TOPIC
+from precompiles.inference.llm_types import (
     ChatMessage,
     LLMChatRequest,
     LLMChatResponse,
@@ -27,8 +28,7 @@ from precompiles.llm_types import (
     ToolCall,
     ToolDefinition,
 )
-from precompiles.og_inference import RUN_LLM_CHAT, RUN_LLM_COMPLETION
-from precompiles.og_llm import LLM_CHAT_EVENT_TOPIC, LLM_COMPLETION_EVENT_TOPIC
+from precompiles.inference.precompile import RUN_LLM_CHAT, RUN_LLM_COMPLETION
 
 REFERENCE_ABI = (
     Path(__file__).resolve().parents[1].parent

@@ -19,9 +19,9 @@ from ogkit.llm.http_backend import OpenAIHttpBackend
 from ogkit.llm.openai_format import request_body, request_hash
 from ogkit.tee.attestation import verify_result_signature
 from precompiles import gas, limits
-from precompiles.llm_codec import LLM_COMPLETION_REQUEST
-from precompiles.llm_types import LLMCompletionRequest, LLMInferenceMode
-from precompiles.og_inference import RUN_LLM_COMPLETION
+from precompiles.inference.llm_codec import LLM_COMPLETION_REQUEST
+from precompiles.inference.llm_types import LLMCompletionRequest, LLMInferenceMode
+from precompiles.inference.precompile import RUN_LLM_COMPLETION
 
 VANILLA = int(LLMInferenceMode.VANILLA)
 TEE = int(LLMInferenceMode.TEE)

@@ -24,16 +24,15 @@ from ogkit.llm.onnx_lm import OnnxCausalLM
 from ogkit.llm.tiny import build_tiny_llm
 from ogkit.models.examples import build_examples
 from ogkit.models.store import ModelStore
-from precompiles.backend import ModelExecutionError, ModelNotFound
-from precompiles.llm_codec import LLM_COMPLETION_REQUEST, decode_llm_completion_response
-from precompiles.llm_types import (
+from precompiles.host import CallContext, ModelExecutionError, ModelNotFound
+from precompiles.inference.llm_codec import LLM_COMPLETION_REQUEST, decode_llm_completion_response
+from precompiles.inference.llm_types import (
     ChatMessage,
     LLMCompletionRequest,
     ToolCall,
     ToolDefinition,
 )
-from precompiles.og_inference import RUN_LLM_COMPLETION
-from precompiles.result import CallContext
+from precompiles.inference.precompile import RUN_LLM_COMPLETION
 
 CONTEXT = CallContext(b"\1" * 20, b"\1" * 20, 1, 1_700_000_000, 10**7)
 PARAMS = '{"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}'

@@ -14,15 +14,15 @@ from ogkit.inference import InferenceEngine
 from ogkit.llm import LLMEngine
 from ogkit.llm.http_backend import OpenAIHttpBackend
 from precompiles import gas, limits
-from precompiles.llm_codec import (
+from precompiles.host import CallContext
+from precompiles.inference.llm_codec import (
     LLM_CHAT_REQUEST,
     LLM_COMPLETION_REQUEST,
     decode_llm_completion_response,
     encode_llm_completion_event,
 )
-from precompiles.llm_types import LLMCompletionRequest, LLMCompletionResponse
-from precompiles.og_inference import RUN_LLM_CHAT, RUN_LLM_COMPLETION, run
-from precompiles.result import CallContext
+from precompiles.inference.llm_types import LLMCompletionRequest, LLMCompletionResponse
+from precompiles.inference.precompile import RUN_LLM_CHAT, RUN_LLM_COMPLETION, run
 
 GAS = 10_000_000
 SENDER = bytes.fromhex("11" * 20)

@@ -13,10 +13,10 @@ from onnx import TensorProto, helper
 from ogkit.inference.engine import InferenceEngine
 from ogkit.models.store import ModelStore
 from precompiles import gas
-from precompiles.abi_codec import encode_model_inference_request
-from precompiles.og_inference import RUN_MODEL_INFERENCE, run
-from precompiles.result import CallContext
-from precompiles.types import ModelInferenceRequest, ModelInput, NumberTensor
+from precompiles.host import CallContext
+from precompiles.inference.model_codec import encode_model_inference_request
+from precompiles.inference.precompile import RUN_MODEL_INFERENCE, run
+from precompiles.inference.types import ModelInferenceRequest, ModelInput, NumberTensor
 
 SENDER = bytes.fromhex("11" * 20)
 ERROR_SELECTOR = bytes.fromhex("08c379a0")

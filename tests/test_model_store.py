@@ -21,7 +21,7 @@ from ogkit.models.store import (
     StoredModel,
     default_store_dir,
 )
-from precompiles.backend import ModelNotFound
+from precompiles.host import ModelNotFound
 
 
 def manual_cid(data: bytes) -> str:

@@ -14,7 +14,7 @@ from ogkit.node.records import decode_inference_event
 from ogkit.settlement.merkle import SETTLEMENT_LEAF_TYPES, standard_leaf
 from precompiles.addresses import OG_INFERENCE_ADDRESS
 from precompiles.fixed_point import to_number
-from precompiles.og_inference import MODEL_INFERENCE_EVENT_TOPIC as EVENT_TOPIC
+from precompiles.inference.models import MODEL_INFERENCE_EVENT_TOPIC as EVENT_TOPIC
 
 TEE = 2
 OG_INFERENCE = Web3.to_checksum_address(OG_INFERENCE_ADDRESS)

@@ -24,7 +24,7 @@ from test_node_support import (
 from web3 import Web3
 
 from ogkit.node.records import decode_inference_event
-from precompiles.og_inference import MODEL_INFERENCE_EVENT_TOPIC
+from precompiles.inference.models import MODEL_INFERENCE_EVENT_TOPIC
 
 OG_INFERENCE = "0x00000000000000000000000000000000000000F4"
 EVENT_TOPIC = "0x" + MODEL_INFERENCE_EVENT_TOPIC.to_bytes(32, "big").hex()

@@ -26,7 +26,7 @@ from test_node_support import (
 )
 from web3 import Web3
 
-from precompiles.og_inference import MODEL_INFERENCE_EVENT_TOPIC
+from precompiles.inference.models import MODEL_INFERENCE_EVENT_TOPIC
 
 OG_INFERENCE = "0x00000000000000000000000000000000000000f4"
 RUN_MODEL_INFERENCE = "0x7289e9c2"

@@ -13,8 +13,8 @@ from ape_opengradient.pytest_plugin import ScopedMocks
 from ogkit.chain.genesis import INFERENCE_HUB_ADDRESS
 from ogkit.contracts import load
 from ogkit.inference import MockError
-from precompiles.backend import ModelNotFound
-from precompiles.types import ModelInferenceMode
+from precompiles.host import ModelNotFound
+from precompiles.inference.types import ModelInferenceMode
 
 DEMO = "upstream_demo"
 """output = 2 a - 0.5 b + 0.25 (float32)"""

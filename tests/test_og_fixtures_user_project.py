@@ -33,7 +33,7 @@ import pytest
 from ogkit.chain.genesis import INFERENCE_HUB_ADDRESS
 from ogkit.contracts import load
 from ogkit.inference import MockError
-from precompiles.backend import ModelNotFound
+from precompiles.host import ModelNotFound
 
 DEMO = "upstream_demo"  # output = 2 a - 0.5 b + 0.25 (float32)
 OUT = os.environ["OG_RECORDS_OUT"]

@@ -5,7 +5,10 @@ from compat_support import interface_abi
 
 from ape_opengradient.abi import og_inference_abi
 from ape_opengradient.provider import AIProvider
-from precompiles.abi_codec import MODEL_INFERENCE_EVENT_SIGNATURE, RUN_MODEL_INFERENCE_SIGNATURE
+from precompiles.inference.model_codec import (
+    MODEL_INFERENCE_EVENT_SIGNATURE,
+    RUN_MODEL_INFERENCE_SIGNATURE,
+)
 
 
 def test_default_network_is_the_ai_chain(chain):

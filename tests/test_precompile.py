@@ -1,4 +1,4 @@
-"""The 0xF4 precompile, called from Python (`og_inference.run`) and through the chain.
+"""The 0xF4 precompile, called from Python (`precompile.run`) and through the chain.
 
 Everything runs the real example models with onnxruntime, from a store built in a temp dir.
 A few extra tiny ONNX models (built here with onnx.helper) reach code paths the examples
@@ -29,9 +29,9 @@ from ogkit.inference.prover_queue import no_setup_status
 from ogkit.models.examples import EXAMPLES, UPSTREAM_DEMO_ALIAS, build_examples, sample_input
 from ogkit.models.store import ModelStore
 from precompiles import gas, limits
-from precompiles.og_inference import run
-from precompiles.result import CallContext, LogEntry
-from precompiles.types import (
+from precompiles.host import CallContext, LogEntry
+from precompiles.inference.precompile import run
+from precompiles.inference.types import (
     ModelInferenceMode,
     ModelInferenceRequest,
     ModelInput,
@@ -664,7 +664,7 @@ def charged(env: Env, data: bytes, stage: str) -> int:
     """Gas charged before the revert: BASE, then the input terms, then the model term."""
     if stage == BASE_ONLY:
         return G_BASE
-    from precompiles.abi_codec import decode_model_inference_request
+    from precompiles.inference.model_codec import decode_model_inference_request
 
     req = decode_model_inference_request(data[4:])
     total = G_BASE + input_gas(req.input)

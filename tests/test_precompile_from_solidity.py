@@ -22,14 +22,14 @@ from eth_abi import encode
 from onnx import TensorProto, helper, numpy_helper
 
 from precompiles import gas, limits
-from precompiles.abi_codec import (
+from precompiles.fixed_point import from_array, to_array
+from precompiles.inference.model_codec import (
     MODEL_INFERENCE_REQUEST,
     decode_model_output,
     encode_model_output,
 )
-from precompiles.fixed_point import from_array, to_array
-from precompiles.og_inference import RUN_MODEL_INFERENCE
-from precompiles.types import ModelOutput, NumberTensor, StringTensor
+from precompiles.inference.precompile import RUN_MODEL_INFERENCE
+from precompiles.inference.types import ModelOutput, NumberTensor, StringTensor
 
 FAILED_TX_GAS = 5_000_000
 TX_BASE = 21_000

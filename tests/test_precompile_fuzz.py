@@ -27,8 +27,8 @@ from ogkit.inference.engine import InferenceEngine
 from ogkit.models.examples import EXAMPLES, build_examples, sample_input
 from ogkit.models.store import ModelStore
 from precompiles import gas
-from precompiles.og_inference import run
-from precompiles.result import CallContext, PrecompileResult
+from precompiles.host import CallContext, PrecompileResult
+from precompiles.inference.precompile import run
 
 F4 = bytes(19) + b"\xf4"
 SELECTOR = bytes.fromhex("7289e9c2")

@@ -22,11 +22,11 @@ from eth_utils import event_abi_to_log_topic, function_abi_to_4byte_selector, to
 
 from ogkit.pricefeed import CsvPriceSource, SamplePriceSource, recover_signer
 from precompiles.fixed_point import from_array
-from precompiles.og_historical import layout
-from precompiles.og_inference import make_inference_id
-from precompiles.price_feed import CandleType
-from precompiles.result import CallContext
-from precompiles.types import ModelInferenceMode
+from precompiles.historical.precompile import layout
+from precompiles.historical.types import CandleType
+from precompiles.host import CallContext
+from precompiles.inference.models import make_inference_id
+from precompiles.inference.types import ModelInferenceMode
 
 REFERENCE_ABI = (
     Path(__file__).resolve().parents[2] / "shared" / "reference" / "abi"

@@ -10,8 +10,9 @@ from eth_account import Account
 from test_node_support import DEV_KEYS, OGKIT, NodeProcess
 
 from ogkit.pricefeed import PriceDataNode, PriceFeedRecord, SamplePriceSource, recover_signer
-from precompiles.og_historical import layout
-from precompiles.price_feed import Candle, CandleType
+from precompiles.historical.precompile import layout
+from precompiles.historical.types import CandleType
+from precompiles.host import Candle
 
 F5 = "0x00000000000000000000000000000000000000F5"
 QUERY = "(string,string,uint32,uint32,uint8,uint8[])"

@@ -30,15 +30,15 @@ from ogkit.pricefeed import (
 from ogkit.pricefeed import sample as sample_module
 from precompiles import gas, limits
 from precompiles.fixed_point import from_array
-from precompiles.historical_codec import (
+from precompiles.historical.codec import (
     decode_query_historical_candles,
     decode_run_inference_on_price_feed,
     encode_numbers,
 )
-from precompiles.og_historical import layout, run
-from precompiles.price_feed import Candle, CandleType, NotEnoughHistory
-from precompiles.result import CallContext, PrecompileResult
-from precompiles.types import ModelInferenceMode
+from precompiles.historical.precompile import layout, run
+from precompiles.historical.types import CandleType
+from precompiles.host import CallContext, Candle, NotEnoughHistory, PrecompileResult
+from precompiles.inference.types import ModelInferenceMode
 
 QUERY = "(string,string,uint32,uint32,uint8,uint8[])"
 OUTPUT = "((string,(int128,int128)[],uint32[])[],(string,string[])[],(string,string)[],bool)"

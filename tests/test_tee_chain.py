@@ -16,7 +16,8 @@ from ogkit.chain import AIChainBackend, new_tester
 from ogkit.inference.engine import InferenceEngine
 from ogkit.models.store import ModelStore
 from ogkit.tee import DevCertificateAuthority, SimulatedEnclave, message_hash
-from precompiles.tee_verifier import VERIFY_ATTESTATION, VERIFY_RSA_PSS, ZERO_HASH
+from precompiles.tee.precompile import VERIFY_ATTESTATION, VERIFY_RSA_PSS
+from precompiles.tee.verdict import ZERO_HASH
 
 TEE = "0x0000000000000000000000000000000000000900"
 

@@ -30,7 +30,7 @@ from ogkit.tee import (
     heartbeat_hash,
     message_hash,
 )
-from precompiles.tee_verifier import VERIFY_ATTESTATION, VERIFY_RSA_PSS
+from precompiles.tee.precompile import VERIFY_ATTESTATION, VERIFY_RSA_PSS
 
 NITRO_PAYLOAD_KEYS = [
     "module_id",

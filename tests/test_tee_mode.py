@@ -15,11 +15,16 @@ from ogkit.models.install import install_examples
 from ogkit.models.store import ModelStore
 from ogkit.tee import verify_result_signature
 from ogkit.tee.enclave import message_hash
-from precompiles.abi_codec import encode_model_inference_request
 from precompiles.addresses import OG_INFERENCE_ADDRESS, TEE_VERIFIER_ADDRESS
 from precompiles.fixed_point import to_number
-from precompiles.og_inference import RUN_MODEL_INFERENCE
-from precompiles.types import ModelInferenceMode, ModelInferenceRequest, ModelInput, NumberTensor
+from precompiles.inference.model_codec import encode_model_inference_request
+from precompiles.inference.precompile import RUN_MODEL_INFERENCE
+from precompiles.inference.types import (
+    ModelInferenceMode,
+    ModelInferenceRequest,
+    ModelInput,
+    NumberTensor,
+)
 
 VERIFY_RSA_PSS = keccak(text="verifyRSAPSS(bytes,bytes32,bytes)")[:4]
 

@@ -30,20 +30,19 @@ from ogkit.tee import (
     verify_result_signature,
 )
 from ogkit.tee.enclave import cose_sign1_es384, dev_pcrs, sign_rsa_pss
-from precompiles.result import CallContext
-from precompiles.revert import ERROR_SELECTOR
-from precompiles.tee_verifier import (
-    AWS_NITRO_ROOT_PEM,
+from precompiles.guard import ERROR_SELECTOR
+from precompiles.host import CallContext
+from precompiles.tee.attestation import MIN_TIMESTAMP_MS, check_attestation
+from precompiles.tee.certificates import AWS_NITRO_ROOT_PEM
+from precompiles.tee.precompile import (
     GAS_VERIFY_ATTESTATION,
     GAS_VERIFY_RSA_PSS,
-    MIN_TIMESTAMP_MS,
     VERIFY_ATTESTATION,
     VERIFY_RSA_PSS,
-    ZERO_HASH,
-    check_attestation,
     make_tee_verifier,
     run,
 )
+from precompiles.tee.verdict import ZERO_HASH
 
 NOW = 1_770_000_000  # block time (s) of most tests; documents are stamped NOW * 1000
 SENDER = bytes.fromhex("33" * 20)

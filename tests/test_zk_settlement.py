@@ -32,7 +32,7 @@ from ogkit.models.examples import sample_input
 from ogkit.settlement import ZkSettlement
 from ogkit.settlement.zk import settle_proof_args
 from precompiles.fixed_point import to_array
-from precompiles.types import ModelInferenceMode
+from precompiles.inference.types import ModelInferenceMode
 
 PROVE_TIMEOUT_S = 180
 MODEL_A = "upstream_demo"
@@ -293,9 +293,12 @@ def test_the_engine_queues_a_zk_inference_once_and_again_after_a_failure(tmp_pat
     from ogkit.inference.engine import InferenceEngine
     from ogkit.models.install import install_examples
     from ogkit.models.store import ModelStore
-    from precompiles.abi_codec import MODEL_INFERENCE_REQUEST, RUN_MODEL_INFERENCE_SIGNATURE
-    from precompiles.og_inference import run
-    from precompiles.result import CallContext
+    from precompiles.host import CallContext
+    from precompiles.inference.model_codec import (
+        MODEL_INFERENCE_REQUEST,
+        RUN_MODEL_INFERENCE_SIGNATURE,
+    )
+    from precompiles.inference.precompile import run
 
     store = ModelStore(tmp_path / "store")  # no ZK setup in it
     install_examples(store)

@@ -18,12 +18,10 @@ from precompiles.addresses import (
     OG_INFERENCE_ADDRESS,
     TEE_VERIFIER_ADDRESS,
 )
-from precompiles.backend import InferenceBackend
-from precompiles.llm_backend import LLMBackend
-from precompiles.og_historical import make_og_historical
-from precompiles.og_inference import make_og_inference
-from precompiles.price_feed import PriceFeed
-from precompiles.tee_verifier import make_tee_verifier
+from precompiles.historical.precompile import make_og_historical
+from precompiles.host import LLMBackend, ModelBackend, PriceFeedBackend
+from precompiles.inference.precompile import make_og_inference
+from precompiles.tee.precompile import make_tee_verifier
 
 
 class AIComputation(PragueComputation):
@@ -40,10 +38,10 @@ class AIVM(PragueVM):
 
 
 def ai_vm_class(
-    backend: InferenceBackend,
+    backend: ModelBackend,
     *,
     tee_root_pem: bytes | None = None,
-    price_feed: PriceFeed | None = None,
+    price_feed: PriceFeedBackend | None = None,
     llm_backend: LLMBackend | None = None,
 ) -> type[AIVM]:
     """`tee_root_pem`: the root 0x900 trusts for an empty `rootCertificate` (og-evm: AWS
@@ -67,10 +65,10 @@ def ai_vm_class(
 
 
 def ai_vm_configuration(
-    backend: InferenceBackend,
+    backend: ModelBackend,
     *,
     tee_root_pem: bytes | None = None,
-    price_feed: PriceFeed | None = None,
+    price_feed: PriceFeedBackend | None = None,
     llm_backend: LLMBackend | None = None,
 ) -> tuple[tuple[int, type[AIVM]], ...]:
     """`vm_configuration` for py-evm or eth-tester: the AI fork from genesis on."""

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from precompiles.result import ExecutionPhase
+from precompiles.host import ExecutionPhase
 
 _phase: ContextVar[ExecutionPhase] = ContextVar(
     "ogkit_execution_phase", default=ExecutionPhase.COMMIT

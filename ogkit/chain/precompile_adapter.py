@@ -8,8 +8,8 @@ from eth.abc import ComputationAPI
 from eth.exceptions import OutOfGas, Revert
 
 from ogkit.chain.phase import current_phase
-from precompiles.result import CallContext, PrecompileResult
-from precompiles.revert import error_data
+from precompiles.guard import error_data
+from precompiles.host import CallContext, PrecompileResult
 
 PrecompileFn = Callable[[bytes, CallContext], PrecompileResult]
 

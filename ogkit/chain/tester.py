@@ -17,8 +17,7 @@ from ogkit.chain.locking import ChainLock, LockedEthereumTester, lock_public_met
 from ogkit.chain.phase import PhaseAwareBackend
 from ogkit.chain.reverts import RecordBook, RecordsFollowRevertsMixin
 from ogkit.chain.scheduling import ScheduledRunsMixin
-from precompiles.backend import InferenceBackend
-from precompiles.llm_backend import LLMBackend
+from precompiles.host import LLMBackend, ModelBackend
 
 
 @lock_public_methods
@@ -34,7 +33,7 @@ class AIChainBackend(
 
     def __init__(
         self,
-        backend: InferenceBackend,
+        backend: ModelBackend,
         chain_id: int = LOCAL_CHAIN_ID,
         mnemonic: str = DEFAULT_MNEMONIC,
         num_accounts: int = DEFAULT_ACCOUNTS,
@@ -96,7 +95,7 @@ class AIChainBackend(
 
 
 def new_tester(
-    backend: InferenceBackend,
+    backend: ModelBackend,
     chain_id: int = LOCAL_CHAIN_ID,
     tee_root_pem: bytes | None = None,
     llm_backend: LLMBackend | None = None,

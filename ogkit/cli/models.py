@@ -12,7 +12,7 @@ from rich.table import Table
 from ogkit.models.cid import cid_for
 from ogkit.models.store import CorruptAliases, CorruptModel, ModelStore
 from ogkit.project import APE_CONFIG, find_project_root
-from precompiles.backend import ModelExecutionError, ModelNotFound
+from precompiles.host import ModelExecutionError, ModelNotFound
 
 if TYPE_CHECKING:
     from ogkit.llm.bundle import LLMBundle
@@ -140,7 +140,7 @@ def add_llm_command(
     The contract calls it with runLLMCompletion / runLLMChat and modelCID = the CID or NAME.
     """
     from ogkit.llm.bundle import add_llm
-    from precompiles.backend import ModelExecutionError
+    from precompiles.host import ModelExecutionError
 
     input_file(model_file)
     input_file(tokenizer_file)

@@ -22,9 +22,8 @@ from ogkit.inference.prover_queue import ProverQueue
 from ogkit.models.onnx_runtime import OnnxModel
 from ogkit.models.store import CorruptModel, ModelStore, StoredModel
 from ogkit.tee.enclave import SignedResult, SimulatedEnclave
-from precompiles.backend import ModelExecutionError, ModelSpec
-from precompiles.result import CallContext
-from precompiles.types import ModelInferenceMode
+from precompiles.host import CallContext, ModelExecutionError, ModelSpec
+from precompiles.inference.types import ModelInferenceMode
 
 if TYPE_CHECKING:
     from ogkit.zk import ZkProof

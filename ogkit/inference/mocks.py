@@ -21,11 +21,11 @@ from typing import Any
 import numpy as np
 
 from ogkit.inference.cache import Outputs, input_key
-from precompiles.backend import ModelSpec, TensorSpec
 from precompiles.fixed_point import ONNX_DTYPES, FixedPointError, decimal_to_number, to_array
+from precompiles.guard import PrecompileRevert
+from precompiles.host import ModelSpec, TensorSpec
+from precompiles.inference.models import string_shape
 from precompiles.limits import MAX_INPUT_ELEMENTS, MAX_OUTPUT_ELEMENTS
-from precompiles.og_inference import string_shape
-from precompiles.revert import PrecompileRevert
 
 STRING_DTYPE = "tensor(string)"
 MAX_ELEMENTS = min(MAX_INPUT_ELEMENTS, MAX_OUTPUT_ELEMENTS)

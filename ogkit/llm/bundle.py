@@ -19,7 +19,7 @@ from pathlib import Path
 from ogkit.llm import chat_template
 from ogkit.models.cid import sha256
 from ogkit.models.store import CorruptModel, ModelStore, StoredModel
-from precompiles.backend import ModelExecutionError, ModelNotFound
+from precompiles.host import ModelExecutionError, ModelNotFound
 
 FORMAT = "ogkit-llm/1"
 DEFAULT_CONTEXT_LENGTH = 2048

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from eth_utils import keccak
 
-from precompiles.llm_types import ChatMessage, ToolCall, ToolDefinition
+from precompiles.inference.llm_types import ChatMessage, ToolCall, ToolDefinition
 
 NAME = "ogkit-chat/1"
 END = "<|end|>"

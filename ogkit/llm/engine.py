@@ -27,10 +27,15 @@ from ogkit.llm.onnx_lm import OnnxCausalLM
 from ogkit.llm.openai_format import canonical_json, output_hash, request_body, request_hash
 from ogkit.models.store import ModelStore
 from ogkit.tee.enclave import SignedResult, SimulatedEnclave
-from precompiles.backend import ModelExecutionError, ModelNotFound
-from precompiles.llm_backend import LLMRequest, LLMResult, LLMSpec
-from precompiles.llm_types import ChatMessage, LLMChatRequest, LLMInferenceMode
-from precompiles.result import CallContext
+from precompiles.host import (
+    CallContext,
+    LLMRequest,
+    LLMResult,
+    LLMSpec,
+    ModelExecutionError,
+    ModelNotFound,
+)
+from precompiles.inference.llm_types import ChatMessage, LLMChatRequest, LLMInferenceMode
 
 LLM_TEE_STATUS = "signed (LLM results are not settled on chain)"
 

@@ -13,9 +13,8 @@ from typing import Any
 
 import requests
 
-from precompiles.backend import ModelExecutionError
-from precompiles.llm_backend import LLMResult
-from precompiles.llm_types import ChatMessage, ToolCall
+from precompiles.host import LLMResult, ModelExecutionError
+from precompiles.inference.llm_types import ChatMessage, ToolCall
 
 URL_ENV = "OGKIT_LLM_URL"
 API_KEY_ENV = "OGKIT_LLM_API_KEY"

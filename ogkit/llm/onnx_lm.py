@@ -24,7 +24,7 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
-from precompiles.backend import ModelExecutionError
+from precompiles.host import ModelExecutionError
 
 
 @dataclass(frozen=True)

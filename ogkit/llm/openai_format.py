@@ -13,8 +13,8 @@ from typing import Any
 
 from eth_utils import keccak
 
-from precompiles.llm_backend import LLMRequest, LLMResult
-from precompiles.llm_types import ChatMessage, LLMChatRequest, LLMCompletionRequest
+from precompiles.host import LLMRequest, LLMResult
+from precompiles.inference.llm_types import ChatMessage, LLMChatRequest, LLMCompletionRequest
 
 
 def _message(m: ChatMessage) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
 from ogkit.llm import chat_template
 from ogkit.llm.corpus import DIALOGUES, DOCUMENTS
-from precompiles.llm_types import ChatMessage, ToolCall, ToolDefinition
+from precompiles.inference.llm_types import ChatMessage, ToolCall, ToolDefinition
 
 NAME = "tiny-llm"
 VOCAB_SIZE = 512

@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 
 from ogkit.models.store import ModelStore
-from precompiles.backend import TensorSpec
+from precompiles.host import TensorSpec
 
 ZERO_ADDRESS = b"\0" * 20
 CALL_GAS = 30_000_000
@@ -64,11 +64,11 @@ def describe(store: ModelStore, model_id: str) -> ModelDescription:
 
 
 def _typical_call_gas(engine, spec, model_id: str) -> tuple[int | None, str]:
-    from precompiles.abi_codec import encode_model_inference_request
     from precompiles.fixed_point import ONNX_DTYPES
-    from precompiles.og_inference import RUN_MODEL_INFERENCE, run
-    from precompiles.result import CallContext, ExecutionPhase
-    from precompiles.types import (
+    from precompiles.host import CallContext, ExecutionPhase
+    from precompiles.inference.model_codec import encode_model_inference_request
+    from precompiles.inference.precompile import RUN_MODEL_INFERENCE, run
+    from precompiles.inference.types import (
         ModelInferenceMode,
         ModelInferenceRequest,
         ModelInput,

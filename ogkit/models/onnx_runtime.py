@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import onnxruntime as ort
 
-from precompiles.backend import ModelExecutionError, ModelSpec, TensorSpec
+from precompiles.host import ModelExecutionError, ModelSpec, TensorSpec
 
 
 def _dims(shape: list) -> tuple[int | None, ...]:

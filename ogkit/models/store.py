@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ogkit.models.cid import cid_for, sha256, sha256_of_cid
 from ogkit.project import STORE_SUBDIR, find_project_root, store_dir_for
-from precompiles.backend import ModelExecutionError, ModelNotFound
+from precompiles.host import ModelExecutionError, ModelNotFound
 
 DEFAULT_STORE = STORE_SUBDIR
 

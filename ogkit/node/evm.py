@@ -14,8 +14,7 @@ from eth.vm.interrupt import EVMMissingData
 
 from ogkit.chain.fork import ai_vm_configuration
 from ogkit.inference import InferenceEngine
-from precompiles.llm_backend import LLMBackend
-from precompiles.price_feed import PriceFeed
+from precompiles.host import LLMBackend, PriceFeedBackend
 
 
 def _finalize_block(self: VM, block: BlockAPI) -> BlockAndMetaWitness:
@@ -38,7 +37,7 @@ def _finalize_block(self: VM, block: BlockAPI) -> BlockAndMetaWitness:
 def make_chain_class(
     chain_id: int,
     engine: InferenceEngine,
-    price_feed: PriceFeed | None = None,
+    price_feed: PriceFeedBackend | None = None,
     llm_backend: LLMBackend | None = None,
 ) -> type[MiningChain]:
     vm_config = tuple(

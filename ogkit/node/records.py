@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from precompiles.addresses import OG_INFERENCE_ADDRESS
-from precompiles.og_inference import MODEL_INFERENCE_EVENT_TOPIC
+from precompiles.inference.models import MODEL_INFERENCE_EVENT_TOPIC
 
 _RECORD_KEY = b"ogkit:inference:"
 _BLOCK_KEY = b"ogkit:block-inferences:"

@@ -43,7 +43,7 @@ from ogkit.node.formatting import (
     word,
 )
 from ogkit.node.tracing import trace_options
-from precompiles.backend import ModelExecutionError, ModelNotFound
+from precompiles.host import ModelExecutionError, ModelNotFound
 
 log = logging.getLogger("ogkit.node")
 

@@ -28,7 +28,7 @@ from ogkit.node.execution import exec_header, spoof
 from ogkit.node.outcome import rejection
 from ogkit.node.params import BlockRef, TxParams
 from precompiles.addresses import OG_INFERENCE_ADDRESS
-from precompiles.og_inference import make_og_inference
+from precompiles.inference.precompile import make_og_inference
 
 if TYPE_CHECKING:
     from ogkit.node.chain import NodeChain

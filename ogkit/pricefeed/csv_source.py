@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from precompiles.fixed_point import FixedPointError, decimal_to_number
-from precompiles.price_feed import Candle, NotEnoughHistory, UnknownPair, UnsupportedDuration
+from precompiles.host import Candle, NotEnoughHistory, UnknownPair, UnsupportedDuration
 
 COLUMNS = ("pair", "timestamp", "duration_mins", "open", "high", "low", "close", "volume")
 

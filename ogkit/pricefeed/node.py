@@ -26,8 +26,8 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_utils import keccak
 
-from precompiles.price_feed import Candle, HistoricalInputQuery, UnknownPair
-from precompiles.result import CallContext
+from precompiles.historical.types import HistoricalInputQuery
+from precompiles.host import CallContext, Candle, UnknownPair
 
 DEV_SIGNING_KEY = keccak(b"ogkit price feed dev signing key")
 """The default key: public, deterministic, for local development ONLY."""
@@ -123,7 +123,7 @@ def record_json(record: PriceFeedRecord) -> dict:
 
 
 class PriceDataNode:
-    """The `PriceFeed` the chain hands to 0xF5: a candle source plus signed records."""
+    """The `PriceFeedBackend` the chain hands to 0xF5: a candle source plus signed records."""
 
     def __init__(self, *sources: CandleSource, signing_key: bytes = DEV_SIGNING_KEY) -> None:
         self.sources: list[CandleSource] = list(sources)

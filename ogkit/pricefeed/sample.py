@@ -18,7 +18,7 @@ from functools import lru_cache
 from eth_utils import keccak
 
 from precompiles.fixed_point import decimal_to_number
-from precompiles.price_feed import Candle, NotEnoughHistory, UnknownPair, UnsupportedDuration
+from precompiles.host import Candle, NotEnoughHistory, UnknownPair, UnsupportedDuration
 
 EPOCH = 1_735_689_600
 """2025-01-01T00:00:00Z: the first candle of every sample series opens here."""

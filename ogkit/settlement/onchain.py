@@ -7,12 +7,12 @@ from eth_utils import keccak
 from web3 import Web3
 
 from ogkit.inference.engine import InferenceRecord
-from precompiles.abi_codec import (
+from precompiles.addresses import OG_INFERENCE_ADDRESS
+from precompiles.inference.model_codec import (
     MODEL_INFERENCE_EVENT_SIGNATURE,
     MODEL_INFERENCE_REQUEST,
     MODEL_OUTPUT,
 )
-from precompiles.addresses import OG_INFERENCE_ADDRESS
 
 NOT_MINED = "failed: not in a mined transaction (eth_call or reverted)"
 

@@ -21,7 +21,7 @@ from ogkit.models.cid import cid_of_sha256
 from ogkit.settlement.onchain import NOT_MINED, emitted_on_chain
 from ogkit.settlement.sender import SettlementRejected, TxSender
 from ogkit.settlement.tee import Settled
-from precompiles.types import ModelInferenceMode
+from precompiles.inference.types import ModelInferenceMode
 
 SETTLE_PROOF_TYPES = ["bytes32", "bytes32", "bytes32", "bytes32", "bytes", "uint256[]"]
 SETTLE_PROOF = keccak(text=f"settleProof({','.join(SETTLE_PROOF_TYPES)})")[:4]

@@ -2,7 +2,7 @@
 
 The formats are the real ones (AWS Nitro attestation documents, OpenGradient's TEE gateway
 signatures); the trust is not: see `ogkit.tee.enclave`. The on-chain verifier is the 0x900
-precompile in `precompiles.tee_verifier`, whose checks `ogkit.tee.attestation` reuses.
+precompile in `precompiles.tee`, whose checks `ogkit.tee.attestation` reuses.
 """
 
 from ogkit.tee.attestation import (

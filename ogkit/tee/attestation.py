@@ -1,6 +1,6 @@
 """Off-chain verification of TEE attestations and result signatures.
 
-The same code as the 0x900 precompile (`precompiles.tee_verifier`), so a full node, the CLI
+The same code as the 0x900 precompile (`precompiles.tee`), so a full node, the CLI
 and a contract reach the same verdict on the same bytes; off chain "now" stands in for the
 block time, and a client can also check what only a client can: the nonce it sent and the
 PCR hash it expects (reference §11, "client verification").
@@ -12,13 +12,9 @@ import time
 from dataclasses import dataclass, replace
 
 from ogkit.tee.enclave import dev_root_pem, message_hash
-from precompiles.tee_verifier import (
-    ZERO_HASH,
-    AttestationCheck,
-    RsaPssCheck,
-    check_attestation,
-    check_rsa_pss,
-)
+from precompiles.tee.attestation import AttestationCheck, check_attestation
+from precompiles.tee.rsa_pss import RsaPssCheck, check_rsa_pss
+from precompiles.tee.verdict import ZERO_HASH
 
 
 class AttestationError(ValueError):

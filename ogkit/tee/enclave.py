@@ -20,7 +20,7 @@ the exact bytes a real Nitro enclave and OpenGradient's TEE gateway produce:
   `tee_id` = keccak256(signing key SubjectPublicKeyInfo DER).
 
 For a real deployment the verifier is configured with the AWS Nitro root
-(`precompiles.tee_verifier.AWS_NITRO_ROOT_PEM`) and these documents are rejected.
+(`precompiles.tee.certificates.AWS_NITRO_ROOT_PEM`) and these documents are rejected.
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ from pycose.keys import EC2Key
 from pycose.keys.curves import P384
 from pycose.messages import Sign1Message
 
-from precompiles.tee_verifier import RSA_PSS_SALT_BYTES, pcr_hash
+from precompiles.tee.attestation import pcr_hash
+from precompiles.tee.rsa_pss import RSA_PSS_SALT_BYTES
 
 DEV_ROOT_SEED = b"ape-opengradient dev-only TEE root CA v1: PUBLIC SEED, INSECURE, NOT AWS"
 DEV_LABEL = "DEV ONLY - INSECURE - NOT AWS"

@@ -2,7 +2,7 @@
 
 `queryHistoricalCandles(query)` returns `TensorLib.Number[]`; `runInferenceOnPriceFeed(
 model_id, input_name, query)` puts the same values in a number tensor named `input_name`
-and runs the model through the inference backend 0xF4 uses, returning its `ModelOutput`.
+and runs the model through the model backend 0xF4 uses, returning its `ModelOutput`.
 
 Layout (upstream leaves it unspecified; ours, as its "total_candles x types" reading): one
 row per candle, `total_candles` rows, each row the candle's values in `candle_types` order,
@@ -14,68 +14,70 @@ January 2025's form of both functions (`0x45085f3d`, `0xa28e7f60`: one `currency
 "BASE/QUOTE" instead of base and quote, and no Volume candle type) is answered exactly as
 today's selectors answer the same query.
 
-Candles come from the `PriceFeed` the chain hands in: the latest `total_candles` that closed
+Candles come from the `PriceFeedBackend` the chain hands in: the latest `total_candles` that closed
 at or before the block's timestamp. Upstream documents no event for 0xF5, so none is
 emitted; a model run still gets an inference id and a VANILLA record like 0xF4's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from eth_utils import keccak
 
 from precompiles import gas, limits
-from precompiles.abi_codec import encode_model_output
-from precompiles.backend import InferenceBackend, ModelExecutionError, ModelNotFound
-from precompiles.guard import run_guarded
-from precompiles.historical_codec import (
+from precompiles.abi.reader import AbiDecodeError
+from precompiles.guard import PrecompileRevert, run_guarded
+from precompiles.historical.codec import (
     EARLIER_QUERY_HISTORICAL_CANDLES_SIGNATURE,
     EARLIER_RUN_INFERENCE_ON_PRICE_FEED_SIGNATURE,
     QUERY_HISTORICAL_CANDLES_SIGNATURE,
     RUN_INFERENCE_ON_PRICE_FEED_SIGNATURE,
-    AbiDecodeError,
-    EarlierQuery,
     decode_earlier_query_historical_candles,
     decode_earlier_run_inference_on_price_feed,
     decode_query_historical_candles,
     decode_run_inference_on_price_feed,
     encode_numbers,
 )
-from precompiles.og_inference import (
+from precompiles.historical.types import (
+    CandleOrder,
+    CandleType,
+    EarlierQuery,
+    HistoricalInputQuery,
+)
+from precompiles.host import (
+    CallContext,
+    Candle,
+    ExecutionPhase,
+    ModelBackend,
+    ModelExecutionError,
+    ModelNotFound,
+    Precompile,
+    PrecompileResult,
+    PriceFeedBackend,
+    PriceFeedError,
+)
+from precompiles.inference.model_codec import encode_model_output
+from precompiles.inference.models import (
     SIMULATION_OUTPUT,
     bind_inputs,
     make_inference_id,
     model_output,
 )
-from precompiles.price_feed import (
-    Candle,
-    CandleOrder,
-    CandleType,
-    HistoricalInputQuery,
-    PriceFeed,
-    PriceFeedError,
-)
-from precompiles.result import CallContext, ExecutionPhase, PrecompileResult
-from precompiles.revert import PrecompileRevert
-from precompiles.types import ModelInferenceMode, ModelInput, Number, NumberTensor
+from precompiles.inference.types import ModelInferenceMode, ModelInput, Number, NumberTensor
 
 QUERY_HISTORICAL_CANDLES = keccak(text=QUERY_HISTORICAL_CANDLES_SIGNATURE)[:4]
 RUN_INFERENCE_ON_PRICE_FEED = keccak(text=RUN_INFERENCE_ON_PRICE_FEED_SIGNATURE)[:4]
 EARLIER_QUERY_HISTORICAL_CANDLES = keccak(text=EARLIER_QUERY_HISTORICAL_CANDLES_SIGNATURE)[:4]
-EARLIER_RUN_INFERENCE_ON_PRICE_FEED = keccak(
-    text=EARLIER_RUN_INFERENCE_ON_PRICE_FEED_SIGNATURE
-)[:4]
+EARLIER_RUN_INFERENCE_ON_PRICE_FEED = keccak(text=EARLIER_RUN_INFERENCE_ON_PRICE_FEED_SIGNATURE)[:4]
 EARLIER_CANDLE_TYPES = 4
 """January 2025's `CandleType` had High, Low, Open, Close (today's first four), no Volume."""
 NAME = "OGHistorical"
 
-Precompile = Callable[[bytes, CallContext], PrecompileResult]
 
-
-def make_og_historical(feed: PriceFeed, backend: InferenceBackend) -> Precompile:
-    """Bind 0xF5 to the price feed and the inference backend the chain hands in."""
+def make_og_historical(feed: PriceFeedBackend, backend: ModelBackend) -> Precompile:
+    """Bind 0xF5 to the price-feed and model backends the chain hands in."""
 
     def og_historical(calldata: bytes, context: CallContext) -> PrecompileResult:
         return run(calldata, context, feed, backend)
@@ -84,7 +86,7 @@ def make_og_historical(feed: PriceFeed, backend: InferenceBackend) -> Precompile
 
 
 def run(
-    calldata: bytes, context: CallContext, feed: PriceFeed, backend: InferenceBackend
+    calldata: bytes, context: CallContext, feed: PriceFeedBackend, backend: ModelBackend
 ) -> PrecompileResult:
     meter = gas.GasMeter(context.gas_available)
 
@@ -108,7 +110,7 @@ def run(
 
 
 def _query_candles(
-    args: bytes, context: CallContext, feed: PriceFeed, meter: gas.GasMeter, earlier: bool
+    args: bytes, context: CallContext, feed: PriceFeedBackend, meter: gas.GasMeter, earlier: bool
 ) -> PrecompileResult:
     try:
         if earlier:
@@ -125,8 +127,8 @@ def _query_candles(
 def _run_inference(
     args: bytes,
     context: CallContext,
-    feed: PriceFeed,
-    backend: InferenceBackend,
+    feed: PriceFeedBackend,
+    backend: ModelBackend,
     meter: gas.GasMeter,
     earlier: bool = False,
 ) -> PrecompileResult:
@@ -197,7 +199,7 @@ def today(query: EarlierQuery) -> HistoricalInputQuery:
 
 
 def _serve(
-    query: HistoricalInputQuery, context: CallContext, feed: PriceFeed, meter: gas.GasMeter
+    query: HistoricalInputQuery, context: CallContext, feed: PriceFeedBackend, meter: gas.GasMeter
 ) -> tuple[tuple[Candle, ...], list[Number]]:
     """Validate the query, charge for its values, fetch candles, lay them out."""
     types = _validate(query)

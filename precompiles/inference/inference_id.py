@@ -5,7 +5,7 @@ from __future__ import annotations
 from eth_abi import encode
 from eth_utils import keccak
 
-from precompiles.result import CallContext
+from precompiles.host import CallContext
 
 
 def call_site_id(context: CallContext, model_hash: bytes, request_args: bytes) -> str:

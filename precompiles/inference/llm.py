@@ -3,7 +3,7 @@
 Decode and validate the request, charge gas for it, ask the LLM backend, check what came
 back, charge per generated token, return the ABI-encoded response and emit
 `LLMCompletionEvent` / `LLMChat` (not in static calls). Every failure is a `PrecompileRevert`
-with a readable reason; `og_inference.run` turns it into a revert with the gas charged.
+with a readable reason; `precompile.run` turns it into a revert with the gas charged.
 """
 
 from __future__ import annotations
@@ -13,12 +13,23 @@ import json
 from eth_utils import keccak
 
 from precompiles import gas, limits
-from precompiles.abi_codec import AbiDecodeError
+from precompiles.abi.reader import AbiDecodeError
 from precompiles.addresses import OG_INFERENCE_ADDRESS
-from precompiles.backend import ModelExecutionError, ModelNotFound
-from precompiles.inference_id import call_site_id
-from precompiles.llm_backend import LLMBackend, LLMRequest, LLMResult, LLMSpec
-from precompiles.llm_codec import (
+from precompiles.guard import PrecompileRevert
+from precompiles.host import (
+    CallContext,
+    ExecutionPhase,
+    LLMBackend,
+    LLMRequest,
+    LLMResult,
+    LLMSpec,
+    LogEntry,
+    ModelExecutionError,
+    ModelNotFound,
+    PrecompileResult,
+)
+from precompiles.inference.inference_id import call_site_id
+from precompiles.inference.llm_codec import (
     LLM_CHAT_EVENT_SIGNATURE,
     LLM_COMPLETION_EVENT_SIGNATURE,
     decode_llm_chat_request,
@@ -28,7 +39,7 @@ from precompiles.llm_codec import (
     encode_llm_completion_event,
     encode_llm_completion_response,
 )
-from precompiles.llm_types import (
+from precompiles.inference.llm_types import (
     ChatMessage,
     LLMChatRequest,
     LLMChatResponse,
@@ -37,8 +48,6 @@ from precompiles.llm_types import (
     LLMInferenceMode,
     ToolCall,
 )
-from precompiles.result import CallContext, ExecutionPhase, LogEntry, PrecompileResult
-from precompiles.revert import PrecompileRevert
 
 LLM_COMPLETION_EVENT_TOPIC = int.from_bytes(keccak(text=LLM_COMPLETION_EVENT_SIGNATURE), "big")
 LLM_CHAT_EVENT_TOPIC = int.from_bytes(keccak(text=LLM_CHAT_EVENT_SIGNATURE), "big")

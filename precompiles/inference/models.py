@@ -1,35 +1,21 @@
-"""The OGInference precompile at 0x…F4: `runModelInference`, byte-compatible with alpha.
+"""0xF4's `runModelInference`: an ONNX model run inside the call, byte-compatible with alpha.
 
 Decode and validate the request, charge gas, convert fixed point to the model's dtypes, ask
-the inference backend, convert back, return the ABI-encoded `ModelOutput` and emit
-`ModelInferenceEvent`. Every failure becomes a revert with a readable reason; nothing raises.
+the model backend, convert back, return the ABI-encoded `ModelOutput` and emit
+`ModelInferenceEvent`. 0xF5's `runInferenceOnPriceFeed` reuses the binding and conversion.
+Every failure is a `PrecompileRevert`; `precompile.run` turns it into a revert.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numpy as np
 from eth_utils import keccak
 
 from precompiles import gas, limits
-from precompiles.abi_codec import (
-    MODEL_INFERENCE_EVENT_SIGNATURE,
-    RUN_MODEL_INFERENCE_SIGNATURE,
-    AbiDecodeError,
-    decode_model_inference_request,
-    encode_model_inference_event,
-    encode_model_output,
-)
+from precompiles.abi.reader import AbiDecodeError
 from precompiles.addresses import OG_INFERENCE_ADDRESS
-from precompiles.backend import (
-    InferenceBackend,
-    ModelExecutionError,
-    ModelNotFound,
-    ModelSpec,
-    TensorSpec,
-)
 from precompiles.fixed_point import (
     ONNX_DTYPES,
     FixedPointError,
@@ -37,13 +23,26 @@ from precompiles.fixed_point import (
     from_array,
     to_array,
 )
-from precompiles.guard import run_guarded
-from precompiles.inference_id import call_site_id
-from precompiles.llm_backend import LLMBackend
-from precompiles.og_llm import run_llm_chat, run_llm_completion
-from precompiles.result import CallContext, ExecutionPhase, LogEntry, PrecompileResult
-from precompiles.revert import PrecompileRevert
-from precompiles.types import (
+from precompiles.guard import PrecompileRevert
+from precompiles.host import (
+    CallContext,
+    ExecutionPhase,
+    LogEntry,
+    ModelBackend,
+    ModelExecutionError,
+    ModelNotFound,
+    ModelSpec,
+    PrecompileResult,
+    TensorSpec,
+)
+from precompiles.inference.inference_id import call_site_id
+from precompiles.inference.model_codec import (
+    MODEL_INFERENCE_EVENT_SIGNATURE,
+    decode_model_inference_request,
+    encode_model_inference_event,
+    encode_model_output,
+)
+from precompiles.inference.types import (
     ModelInferenceMode,
     ModelInput,
     ModelOutput,
@@ -51,68 +50,15 @@ from precompiles.types import (
     StringTensor,
 )
 
-RUN_MODEL_INFERENCE = keccak(text=RUN_MODEL_INFERENCE_SIGNATURE)[:4]
-RUN_LLM_COMPLETION = bytes.fromhex("14800c61")
-RUN_LLM_CHAT = bytes.fromhex("e39aa7e7")
-RUN_LLM_INFERENCE = bytes.fromhex("ea3dd516")
-"""`runLLMInference`, the 1.0.x name of `runLLMCompletion`: same request tuple, same answer."""
 MODEL_INFERENCE_EVENT_TOPIC = int.from_bytes(keccak(text=MODEL_INFERENCE_EVENT_SIGNATURE), "big")
-
-Precompile = Callable[[bytes, CallContext], PrecompileResult]
 SIMULATION_OUTPUT = ModelOutput(is_simulation_result=True)
+"""What a PIPE_SIMULATION pass answers: no model runs, the contract sees the flag."""
 
 
-def make_og_inference(
-    backend: InferenceBackend, llm_backend: LLMBackend | None = None
-) -> Precompile:
-    """Bind the 0xF4 precompile to the inference backend the chain hands in (and the LLM
-    backend; without one the LLM functions revert)."""
-
-    def og_inference(calldata: bytes, context: CallContext) -> PrecompileResult:
-        return run(calldata, context, backend, llm_backend)
-
-    return og_inference
-
-
-def run(
-    calldata: bytes,
-    context: CallContext,
-    backend: InferenceBackend,
-    llm_backend: LLMBackend | None = None,
+def run_model_inference(
+    args: bytes, context: CallContext, backend: ModelBackend, meter: gas.GasMeter
 ) -> PrecompileResult:
-    meter = gas.GasMeter(context.gas_available)
-
-    def body() -> PrecompileResult:
-        meter.charge(gas.BASE)
-        return _dispatch(calldata, context, backend, meter, llm_backend)
-
-    return run_guarded("OGInference", meter, body)
-
-
-def _dispatch(
-    calldata: bytes,
-    context: CallContext,
-    backend: InferenceBackend,
-    meter: gas.GasMeter,
-    llm_backend: LLMBackend | None = None,
-) -> PrecompileResult:
-    if len(calldata) > limits.MAX_CALLDATA_BYTES:
-        raise PrecompileRevert(
-            f"OGInference: calldata of {len(calldata)} bytes exceeds {limits.MAX_CALLDATA_BYTES}"
-        )
-    selector = calldata[:4]
-    if selector == RUN_MODEL_INFERENCE:
-        return _run_model_inference(calldata[4:], context, backend, meter)
-    if selector in (RUN_LLM_COMPLETION, RUN_LLM_INFERENCE):
-        return run_llm_completion(calldata[4:], context, llm_backend, meter)
-    if selector == RUN_LLM_CHAT:
-        return run_llm_chat(calldata[4:], context, llm_backend, meter)
-    raise PrecompileRevert(f"OGInference: unknown function selector 0x{selector.hex()}")
-
-
-def _run_model_inference(
-    args: bytes, context: CallContext, backend: InferenceBackend, meter: gas.GasMeter
-) -> PrecompileResult:
+    """`runModelInference(request)`: its arguments after the selector; reverts by raising."""
     try:
         request = decode_model_inference_request(args, budget=limits.MAX_INPUT_ELEMENTS * 2)
     except AbiDecodeError as exc:
@@ -120,7 +66,7 @@ def _run_model_inference(
     if request.mode not in ModelInferenceMode._value2member_map_:
         raise PrecompileRevert(f"OGInference: unknown inference mode {request.mode}")
 
-    elements, string_bytes = _validate_input(request.input)
+    elements, string_bytes = validate_input(request.input)
     meter.charge(gas.elements_gas(elements, string_bytes, gas.PER_INPUT_ELEMENT))
     try:
         model = backend.resolve(request.model_cid)
@@ -157,7 +103,7 @@ def _run_model_inference(
     return PrecompileResult(return_data, meter.used, logs=logs)
 
 
-def _validate_input(model_input: ModelInput) -> tuple[int, int]:
+def validate_input(model_input: ModelInput) -> tuple[int, int]:
     """Check caps, names and shapes; return (element count, string bytes) for gas."""
     tensors = len(model_input.numbers) + len(model_input.strings)
     if tensors > limits.MAX_TENSORS:
@@ -251,8 +197,7 @@ def string_shape(spec: TensorSpec, count: int) -> tuple[int, ...]:
         filled[dynamic[0]] = count // static
         return tuple(filled)
     raise PrecompileRevert(
-        f"OGInference: {count} strings do not fit input '{spec.name}' "
-        f"of shape {_shape_text(spec)}"
+        f"OGInference: {count} strings do not fit input '{spec.name}' of shape {_shape_text(spec)}"
     )
 
 

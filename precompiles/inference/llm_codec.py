@@ -1,15 +1,22 @@
 """ABI codec of 0xF4's LLM structs: bounded decoding of requests, encoding of responses.
 
-Requests are untrusted calldata, so they are decoded by the same budgeted reader as
-`runModelInference` (`abi_codec._Reader`: aliased offsets cannot blow up); responses and
-events are written with `abi_encoder`'s helpers. Property tests hold both to eth-abi.
+Requests are untrusted calldata, so they are decoded by the same bounded
+`abi.reader.AbiReader` as `runModelInference` (aliased offsets cannot blow up); responses and
+events are written with `abi.writer`. Property tests hold both to eth-abi.
 """
 
 from __future__ import annotations
 
-from precompiles.abi_codec import _WORD, _Reader
-from precompiles.abi_encoder import _dynamic_array, _string, _tuple, _uint
-from precompiles.llm_types import (
+from precompiles.abi.reader import WORD, AbiReader
+from precompiles.abi.writer import (
+    encode_dynamic_array,
+    encode_single,
+    encode_string,
+    encode_string_array,
+    encode_tuple,
+    encode_uint,
+)
+from precompiles.inference.llm_types import (
     ChatMessage,
     LLMChatRequest,
     LLMChatResponse,
@@ -40,160 +47,169 @@ LLM_CHAT_EVENT_SIGNATURE = f"LLMChat(string,{LLM_CHAT_REQUEST},{LLM_CHAT_RESPONS
 # ------------------------------------------------------------------------------ decoding
 
 
-def _strings(r: _Reader, at: int) -> tuple[str, ...]:
-    return r.array(at, lambda _b, h: r.string(h), dynamic=True)
-
-
-def _tool_call(r: _Reader, at: int) -> ToolCall:
+def _tool_call(r: AbiReader, at: int) -> ToolCall:
     return ToolCall(
         r.string(r.offset(at, at)),
-        r.string(r.offset(at, at + _WORD)),
-        r.string(r.offset(at, at + 2 * _WORD)),
+        r.string(r.offset(at, at + WORD)),
+        r.string(r.offset(at, at + 2 * WORD)),
     )
 
 
-def _tool_definition(r: _Reader, at: int) -> ToolDefinition:
+def _tool_definition(r: AbiReader, at: int) -> ToolDefinition:
     return ToolDefinition(
         r.string(r.offset(at, at)),
-        r.string(r.offset(at, at + _WORD)),
-        r.string(r.offset(at, at + 2 * _WORD)),
+        r.string(r.offset(at, at + WORD)),
+        r.string(r.offset(at, at + 2 * WORD)),
     )
 
 
-def _chat_message(r: _Reader, at: int) -> ChatMessage:
+def _chat_message(r: AbiReader, at: int) -> ChatMessage:
     return ChatMessage(
         r.string(r.offset(at, at)),
-        r.string(r.offset(at, at + _WORD)),
-        r.string(r.offset(at, at + 2 * _WORD)),
-        r.string(r.offset(at, at + 3 * _WORD)),
-        r.array(r.offset(at, at + 4 * _WORD), lambda _b, h: _tool_call(r, h), dynamic=True),
+        r.string(r.offset(at, at + WORD)),
+        r.string(r.offset(at, at + 2 * WORD)),
+        r.string(r.offset(at, at + 3 * WORD)),
+        r.array(r.offset(at, at + 4 * WORD), lambda _b, h: _tool_call(r, h), dynamic=True),
     )
 
 
 def decode_llm_completion_request(args: bytes, budget: int) -> LLMCompletionRequest:
     """Decode the arguments (calldata after the selector) of `runLLMCompletion`."""
-    r = _Reader(args, budget)
+    r = AbiReader(args, budget)
     at = r.offset(0, 0)
     return LLMCompletionRequest(
         mode=r.uint(at, 8),
-        model_cid=r.string(r.offset(at, at + _WORD)),
-        prompt=r.string(r.offset(at, at + 2 * _WORD)),
-        max_tokens=r.uint(at + 3 * _WORD, 32),
-        stop_sequence=_strings(r, r.offset(at, at + 4 * _WORD)),
-        temperature=r.uint(at + 5 * _WORD, 32),
+        model_cid=r.string(r.offset(at, at + WORD)),
+        prompt=r.string(r.offset(at, at + 2 * WORD)),
+        max_tokens=r.uint(at + 3 * WORD, 32),
+        stop_sequence=r.string_array(r.offset(at, at + 4 * WORD)),
+        temperature=r.uint(at + 5 * WORD, 32),
     )
 
 
 def decode_llm_chat_request(args: bytes, budget: int) -> LLMChatRequest:
     """Decode the arguments (calldata after the selector) of `runLLMChat`."""
-    r = _Reader(args, budget)
+    r = AbiReader(args, budget)
     at = r.offset(0, 0)
     return LLMChatRequest(
         mode=r.uint(at, 8),
-        model_cid=r.string(r.offset(at, at + _WORD)),
+        model_cid=r.string(r.offset(at, at + WORD)),
         messages=r.array(
-            r.offset(at, at + 2 * _WORD), lambda _b, h: _chat_message(r, h), dynamic=True
+            r.offset(at, at + 2 * WORD), lambda _b, h: _chat_message(r, h), dynamic=True
         ),
         tools=r.array(
-            r.offset(at, at + 3 * _WORD), lambda _b, h: _tool_definition(r, h), dynamic=True
+            r.offset(at, at + 3 * WORD), lambda _b, h: _tool_definition(r, h), dynamic=True
         ),
-        tool_choice=r.string(r.offset(at, at + 4 * _WORD)),
-        max_tokens=r.uint(at + 5 * _WORD, 32),
-        stop_sequence=_strings(r, r.offset(at, at + 6 * _WORD)),
-        temperature=r.uint(at + 7 * _WORD, 32),
+        tool_choice=r.string(r.offset(at, at + 4 * WORD)),
+        max_tokens=r.uint(at + 5 * WORD, 32),
+        stop_sequence=r.string_array(r.offset(at, at + 6 * WORD)),
+        temperature=r.uint(at + 7 * WORD, 32),
     )
 
 
 # ------------------------------------------------------------------------------ encoding
 
 
-def _string_array(values: tuple[str, ...]) -> bytes:
-    return _dynamic_array([_string(s) for s in values])
-
-
 def _tool_call_body(c: ToolCall) -> bytes:
-    return _tuple([None, None, None], [_string(c.id), _string(c.name), _string(c.arguments)])
+    return encode_tuple(
+        [None, None, None], [encode_string(c.id), encode_string(c.name), encode_string(c.arguments)]
+    )
 
 
 def _tool_definition_body(t: ToolDefinition) -> bytes:
-    return _tuple(
-        [None, None, None], [_string(t.description), _string(t.name), _string(t.parameters)]
+    return encode_tuple(
+        [None, None, None],
+        [encode_string(t.description), encode_string(t.name), encode_string(t.parameters)],
     )
 
 
 def _chat_message_body(m: ChatMessage) -> bytes:
-    return _tuple(
+    return encode_tuple(
         [None] * 5,
         [
-            _string(m.role),
-            _string(m.content),
-            _string(m.name),
-            _string(m.tool_call_id),
-            _dynamic_array([_tool_call_body(c) for c in m.tool_calls]),
+            encode_string(m.role),
+            encode_string(m.content),
+            encode_string(m.name),
+            encode_string(m.tool_call_id),
+            encode_dynamic_array([_tool_call_body(c) for c in m.tool_calls]),
         ],
     )
 
 
 def _completion_request_body(q: LLMCompletionRequest) -> bytes:
-    return _tuple(
-        [_uint(q.mode), None, None, _uint(q.max_tokens), None, _uint(q.temperature)],
-        [_string(q.model_cid), _string(q.prompt), _string_array(q.stop_sequence)],
+    return encode_tuple(
+        [
+            encode_uint(q.mode),
+            None,
+            None,
+            encode_uint(q.max_tokens),
+            None,
+            encode_uint(q.temperature),
+        ],
+        [encode_string(q.model_cid), encode_string(q.prompt), encode_string_array(q.stop_sequence)],
     )
 
 
 def _chat_request_body(q: LLMChatRequest) -> bytes:
-    return _tuple(
-        [_uint(q.mode), None, None, None, None, _uint(q.max_tokens), None, _uint(q.temperature)],
+    return encode_tuple(
         [
-            _string(q.model_cid),
-            _dynamic_array([_chat_message_body(m) for m in q.messages]),
-            _dynamic_array([_tool_definition_body(t) for t in q.tools]),
-            _string(q.tool_choice),
-            _string_array(q.stop_sequence),
+            encode_uint(q.mode),
+            None,
+            None,
+            None,
+            None,
+            encode_uint(q.max_tokens),
+            None,
+            encode_uint(q.temperature),
+        ],
+        [
+            encode_string(q.model_cid),
+            encode_dynamic_array([_chat_message_body(m) for m in q.messages]),
+            encode_dynamic_array([_tool_definition_body(t) for t in q.tools]),
+            encode_string(q.tool_choice),
+            encode_string_array(q.stop_sequence),
         ],
     )
 
 
 def _completion_response_body(p: LLMCompletionResponse) -> bytes:
-    return _tuple([None], [_string(p.answer)])
+    return encode_tuple([None], [encode_string(p.answer)])
 
 
 def _chat_response_body(p: LLMChatResponse) -> bytes:
-    return _tuple([None, None], [_string(p.finish_reason), _chat_message_body(p.message)])
-
-
-def _single(body: bytes) -> bytes:
-    return _uint(_WORD) + body
+    return encode_tuple(
+        [None, None], [encode_string(p.finish_reason), _chat_message_body(p.message)]
+    )
 
 
 def encode_llm_completion_request(request: LLMCompletionRequest) -> bytes:
     """Arguments of `runLLMCompletion` (no selector): what a client sends."""
-    return _single(_completion_request_body(request))
+    return encode_single(_completion_request_body(request))
 
 
 def encode_llm_chat_request(request: LLMChatRequest) -> bytes:
     """Arguments of `runLLMChat` (no selector): what a client sends."""
-    return _single(_chat_request_body(request))
+    return encode_single(_chat_request_body(request))
 
 
 def encode_llm_completion_response(response: LLMCompletionResponse) -> bytes:
     """Return data of `runLLMCompletion`."""
-    return _single(_completion_response_body(response))
+    return encode_single(_completion_response_body(response))
 
 
 def encode_llm_chat_response(response: LLMChatResponse) -> bytes:
     """Return data of `runLLMChat`."""
-    return _single(_chat_response_body(response))
+    return encode_single(_chat_response_body(response))
 
 
 def encode_llm_completion_event(
     inference_id: str, request: LLMCompletionRequest, response: LLMCompletionResponse
 ) -> bytes:
     """Data of `LLMCompletionEvent(inferenceID, request, response)` (nothing indexed)."""
-    return _tuple(
+    return encode_tuple(
         [None, None, None],
         [
-            _string(inference_id),
+            encode_string(inference_id),
             _completion_request_body(request),
             _completion_response_body(response),
         ],
@@ -204,9 +220,9 @@ def encode_llm_chat_event(
     inference_id: str, request: LLMChatRequest, response: LLMChatResponse
 ) -> bytes:
     """Data of `LLMChat(inferenceID, request, response)` (nothing indexed)."""
-    return _tuple(
+    return encode_tuple(
         [None, None, None],
-        [_string(inference_id), _chat_request_body(request), _chat_response_body(response)],
+        [encode_string(inference_id), _chat_request_body(request), _chat_response_body(response)],
     )
 
 
