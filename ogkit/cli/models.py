@@ -330,7 +330,9 @@ def verify(store_dir: Path | None) -> None:
 @store_option
 def build_examples_command(store_dir: Path | None) -> None:
     """Build the example ONNX models from generated data and store them under their names."""
-    from ogkit.models.install import example_aliases, install_examples
+    # Lazily, here: the examples package sits on top of ogkit (it imports ogkit), so ogkit
+    # never imports it at module level.
+    from og_examples.install import example_aliases, install_examples
 
     store = open_store(store_dir)
     for name, cid in install_examples(store).items():

@@ -238,7 +238,9 @@ def _input_data(specs: Sequence[dict], samples: Sequence[Mapping[str, np.ndarray
 def example_calibration(store: ModelStore, cid: str) -> list[dict[str, np.ndarray]] | None:
     """For an example model (stored under its example name): its sample input at a few
     scales; None for other models."""
-    from ogkit.models.examples import EXAMPLES, sample_input
+    # Lazily, here: the examples package sits on top of ogkit (it imports ogkit), so ogkit
+    # never imports it at module level.
+    from og_examples.models import EXAMPLES, sample_input
 
     for alias, target in sorted(store.aliases().items()):
         if target == cid and alias in EXAMPLES:
@@ -365,7 +367,7 @@ def setup(
     """Set a stored model (CID or alias) up for proving; reuses a complete earlier setup.
 
     `calibration_inputs`: representative inputs (dicts keyed by input name, like
-    `ogkit.models.examples.sample_input`); EZKL picks scales and logrows from them, and proofs
+    `og_examples.models.sample_input`); EZKL picks scales and logrows from them, and proofs
     of inputs far outside their range may fail. Defaults to `example_calibration` for the
     example models. `workdir` defaults to `<store>/zk/<cid>/`.
     """

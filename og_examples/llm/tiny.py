@@ -1,7 +1,7 @@
 """Build the project's tiny example LLM: a byte-level BPE tokenizer and an n-gram LM in ONNX.
 
 What it is, honestly: a back-off n-gram model (orders 6 → 3 → 2) counted from the small
-corpus in `ogkit.llm.corpus`. It memorises that text; it does not understand anything, and
+corpus in `og_examples.llm.corpus`. It memorises that text; it does not understand anything, and
 it looks only at the last five tokens. It exists so that the whole LLM path (tokenizer,
 ONNX runtime, chat template, tool calls, sampling, records) runs for real, offline, with
 deterministic, sensible-looking output. Any ONNX causal LM that follows the same convention
@@ -24,8 +24,8 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
+from og_examples.llm.corpus import DIALOGUES, DOCUMENTS
 from ogkit.llm import chat_template
-from ogkit.llm.corpus import DIALOGUES, DOCUMENTS
 from precompiles.llm_types import ChatMessage, ToolCall, ToolDefinition
 
 NAME = "tiny-llm"
@@ -184,6 +184,7 @@ def build_graph(
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
     model.ir_version = 8
+    # The modules' old names, kept: they are in the model's bytes, and so in its CID.
     model.producer_name = "ogkit.llm.tiny"
     model.doc_string = (
         "Back-off n-gram LM counted from ogkit.llm.corpus (a toy, see its docstring)."
