@@ -29,7 +29,8 @@ $(SOLC): node_modules/.package-lock.json ogkit/solidity/solc-wrapper.sh
 	cp ogkit/solidity/solc-wrapper.sh $@
 	chmod +x $@
 
-$(STORE)/.examples: $(VENV)/.installed ogkit/models/examples.py ogkit/llm/tiny.py ogkit/llm/corpus.py
+$(STORE)/.examples: $(VENV)/.installed $(wildcard og_examples/models/*.py og_examples/llm/*.py) \
+		og_examples/install.py
 	$(BIN)/ogkit models build-examples
 	touch $@
 

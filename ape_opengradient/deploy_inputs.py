@@ -1,32 +1,14 @@
-"""What `ape run deploy` and `ape run exercise` need from the user on each network: the
-sender and the model ids. A local chain has both (test accounts, the store's examples); a
-live network has neither, so each missing one is a one-line error that says what to pass."""
+"""What a deploy script needs from the user on each network: the sender. A local chain has
+one (Ape's test accounts); a live network has none, so a missing one is a one-line error
+that says what to pass. `ogkit init`'s deploy script imports it from here.
+
+The example contracts' model ids live with the demo, in `og_examples.demo.inputs`."""
 
 from __future__ import annotations
 
 import click
 from ape import accounts, chain
 from ape.api import AccountAPI
-
-from ogkit.models.examples import UPSTREAM_DEMO_ALIAS
-
-LOCAL_MODEL_IDS = {
-    "volatility": "volatility",
-    "credit_risk": "credit_risk",
-    "sentiment": "sentiment",
-    "upstream_demo": UPSTREAM_DEMO_ALIAS,
-    "llm": "tiny-llm",
-}
-MODEL_OPTIONS = {
-    "volatility": "--volatility-model",
-    "credit_risk": "--credit-risk-model",
-    "sentiment": "--sentiment-model",
-    "upstream_demo": "--upstream-model",
-    "llm": "--llm-model",
-}
-OPTIONAL_ON_LIVE_NETWORKS = frozenset({"llm"})
-"""OpenGradient's SDK moved LLM calls off-chain (Feb 2026): on a live network LLMAssistant is
-deployed only when an LLM id is given."""
 
 
 def pick_account(alias: str | None) -> AccountAPI:
@@ -46,21 +28,3 @@ def pick_account(alias: str | None) -> AccountAPI:
             f"no account named {alias!r}: `ape accounts list` shows yours, "
             f"`ape accounts import {alias}` adds one"
         ) from None
-
-
-def model_ids(given: dict[str, str | None]) -> dict[str, str]:
-    """The model id of each example: as given, else the local example's name on a local
-    chain. On a live network those names mean nothing, so every id must be given."""
-    if chain.provider.network.is_local:
-        return {key: given.get(key) or local for key, local in LOCAL_MODEL_IDS.items()}
-    missing = [
-        MODEL_OPTIONS[key]
-        for key in LOCAL_MODEL_IDS
-        if not given.get(key) and key not in OPTIONAL_ON_LIVE_NETWORKS
-    ]
-    if missing:
-        raise click.ClickException(
-            f"{chain.provider.network.choice} is a live network: give the ids of models it "
-            f"serves with {', '.join(missing)} (the local example names do not exist there)"
-        )
-    return {key: value for key, value in given.items() if value}

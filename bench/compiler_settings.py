@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from compat_support import COMPAT, compile_sources, containers  # noqa: E402
 
-from ogkit.models.examples import UPSTREAM_DEMO_ALIAS  # noqa: E402
+from og_examples.models import UPSTREAM_DEMO_ALIAS  # noqa: E402
 from ogkit.solidity import PROJECT_SETTINGS  # noqa: E402
 
 CANDIDATES = {

@@ -35,11 +35,11 @@ from sections import write_section  # noqa: E402
 from stats import Summary, fmt  # noqa: E402
 from web3 import EthereumTesterProvider, Web3  # noqa: E402
 
+from og_examples.install import install_examples  # noqa: E402
+from og_examples.models import sample_input  # noqa: E402
 from ogkit import zk  # noqa: E402
 from ogkit.chain import new_tester  # noqa: E402
 from ogkit.inference.engine import InferenceEngine  # noqa: E402
-from ogkit.models.examples import sample_input  # noqa: E402
-from ogkit.models.install import install_examples  # noqa: E402
 from ogkit.models.store import ModelStore  # noqa: E402
 from ogkit.node.records import decode_inference_event  # noqa: E402
 from ogkit.settlement import SettlementService  # noqa: E402

@@ -646,7 +646,7 @@ def machine_info(anvil: Server) -> dict[str, str]:
 
 def main() -> None:
     started = time.perf_counter()
-    from ogkit.models.install import install_examples
+    from og_examples.install import install_examples
     from ogkit.models.store import ModelStore
 
     store = ModelStore()

@@ -52,10 +52,10 @@ from eth_abi import encode as abi_encode  # noqa: E402
 from sections import keep_sections  # noqa: E402
 from stats import Summary, fmt, row, time_batched, time_each  # noqa: E402
 
+from og_examples.install import install_examples  # noqa: E402
+from og_examples.models import sample_input  # noqa: E402
 from ogkit.inference import InferenceEngine  # noqa: E402
 from ogkit.inference.cache import input_key  # noqa: E402
-from ogkit.models.examples import sample_input  # noqa: E402
-from ogkit.models.install import install_examples  # noqa: E402
 from ogkit.models.onnx_runtime import OnnxModel  # noqa: E402
 from ogkit.models.store import ModelStore  # noqa: E402
 from precompiles.addresses import OG_INFERENCE_ADDRESS  # noqa: E402

@@ -39,12 +39,12 @@ from calls import run_model_inference  # noqa: E402
 from stats import Summary, fmt  # noqa: E402
 from web3 import EthereumTesterProvider, Web3  # noqa: E402
 
+from og_examples.install import install_examples  # noqa: E402
+from og_examples.models import sample_input  # noqa: E402
 from ogkit import zk  # noqa: E402
 from ogkit.chain import new_tester  # noqa: E402
 from ogkit.contracts import load as load_contract  # noqa: E402
 from ogkit.inference.engine import InferenceEngine  # noqa: E402
-from ogkit.models.examples import sample_input  # noqa: E402
-from ogkit.models.install import install_examples  # noqa: E402
 from ogkit.models.store import ModelStore  # noqa: E402
 from ogkit.settlement import ZkSettlement  # noqa: E402
 from ogkit.zk.isolated import prove_isolated  # noqa: E402

@@ -9,9 +9,10 @@ LLMAssistant), and the deployer is the `ape accounts` alias given by `--account`
 import click
 from ape.cli import network_option
 
-from ape_opengradient.deploy_inputs import model_ids, pick_account
-from ape_opengradient.examples import deploy_examples, deployments_file
+from ape_opengradient.deploy_inputs import pick_account
 from ape_opengradient.script_command import ScriptCommand
+from og_examples.demo.contracts import deploy_examples, deployments_file
+from og_examples.demo.inputs import model_ids
 
 
 @click.command(cls=ScriptCommand)

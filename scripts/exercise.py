@@ -12,14 +12,15 @@ from ape.cli import network_option
 from rich.console import Console
 from rich.table import Table
 
-from ape_opengradient.deploy_inputs import LOCAL_MODEL_IDS, pick_account
-from ape_opengradient.examples import (
+from ape_opengradient.deploy_inputs import pick_account
+from ape_opengradient.script_command import ScriptCommand
+from og_examples.demo.contracts import (
     deploy_examples,
     exercise_examples,
     exercise_tee_mode,
     load_deployments,
 )
-from ape_opengradient.script_command import ScriptCommand
+from og_examples.demo.inputs import LOCAL_MODEL_IDS
 
 SETTLEMENT_TIMEOUT_S = 180
 

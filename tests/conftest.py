@@ -7,8 +7,8 @@ import tempfile
 
 import pytest
 
-from ogkit.models.examples import UPSTREAM_DEMO_ALIAS
-from ogkit.models.install import install_examples
+from og_examples.install import install_examples
+from og_examples.models import UPSTREAM_DEMO_ALIAS
 from ogkit.models.store import ModelStore
 
 # The in-process chain's engine reads its store from here when Ape connects (after this

@@ -13,9 +13,9 @@ from eth_account import Account
 from eth_tester.exceptions import TransactionNotFound
 from eth_utils import to_canonical_address
 
+from og_examples.models import build_examples
 from ogkit.chain import new_tester
 from ogkit.inference.engine import InferenceEngine
-from ogkit.models.examples import build_examples
 from ogkit.models.store import ModelStore
 from precompiles.host import CallContext
 from precompiles.inference.precompile import run

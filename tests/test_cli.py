@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from og_examples.install import install_tiny_llm
+from og_examples.llm.tiny import NAME as TINY_LLM
+from og_examples.models import EXAMPLES, UPSTREAM_DEMO_ALIAS, build_examples
 from ogkit.cli import main
 from ogkit.llm.bundle import read_bundle
-from ogkit.llm.install import install_tiny_llm
-from ogkit.llm.tiny import NAME as TINY_LLM
-from ogkit.models.examples import EXAMPLES, UPSTREAM_DEMO_ALIAS, build_examples
 from ogkit.models.store import ModelStore
 
 

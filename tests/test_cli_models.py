@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner, Result
 from onnx import TensorProto, helper
 
+from og_examples.install import install_tiny_llm
+from og_examples.llm.tiny import NAME as TINY_LLM
 from ogkit.cli import main
 from ogkit.llm.bundle import read_bundle
-from ogkit.llm.install import install_tiny_llm
-from ogkit.llm.tiny import NAME as TINY_LLM
 from ogkit.models.cid import cid_for
 from ogkit.models.store import ModelStore
 from precompiles import gas

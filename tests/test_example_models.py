@@ -16,15 +16,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ogkit
-from ogkit.models import examples
-from ogkit.models.examples import (
+from og_examples.models import (
     CREDIT_RISK_CLASSES,
     EXAMPLES,
     SENTIMENT_LEXICON,
     ExampleModel,
     build_examples,
+    credit_risk,
     fit_quality,
     sample_input,
+    volatility,
 )
 
 NUMERIC = ("volatility", "credit_risk", "upstream_demo")
@@ -110,8 +111,8 @@ def test_check_model(built: dict[str, Path], name: str) -> None:
 def test_builds_are_byte_identical(built: dict[str, Path]) -> None:
     first = {name: path.read_bytes() for name, path in built.items()}
     # refit from scratch, not from the in-process cache
-    examples._fit_volatility.cache_clear()
-    examples._fit_credit_risk.cache_clear()
+    volatility.fit.cache_clear()
+    credit_risk.fit.cache_clear()
     second = {name: example.build() for name, example in EXAMPLES.items()}
     assert first == second
 
@@ -120,7 +121,7 @@ def test_builds_are_byte_identical_across_processes(built: dict[str, Path]) -> N
     expected = {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in built.items()}
     code = (
         "import hashlib\n"
-        "from ogkit.models.examples import EXAMPLES\n"
+        "from og_examples.models import EXAMPLES\n"
         "for n, m in EXAMPLES.items():\n"
         "    print(n, hashlib.sha256(m.build()).hexdigest())\n"
     )

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from eth_utils import keccak
 
+from og_examples.models import UPSTREAM_DEMO_ALIAS, sample_input
 from ogkit import zk
 from ogkit.contracts import load
-from ogkit.models.examples import UPSTREAM_DEMO_ALIAS, sample_input
 from ogkit.settlement.merkle import SETTLEMENT_LEAF_TYPES, standard_leaf
 from ogkit.settlement.merkle import verify as verify_merkle
 from ogkit.settlement.sender import TxSender

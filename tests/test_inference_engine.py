@@ -11,10 +11,10 @@ import onnxruntime as ort
 import pytest
 from eth_abi import encode
 
+from og_examples.models import EXAMPLES, build_examples, sample_input
 from ogkit.inference.cache import ResultCache, input_key
 from ogkit.inference.engine import InferenceEngine, default_engine
 from ogkit.inference.prover_queue import no_setup_status
-from ogkit.models.examples import EXAMPLES, build_examples, sample_input
 from ogkit.models.store import ModelStore
 from precompiles.host import CallContext, ModelExecutionError, ModelNotFound, TensorSpec
 from precompiles.inference.precompile import run

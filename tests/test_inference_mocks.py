@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from eth_abi import encode
 
+from og_examples.models import build_examples
 from ogkit.inference import MOCKED, InferenceEngine, MockError
-from ogkit.models.examples import build_examples
 from ogkit.models.store import ModelStore
 from precompiles.host import CallContext, ModelNotFound
 from precompiles.inference.model_codec import decode_model_output

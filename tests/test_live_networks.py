@@ -390,8 +390,8 @@ LIVE_DEPLOY_SCRIPT = r"""
 import json, os, sys
 from ape import accounts, networks, project
 
-from ape_opengradient.deploy_inputs import model_ids
-from ape_opengradient.examples import (
+from og_examples.demo.inputs import model_ids
+from og_examples.demo.contracts import (
     deploy_examples, deployments_file, exercise_examples, load_deployments,
 )
 

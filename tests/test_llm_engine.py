@@ -16,13 +16,13 @@ from eth_abi import encode
 from onnx import TensorProto, helper
 from tokenizers import Tokenizer
 
+from og_examples.llm.tiny import build_tiny_llm
+from og_examples.models import build_examples
 from ogkit.cli import main
 from ogkit.llm import LLMEngine, chat_template, default_llm_engine
 from ogkit.llm.bundle import FORMAT, read_bundle
 from ogkit.llm.http_backend import OpenAIHttpBackend
 from ogkit.llm.onnx_lm import OnnxCausalLM
-from ogkit.llm.tiny import build_tiny_llm
-from ogkit.models.examples import build_examples
 from ogkit.models.store import ModelStore
 from precompiles.host import CallContext, ModelExecutionError, ModelNotFound
 from precompiles.inference.llm_codec import LLM_COMPLETION_REQUEST, decode_llm_completion_response

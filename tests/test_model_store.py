@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from multiformats import CID
 
+from og_examples.models import UPSTREAM_DEMO_ALIAS, build_examples
 from ogkit.models.cid import cid_for, sha256_of_cid
-from ogkit.models.examples import UPSTREAM_DEMO_ALIAS, build_examples
 from ogkit.models.store import (
     CorruptAliases,
     CorruptModel,

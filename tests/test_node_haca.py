@@ -117,7 +117,7 @@ def batching_node(tmp_path_factory, model_store):
 
 
 def test_the_node_proves_and_settles_a_zk_inference(project, batching_node):
-    from ogkit.models.examples import UPSTREAM_DEMO_ALIAS
+    from og_examples.models import UPSTREAM_DEMO_ALIAS
 
     w3 = Web3(Web3.HTTPProvider(batching_node.url, request_kwargs={"timeout": 60}))
     abi, bytecode = web3_artifact(project, "UpstreamStyleConsumer")

@@ -73,7 +73,7 @@ def test_on_unknown_models_still_revert_in_simulation(provider, project, admin):
 def test_on_a_contract_that_requires_a_real_result_fails_its_simulation(provider, project, admin):
     """Upstream's own example `require`s a non-simulation result: on alpha (and here with
     PIPE on) its simulation pass reverts, which is why the flag must be branched on."""
-    from ogkit.models.examples import UPSTREAM_DEMO_ALIAS
+    from og_examples.models import UPSTREAM_DEMO_ALIAS
 
     consumer = admin.deploy(project.UpstreamStyleConsumer, UPSTREAM_DEMO_ALIAS)
     provider.pipe = True

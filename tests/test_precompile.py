@@ -23,10 +23,10 @@ from eth_tester.exceptions import TransactionFailed
 from eth_utils import keccak, to_canonical_address
 from onnx import TensorProto, helper, numpy_helper
 
+from og_examples.models import EXAMPLES, UPSTREAM_DEMO_ALIAS, build_examples, sample_input
 from ogkit.chain import new_tester
 from ogkit.inference.engine import InferenceEngine
 from ogkit.inference.prover_queue import no_setup_status
-from ogkit.models.examples import EXAMPLES, UPSTREAM_DEMO_ALIAS, build_examples, sample_input
 from ogkit.models.store import ModelStore
 from precompiles import gas, limits
 from precompiles.host import CallContext, LogEntry

@@ -22,9 +22,9 @@ from eth_utils import to_canonical_address
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from og_examples.models import EXAMPLES, build_examples, sample_input
 from ogkit.chain import new_tester
 from ogkit.inference.engine import InferenceEngine
-from ogkit.models.examples import EXAMPLES, build_examples, sample_input
 from ogkit.models.store import ModelStore
 from precompiles import gas
 from precompiles.host import CallContext, PrecompileResult

@@ -15,8 +15,8 @@ from eth_utils import keccak
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from og_examples.models import build_examples
 from ogkit.inference.engine import InferenceEngine
-from ogkit.models.examples import build_examples
 from ogkit.models.store import ModelStore
 from ogkit.pricefeed import (
     CsvFormatError,

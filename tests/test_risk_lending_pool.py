@@ -11,7 +11,7 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from ogkit.models.examples import sample_input
+from og_examples.models import sample_input
 from precompiles import gas
 from precompiles.fixed_point import from_array, to_array
 

@@ -14,7 +14,7 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from ogkit.models.examples import SENTIMENT_LEXICON
+from og_examples.models import SENTIMENT_LEXICON
 from precompiles.fixed_point import decimal_to_number, from_array
 
 CASES = {

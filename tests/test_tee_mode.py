@@ -8,10 +8,10 @@ from eth_abi import decode, encode
 from eth_utils import keccak
 from web3 import EthereumTesterProvider, Web3
 
+from og_examples.install import install_examples
+from og_examples.models import sample_input
 from ogkit.chain import new_tester
 from ogkit.inference import InferenceEngine
-from ogkit.models.examples import sample_input
-from ogkit.models.install import install_examples
 from ogkit.models.store import ModelStore
 from ogkit.tee import verify_result_signature
 from ogkit.tee.enclave import message_hash

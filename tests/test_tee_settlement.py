@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from tee_support import deploy_registry, deploy_relay
 
-from ogkit.models.examples import sample_input
+from og_examples.models import sample_input
 from ogkit.settlement import TeeSettlement
 from precompiles.fixed_point import to_number
 

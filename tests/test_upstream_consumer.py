@@ -8,7 +8,7 @@ import onnxruntime as ort
 import pytest
 from conftest import UPSTREAM_STYLE_CID
 
-from ogkit.models.examples import UPSTREAM_DEMO_BIAS, UPSTREAM_DEMO_WEIGHTS
+from og_examples.models import UPSTREAM_DEMO_BIAS, UPSTREAM_DEMO_WEIGHTS
 from precompiles.fixed_point import from_array, to_array
 
 # What the contract sends: Number(7286679744720459, 17), Number(4486280852050781, 16)

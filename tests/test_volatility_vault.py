@@ -14,8 +14,8 @@ import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
+from og_examples.models import sample_input
 from ogkit.inference.prover_queue import no_setup_status
-from ogkit.models.examples import sample_input
 from precompiles.fixed_point import from_array, to_array
 
 OG_INFERENCE = "0x00000000000000000000000000000000000000F4"

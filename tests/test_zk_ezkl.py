@@ -26,10 +26,10 @@ from eth_abi import decode  # noqa: E402
 from eth_utils import keccak  # noqa: E402
 from zk_support import bump_output, flip_proof_byte, other_model  # noqa: E402
 
+from og_examples.install import install_examples  # noqa: E402
+from og_examples.models import UPSTREAM_DEMO_ALIAS, sample_input  # noqa: E402
 from ogkit import zk  # noqa: E402
 from ogkit.cli import main  # noqa: E402
-from ogkit.models.examples import UPSTREAM_DEMO_ALIAS, sample_input  # noqa: E402
-from ogkit.models.install import install_examples  # noqa: E402
 from ogkit.models.store import ModelStore  # noqa: E402
 
 MODEL = "upstream_demo"

@@ -24,11 +24,11 @@ from eth_utils import keccak
 from tee_support import RELAY_ROLE
 from zk_support import OTHER_MODEL, bump_output, flip_proof_byte, other_model
 
+from og_examples.models import sample_input
 from ogkit import zk
 from ogkit.inference.engine import InferenceRecord
 from ogkit.inference.prover_queue import ProverQueue, no_setup_status
 from ogkit.models.cid import cid_of_sha256, sha256_of_cid
-from ogkit.models.examples import sample_input
 from ogkit.settlement import ZkSettlement
 from ogkit.settlement.zk import settle_proof_args
 from precompiles.fixed_point import to_array
@@ -290,8 +290,8 @@ def test_the_engine_queues_a_zk_inference_once_and_again_after_a_failure(tmp_pat
     record in flight or proved is kept; one whose proving failed is queued again."""
     from eth_abi import encode
 
+    from og_examples.install import install_examples
     from ogkit.inference.engine import InferenceEngine
-    from ogkit.models.install import install_examples
     from ogkit.models.store import ModelStore
     from precompiles.host import CallContext
     from precompiles.inference.model_codec import (

@@ -9,72 +9,21 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from ogkit.cli.models_common import (  # noqa: F401 - re-exported: imported from here
+    InputFileError,
+    ModelsGroup,
+    input_file,
+    not_found,
+    open_store,
+    store_option,
+)
+from ogkit.cli.models_zk import zk_setup
 from ogkit.models.cid import cid_for
-from ogkit.models.store import CorruptAliases, CorruptModel, ModelStore
-from ogkit.project import APE_CONFIG, find_project_root
+from ogkit.models.store import ModelStore
 from precompiles.host import ModelExecutionError, ModelNotFound
 
 if TYPE_CHECKING:
     from ogkit.llm.bundle import LLMBundle
-
-store_option = click.option(
-    "--store",
-    "store_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="OGKIT_MODEL_STORE",
-    default=None,
-    help="Model store directory [env OGKIT_MODEL_STORE; default: .ogkit/models in the "
-    "project (the nearest folder upward with ape-config.yaml), else in the current one].",
-)
-
-
-class InputFileError(click.ClickException):
-    """A missing input file: one line, and the usage-error exit code click gives it."""
-
-    exit_code = 2
-
-
-def input_file(path: Path) -> Path:
-    if not path.is_file():
-        what = "is a directory" if path.is_dir() else "does not exist"
-        raise InputFileError(f"File '{path}' {what}; give the path of a model file.")
-    return path
-
-
-def open_store(store_dir: Path | None) -> ModelStore:
-    """The store a command works on; outside any project, say on stderr which one it is."""
-    store = ModelStore(store_dir)
-    if store_dir is None and find_project_root() is None:
-        click.echo(
-            f"No Ape project here (no {APE_CONFIG} in {Path.cwd()} or above): "
-            f"using the model store in {store.root}",
-            err=True,
-        )
-    return store
-
-
-def not_found(exc: ModelNotFound, store: ModelStore) -> click.ClickException:
-    model_id = exc.args[0] if exc.args else ""
-    if exc.suggestion:
-        return click.ClickException(f"model not found: {model_id}{exc.hint()}")
-    if not store.list():
-        return click.ClickException(
-            f"model not found: {model_id}; the store {store.root} is empty: add a model with "
-            "`ogkit models add FILE`"
-        )
-    return click.ClickException(
-        f"model not found: {model_id}; `ogkit models list` shows what {store.root} holds"
-    )
-
-
-class ModelsGroup(click.Group):
-    """Turns the store's own errors into one line each, whichever command met them."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except (CorruptAliases, CorruptModel) as exc:
-            raise click.ClickException(str(exc)) from None
 
 
 @click.group(cls=ModelsGroup)
@@ -330,82 +279,13 @@ def verify(store_dir: Path | None) -> None:
 @store_option
 def build_examples_command(store_dir: Path | None) -> None:
     """Build the example ONNX models from generated data and store them under their names."""
-    from ogkit.models.install import example_aliases, install_examples
+    # Lazily, here: the examples package sits on top of ogkit (it imports ogkit), so ogkit
+    # never imports it at module level.
+    from og_examples.install import example_aliases, install_examples
 
     store = open_store(store_dir)
     for name, cid in install_examples(store).items():
         click.echo(f"{', '.join(example_aliases(name)):14} {cid}")
 
 
-@models.command("zk-setup", short_help="Prepare a model for EZKL proofs.")
-@click.argument("model_id")
-@click.option(
-    "--calibration-data",
-    "calibration_file",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="JSON calibration inputs: {input name: values} or a list of them "
-    "[default for the example models: their sample input at a few scales].",
-)
-@store_option
-def zk_setup(model_id: str, calibration_file: Path | None, store_dir: Path | None) -> None:
-    """Set MODEL_ID (CID or alias) up for EZKL proofs: settings, circuit, keys, EVM verifier.
-
-    Artifacts go to <store>/zk/<cid>/ and are reused on the next run. The KZG SRS is made
-    locally with ezkl.gen_srs: DEV ONLY, INSECURE (its maker can forge proofs).
-    """
-    import json
-
-    import numpy as np
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from ogkit import zk
-
-    store = open_store(store_dir)
-    try:
-        cid = store.resolve(model_id).cid
-    except ModelNotFound as exc:
-        raise not_found(exc, store) from None
-    try:
-        reused: zk.ZkArtifacts | None = zk.load(store, cid)
-    except zk.ZkError:
-        reused = None
-    calibration = None
-    if calibration_file is not None:
-        try:
-            data = json.loads(input_file(calibration_file).read_text())
-        except ValueError as exc:
-            raise click.ClickException(f"{calibration_file} is not JSON: {exc}") from None
-        samples = data if isinstance(data, list) else [data]
-        calibration = [{k: np.asarray(v, dtype=np.float32) for k, v in s.items()} for s in samples]
-    console = Console(stderr=True)
-    with Progress(
-        TextColumn("[bold]zk-setup[/]"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} {task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=not console.is_terminal,
-    ) as progress:
-        task = progress.add_task("checking for an earlier setup", total=len(zk.STEPS))
-
-        def on_step(index: int, name: str) -> None:
-            progress.update(task, completed=index, description=name)
-
-        try:
-            artifacts = zk.setup(store, cid, calibration_inputs=calibration, on_step=on_step)
-        except zk.ZkError as exc:
-            raise click.ClickException(str(exc)) from None
-        progress.update(task, completed=len(zk.STEPS), description="done")
-    manifest = artifacts.manifest
-    click.echo(f"cid        {cid}")
-    click.echo(f"directory  {artifacts.directory}")
-    click.echo(f"logrows    {artifacts.logrows}")
-    click.echo(f"srs        {artifacts.srs_path.name}  (gen_srs: DEV ONLY, INSECURE)")
-    verifier = manifest["verifier"]
-    click.echo(
-        f"verifier   {verifier['contract']}.{verifier['function']}  "
-        f"{verifier['runtime_size']:,} B runtime"
-    )
-    timings = ", ".join(f"{k} {v:.2f}s" for k, v in manifest["timings_s"].items())
-    click.echo(f"{'reused; setup took' if reused else 'setup took'} {timings}")
+models.add_command(zk_setup)

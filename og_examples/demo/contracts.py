@@ -12,7 +12,7 @@ import numpy as np
 from ape import chain, project
 from ape.api import AccountAPI, ReceiptAPI
 
-from ogkit.models.examples import sample_input
+from og_examples.models import sample_input
 from precompiles.fixed_point import number_to_float, to_number
 
 CONTRACTS = {
@@ -44,7 +44,7 @@ def deploy_examples(account: AccountAPI, model_ids: dict[str, str]) -> dict[str,
             project.UpstreamStyleConsumer, model_ids["upstream_demo"]
         ),
     }
-    if "llm" in model_ids:  # optional on live networks (see deploy_inputs.py)
+    if "llm" in model_ids:  # optional on live networks (see inputs.py)
         deployed["LLMAssistant"] = account.deploy(project.LLMAssistant, model_ids["llm"], 0)
     if not chain.provider.network.is_local:
         path = deployments_file()

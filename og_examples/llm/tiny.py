@@ -1,7 +1,7 @@
 """Build the project's tiny example LLM: a byte-level BPE tokenizer and an n-gram LM in ONNX.
 
 What it is, honestly: a back-off n-gram model (orders 6 → 3 → 2) counted from the small
-corpus in `ogkit.llm.corpus`. It memorises that text; it does not understand anything, and
+corpus in `og_examples.llm.corpus`. It memorises that text; it does not understand anything, and
 it looks only at the last five tokens. It exists so that the whole LLM path (tokenizer,
 ONNX runtime, chat template, tool calls, sampling, records) runs for real, offline, with
 deterministic, sensible-looking output. Any ONNX causal LM that follows the same convention
@@ -24,8 +24,8 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
+from og_examples.llm.corpus import DIALOGUES, DOCUMENTS
 from ogkit.llm import chat_template
-from ogkit.llm.corpus import DIALOGUES, DOCUMENTS
 from precompiles.inference.llm_types import ChatMessage, ToolCall, ToolDefinition
 
 NAME = "tiny-llm"
@@ -110,9 +110,60 @@ def count_ngrams(
     return bigram_table, by_order
 
 
+def _order_lookup(
+    k: int, vocab: int, table: tuple[np.ndarray, np.ndarray], previous: str
+) -> tuple[list[onnx.TensorProto], list[onnx.NodeProto]]:
+    """Initializers and nodes of order `k`: the context id of the last k tokens (Σ token·V^j),
+    its row among the contexts seen in training, and `previous` (the next lower order's
+    logits) where it was never seen. Outputs `logits_{k}`."""
+    longest = max(ORDERS)
+    contexts, rows = table
+    inits = [
+        numpy_helper.from_array(contexts, f"contexts_{k}"),
+        numpy_helper.from_array(rows, f"logp_{k}"),
+    ]
+    nodes: list[onnx.NodeProto] = []
+    terms = []
+    for j in range(k):  # token j positions back, weighted V^j
+        start = longest - 1 - j
+        end = -j if j else np.iinfo(np.int64).max
+        inits += [
+            numpy_helper.from_array(np.array([start], dtype=np.int64), f"s_{k}_{j}"),
+            numpy_helper.from_array(np.array([end], dtype=np.int64), f"e_{k}_{j}"),
+            numpy_helper.from_array(np.array(vocab**j, dtype=np.int64), f"w_{k}_{j}"),
+        ]
+        nodes += [
+            helper.make_node(
+                "Slice", ["padded", f"s_{k}_{j}", f"e_{k}_{j}", "axis1"], [f"tok_{k}_{j}"]
+            ),
+            helper.make_node("Mul", [f"tok_{k}_{j}", f"w_{k}_{j}"], [f"term_{k}_{j}"]),
+        ]
+        terms.append(f"term_{k}_{j}")
+    total = terms[0]
+    for index, term in enumerate(terms[1:]):  # Sum has no int64 kernel: chain Adds
+        nodes.append(helper.make_node("Add", [total, term], [f"acc_{k}_{index}"]))
+        total = f"acc_{k}_{index}"
+    nodes.append(helper.make_node("Identity", [total], [f"ctx_{k}"]))
+    nodes += [
+        helper.make_node("Unsqueeze", [f"ctx_{k}", "last_axis"], [f"ctx_col_{k}"]),
+        helper.make_node("Equal", [f"ctx_col_{k}", f"contexts_{k}"], [f"eq_{k}"]),
+        helper.make_node("Cast", [f"eq_{k}"], [f"eqf_{k}"], to=TensorProto.FLOAT),
+        helper.make_node("ArgMax", [f"eqf_{k}"], [f"row_{k}"], axis=-1, keepdims=0),
+        helper.make_node("ReduceMax", [f"eqf_{k}"], [f"hit_{k}"], axes=[-1], keepdims=1),
+        helper.make_node("Gather", [f"logp_{k}", f"row_{k}"], [f"seen_{k}"]),
+        helper.make_node("Sub", ["one_f", f"hit_{k}"], [f"miss_{k}"]),
+        helper.make_node("Mul", [f"seen_{k}", f"hit_{k}"], [f"a_{k}"]),
+        helper.make_node("Mul", [previous, f"miss_{k}"], [f"b_{k}"]),
+        helper.make_node("Add", [f"a_{k}", f"b_{k}"], [f"logits_{k}"]),
+    ]
+    return inits, nodes
+
+
 def build_graph(
     vocab: int, pad: int, bigram: np.ndarray, tables: dict[int, tuple[np.ndarray, np.ndarray]]
 ) -> onnx.ModelProto:
+    """The n-gram LM as an ONNX graph: pad on the left, bigram logits, then each order of
+    `ORDERS` (lowest first) overriding the one below where its context was seen."""
     longest = max(ORDERS)
     nodes: list[onnx.NodeProto] = []
     inits = [
@@ -134,44 +185,9 @@ def build_graph(
     ]
     previous = "logits_1"
     for k in sorted(ORDERS):
-        contexts, rows = tables[k]
-        inits += [
-            numpy_helper.from_array(contexts, f"contexts_{k}"),
-            numpy_helper.from_array(rows, f"logp_{k}"),
-        ]
-        terms = []
-        for j in range(k):  # token j positions back, weighted V^j
-            start = longest - 1 - j
-            end = -j if j else np.iinfo(np.int64).max
-            inits += [
-                numpy_helper.from_array(np.array([start], dtype=np.int64), f"s_{k}_{j}"),
-                numpy_helper.from_array(np.array([end], dtype=np.int64), f"e_{k}_{j}"),
-                numpy_helper.from_array(np.array(vocab**j, dtype=np.int64), f"w_{k}_{j}"),
-            ]
-            nodes += [
-                helper.make_node(
-                    "Slice", ["padded", f"s_{k}_{j}", f"e_{k}_{j}", "axis1"], [f"tok_{k}_{j}"]
-                ),
-                helper.make_node("Mul", [f"tok_{k}_{j}", f"w_{k}_{j}"], [f"term_{k}_{j}"]),
-            ]
-            terms.append(f"term_{k}_{j}")
-        total = terms[0]
-        for index, term in enumerate(terms[1:]):  # Sum has no int64 kernel: chain Adds
-            nodes.append(helper.make_node("Add", [total, term], [f"acc_{k}_{index}"]))
-            total = f"acc_{k}_{index}"
-        nodes.append(helper.make_node("Identity", [total], [f"ctx_{k}"]))
-        nodes += [
-            helper.make_node("Unsqueeze", [f"ctx_{k}", "last_axis"], [f"ctx_col_{k}"]),
-            helper.make_node("Equal", [f"ctx_col_{k}", f"contexts_{k}"], [f"eq_{k}"]),
-            helper.make_node("Cast", [f"eq_{k}"], [f"eqf_{k}"], to=TensorProto.FLOAT),
-            helper.make_node("ArgMax", [f"eqf_{k}"], [f"row_{k}"], axis=-1, keepdims=0),
-            helper.make_node("ReduceMax", [f"eqf_{k}"], [f"hit_{k}"], axes=[-1], keepdims=1),
-            helper.make_node("Gather", [f"logp_{k}", f"row_{k}"], [f"seen_{k}"]),
-            helper.make_node("Sub", ["one_f", f"hit_{k}"], [f"miss_{k}"]),
-            helper.make_node("Mul", [f"seen_{k}", f"hit_{k}"], [f"a_{k}"]),
-            helper.make_node("Mul", [previous, f"miss_{k}"], [f"b_{k}"]),
-            helper.make_node("Add", [f"a_{k}", f"b_{k}"], [f"logits_{k}"]),
-        ]
+        order_inits, order_nodes = _order_lookup(k, vocab, tables[k], previous)
+        inits += order_inits
+        nodes += order_nodes
         previous = f"logits_{k}"
     inits.append(numpy_helper.from_array(np.array([-1], dtype=np.int64), "last_axis"))
     nodes.append(helper.make_node("Identity", [previous], ["logits"]))
@@ -184,6 +200,7 @@ def build_graph(
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
     model.ir_version = 8
+    # The modules' old names, kept: they are in the model's bytes, and so in its CID.
     model.producer_name = "ogkit.llm.tiny"
     model.doc_string = (
         "Back-off n-gram LM counted from ogkit.llm.corpus (a toy, see its docstring)."
