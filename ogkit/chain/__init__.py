@@ -3,8 +3,9 @@
 assembly.py  builds it from one bundle of services (`ChainServices`): the precompile map,
              the VM, the node's chain class, the replay variant traces run
 host.py      the interface every host (Ape's provider, `new_tester`, the node) plugs into
-backend.py   the mixin that makes an eth-tester backend an AI backend; tester.py uses it
-scheduling.py, locking.py, phase.py, reverts follow in backend.py: the chain-side services
+backend.py   the mixin that makes an eth-tester backend an AI backend (tester.py, and Ape's
+             provider); the chain-side services every host shares: scheduling.py (scheduled
+             runs), locking.py (the chain lock), phase.py (calls run as simulations)
 """
 
 from ogkit.chain.assembly import ChainServices, mining_chain_class, vm_configuration
