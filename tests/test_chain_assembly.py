@@ -165,3 +165,37 @@ def test_the_node_is_a_chain_host_on_the_same_assembly() -> None:
         assert AI_ADDRESSES <= _precompiles(node.chain.get_vm())
     finally:
         node.close()
+
+
+def test_a_trace_through_0xf5_reads_the_cache_and_records_nothing(tmp_path) -> None:
+    """The replay map is the whole map: 0xF5's inference replays too (it used to record)."""
+    from eth_abi import encode
+
+    from ogkit.models.examples import build_examples
+    from ogkit.node import NodeChain, NodeConfig
+    from ogkit.node.callframes import TraceOptions
+    from ogkit.node.params import TxParams
+
+    store = ModelStore(tmp_path / "store")
+    store.add(build_examples(tmp_path / "examples")["volatility"], "volatility")
+
+    query = ("ETH", "USD", 10, 60, 0, [2, 0, 1, 3])
+    data = bytes.fromhex("a192a0f9") + encode(  # runInferenceOnPriceFeed
+        ["string", "string", "(string,string,uint32,uint32,uint8,uint8[])"],
+        ["volatility", "open_high_low_close", query],
+    )
+    node = NodeChain(NodeConfig(model_store=store.root))
+    try:
+        sender = node.accounts[0]
+        tx = TxParams(sender=sender, to=OG_HISTORICAL_ADDRESS, data=data, gas=3_000_000)
+        tx_hash = node.send_transaction(tx)
+        _, block, index = node.find_transaction(tx_hash)
+        assert node.receipts(block)[index].state_root == b"\x01"
+        recorded: list[tuple] = []
+        node.engine.record = lambda *args, **kwargs: recorded.append(args)
+        frames = node.trace_transaction(tx_hash, TraceOptions(only_top_call=True, with_log=False))
+        assert "error" not in frames and recorded == []
+        stats = node.inference_stats()
+        assert (stats["traceCacheHits"], stats["traceModelRuns"]) == (1, 0)
+    finally:
+        node.close()
