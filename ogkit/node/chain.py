@@ -17,7 +17,7 @@ read sees one consistent head. The parts, one job each:
     tracing.py       debug_traceTransaction, debug_traceCall: re-execution
     callframes.py    ... and geth's callTracer frames from it
     head.py          evm_snapshot / evm_revert, debug_setHead
-    chain/locking.py the lock; it seals an automined block owed after the HTTP response
+    chain/locking.py the lock; its hook seals an automined block owed after the response
     devstate.py      anvil_setBalance, ..._setNonce, ..._setCode, ..._setStorageAt
     fees.py          base fee, gas price, eth_feeHistory
     logs.py          eth_getLogs and what filters report
