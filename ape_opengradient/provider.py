@@ -6,22 +6,17 @@ traces exactly as Ape users know them; only the py-evm chain underneath changes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from ape_test.provider import ApeEVMBackend, ApeTester, LocalProvider
 from eth_tester import EthereumTester
-from eth_tester.backends.pyevm.main import setup_tester_chain
 
 from ape_opengradient.ecosystem import OpenGradientConfig
 from ape_opengradient.inference_api import InferenceAPI, LocalInferenceAPI
-from ogkit.chain import ai_vm_configuration
-from ogkit.chain.genesis import genesis_extras
-from ogkit.chain.locking import ChainLock, LockedEthereumTester, lock_public_methods
-from ogkit.chain.phase import PhaseAwareBackend
-from ogkit.chain.reverts import RecordBook, RecordsFollowRevertsMixin
-from ogkit.chain.scheduling import ScheduledRunsMixin
+from ogkit.chain.assembly import ChainServices
+from ogkit.chain.backend import AIBackendMixin, DevAccounts
+from ogkit.chain.locking import LockedEthereumTester
 from ogkit.inference import InferenceEngine, InferenceRecord
 from ogkit.llm import LLMEngine, default_llm_engine
 from ogkit.models.store import ModelStore
@@ -31,62 +26,37 @@ from ogkit.settlement import SettlementService
 from precompiles.addresses import OG_INFERENCE_ADDRESS
 
 
-@dataclass(frozen=True)
-class ChainParts:
-    """What the AI chain is built from, besides Ape's own settings."""
+class AIEVMBackend(AIBackendMixin, ApeEVMBackend):
+    """Ape's backend on the AI chain (ogkit/chain/backend.py: simulated calls and estimates,
+    PIPE's empty results when `pipe` is on, scheduled runs, one lock the settlement service
+    shares, inference records following snapshot reverts: Ape's test isolation)."""
 
-    engine: InferenceEngine
-    price_feed: PriceDataNode
-    llm_engine: LLMEngine | None = None
-    pipe: bool = False
-
-
-@lock_public_methods
-class AIEVMBackend(
-    RecordsFollowRevertsMixin, ScheduledRunsMixin, PhaseAwareBackend, ChainLock, ApeEVMBackend
-):
-    """Ape's backend on the AI chain: calls and estimates run as simulations (PIPE's empty
-    results when `pipe` is on), one lock lets the settlement service share the chain, and
-    inference records follow snapshot reverts (Ape's test isolation)."""
-
-    def __init__(self, config, chain_id: int, parts: ChainParts) -> None:
-        self.pipe = parts.pipe
+    def __init__(self, config, chain_id: int, services: ChainServices, pipe: bool = False) -> None:
+        self.services = services
+        self.pipe = pipe
         super().__init__(config, chain_id)
-        self.parts = parts
 
-    @property
-    def genesis_state(self) -> dict:
-        return super().genesis_state | genesis_extras()
-
-    def record_books(self) -> list[RecordBook]:
-        parts = getattr(self, "parts", None)  # None while eth-tester's __init__ resets
-        return [parts.engine] if parts is not None else []
+    def dev_accounts(self) -> DevAccounts:
+        config = self.config
+        return DevAccounts(config.mnemonic, config.number_of_accounts, self.hd_path, self.balance)
 
     @cached_property
     def _setup_tester_chain(self):
-        keys, chain = setup_tester_chain(
-            None,
-            self.genesis_state,
-            self.config.number_of_accounts,
-            ai_vm_configuration(
-                self.parts.engine,
-                price_feed=self.parts.price_feed,
-                llm_backend=self.parts.llm_engine,
-            ),
-            self.config.mnemonic,
-            self.config.hd_path,
-        )
-        # eth-tester derives one key per genesis entry: the system accounts and contracts
-        return keys[: self.config.number_of_accounts], chain
+        return self._new_chain()
+
+    def _adopt_chain(self, keys: tuple, chain) -> None:
+        self.__dict__["_setup_tester_chain"] = (keys, chain)  # Ape's `account_keys` reads it
+        self.chain = chain
 
 
 class AITester(ApeTester):
-    def __init__(self, config, chain_id: int, parts: ChainParts) -> None:
+    def __init__(self, config, chain_id: int, services: ChainServices, pipe: bool = False) -> None:
         super().__init__(config, chain_id)
-        self.parts = parts
+        self.services = services
+        self.pipe = pipe
 
     def _new_backend(self) -> None:
-        self._backend = AIEVMBackend(self.config, self.chain_id, self.parts)
+        self._backend = AIEVMBackend(self.config, self.chain_id, self.services, self.pipe)
         self._ethereum_tester = LockedEthereumTester(self._backend)
 
     @property
@@ -155,10 +125,8 @@ class AIProvider(LocalProvider):
 
     @cached_property
     def tester(self) -> AITester:
-        parts = ChainParts(
-            self.inference_engine, self.price_feed, self.llm_engine, pipe=self.og_config.pipe
-        )
-        return AITester(self.config, self.settings.chain_id, parts)
+        services = ChainServices(self.inference_engine, self.llm_engine, self.price_feed)
+        return AITester(self.config, self.settings.chain_id, services, pipe=self.og_config.pipe)
 
     @property
     def pipe(self) -> bool:

@@ -357,7 +357,7 @@ PHASES = [
         "validate_block",
     ),
     ("  block storage (`ChainDB.persist_block`)", "eth/db/chain.py", "persist_block"),
-    ("  the next pending header", "ogkit/node/evm.py", "create_header_from_parent"),
+    ("  the next pending header", "ogkit/chain/assembly.py", "create_header_from_parent"),
     ("`eth_getTransactionReceipt`", "ogkit/node/rpc.py", "eth_get_transaction_receipt"),
 ]
 

@@ -1,6 +1,15 @@
-"""The AI chain: py-evm's newest fork plus OpenGradient's precompiles."""
+"""The AI chain: py-evm's newest fork plus OpenGradient's precompiles.
 
-from ogkit.chain.fork import AIVM, AIComputation, AIState, ai_vm_configuration
+assembly.py  builds it from one bundle of services (`ChainServices`): the precompile map,
+             the VM, the node's chain class, the replay variant traces run
+host.py      the interface every host (Ape's provider, `new_tester`, the node) plugs into
+backend.py   the mixin that makes an eth-tester backend an AI backend (tester.py, and Ape's
+             provider); the chain-side services every host shares: scheduling.py (scheduled
+             runs), locking.py (the chain lock), phase.py (calls run as simulations)
+"""
+
+from ogkit.chain.assembly import ChainServices, mining_chain_class, vm_configuration
+from ogkit.chain.fork import AIVM, AIComputation, AIState
 from ogkit.chain.tester import AIChainBackend, new_tester
 
 __all__ = [
@@ -8,6 +17,8 @@ __all__ = [
     "AIState",
     "AIVM",
     "AIChainBackend",
-    "ai_vm_configuration",
+    "ChainServices",
+    "mining_chain_class",
     "new_tester",
+    "vm_configuration",
 ]

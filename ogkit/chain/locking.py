@@ -1,9 +1,23 @@
-"""One lock around an in-process chain, so the settlement service can use it from a thread.
+"""The chain lock: one re-entrant lock per chain, whatever hosts it.
 
-eth-tester and py-evm are not thread-safe, and Ape's provider calls the eth-tester backend
-directly as well as through `EthereumTester`. Every public method of both takes the same
-re-entrant lock, so each operation (a send plus its auto-mine, a snapshot, a revert) is atomic
-with respect to the service thread.
+py-evm and eth-tester are not thread-safe, and every host has a second thread: the node
+serves HTTP requests and mines on a block timer; the in-process chains share theirs with the
+settlement service. So every operation (a send plus its auto-mine, a snapshot, a revert, a
+read) holds the chain's `ChainLock`.
+
+Two jobs ride on it. `on_acquire` runs on each acquisition with the lock held. The node
+seals there the automined block it still owes: over HTTP an automined block is sealed right
+after the `eth_sendRawTransaction` response is written (its state root, storage and the
+next pending block: most of the node's work per transaction), while the client reads the
+response and sends its next request. Nothing can see the chain in between: every read takes
+this lock, and taking it seals the owed block first (ogkit/node/mining.py `Miner.settle`).
+So to any later request the node behaves as if it had sealed before answering.
+
+And `last_used` notes when a client last used the chain, so background work (settlement)
+can wait for a quiet moment instead of making a user's next request queue behind it.
+
+On eth-tester, `lock_public_methods` wraps every public method of a backend (and of its
+`LockedEthereumTester`): Ape calls the backend directly as well as through `EthereumTester`.
 """
 
 from __future__ import annotations
@@ -19,58 +33,73 @@ from eth_tester import EthereumTester
 
 T = TypeVar("T", bound=type)
 
+UNLOCKED = ("chain_lock", "idle_seconds")
+"""Public methods that never take the lock."""
+
+
+class ChainLock:
+    """Re-entrant; `on_acquire` (cheap when idle) runs on every acquisition."""
+
+    __slots__ = ("rlock", "on_acquire", "last_used")
+
+    def __init__(self) -> None:
+        self.rlock = threading.RLock()
+        self.on_acquire: Callable[[], None] | None = None
+        """Called with the lock held, on every acquisition; if it raises, the lock is let go."""
+        self.last_used = 0.0
+        """`time.monotonic()` at the end of the last locked backend call."""
+
+    def __enter__(self) -> ChainLock:
+        self.rlock.acquire()
+        hook = self.on_acquire
+        if hook is not None:
+            try:
+                hook()
+            except BaseException:
+                self.rlock.release()
+                raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.rlock.release()
+
+    def idle_seconds(self) -> float:
+        """How long no client has used the chain (through a locked backend method)."""
+        return _monotonic() - self.last_used
+
 
 def _locked(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Runs `fn` under `self._chain_lock` and notes the time in `self._usage` (a one-item list
-    the backend and its tester share). Kept to attribute reads: it wraps every call Ape and
-    eth-tester make into the chain."""
+    """Runs `fn` under `self._chain_lock` and notes the time. Kept to attribute reads (no
+    `ChainLock.__enter__` call): it wraps every call Ape and eth-tester make into the chain."""
 
     @functools.wraps(fn)
     def locked(self: Any, *args: Any, **kwargs: Any) -> Any:
-        with self._chain_lock:
+        lock = self._chain_lock
+        with lock.rlock:
+            if lock.on_acquire is not None:
+                lock.on_acquire()
             result = fn(self, *args, **kwargs)
-        self._usage[0] = _monotonic()
+        lock.last_used = _monotonic()
         return result
 
+    locked.chain_locked = True  # type: ignore[attr-defined]
     return locked
 
 
 def lock_public_methods(cls: T) -> T:
-    """Wrap every public plain method `cls` has (inherited ones too) in the chain lock."""
+    """Wrap every public plain method `cls` has (inherited ones too) in the chain lock, once."""
     for name in dir(cls):
         member = inspect.getattr_static(cls, name)
-        skip = name.startswith("_") or name in ("chain_lock", "idle_seconds")
+        skip = name.startswith("_") or name in UNLOCKED or getattr(member, "chain_locked", False)
         if not skip and inspect.isfunction(member):  # not static/class methods
             setattr(cls, name, _locked(member))
     return cls
-
-
-class ChainLock:
-    """Mixin for an eth-tester backend: owns the lock, made with the object because the
-    backend's own `__init__` already calls locked methods.
-
-    It also notes when the chain was last used, so background work (settlement) can wait
-    for a quiet moment instead of making a user's next request queue behind it."""
-
-    def __new__(cls, *args: Any, **kwargs: Any) -> ChainLock:
-        self = super().__new__(cls)
-        self._chain_lock = threading.RLock()
-        self._usage = [0.0]
-        return self
-
-    @property
-    def chain_lock(self) -> threading.RLock:
-        return self._chain_lock
-
-    def idle_seconds(self) -> float:
-        return _monotonic() - self._usage[0]
 
 
 @lock_public_methods
 class LockedEthereumTester(EthereumTester):
     """`EthereumTester` whose operations hold its backend's chain lock."""
 
-    def __init__(self, backend: ChainLock, *args: Any, **kwargs: Any) -> None:
-        self._chain_lock = backend._chain_lock
-        self._usage = backend._usage
+    def __init__(self, backend: Any, *args: Any, **kwargs: Any) -> None:
+        self._chain_lock: ChainLock = backend.chain_lock
         super().__init__(backend, *args, **kwargs)

@@ -35,21 +35,3 @@ def simulation_phase(pipe: bool) -> ExecutionPhase:
     """The phase of an `eth_call` or a gas estimate: a PIPE dry run when two-phase execution
     is on, else a real call that must not leave inference records."""
     return ExecutionPhase.PIPE_SIMULATION if pipe else ExecutionPhase.CALL
-
-
-class PhaseAwareBackend:
-    """Mixin for an eth-tester `PyEVMBackend`: calls and estimates run as simulations.
-
-    `pipe` is the network's two-phase-execution setting (off by default, like a plain
-    `eth_call` everywhere else; on emulates the alpha testnet).
-    """
-
-    pipe: bool = False
-
-    def call(self, transaction, block_number="latest"):  # noqa: ANN001, ANN201 - eth-tester's
-        with execution_phase(simulation_phase(self.pipe)):
-            return super().call(transaction, block_number)  # type: ignore[misc]
-
-    def estimate_gas(self, transaction, block_number="latest"):  # noqa: ANN001, ANN201
-        with execution_phase(simulation_phase(self.pipe)):
-            return super().estimate_gas(transaction, block_number)  # type: ignore[misc]

@@ -1,21 +1,34 @@
-"""Scheduled workflow runs on an eth-tester chain: the in-process Ape provider
-(`opengradient:local:test`) and `new_tester` run registered tasks like `ogkit node` does
-(ogkit/node/scheduling.py; the same runner, ogkit/workflows/runner.py).
+"""Scheduled workflow runs on any host of the AI chain (host.py): the runner of
+ogkit/workflows at every new block.
 
-`ScheduledRunsMixin` goes in front of a `PyEVMBackend` subclass: just before a block is
-mined (`mine_blocks`, `time_travel`) the due tasks' `run()` transactions go into it; and
-when a transaction arrives on an empty pending block while runs are due, the runs are mined
-in a block of their own first, so the transaction keeps the whole block gas (Ape sends the
-block gas limit). The run
-ledger is kept in memory (the chain is in memory too); an entry counts while its
-transaction is canonical, so snapshot restores undo runs. As on the node, "no task" is
-carried from block to block while no block's logs bloom can hold a scheduler event.
+Just before a host seals a block (`before_seal`: the node's `evm_mine`, `anvil_mine`, block
+timer and automine; eth-tester's `mine_blocks`, `time_travel`) the due tasks' `run()`
+transactions, signed by the scheduler's system account, go into it if its gas allows. When
+a transaction arrives on an empty pending block while runs are due (`runs_first`), the host
+seals the runs in a block of their own first, so the transaction keeps the whole block gas
+(Ape sends the block gas limit).
+
+The run ledger (`StoredRunLedger`) is kept in a key-value store: the node's database (it
+survives restarts), a dict in memory for eth-tester. An entry counts while its transaction
+is canonical (or pending), so snapshot reverts, `evm_revert` and `debug_setHead` undo runs.
+
+Cost when no task exists: reading the scheduler's task count from the state is a trie walk
+(~0.6 ms), too much to pay on every automined block. So once the count is 0 on top of a
+block, each following block whose logs bloom cannot hold a scheduler event (registering
+emits one) carries that answer forward; anything else (a possible scheduler log, the head
+moved) reads the state again. (Scheduler storage rewritten with anvil_setStorageAt or
+anvil_setCode is seen once any scheduler event or head move occurs.)
 """
 
 from __future__ import annotations
 
+import json
+import sys
+import traceback
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
+from eth.abc import BlockHeaderAPI
 from eth.constants import BLANK_ROOT_HASH
 from eth.vm.spoof import SpoofTransaction
 from eth_bloom import BloomFilter
@@ -23,23 +36,26 @@ from eth_keys import keys
 from eth_utils import to_canonical_address
 
 from ogkit.chain.genesis import SCHEDULER_SYSTEM_KEY, TASK_SCHEDULER_ADDRESS
+from ogkit.chain.host import ChainHost
 from ogkit.workflows.runner import ScheduledRun, SchedulerRunner
 
 ZERO_ADDRESS = b"\x00" * 20
+LEDGER_KEY = b"ogkit:workflows:runs:"
+"""+ contract address: JSON [[run tx hash hex, block timestamp], ...], oldest first."""
 LEDGER_DEPTH = 32
-
-
 SCHEDULER = to_canonical_address(TASK_SCHEDULER_ADDRESS)
-"""Converted once: the hook below runs for every block."""
+"""Converted once: the hooks below run for every block."""
 
 
-def _pending_has_txs(chain: Any) -> bool:
+def pending_has_txs(chain: Any) -> bool:
     return chain.header.transaction_root != BLANK_ROOT_HASH
 
 
-def _is_canonical_tx(chain: Any, tx_hash: bytes) -> bool:
-    if _pending_has_txs(chain) and any(tx.hash == tx_hash for tx in chain.get_block().transactions):
-        return True  # in the pending block
+def is_canonical_tx(chain: Any, tx_hash: bytes) -> bool:
+    """`tx_hash` is in the pending block or a canonical one (eth-tester hosts; the node
+    asks its own block cache)."""
+    if pending_has_txs(chain) and any(tx.hash == tx_hash for tx in chain.get_block().transactions):
+        return True
     try:
         number, index = chain.chaindb.get_transaction_index(tx_hash)
         block = chain.get_canonical_block_by_number(number)
@@ -50,28 +66,36 @@ def _is_canonical_tx(chain: Any, tx_hash: bytes) -> bool:
     return index < len(block.transactions) and block.transactions[index].hash == tx_hash
 
 
-class TesterRunLedger:
-    def __init__(self, backend: Any) -> None:
-        self.backend = backend
-        self.entries: dict[bytes, list[tuple[bytes, int]]] = {}
+class StoredRunLedger:
+    """When each task last ran, in `store`; `is_canonical(tx_hash)` says if a run counts."""
+
+    def __init__(
+        self, store: MutableMapping[bytes, bytes], is_canonical: Callable[[bytes], bool]
+    ) -> None:
+        self.store = store
+        self.is_canonical = is_canonical
+
+    def _entries(self, contract: bytes) -> list[list]:
+        raw = self.store.get(LEDGER_KEY + contract)
+        return json.loads(raw) if raw else []
 
     def last_run(self, contract: bytes) -> int | None:
-        for tx_hash, timestamp in reversed(self.entries.get(contract, [])):
-            if _is_canonical_tx(self.backend.chain, tx_hash):
+        for tx_hash, timestamp in reversed(self._entries(contract)):
+            if self.is_canonical(bytes.fromhex(tx_hash)):
                 return timestamp
         return None
 
     def record(self, contract: bytes, tx_hash: bytes, timestamp: int) -> None:
-        entries = self.entries.setdefault(contract, [])
-        entries.append((tx_hash, timestamp))
-        del entries[:-LEDGER_DEPTH]
+        entries = self._entries(contract) + [[tx_hash.hex(), timestamp]]
+        self.store[LEDGER_KEY + contract] = json.dumps(entries[-LEDGER_DEPTH:]).encode()
 
 
-class TesterPendingBlock:
-    """The backend's pending block, as the runner sees it."""
+class HostPendingBlock:
+    """The host's pending block, as the runner sees it (lock held by the caller)."""
 
-    def __init__(self, backend: Any) -> None:
-        self.chain = backend.chain
+    def __init__(self, host: ChainHost) -> None:
+        self.host = host
+        self.chain = host.chain
         header = self.chain.header
         self.timestamp = header.timestamp
         self.gas_left = header.gas_limit - header.gas_used
@@ -84,6 +108,7 @@ class TesterPendingBlock:
         return self.chain.get_vm().state.get_nonce(address)
 
     def call(self, to: bytes, data: bytes) -> bytes:
+        """An `eth_call` on the pending state (zero base fee and gas price, as geth)."""
         header = self.chain.header
         fields = {"base_fee_per_gas": 0} if hasattr(header, "base_fee_per_gas") else {}
         vm = self.chain.get_vm(header.copy(gas_used=0, **fields))
@@ -112,73 +137,64 @@ class TesterPendingBlock:
             nonce=nonce, gas_price=gas_price, gas=gas, to=to, value=0, data=data
         )
         signed = unsigned.as_signed_transaction(key, chain_id=self.chain.chain_id)
+        # as if it came in raw, like any other transaction
         tx = vm.get_transaction_builder().decode(signed.encode())
-        self.chain.apply_transaction(tx)
+        self.host.include_transaction(tx)
         return tx.hash
 
 
-class ScheduledRunsMixin:
-    """For `PyEVMBackend` subclasses (listed before it): scheduled runs in every new block."""
+class ScheduledRuns:
+    """The one scheduling adapter: a host calls `before_seal`, `after_seal`, `runs_first`."""
 
-    chain: Any
+    def __init__(self, host: ChainHost) -> None:
+        self.host = host
+        self._runner: SchedulerRunner | None = None
+        self._idle_on: bytes | None = None
+        """A block on top of which no task exists."""
 
     @property
-    def workflow_runner(self) -> SchedulerRunner:
-        runner = self.__dict__.get("_workflow_runner")
-        if runner is None:
-            runner = SchedulerRunner(
-                SCHEDULER,
-                SCHEDULER_SYSTEM_KEY,
-                TesterRunLedger(self),
-            )
-            self.__dict__["_workflow_runner"] = runner
-            self.__dict__["_idle_on"] = None
-        return runner
+    def runner(self) -> SchedulerRunner:
+        """Made on first use: a host may make its ledger after this adapter."""
+        if self._runner is None:
+            self._runner = SchedulerRunner(SCHEDULER, SCHEDULER_SYSTEM_KEY, self.host.run_ledger)
+        return self._runner
 
-    def run_due_tasks(self) -> list[ScheduledRun]:
-        """The due tasks' `run()` into the pending block."""
-        runner = self.workflow_runner
-        chain = self.chain
-        parent = chain.header.parent_hash
-        if self.__dict__["_idle_on"] == parent:
+    def before_seal(self) -> list[ScheduledRun]:
+        """The due tasks' `run()` into the pending block. Never fails the block: a broken
+        run is reported on stderr and skipped."""
+        try:
+            parent = self.host.chain.header.parent_hash
+            if self._idle_on == parent:
+                return []
+            block = HostPendingBlock(self.host)
+            runner = self.runner
+            if not runner.has_tasks(block):
+                self._idle_on = parent
+                return []
+            self._idle_on = None
+            return runner.run_due(block)
+        except Exception:  # noqa: BLE001 - the block must be mined whatever the tasks do
+            print("scheduled workflow runs failed:", file=sys.stderr)
+            traceback.print_exc(file=sys.stderr)
             return []
-        block = TesterPendingBlock(self)
-        if not runner.has_tasks(block):
-            self.__dict__["_idle_on"] = parent
-            return []
-        self.__dict__["_idle_on"] = None
-        return runner.run_due(block)
 
-    def _sealed(self, block_hash: bytes) -> None:
-        header = self.chain.get_block_header_by_hash(block_hash)
-        idle = self.__dict__.get("_idle_on")
-        if idle == header.parent_hash and SCHEDULER not in BloomFilter(header.bloom):
-            self.__dict__["_idle_on"] = block_hash
+    def after_seal(self, header: BlockHeaderAPI) -> None:
+        """Carry "no task" over a block that cannot have changed it."""
+        if self._idle_on == header.parent_hash and SCHEDULER not in BloomFilter(header.bloom):
+            self._idle_on = header.hash
         else:
-            self.__dict__["_idle_on"] = None
+            self._idle_on = None
 
-    def _runs_first(self) -> None:
-        if not _pending_has_txs(self.chain) and self.run_due_tasks():
-            (block_hash,) = super().mine_blocks(1)  # type: ignore[misc]
-            self._sealed(block_hash)
+    def runs_first(self) -> bool:
+        """Before an incoming transaction: True if the pending block was empty and now holds
+        due runs, which the host seals alone first."""
+        return not pending_has_txs(self.host.chain) and bool(self.before_seal())
 
-    def send_raw_transaction(self, raw_transaction: bytes) -> bytes:
-        self._runs_first()
-        return super().send_raw_transaction(raw_transaction)  # type: ignore[misc]
 
-    def send_signed_transaction(self, signed_transaction: Any, block_number: Any = "latest"):
-        self._runs_first()
-        return super().send_signed_transaction(signed_transaction, block_number)  # type: ignore[misc]
-
-    def send_transaction(self, transaction: Any) -> bytes:
-        self._runs_first()
-        return super().send_transaction(transaction)  # type: ignore[misc]
-
-    def mine_blocks(self, num_blocks: int = 1, coinbase: bytes = ZERO_ADDRESS) -> tuple:
-        hashes: list[bytes] = []
-        for _ in range(num_blocks):
-            self.run_due_tasks()
-            (block_hash,) = super().mine_blocks(1, coinbase)  # type: ignore[misc]
-            self._sealed(block_hash)
-            hashes.append(block_hash)
-        return tuple(hashes)
+__all__ = [
+    "HostPendingBlock",
+    "ScheduledRuns",
+    "StoredRunLedger",
+    "is_canonical_tx",
+    "pending_has_txs",
+]

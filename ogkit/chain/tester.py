@@ -4,106 +4,66 @@ from __future__ import annotations
 
 from eth_tester import EthereumTester, PyEVMBackend
 
-from ogkit.chain.fork import ai_vm_configuration
+from ogkit.chain.assembly import ChainServices
+from ogkit.chain.backend import AIBackendMixin, DevAccounts
 from ogkit.chain.genesis import (
     DEFAULT_ACCOUNTS,
     DEFAULT_BALANCE,
     DEFAULT_HD_PATH,
     DEFAULT_MNEMONIC,
     LOCAL_CHAIN_ID,
-    genesis_extras,
 )
-from ogkit.chain.locking import ChainLock, LockedEthereumTester, lock_public_methods
-from ogkit.chain.phase import PhaseAwareBackend
-from ogkit.chain.reverts import RecordBook, RecordsFollowRevertsMixin
-from ogkit.chain.scheduling import ScheduledRunsMixin
+from ogkit.chain.locking import LockedEthereumTester
 from precompiles.host import LLMBackend, ModelBackend
 
 
-@lock_public_methods
-class AIChainBackend(
-    RecordsFollowRevertsMixin, ScheduledRunsMixin, PhaseAwareBackend, ChainLock, PyEVMBackend
-):
-    """`PyEVMBackend` whose chain keeps the AI fork and chain id across resets, and runs
-    scheduled workflows (scheduling.py).
-
-    eth-tester's `reset_to_genesis()` would otherwise rebuild a plain Prague chain. Calls and
-    estimates run as simulations (no inference records; PIPE's empty results when `pipe`).
-    """
+class AIChainBackend(AIBackendMixin, PyEVMBackend):
+    """`PyEVMBackend` on the AI chain (backend.py: the AI fork and chain id kept across
+    resets, simulated calls, scheduled runs, the chain lock, records following reverts)."""
 
     def __init__(
         self,
-        backend: ModelBackend,
+        backend: ModelBackend | None = None,
         chain_id: int = LOCAL_CHAIN_ID,
         mnemonic: str = DEFAULT_MNEMONIC,
         num_accounts: int = DEFAULT_ACCOUNTS,
         balance: int = DEFAULT_BALANCE,
         tee_root_pem: bytes | None = None,
         llm_backend: LLMBackend | None = None,
+        *,
+        services: ChainServices | None = None,
     ) -> None:
-        self.inference_backend = backend
-        self.llm_backend = llm_backend
-        self.tee_root_pem = tee_root_pem
+        """`services`, or an inference backend (and the TEE root, the LLM backend) to make
+        them from; the price feed is then a fresh default one per chain."""
+        if services is None:
+            if backend is None:
+                raise TypeError("AIChainBackend needs an inference backend or services")
+            services = ChainServices(backend, llm=llm_backend, tee_root_pem=tee_root_pem)
+        self.services = services
         self.chain_id = chain_id
-        self._genesis_state = (
-            self.generate_genesis_state(
-                mnemonic=mnemonic,
-                overrides={"balance": balance},
-                num_accounts=num_accounts,
-                hd_path=DEFAULT_HD_PATH,
-            )
-            | genesis_extras()
-        )
-        self._mnemonic = mnemonic
-        self._num_accounts = num_accounts
-        super().__init__(
-            genesis_state=self._genesis_state,
-            vm_configuration=ai_vm_configuration(
-                backend, tee_root_pem=tee_root_pem, llm_backend=llm_backend
-            ),
-            mnemonic=mnemonic,
-            hd_path=DEFAULT_HD_PATH,
-        )
+        self._dev_accounts = DevAccounts(mnemonic, num_accounts, DEFAULT_HD_PATH, balance)
+        super().__init__()  # eth-tester's: `reset_to_genesis()` builds the chain
 
-    def record_books(self) -> list[RecordBook]:
-        backend = getattr(self, "inference_backend", None)
-        return [backend] if hasattr(backend, "forget_after") else []
-
-    def reset_to_genesis(
-        self,
-        genesis_params=None,
-        genesis_state=None,
-        num_accounts=None,
-        vm_configuration=None,
-        mnemonic=None,
-        hd_path=None,
-    ) -> None:
-        super().reset_to_genesis(
-            genesis_params,
-            genesis_state or self._genesis_state,
-            self._num_accounts,  # eth-tester counts genesis entries, system accounts too
-            vm_configuration
-            or ai_vm_configuration(
-                self.inference_backend, tee_root_pem=self.tee_root_pem, llm_backend=self.llm_backend
-            ),
-            mnemonic or self._mnemonic,
-            hd_path or DEFAULT_HD_PATH,
-        )
-        type(self.chain).chain_id = self.chain_id
-        # eth-tester derives one key per genesis entry: the system accounts and contracts
-        self.account_keys = self.account_keys[: self._num_accounts]
+    def dev_accounts(self) -> DevAccounts:
+        return self._dev_accounts
 
 
 def new_tester(
-    backend: ModelBackend,
+    backend: ModelBackend | None = None,
     chain_id: int = LOCAL_CHAIN_ID,
     tee_root_pem: bytes | None = None,
     llm_backend: LLMBackend | None = None,
+    *,
+    services: ChainServices | None = None,
 ) -> EthereumTester:
     """An auto-mining `EthereumTester` on the AI chain (TEE root: the dev root unless given;
     no LLM backend unless given)."""
     return LockedEthereumTester(
         AIChainBackend(
-            backend, chain_id=chain_id, tee_root_pem=tee_root_pem, llm_backend=llm_backend
+            backend,
+            chain_id=chain_id,
+            tee_root_pem=tee_root_pem,
+            llm_backend=llm_backend,
+            services=services,
         )
     )

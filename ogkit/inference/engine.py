@@ -1,6 +1,6 @@
 """The in-process inference node: resolves models, runs them once, records every result.
 
-It is the `InferenceBackend` the chain hands to the 0xF4 precompile.
+It is the `ModelBackend` (precompiles.host) the chain hands to the 0xF4 precompile.
 """
 
 from __future__ import annotations

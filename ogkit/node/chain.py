@@ -2,12 +2,12 @@
 
 `NodeChain` puts the parts together and is what `rpc.py` talks to; everything here takes
 and returns Python values (bytes, ints, py-evm objects). All access goes through one
-re-entrant lock (locking.py), so state changes happen one at a time and every read sees one
-consistent head. The parts, one job each:
+re-entrant lock (ogkit/chain/locking.py), so state changes happen one at a time and every
+read sees one consistent head. The parts, one job each:
 
     config.py        the settings (`NodeConfig`)
     datadir.py       the database, the settings stored with the chain, the genesis
-    evm.py           the py-evm chain class (0xF4 bound to the inference engine)
+    ogkit/chain      the py-evm chain class (assembly.py: 0xF4 bound to the engines)
     clock.py         block timestamps and the dev clock
     mining.py        transactions into blocks (automine, interval, evm_mine)
     transactions.py  raw transactions decoded and checked; eth_sendTransaction signed
@@ -17,11 +17,11 @@ consistent head. The parts, one job each:
     tracing.py       debug_traceTransaction, debug_traceCall: re-execution
     callframes.py    ... and geth's callTracer frames from it
     head.py          evm_snapshot / evm_revert, debug_setHead
-    locking.py       the lock; sealing an automined block after the HTTP response
+    chain/locking.py the lock; its hook seals an automined block owed after the response
     devstate.py      anvil_setBalance, ..._setNonce, ..._setCode, ..._setStorageAt
     fees.py          base fee, gas price, eth_feeHistory
     logs.py          eth_getLogs and what filters report
-    scheduling.py    scheduled workflows: due tasks' run() calls in each new block
+    chain/scheduling.py  scheduled workflows: due tasks' run() calls in each new block
 
 Blocks: the canonical head is the last mined block; py-evm's `MiningChain.header` is the
 pending block on top of it. Dev state changes change the pending state, which "latest"
@@ -42,7 +42,10 @@ from eth.constants import BLANK_ROOT_HASH
 from eth.exceptions import BlockNotFound, HeaderNotFound, TransactionNotFound
 from eth_tester.backends.pyevm.main import get_account_keys_from_mnemonic
 
+from ogkit.chain.assembly import ChainServices, mining_chain_class
 from ogkit.chain.genesis import DEFAULT_ACCOUNTS, DEFAULT_BALANCE, DEFAULT_MNEMONIC
+from ogkit.chain.locking import ChainLock
+from ogkit.chain.scheduling import ScheduledRuns, StoredRunLedger
 from ogkit.inference import InferenceEngine, default_engine
 from ogkit.llm import default_llm_engine
 from ogkit.models.store import ModelStore
@@ -51,12 +54,9 @@ from ogkit.node.callframes import TraceOptions
 from ogkit.node.clock import Clock
 from ogkit.node.config import DataDirError, NodeConfig
 from ogkit.node.errors import ServerError
-from ogkit.node.evm import make_chain_class
 from ogkit.node.head import Snapshots
-from ogkit.node.locking import SettlingLock
 from ogkit.node.mining import SENDER_KEY, MinedTx, Miner
 from ogkit.node.params import BlockRef, LogFilter, TxParams
-from ogkit.node.scheduling import Workflows
 from ogkit.node.signing import Signer
 from ogkit.node.tracing import Tracer
 from ogkit.pricefeed import default_price_feed, record_json
@@ -83,7 +83,7 @@ class _LRU(OrderedDict):
 
 class NodeChain:
     def __init__(self, config: NodeConfig, engine: InferenceEngine | None = None) -> None:
-        self.lock = SettlingLock()
+        self.lock = self.chain_lock = ChainLock()  # ChainHost (ogkit/chain/host.py)
         self.config = config
         self.db = datadir.open_store(config)
         try:
@@ -126,9 +126,8 @@ class NodeChain:
         )
         self.signer = Signer(self.keys)
         self.price_feed = default_price_feed(config.price_csv)
-        self.chain_class = make_chain_class(
-            self.chain_id, self.engine, self.price_feed, self.llm_engine
-        )
+        self.services = ChainServices(self.engine, self.llm_engine, self.price_feed)
+        self.chain_class = mining_chain_class(self.chain_id, self.services)
         if meta is None:
             self.chain = datadir.create_genesis(
                 self.db, self.chain_class, self.keys, self.balance, config.gas_limit
@@ -154,10 +153,20 @@ class NodeChain:
         self._head: BlockHeaderAPI | None = None
         self.clock = Clock(self)
         self.miner = Miner(self, config.block_time)
-        self.workflows = Workflows(self)  # hooks itself into the miner
+        self.run_ledger = StoredRunLedger(self.db, self._has_transaction)
+        self.workflows = ScheduledRuns(self)
+        self.miner.before_block = self.workflows.before_seal
+        self.miner.on_mined.append(lambda block, _: self.workflows.after_seal(block.header))
         self.lock.on_acquire = self.miner.settle
         self.snapshots = Snapshots(self)
         self.tracer = Tracer(self)
+
+    def include_transaction(self, tx: SignedTransactionAPI) -> None:
+        """ChainHost: the node's own transactions (scheduled runs) into the pending block."""
+        self.miner.include(tx)
+
+    def _has_transaction(self, tx_hash: bytes) -> bool:
+        return self.find_transaction(tx_hash) is not None
 
     def close(self) -> None:
         self.miner.stop()

@@ -6,10 +6,12 @@ with a computation subclass that notes, for each child, the opcode that made it 
 STATICCALL, DELEGATECALL, CALLCODE, CREATE, CREATE2) and where each log fell among the
 calls; callframes.py turns the tree into geth's frames.
 
-0xF4 inside a re-execution is bound to `ReplayBackend`: results come from the inference
-engine's result cache, which the original execution filled, and nothing is recorded. Only a
-result the cache no longer holds (evicted, or the node restarted) makes the model run again;
-`ReplayBackend.model_runs` counts those, `cache_hits` the others.
+The precompiles inside a re-execution are the chain's own map (ogkit/chain/assembly.py) bound
+to the replay services: 0xF4's (and 0xF5's) inference goes through `ReplayBackend`
+(ogkit/chain/replay.py): results come from the engines' result cache, which the original
+execution filled, and nothing is recorded. Only a result the cache no longer holds (evicted,
+or the node restarted) makes the model run again; `ReplayBackend.model_runs` counts those,
+`cache_hits` the others.
 """
 
 from __future__ import annotations
@@ -20,15 +22,14 @@ from eth.abc import BlockHeaderAPI, ComputationAPI, MessageAPI
 from eth.vm.chain_context import ChainContext
 from eth_utils import ValidationError
 
+from ogkit.chain.assembly import PrecompileMap, precompile_map, replay_services
 from ogkit.chain.phase import execution_phase, simulation_phase
-from ogkit.chain.precompile_adapter import as_py_evm
+from ogkit.chain.replay import ReplayBackend
 from ogkit.node.callframes import TraceOptions, call_frames
 from ogkit.node.errors import InvalidParams, MethodNotFound, ServerError
 from ogkit.node.execution import exec_header, spoof
 from ogkit.node.outcome import rejection
 from ogkit.node.params import BlockRef, TxParams
-from precompiles.addresses import OG_INFERENCE_ADDRESS
-from precompiles.inference.precompile import make_og_inference
 
 if TYPE_CHECKING:
     from ogkit.node.chain import NodeChain
@@ -77,59 +78,11 @@ def trace_options(value: Any, method: str) -> TraceOptions:
     return TraceOptions(only_top_call=flags["onlyTopCall"], with_log=flags["withLog"])
 
 
-class ReplayBackend:
-    """0xF4's inference backend during a re-execution: the engine's cached results, and no
-    records (a trace changes nothing)."""
-
-    def __init__(self, engine: Any, llm_engine: Any = None) -> None:
-        self.engine = engine
-        self.llm_engine = llm_engine
-        self.cache_hits = 0
-        self.model_runs = 0
-
-    def resolve(self, model_id: str) -> Any:
-        return self.engine.resolve(model_id)
-
-    def infer(self, model: Any, mode: int, inputs: Any, inference_id: str, context: Any) -> Any:
-        runs = self.engine.model_runs
-        outputs = self.engine.infer(model, mode, inputs, inference_id, context)
-        if self.engine.model_runs > runs:
-            self.model_runs += 1
-        else:
-            self.cache_hits += 1
-        return outputs
-
-    def record(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-    def resolve_llm(self, model_id: str) -> Any:
-        return self.llm_engine.resolve_llm(model_id)
-
-    def generate(self, model: Any, request: Any, inference_id: str, context: Any) -> Any:
-        runs = self.llm_engine.model_runs
-        result = self.llm_engine.generate(model, request, inference_id, context)
-        if self.llm_engine.model_runs > runs:
-            self.model_runs += 1
-        else:
-            self.cache_hits += 1
-        return result
-
-    def record_llm(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-
-def tracing_vm_class(vm_class: type, backend: ReplayBackend) -> type:
+def tracing_vm_class(vm_class: type, precompiles: PrecompileMap) -> type:
     """`vm_class` whose computations remember how each child was made and where each log
-    fell among the calls, and whose 0xF4 answers through `backend`."""
+    fell among the calls, and whose precompiles are `precompiles` (the replay map)."""
     state_class = vm_class._state_class
     base = state_class.computation_class
-    precompiles = {
-        **base._precompiles,
-        OG_INFERENCE_ADDRESS: as_py_evm(
-            make_og_inference(backend, backend if backend.llm_engine is not None else None),
-            "OGInference",
-        ),
-    }
 
     class TracingComputation(base):  # type: ignore[misc, valid-type]
         _precompiles = precompiles
@@ -171,7 +124,9 @@ class Tracer:
 
     def __init__(self, node: NodeChain) -> None:
         self.node = node
-        self.backend = ReplayBackend(node.engine, getattr(node, "llm_engine", None))
+        services = node.services
+        self.backend = ReplayBackend(services.inference, services.llm)
+        self._precompiles = precompile_map(replay_services(services, self.backend))
         self._vm_classes: dict[type, type] = {}
 
     def trace_transaction(self, tx_hash: bytes, options: TraceOptions) -> dict[str, Any]:
@@ -241,7 +196,7 @@ class Tracer:
         vm_class = chain.get_vm_class_for_block_number(header.block_number)
         traced = self._vm_classes.get(vm_class)
         if traced is None:
-            traced = self._vm_classes[vm_class] = tracing_vm_class(vm_class, self.backend)
+            traced = self._vm_classes[vm_class] = tracing_vm_class(vm_class, self._precompiles)
         return traced(
             header=header,
             chaindb=chain.chaindb,

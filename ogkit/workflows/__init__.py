@@ -2,8 +2,8 @@
 
 schedule.py  the TaskScheduler's tasks as Python values, and when a task is due
 runner.py    at each new block, the `run()` transactions of the due tasks (engine-level:
-             the chain it works on is a small protocol; ogkit/node/scheduling.py binds it
-             to the node)
+             the chain it works on is a small protocol; ogkit/chain/scheduling.py binds it
+             to every host of the chain)
 """
 
 from ogkit.workflows.runner import PendingBlock, RunLedger, ScheduledRun, SchedulerRunner

@@ -1,0 +1,210 @@
+"""One mixin makes any eth-tester backend an AI chain backend.
+
+`AIBackendMixin` goes in front of eth-tester's `PyEVMBackend` (`tester.AIChainBackend`,
+behind `new_tester`) or Ape's `ApeEVMBackend` (ape_opengradient/provider.py). It gives the
+backend:
+
+- the AI chain (assembly.py) from its `services`, with the AI genesis extras
+  (genesis.py), kept across `reset_to_genesis` (eth-tester's would rebuild a plain Prague
+  chain) with its chain id;
+- calls and estimates run as simulations (phase.py: no inference records; PIPE's empty
+  results when `pipe`);
+- scheduled workflow runs in every new block (scheduling.py), the backend being their host
+  (host.py);
+- one chain lock around every public method (locking.py), so the settlement service can
+  share the chain from its thread;
+- inference records that follow the chain back: a snapshot revert or a reset takes the
+  records of the blocks it removed with it (else the settlement service settles a record
+  of a reverted test in a later test's blocks).
+
+A subclass says whose accounts are funded (`dev_accounts`) and, if eth-tester's attributes
+are not where the chain goes, overrides `_adopt_chain`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Protocol
+
+from eth_tester.backends.pyevm.main import setup_tester_chain
+
+from ogkit.chain.assembly import ChainServices, vm_configuration
+from ogkit.chain.genesis import genesis_extras
+from ogkit.chain.locking import ChainLock, lock_public_methods
+from ogkit.chain.phase import execution_phase, simulation_phase
+from ogkit.chain.scheduling import (
+    ZERO_ADDRESS,
+    ScheduledRuns,
+    StoredRunLedger,
+    is_canonical_tx,
+)
+
+
+class RecordBook(Protocol):
+    def forget_after(self, block_number: int) -> int: ...
+
+
+@dataclass(frozen=True)
+class DevAccounts:
+    """The funded test accounts of a backend's genesis."""
+
+    mnemonic: str
+    number: int
+    hd_path: str
+    balance: int
+
+
+class AIBackendMixin:
+    """For `PyEVMBackend` subclasses (listed before it). Set `services` (and `pipe`) before
+    eth-tester's `__init__` runs; the lock and the scheduler exist from `__new__` on,
+    because that `__init__` already calls locked methods."""
+
+    services: ChainServices
+    pipe: bool = False
+    """The network's two-phase-execution setting (off by default, like a plain `eth_call`
+    everywhere else; on emulates the alpha testnet)."""
+    chain: Any
+    chain_id: int
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        lock_public_methods(cls)
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> AIBackendMixin:
+        self = super().__new__(cls)
+        self._chain_lock = ChainLock()
+        self.run_ledger = StoredRunLedger({}, self._is_canonical)
+        self.scheduled_runs = ScheduledRuns(self)
+        return self
+
+    # ------------------------------------------------------------------ genesis and chain
+
+    def dev_accounts(self) -> DevAccounts:
+        raise NotImplementedError
+
+    @cached_property
+    def genesis_state(self) -> dict:
+        """The funded dev accounts and everything a local chain has besides them."""
+        accounts = self.dev_accounts()
+        funded = self.generate_genesis_state(  # type: ignore[attr-defined]
+            mnemonic=accounts.mnemonic,
+            overrides={"balance": accounts.balance},
+            num_accounts=accounts.number,
+            hd_path=accounts.hd_path,
+        )
+        return funded | genesis_extras()
+
+    def _new_chain(
+        self,
+        genesis_params: Any = None,
+        genesis_state: Any = None,
+        vm_config: Any = None,
+        mnemonic: str | None = None,
+        hd_path: str | None = None,
+    ) -> tuple[tuple, Any]:
+        """(dev account keys, chain) of a fresh AI chain."""
+        accounts = self.dev_accounts()
+        keys, chain = setup_tester_chain(
+            genesis_params,
+            genesis_state or self.genesis_state,
+            accounts.number,
+            vm_config or vm_configuration(self.services),
+            mnemonic or accounts.mnemonic,
+            hd_path or accounts.hd_path,
+        )
+        type(chain).chain_id = self.chain_id
+        # eth-tester derives one key per genesis entry: the system accounts and contracts
+        return keys[: accounts.number], chain
+
+    def _adopt_chain(self, keys: tuple, chain: Any) -> None:
+        self.account_keys = keys
+        self.chain = chain
+
+    def reset_to_genesis(
+        self,
+        genesis_params=None,  # noqa: ANN001 - eth-tester's signature
+        genesis_state=None,  # noqa: ANN001
+        num_accounts=None,  # noqa: ANN001, ARG002 - the dev accounts say
+        vm_configuration=None,  # noqa: ANN001
+        mnemonic=None,  # noqa: ANN001
+        hd_path=None,  # noqa: ANN001
+    ) -> None:
+        self._adopt_chain(
+            *self._new_chain(genesis_params, genesis_state, vm_configuration, mnemonic, hd_path)
+        )
+        self._forget_reverted_records()
+
+    # ------------------------------------------------------------------ the host (host.py)
+
+    @property
+    def chain_lock(self) -> ChainLock:
+        return self._chain_lock
+
+    def idle_seconds(self) -> float:
+        return self._chain_lock.idle_seconds()
+
+    def include_transaction(self, tx: Any) -> None:
+        self.chain.apply_transaction(tx)
+
+    def _is_canonical(self, tx_hash: bytes) -> bool:
+        return is_canonical_tx(self.chain, tx_hash)
+
+    # ------------------------------------------------------------------ calls and estimates
+
+    def call(self, transaction, block_number="latest"):  # noqa: ANN001, ANN201 - eth-tester's
+        with execution_phase(simulation_phase(self.pipe)):
+            return super().call(transaction, block_number)  # type: ignore[misc]
+
+    def estimate_gas(self, transaction, block_number="latest"):  # noqa: ANN001, ANN201
+        with execution_phase(simulation_phase(self.pipe)):
+            return super().estimate_gas(transaction, block_number)  # type: ignore[misc]
+
+    # ------------------------------------------------------------------ blocks
+
+    def _seal_one(self, coinbase: bytes = ZERO_ADDRESS) -> bytes:
+        (block_hash,) = super().mine_blocks(1, coinbase)  # type: ignore[misc]
+        self.scheduled_runs.after_seal(self.chain.get_block_header_by_hash(block_hash))
+        return block_hash
+
+    def _runs_first(self) -> None:
+        if self.scheduled_runs.runs_first():
+            self._seal_one()
+
+    def send_raw_transaction(self, raw_transaction: bytes) -> bytes:
+        self._runs_first()
+        return super().send_raw_transaction(raw_transaction)  # type: ignore[misc]
+
+    def send_signed_transaction(self, signed_transaction: Any, block_number: Any = "latest"):  # noqa: ANN201
+        self._runs_first()
+        return super().send_signed_transaction(signed_transaction, block_number)  # type: ignore[misc]
+
+    def send_transaction(self, transaction: Any) -> bytes:
+        self._runs_first()
+        return super().send_transaction(transaction)  # type: ignore[misc]
+
+    def mine_blocks(self, num_blocks: int = 1, coinbase: bytes = ZERO_ADDRESS) -> tuple:
+        hashes: list[bytes] = []
+        for _ in range(num_blocks):
+            self.scheduled_runs.before_seal()
+            hashes.append(self._seal_one(coinbase))
+        return tuple(hashes)
+
+    # ------------------------------------------------------------------ records follow reverts
+
+    def record_books(self) -> list[RecordBook]:
+        services = getattr(self, "services", None)
+        inference = services.inference if services is not None else None
+        return [inference] if hasattr(inference, "forget_after") else []
+
+    def _forget_reverted_records(self) -> None:
+        head = self.chain.get_canonical_head().block_number
+        for book in self.record_books():
+            book.forget_after(head)
+
+    def revert_to_snapshot(self, snapshot: Any) -> None:
+        super().revert_to_snapshot(snapshot)  # type: ignore[misc]
+        self._forget_reverted_records()
+
+
+__all__ = ["AIBackendMixin", "DevAccounts", "RecordBook"]
