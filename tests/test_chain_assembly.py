@@ -170,8 +170,8 @@ def test_the_node_is_a_chain_host_on_the_same_assembly() -> None:
 def test_a_trace_through_0xf5_reads_the_cache_and_records_nothing(tmp_path) -> None:
     """The replay map is the whole map: 0xF5's inference replays too (it used to record)."""
     from eth_abi import encode
-    from ogkit.models.examples import build_examples
 
+    from og_examples.models import build_examples
     from ogkit.node import NodeChain, NodeConfig
     from ogkit.node.callframes import TraceOptions
     from ogkit.node.params import TxParams

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ogkit.models.examples import sample_input
+from og_examples.models import sample_input
 from precompiles.fixed_point import to_number
 
 TEE = 2
