@@ -41,7 +41,7 @@ from ogkit.inference.engine import InferenceEngine  # noqa: E402
 from ogkit.models.examples import sample_input  # noqa: E402
 from ogkit.models.install import install_examples  # noqa: E402
 from ogkit.models.store import ModelStore  # noqa: E402
-from ogkit.node.records import decode_inference_event  # noqa: E402
+from ogkit.node.chain.records import decode_inference_event  # noqa: E402
 from ogkit.settlement import SettlementService  # noqa: E402
 from precompiles.addresses import OG_INFERENCE_ADDRESS  # noqa: E402
 

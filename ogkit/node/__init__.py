@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ogkit.node.chain import DataDirError, MinedTx, NodeChain, NodeConfig
 from ogkit.node.rpc import Rpc, describe_mined
-from ogkit.node.server import MAX_BODY_BYTES, RpcHTTPServer, serve
+from ogkit.node.rpc.server import MAX_BODY_BYTES, RpcHTTPServer, serve
 
 if TYPE_CHECKING:
     from ogkit.settlement import SettlementService

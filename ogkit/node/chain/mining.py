@@ -22,13 +22,13 @@ import rlp
 from eth.abc import BlockAPI, SignedTransactionAPI
 from eth_utils import ValidationError, keccak
 
-from ogkit.node import records
-from ogkit.node.errors import ServerError
-from ogkit.node.outcome import rejection
-from ogkit.node.transactions import check_chain_id
+from ogkit.node.chain import records
+from ogkit.node.chain.outcome import rejection
+from ogkit.node.chain.transactions import check_chain_id
+from ogkit.node.rpc.errors import ServerError
 
 if TYPE_CHECKING:
-    from ogkit.node.chain import NodeChain
+    from ogkit.node.chain.node_chain import NodeChain
 
 SENDER_KEY = b"ogkit:sender:"
 """+ tx hash: the sender of an impersonated transaction (its signature names another)."""

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 from eth.abc import SignedTransactionAPI
 from eth_keys import keys as eth_keys
 
-from ogkit.node.errors import InvalidParams, ServerError
-from ogkit.node.fees import DEFAULT_PRIORITY_FEE
-from ogkit.node.formatting import tx_type
-from ogkit.node.params import BlockRef, TxParams
+from ogkit.node.chain.fees import DEFAULT_PRIORITY_FEE
+from ogkit.node.rpc.errors import InvalidParams, ServerError
+from ogkit.node.rpc.formatting import tx_type
+from ogkit.node.rpc.params import BlockRef, TxParams
 
 if TYPE_CHECKING:
-    from ogkit.node.chain import NodeChain
+    from ogkit.node.chain.node_chain import NodeChain
 
 PENDING = BlockRef(tag="pending")
 

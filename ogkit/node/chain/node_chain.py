@@ -46,19 +46,19 @@ from ogkit.chain.genesis import DEFAULT_ACCOUNTS, DEFAULT_BALANCE, DEFAULT_MNEMO
 from ogkit.inference import InferenceEngine, default_engine
 from ogkit.llm import default_llm_engine
 from ogkit.models.store import ModelStore
-from ogkit.node import datadir, devstate, execution, fees, head, logs, records, transactions
-from ogkit.node.callframes import TraceOptions
-from ogkit.node.clock import Clock
-from ogkit.node.config import DataDirError, NodeConfig
-from ogkit.node.errors import ServerError
-from ogkit.node.evm import make_chain_class
-from ogkit.node.head import Snapshots
-from ogkit.node.locking import SettlingLock
-from ogkit.node.mining import SENDER_KEY, MinedTx, Miner
-from ogkit.node.params import BlockRef, LogFilter, TxParams
-from ogkit.node.scheduling import Workflows
-from ogkit.node.signing import Signer
-from ogkit.node.tracing import Tracer
+from ogkit.node.chain import datadir, devstate, execution, fees, head, logs, records, transactions
+from ogkit.node.chain.callframes import TraceOptions
+from ogkit.node.chain.clock import Clock
+from ogkit.node.chain.config import DataDirError, NodeConfig
+from ogkit.node.chain.evm import make_chain_class
+from ogkit.node.chain.head import Snapshots
+from ogkit.node.chain.locking import SettlingLock
+from ogkit.node.chain.mining import SENDER_KEY, MinedTx, Miner
+from ogkit.node.chain.scheduling import Workflows
+from ogkit.node.chain.signing import Signer
+from ogkit.node.chain.tracing import Tracer
+from ogkit.node.rpc.errors import ServerError
+from ogkit.node.rpc.params import BlockRef, LogFilter, TxParams
 from ogkit.pricefeed import default_price_feed, record_json
 
 

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from eth_bloom import BloomFilter
 
-from ogkit.node.errors import ServerError
-from ogkit.node.params import BlockRef, LogFilter
+from ogkit.node.rpc.errors import ServerError
+from ogkit.node.rpc.params import BlockRef, LogFilter
 
 if TYPE_CHECKING:
-    from ogkit.node.chain import NodeChain
+    from ogkit.node.chain.node_chain import NodeChain
 
 MAX_LOG_RESULTS = 10_000
 

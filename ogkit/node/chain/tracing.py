@@ -22,16 +22,16 @@ from eth_utils import ValidationError
 
 from ogkit.chain.phase import execution_phase, simulation_phase
 from ogkit.chain.precompile_adapter import as_py_evm
-from ogkit.node.callframes import TraceOptions, call_frames
-from ogkit.node.errors import InvalidParams, MethodNotFound, ServerError
-from ogkit.node.execution import exec_header, spoof
-from ogkit.node.outcome import rejection
-from ogkit.node.params import BlockRef, TxParams
+from ogkit.node.chain.callframes import call_frames
+from ogkit.node.chain.execution import exec_header, spoof
+from ogkit.node.chain.outcome import rejection
+from ogkit.node.rpc.errors import ServerError
+from ogkit.node.rpc.params import BlockRef, TraceOptions, TxParams
 from precompiles.addresses import OG_INFERENCE_ADDRESS
 from precompiles.og_inference import make_og_inference
 
 if TYPE_CHECKING:
-    from ogkit.node.chain import NodeChain
+    from ogkit.node.chain.node_chain import NodeChain
 
 CALL_TYPES = {
     0xF0: "CREATE",
@@ -42,40 +42,6 @@ CALL_TYPES = {
     0xFA: "STATICCALL",
 }
 ZERO_ADDRESS = b"\x00" * 20
-
-STRUCT_LOGGER_UNSUPPORTED = (
-    '{method}: only the call tracer is implemented; pass {{"tracer": "callTracer"}} '
-    "(the default struct logger, with per-opcode steps, is not supported by ogkit node)"
-)
-
-
-def trace_options(value: Any, method: str) -> TraceOptions:
-    """The tracer object of `debug_trace*`: only `callTracer` and its two options."""
-    if value is None:
-        value = {}
-    if not isinstance(value, dict):
-        raise InvalidParams(f"{method}: the trace options must be an object")
-    tracer = value.get("tracer")
-    if tracer is None:
-        raise MethodNotFound(STRUCT_LOGGER_UNSUPPORTED.format(method=method))
-    if tracer != "callTracer":
-        raise InvalidParams(
-            f'{method}: tracer {str(tracer)[:40]!r} is not supported; use "callTracer"'
-        )
-    for key in ("stateOverrides", "blockOverrides"):
-        if value.get(key) is not None:
-            raise InvalidParams(f"{method}: {key} are not supported")
-    config = value.get("tracerConfig") or {}
-    if not isinstance(config, dict):
-        raise InvalidParams(f"{method}: tracerConfig must be an object")
-    flags = {}
-    for key in ("onlyTopCall", "withLog"):
-        flag = config.get(key, False)
-        if not isinstance(flag, bool):
-            raise InvalidParams(f"{method}: tracerConfig.{key} must be a boolean")
-        flags[key] = flag
-    return TraceOptions(only_top_call=flags["onlyTopCall"], with_log=flags["withLog"])
-
 
 class ReplayBackend:
     """0xF4's inference backend during a re-execution: the engine's cached results, and no

@@ -17,8 +17,9 @@ import traceback
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from ogkit.node.errors import INTERNAL_ERROR, INVALID_REQUEST
-from ogkit.node.rpc import Rpc, encode
+from ogkit.node.rpc.codec import encode
+from ogkit.node.rpc.dispatch import Rpc
+from ogkit.node.rpc.errors import INTERNAL_ERROR, INVALID_REQUEST
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_DISCARD_BYTES = 64 * 1024 * 1024

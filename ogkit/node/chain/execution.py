@@ -14,12 +14,12 @@ from eth.vm.spoof import SpoofTransaction
 from eth_utils import ValidationError
 
 from ogkit.chain.phase import execution_phase, simulation_phase
-from ogkit.node.errors import ServerError
-from ogkit.node.outcome import computation_error, rejection
-from ogkit.node.params import BlockRef, TxParams
+from ogkit.node.chain.outcome import computation_error, rejection
+from ogkit.node.rpc.errors import ServerError
+from ogkit.node.rpc.params import BlockRef, TxParams
 
 if TYPE_CHECKING:
-    from ogkit.node.chain import NodeChain
+    from ogkit.node.chain.node_chain import NodeChain
 
 ZERO_ADDRESS = b"\x00" * 20
 

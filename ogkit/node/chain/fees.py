@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING, Any
 
 from eth.abc import BlockHeaderAPI
 
-from ogkit.node.errors import ServerError
-from ogkit.node.formatting import effective_gas_price
-from ogkit.node.params import BlockRef
+from ogkit.node.rpc.errors import ServerError
+from ogkit.node.rpc.formatting import effective_gas_price
+from ogkit.node.rpc.params import BlockRef
 
 if TYPE_CHECKING:
-    from ogkit.node.chain import NodeChain
+    from ogkit.node.chain.node_chain import NodeChain
 
 DEFAULT_PRIORITY_FEE = 10**9
 

@@ -29,11 +29,11 @@ from eth_keys import keys
 from eth_utils import to_canonical_address
 
 from ogkit.chain.genesis import SCHEDULER_SYSTEM_KEY, TASK_SCHEDULER_ADDRESS
-from ogkit.node.params import BlockRef, TxParams
+from ogkit.node.rpc.params import BlockRef, TxParams
 from ogkit.workflows.runner import ScheduledRun, SchedulerRunner
 
 if TYPE_CHECKING:
-    from ogkit.node.chain import NodeChain
+    from ogkit.node.chain.node_chain import NodeChain
 
 LEDGER_KEY = b"ogkit:workflows:runs:"
 """+ contract address: JSON [[run tx hash hex, block timestamp], ...], oldest first."""

@@ -10,10 +10,10 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from ogkit.node.errors import ServerError
+from ogkit.node.rpc.errors import ServerError
 
 if TYPE_CHECKING:
-    from ogkit.node.chain import NodeChain
+    from ogkit.node.chain.node_chain import NodeChain
 
 
 class Clock:

@@ -17,11 +17,11 @@ from eth.abc import BlockHeaderAPI
 from eth.db.schema import SchemaV1
 from eth.rlp.sedes import chain_gaps
 
-from ogkit.node import records
-from ogkit.node.errors import ServerError
+from ogkit.node.chain import records
+from ogkit.node.rpc.errors import ServerError
 
 if TYPE_CHECKING:
-    from ogkit.node.chain import NodeChain
+    from ogkit.node.chain.node_chain import NodeChain
 
 
 @dataclass

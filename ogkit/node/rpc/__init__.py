@@ -1,0 +1,8 @@
+"""The node's JSON-RPC side: HTTP transport (server.py), dispatch and batches (dispatch.py),
+one module per namespace's methods (methods/), params, formatting, filters and errors. It
+talks to the chain only through `NodeChain`, so the chain side never sees JSON."""
+
+from ogkit.node.rpc.dispatch import Rpc
+from ogkit.node.rpc.formatting import describe_mined
+
+__all__ = ["Rpc", "describe_mined"]
