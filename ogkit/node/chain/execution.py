@@ -2,7 +2,8 @@
 
 A call runs in the context of the next block for "latest"/"pending" (dev state changes
 included), otherwise in that of the block named, with a zero base fee and gas price as geth
-does, on a state snapshot that is reverted afterwards.
+does, on a state snapshot that is reverted afterwards. `pipe`: two-phase execution (PIPE)
+emulation, the node's current setting.
 """
 
 from __future__ import annotations
@@ -19,29 +20,59 @@ from ogkit.node.rpc.errors import ServerError
 from ogkit.node.rpc.params import BlockRef, TxParams
 
 if TYPE_CHECKING:
-    from ogkit.node.chain.node_chain import NodeChain
+    from ogkit.node.chain.blocks import Blocks
+    from ogkit.node.chain.clock import Clock
 
 ZERO_ADDRESS = b"\x00" * 20
 
 
-def exec_header(node: NodeChain, ref: BlockRef) -> BlockHeaderAPI:
-    """The context a call runs in: the next block for latest/pending, else that block."""
-    chain = node.chain
-    if ref.hash is None and ref.number is None and ref.tag != "earliest":
-        if ref.tag == "pending" or not node.pending_has_txs():
-            base = chain.header
-            if not node.pending_has_txs():
-                base = base.copy(timestamp=node.clock.timestamp_for_next_block())
+class Executor:
+    """Runs calls on `blocks`, in the next block's context `clock` times."""
+
+    def __init__(self, blocks: Blocks, clock: Clock) -> None:
+        self.blocks = blocks
+        self.clock = clock
+
+    def exec_header(self, ref: BlockRef) -> BlockHeaderAPI:
+        """The context a call runs in: the next block for latest/pending, else that block."""
+        blocks = self.blocks
+        chain = blocks.chain
+        if ref.hash is None and ref.number is None and ref.tag != "earliest":
+            if ref.tag == "pending" or not blocks.pending_has_txs():
+                base = chain.header
+                if not blocks.pending_has_txs():
+                    base = base.copy(timestamp=self.clock.timestamp_for_next_block())
+            else:
+                base = chain.create_header_from_parent(blocks.head)
         else:
-            base = chain.create_header_from_parent(node.head)
-    else:
-        base = node.header_for(ref)
-        if base is None:
-            raise ServerError("header not found")
-    fields = {"gas_used": 0}
-    if hasattr(base, "base_fee_per_gas"):
-        fields["base_fee_per_gas"] = 0
-    return base.copy(**fields)
+            base = blocks.header_for(ref)
+            if base is None:
+                raise ServerError("header not found")
+        fields = {"gas_used": 0}
+        if hasattr(base, "base_fee_per_gas"):
+            fields["base_fee_per_gas"] = 0
+        return base.copy(**fields)
+
+    def call(self, tx: TxParams, ref: BlockRef, pipe: bool) -> bytes:
+        with self.blocks.lock, execution_phase(simulation_phase(pipe)):
+            header = self.exec_header(ref)
+            gas = min(tx.gas or header.gas_limit, header.gas_limit)
+            vm = self.blocks.chain.get_vm(header)
+            try:
+                computation = run(vm, tx, gas)
+            except ValidationError as exc:
+                raise rejection(exc) from None
+            if computation.is_error:
+                raise computation_error(computation)
+            return computation.output
+
+    def estimate_gas(self, tx: TxParams, ref: BlockRef, pipe: bool) -> int:
+        """The least gas limit that succeeds (to 0.1%), by bisection above what a run used."""
+        with self.blocks.lock, execution_phase(simulation_phase(pipe)):
+            header = self.exec_header(ref)
+            cap = min(tx.gas or header.gas_limit, header.gas_limit)
+            vm = self.blocks.chain.get_vm(header)
+            return least_gas(vm, tx, cap)
 
 
 def spoof(vm: Any, tx: TxParams, gas: int) -> SpoofTransaction:
@@ -65,49 +96,31 @@ def run(vm: Any, tx: TxParams, gas: int) -> ComputationAPI:
         state.revert(snapshot)
 
 
-def call(node: NodeChain, tx: TxParams, ref: BlockRef) -> bytes:
-    with node.lock, execution_phase(simulation_phase(node.pipe)):
-        header = exec_header(node, ref)
-        gas = min(tx.gas or header.gas_limit, header.gas_limit)
-        vm = node.chain.get_vm(header)
+def least_gas(vm: Any, tx: TxParams, cap: int) -> int:
+    """Bisection: the least gas limit up to `cap` that succeeds (to 0.1%)."""
+
+    def attempt(gas: int) -> ComputationAPI:
         try:
-            computation = run(vm, tx, gas)
+            return run(vm, tx, gas)
         except ValidationError as exc:
             raise rejection(exc) from None
-        if computation.is_error:
-            raise computation_error(computation)
-        return computation.output
 
-
-def estimate_gas(node: NodeChain, tx: TxParams, ref: BlockRef) -> int:
-    """The least gas limit that succeeds (to 0.1%), by bisection above what a run used."""
-    with node.lock, execution_phase(simulation_phase(node.pipe)):
-        header = exec_header(node, ref)
-        cap = min(tx.gas or header.gas_limit, header.gas_limit)
-        vm = node.chain.get_vm(header)
-
-        def attempt(gas: int) -> ComputationAPI:
-            try:
-                return run(vm, tx, gas)
-            except ValidationError as exc:
-                raise rejection(exc) from None
-
-        first = attempt(cap)
-        if first.is_error:
-            raise computation_error(first)
-        intrinsic = spoof(vm, tx, cap).intrinsic_gas
-        low = intrinsic + first.get_gas_used()
-        if not attempt(low).is_error:
-            return low
-        guess = min(cap, low * 64 // 63 + 2_300)
-        if guess < cap and not attempt(guess).is_error:
-            high = guess
+    first = attempt(cap)
+    if first.is_error:
+        raise computation_error(first)
+    intrinsic = spoof(vm, tx, cap).intrinsic_gas
+    low = intrinsic + first.get_gas_used()
+    if not attempt(low).is_error:
+        return low
+    guess = min(cap, low * 64 // 63 + 2_300)
+    if guess < cap and not attempt(guess).is_error:
+        high = guess
+    else:
+        low, high = guess, cap
+    while high - low > max(1, low // 1000):
+        middle = (low + high) // 2
+        if attempt(middle).is_error:
+            low = middle
         else:
-            low, high = guess, cap
-        while high - low > max(1, low // 1000):
-            middle = (low + high) // 2
-            if attempt(middle).is_error:
-                low = middle
-            else:
-                high = middle
-        return high
+            high = middle
+    return high
