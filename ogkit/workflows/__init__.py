@@ -2,7 +2,7 @@
 
 schedule.py  the TaskScheduler's tasks as Python values, and when a task is due
 runner.py    at each new block, the `run()` transactions of the due tasks (engine-level:
-             the chain it works on is a small protocol; ogkit/node/scheduling.py binds it
+             the chain it works on is a small protocol; ogkit/node/chain/scheduling.py binds it
              to the node)
 """
 

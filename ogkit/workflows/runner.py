@@ -6,7 +6,7 @@
 account (funded at genesis) and puts it into the block. A run that reverts is included like
 any failed transaction and still counts as the run of its period (no retry storm). Runs
 beyond the block's gas stay due and go into the next block. Where the runs go and when is
-the chain's business (ogkit/node/scheduling.py, ogkit/chain/scheduling.py).
+the chain's business (ogkit/node/chain/scheduling.py, ogkit/chain/scheduling.py).
 
 When each task last ran is kept by a `RunLedger` (the node: in its database, so it
 survives restarts); a ledger entry is a run transaction, and counts only while that

@@ -111,9 +111,7 @@ class Miner:
         except ValidationError as exc:
             raise rejection(exc) from None
         previous = (
-            block.get_receipts(chain.chaindb)[-2].gas_used
-            if len(block.transactions) > 1
-            else 0
+            block.get_receipts(chain.chaindb)[-2].gas_used if len(block.transactions) > 1 else 0
         )
         self._note(tx, sender, pre_state, block.number, receipt, previous)
 

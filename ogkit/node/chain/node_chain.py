@@ -140,8 +140,7 @@ class NodeChain:
     def _build_parts(self) -> None:
         """The parts, each given what it needs (see the module docstring)."""
         self.blocks = Blocks(self.chain, self.db, self.lock)
-        # the caches, under the names tests clear them by
-        self._senders = self.blocks.senders
+        self._senders = self.blocks.senders  # the caches, by the names tests clear them by
         self._blocks = self.blocks.block_cache
         self._receipts = self.blocks.receipt_cache
         self.clock = Clock(self.blocks)
@@ -234,23 +233,20 @@ class NodeChain:
 
     # ------------------------------------------------------------------ state reads
 
-    def state_at(self, ref: BlockRef) -> AbstractContextManager[Any]:
-        return self.blocks.state_at(ref)
-
     def balance_of(self, address: bytes, ref: BlockRef) -> int:
-        with self.state_at(ref) as state:
+        with self.blocks.state_at(ref) as state:
             return state.get_balance(address)
 
     def nonce_of(self, address: bytes, ref: BlockRef) -> int:
-        with self.state_at(ref) as state:
+        with self.blocks.state_at(ref) as state:
             return state.get_nonce(address)
 
     def code_of(self, address: bytes, ref: BlockRef) -> bytes:
-        with self.state_at(ref) as state:
+        with self.blocks.state_at(ref) as state:
             return state.get_code(address)
 
     def storage_of(self, address: bytes, slot: int, ref: BlockRef) -> int:
-        with self.state_at(ref) as state:
+        with self.blocks.state_at(ref) as state:
             return state.get_storage(address, slot)
 
     # ------------------------------------------------------------------ transactions

@@ -44,6 +44,7 @@ CALL_TYPES = {
 }
 ZERO_ADDRESS = b"\x00" * 20
 
+
 class ReplayBackend:
     """0xF4's inference backend during a re-execution: the engine's cached results, and no
     records (a trace changes nothing)."""

@@ -1,7 +1,7 @@
 """HTTP transport: JSON-RPC over POST, one thread per connection, keep-alive.
 
 A block that a request automined is sealed right after its response is written, before
-anything else is served (see locking.py).
+anything else is served (see ogkit/node/chain/locking.py).
 
 Limits: a body over `MAX_BODY_BYTES` (8 MiB) is refused with HTTP 413 and a JSON-RPC error
 (-32600) without being read; a connection idle for `IDLE_TIMEOUT` seconds is closed. CORS is
