@@ -167,7 +167,7 @@ class LocalInferenceAPI(InferenceAPI):
 
     def _block_records(self, number: int) -> list[dict[str, Any]]:
         """Records as the node stores them: one per `ModelInferenceEvent` in the block."""
-        from ogkit.node import records as record_format  # the node's own record format
+        from ogkit.node.chain import records as record_format  # the node's own record format
 
         logs = self.provider.web3.eth.get_logs(
             {

@@ -332,9 +332,9 @@ def round_trip(server: Server) -> list[float]:
 
 PHASES = [
     # (label, path suffix, function): cumulative time per transaction under cProfile
-    ("JSON-RPC handling, all of it (`Rpc.handle`)", "ogkit/node/rpc.py", "handle"),
-    ("`eth_sendRawTransaction`", "ogkit/node/rpc.py", "eth_send_raw_transaction"),
-    ("  decode the raw transaction", "ogkit/node/transactions.py", "decode_raw"),
+    ("JSON-RPC handling, all of it (`Rpc.handle`)", "ogkit/node/rpc/dispatch.py", "handle"),
+    ("`eth_sendRawTransaction`", "ogkit/node/rpc/methods/eth.py", "eth_send_raw_transaction"),
+    ("  decode the raw transaction", "ogkit/node/chain/transactions.py", "decode_raw"),
     (
         "  recover the sender (ecrecover)",
         "eth/_utils/transactions.py",
@@ -358,7 +358,11 @@ PHASES = [
     ),
     ("  block storage (`ChainDB.persist_block`)", "eth/db/chain.py", "persist_block"),
     ("  the next pending header", "ogkit/chain/assembly.py", "create_header_from_parent"),
-    ("`eth_getTransactionReceipt`", "ogkit/node/rpc.py", "eth_get_transaction_receipt"),
+    (
+        "`eth_getTransactionReceipt`",
+        "ogkit/node/rpc/methods/blocks.py",
+        "eth_get_transaction_receipt",
+    ),
 ]
 
 

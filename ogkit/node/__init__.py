@@ -1,10 +1,10 @@
-"""`ogkit node`: a persistent JSON-RPC node for the AI chain.
+"""`ogkit node`: a persistent JSON-RPC node for the AI chain, in two rooms.
 
-NodeChain   the chain (py-evm + the 0xF4 precompile), storage, dev controls,
-            tracing; a facade over one module per job (see its docstring)      chain.py
-Rpc         JSON-RPC methods, params, errors, batches                          rpc.py
-serve       HTTP transport                                                     server.py
-Node        all three together, with anvil-style start-up output and logs
+chain/      NodeChain: the chain (py-evm + the AI precompiles), storage, dev controls,
+            tracing; a facade over one module per job (its docstring lists them)
+rpc/        Rpc: JSON-RPC dispatch and batches, one module per namespace's methods,
+            params, formatting, filters, errors; `serve`: the HTTP transport (server.py)
+Node        all together, with anvil-style start-up output and logs
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ogkit.node.chain import DataDirError, MinedTx, NodeChain, NodeConfig
 from ogkit.node.rpc import Rpc, describe_mined
-from ogkit.node.server import MAX_BODY_BYTES, RpcHTTPServer, serve
+from ogkit.node.rpc.server import MAX_BODY_BYTES, RpcHTTPServer, serve
 
 if TYPE_CHECKING:
     from ogkit.settlement import SettlementService

@@ -1,7 +1,7 @@
 """HTTP transport: JSON-RPC over POST, one thread per connection, keep-alive.
 
 A block that a request automined is sealed right after its response is written, before
-anything else is served (see locking.py).
+anything else is served (see ogkit/chain/locking.py).
 
 Limits: a body over `MAX_BODY_BYTES` (8 MiB) is refused with HTTP 413 and a JSON-RPC error
 (-32600) without being read; a connection idle for `IDLE_TIMEOUT` seconds is closed. CORS is
@@ -17,8 +17,9 @@ import traceback
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from ogkit.node.errors import INTERNAL_ERROR, INVALID_REQUEST
-from ogkit.node.rpc import Rpc, encode
+from ogkit.node.rpc.codec import encode
+from ogkit.node.rpc.dispatch import Rpc
+from ogkit.node.rpc.errors import INTERNAL_ERROR, INVALID_REQUEST
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_DISCARD_BYTES = 64 * 1024 * 1024

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rlp
 from eth.abc import BlockAPI, ReceiptAPI, SignedTransactionAPI
 from eth_utils import keccak
+
+if TYPE_CHECKING:
+    from ogkit.node.chain.mining import MinedTx
 
 ZERO_ADDRESS = b"\x00" * 20
 DYNAMIC_FEE_TYPE = 2
@@ -227,3 +230,18 @@ def format_receipt(
         "type": q(tx_type(tx)),
     }
     return out
+
+
+def describe_mined(block_number: int, block_hash: bytes, tx: MinedTx) -> str:
+    """One anvil-like log line per sealed transaction."""
+    parts = [
+        f"  tx 0x{tx.tx_hash.hex()}",
+        f"block {block_number}",
+        f"gas {tx.gas_used:,}",
+        "ok" if tx.status else "REVERTED",
+    ]
+    if tx.contract:
+        parts.append(f"created 0x{tx.contract.hex()}")
+    for event in tx.inferences:
+        parts.append(f"inference model={event.model_id} id=0x{event.inference_id}")
+    return "  ".join(parts)

@@ -7,21 +7,21 @@ from typing import TYPE_CHECKING, Any
 
 from eth_bloom import BloomFilter
 
-from ogkit.node.errors import ServerError
-from ogkit.node.params import BlockRef, LogFilter
+from ogkit.node.rpc.errors import ServerError
+from ogkit.node.rpc.params import BlockRef, LogFilter
 
 if TYPE_CHECKING:
-    from ogkit.node.chain import NodeChain
+    from ogkit.blocks.chain.blocks import Blocks
 
 MAX_LOG_RESULTS = 10_000
 
 
-def logs(node: NodeChain, query: LogFilter, from_number: int | None = None) -> list[tuple]:
+def logs(blocks: Blocks, query: LogFilter, from_number: int | None = None) -> list[tuple]:
     """Matching (log, block, tx, tx_index, log_index) tuples, oldest first."""
-    with node.lock:
-        head = node.head.block_number
+    with blocks.lock:
+        head = blocks.head.block_number
         if query.block_hash is not None:
-            header = node.header_for(BlockRef(hash=query.block_hash))
+            header = blocks.header_for(BlockRef(hash=query.block_hash))
             if header is None:
                 raise ServerError("unknown block")
             start = end = header.block_number
@@ -33,11 +33,11 @@ def logs(node: NodeChain, query: LogFilter, from_number: int | None = None) -> l
             end = min(end, head)
         out: list[tuple] = []
         for number in range(start, end + 1):
-            header = node.chain.get_canonical_block_header_by_number(number)
+            header = blocks.chain.get_canonical_block_header_by_number(number)
             if not bloom_may_match(header.bloom, query):
                 continue
-            block = node.block_by_header(header)
-            receipts = node.receipts(block)
+            block = blocks.block_by_header(header)
+            receipts = blocks.receipts(block)
             log_index = 0
             for tx_index, (tx, receipt) in enumerate(
                 zip(block.transactions, receipts, strict=False)
@@ -62,18 +62,18 @@ def filter_bound(ref: BlockRef | None, head: int) -> int:
     return ref.number if ref.number is not None else head
 
 
-def block_hashes_after(node: NodeChain, number: int) -> list[bytes]:
-    with node.lock:
-        head = node.head.block_number
-        return [node.chain.get_canonical_block_hash(n) for n in range(number + 1, head + 1)]
+def block_hashes_after(blocks: Blocks, number: int) -> list[bytes]:
+    with blocks.lock:
+        head = blocks.head.block_number
+        return [blocks.chain.get_canonical_block_hash(n) for n in range(number + 1, head + 1)]
 
 
-def tx_hashes_after(node: NodeChain, number: int) -> list[bytes]:
-    with node.lock:
+def tx_hashes_after(blocks: Blocks, number: int) -> list[bytes]:
+    with blocks.lock:
         out = []
-        for n in range(number + 1, node.head.block_number + 1):
-            header = node.chain.get_canonical_block_header_by_number(n)
-            out.extend(node.chain.chaindb.get_block_transaction_hashes(header))
+        for n in range(number + 1, blocks.head.block_number + 1):
+            header = blocks.chain.get_canonical_block_header_by_number(n)
+            out.extend(blocks.chain.chaindb.get_block_transaction_hashes(header))
         return out
 
 

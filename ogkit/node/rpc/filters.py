@@ -12,8 +12,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from ogkit.node.errors import ServerError
-from ogkit.node.params import LogFilter
+from ogkit.node.rpc.errors import ServerError
+from ogkit.node.rpc.params import LogFilter
 
 FILTER_TIMEOUT = 300.0
 MAX_FILTERS = 10_000

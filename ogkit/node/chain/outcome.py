@@ -9,7 +9,7 @@ from __future__ import annotations
 from eth.abc import ComputationAPI
 from eth.exceptions import Revert
 
-from ogkit.node.errors import ExecutionReverted, RpcError, ServerError
+from ogkit.node.rpc.errors import ExecutionReverted, RpcError, ServerError
 
 ERROR_SELECTOR = bytes.fromhex("08c379a0")
 PANIC_SELECTOR = bytes.fromhex("4e487b71")

@@ -1,13 +1,16 @@
 """The node's chain: the AI fork on py-evm, in memory or in LevelDB, with dev controls.
 
-`NodeChain` puts the parts together and is what `rpc.py` talks to; everything here takes
-and returns Python values (bytes, ints, py-evm objects). All access goes through one
-re-entrant lock (ogkit/chain/locking.py), so state changes happen one at a time and every
-read sees one consistent head. The parts, one job each:
+`NodeChain` puts the parts together and is what the JSON-RPC side (ogkit/node/rpc) talks
+to; everything here takes and returns Python values (bytes, ints, py-evm objects). All
+access goes through one re-entrant lock (ogkit/chain/locking.py), so state changes happen
+one at a time and every read sees one consistent head. Each part gets only what it needs: most take
+`Blocks` (the py-evm chain, the database and the lock, with the reads), some a callable.
+The parts, one job each:
 
     config.py        the settings (`NodeConfig`)
-    datadir.py       the database, the settings stored with the chain, the genesis
-    ogkit/chain      the py-evm chain class (assembly.py: 0xF4 bound to the engines)
+    datadir.py, db.py the database, the settings stored with the chain, the genesis
+    ogkit/chain      the py-evm chain class (assembly.py: the precompiles bound to the engines)
+    blocks.py        the head, blocks, receipts, senders and state by block parameter
     clock.py         block timestamps and the dev clock
     mining.py        transactions into blocks (automine, interval, evm_mine)
     transactions.py  raw transactions decoded and checked; eth_sendTransaction signed
@@ -17,11 +20,13 @@ read sees one consistent head. The parts, one job each:
     tracing.py       debug_traceTransaction, debug_traceCall: re-execution
     callframes.py    ... and geth's callTracer frames from it
     head.py          evm_snapshot / evm_revert, debug_setHead
-    chain/locking.py the lock; its hook seals an automined block owed after the response
+    ogkit/chain/locking.py  the lock; its hook seals an automined block owed after the response
     devstate.py      anvil_setBalance, ..._setNonce, ..._setCode, ..._setStorageAt
     fees.py          base fee, gas price, eth_feeHistory
     logs.py          eth_getLogs and what filters report
-    chain/scheduling.py  scheduled workflows: due tasks' run() calls in each new block
+    records.py       inference records of mined transactions, next to the chain
+    inference.py     ... read back, with model mocks and inference statistics
+    ogkit/chain/scheduling.py  scheduled workflows: due tasks' run() calls in each block
 
 Blocks: the canonical head is the last mined block; py-evm's `MiningChain.header` is the
 pending block on top of it. Dev state changes change the pending state, which "latest"
@@ -31,15 +36,12 @@ reads see while the pending block holds no transactions.
 from __future__ import annotations
 
 import os
-from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 from eth.abc import BlockAPI, BlockHeaderAPI, SignedTransactionAPI
-from eth.constants import BLANK_ROOT_HASH
-from eth.exceptions import BlockNotFound, HeaderNotFound, TransactionNotFound
 from eth_tester.backends.pyevm.main import get_account_keys_from_mnemonic
 
 from ogkit.chain.assembly import ChainServices, mining_chain_class
@@ -49,36 +51,21 @@ from ogkit.chain.scheduling import ScheduledRuns, StoredRunLedger
 from ogkit.inference import InferenceEngine, default_engine
 from ogkit.llm import default_llm_engine
 from ogkit.models.store import ModelStore
-from ogkit.node import datadir, devstate, execution, fees, head, logs, records, transactions
-from ogkit.node.callframes import TraceOptions
-from ogkit.node.clock import Clock
-from ogkit.node.config import DataDirError, NodeConfig
-from ogkit.node.errors import ServerError
-from ogkit.node.head import Snapshots
-from ogkit.node.mining import SENDER_KEY, MinedTx, Miner
-from ogkit.node.params import BlockRef, LogFilter, TxParams
-from ogkit.node.signing import Signer
-from ogkit.node.tracing import Tracer
-from ogkit.pricefeed import default_price_feed, record_json
+from ogkit.node.chain import datadir, devstate, fees, logs, transactions
+from ogkit.node.chain.blocks import Blocks
+from ogkit.node.chain.clock import Clock
+from ogkit.node.chain.config import DataDirError, NodeConfig
+from ogkit.node.chain.execution import Executor
+from ogkit.node.chain.head import HeadControl
+from ogkit.node.chain.inference import InferenceDesk
+from ogkit.node.chain.mining import MinedTx, Miner
+from ogkit.node.chain.signing import Signer
+from ogkit.node.chain.tracing import Tracer
+from ogkit.node.chain.transactions import TxDefaults
+from ogkit.node.rpc.params import BlockRef, LogFilter, TraceOptions, TxParams
+from ogkit.pricefeed import default_price_feed
 
-
-class _LRU(OrderedDict):
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.size = size
-
-    def put(self, key: Any, value: Any) -> Any:
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > self.size:
-            self.popitem(last=False)
-        return value
-
-    def lookup(self, key: Any) -> Any:
-        value = self.get(key)
-        if value is not None:
-            self.move_to_end(key)
-        return value
+PENDING = BlockRef(tag="pending")
 
 
 class NodeChain:
@@ -147,19 +134,47 @@ class NodeChain:
             self.chain = self.chain_class(self.db)
         self.genesis_hash = self.chain.get_canonical_block_hash(0)
         self.block_time = config.block_time
-        self._senders = _LRU(65_536)
-        self._blocks = _LRU(256)
-        self._receipts = _LRU(256)
-        self._head: BlockHeaderAPI | None = None
-        self.clock = Clock(self)
-        self.miner = Miner(self, config.block_time)
+        self._build_parts()
+
+    def _build_parts(self) -> None:
+        """The parts, each given what it needs (see the module docstring)."""
+        self.blocks = Blocks(self.chain, self.db, self.lock)
+        self._senders = self.blocks.senders  # the caches, by the names tests clear them by
+        self._blocks = self.blocks.block_cache
+        self._receipts = self.blocks.receipt_cache
+        self.clock = Clock(self.blocks)
+        self.miner = Miner(
+            self.blocks, self.clock, self.chain_id, self._engine_record, self.block_time
+        )
         self.run_ledger = StoredRunLedger(self.db, self._has_transaction)
         self.workflows = ScheduledRuns(self)
         self.miner.before_block = self.workflows.before_seal
         self.miner.on_mined.append(lambda block, _: self.workflows.after_seal(block.header))
         self.lock.on_acquire = self.miner.settle
-        self.snapshots = Snapshots(self)
-        self.tracer = Tracer(self)
+        self.heads = HeadControl(self.blocks, self._pending_replaced)
+        self.executor = Executor(self.blocks, self.clock)
+        self.tracer = Tracer(
+            self.blocks,
+            self.chain_id,
+            self.services,
+            self.miner.prestate_root,
+            self.executor.exec_header,
+        )
+        self.inference = InferenceDesk(self.blocks, self.engine, self.price_feed, self.tracer.stats)
+        self.tx_defaults = TxDefaults(
+            nonce=lambda address: self.nonce_of(address, PENDING),
+            gas=lambda tx: self.estimate_gas(tx, PENDING),
+            gas_price=self.gas_price,
+            next_base_fee=self.next_base_fee,
+        )
+
+    def _engine_record(self, inference_id: str) -> Any:
+        return self.engine.records.get(inference_id)
+
+    def _pending_replaced(self) -> None:
+        """The head moved: what went with the old pending block is forgotten."""
+        self.miner.reset_pending()
+        self.clock.reset()
 
     def include_transaction(self, tx: SignedTransactionAPI) -> None:
         """ChainHost: the node's own transactions (scheduled runs) into the pending block."""
@@ -182,15 +197,7 @@ class NodeChain:
         return self.signer.accounts
 
     def sender_of(self, tx: SignedTransactionAPI) -> bytes:
-        with self.lock:
-            sender = self._senders.lookup(tx.hash)
-            if sender is None:
-                stored = self.db.get(SENDER_KEY + tx.hash)
-                sender = self._senders.put(tx.hash, stored or tx.sender)
-            return sender
-
-    def remember_sender(self, tx_hash: bytes, sender: bytes) -> None:
-        self._senders.put(tx_hash, sender)
+        return self.blocks.sender_of(tx)
 
     def impersonate(self, address: bytes, on: bool) -> None:
         with self.lock:
@@ -206,162 +213,77 @@ class NodeChain:
 
     @property
     def head(self) -> BlockHeaderAPI:
-        """The canonical head; kept here, as only sealing and `move_head` change it."""
-        with self.lock:
-            if self._head is None:
-                self._head = self.chain.get_canonical_head()
-            return self._head
+        """The canonical head."""
+        return self.blocks.head
 
     def forget_head(self) -> None:
-        self._head = None
-
-    def pending_has_txs(self) -> bool:
-        return self.chain.header.transaction_root != BLANK_ROOT_HASH
+        self.blocks.forget_head()
 
     def block_number(self) -> int:
-        with self.lock:
-            return self.head.block_number
+        return self.blocks.block_number()
 
     def header_for(self, ref: BlockRef) -> BlockHeaderAPI | None:
         """The block a block parameter names; None if there is none (yet)."""
-        with self.lock:
-            head = self.head
-            if ref.hash is not None:
-                try:
-                    header = self.chain.get_block_header_by_hash(ref.hash)
-                except (HeaderNotFound, BlockNotFound):
-                    return None
-                if not self.is_canonical(header, head):
-                    if ref.require_canonical:
-                        raise ServerError("block is not canonical")
-                    return None
-                return header
-            if ref.number is not None:
-                if ref.number > head.block_number:
-                    return None
-                return self.chain.get_canonical_block_header_by_number(ref.number)
-            if ref.tag == "earliest":
-                return self.chain.get_canonical_block_header_by_number(0)
-            if ref.tag == "pending":
-                return self.chain.header
-            return head
-
-    def is_canonical(self, header: BlockHeaderAPI, head: BlockHeaderAPI) -> bool:
-        if header.block_number > head.block_number:
-            return False
-        try:
-            return self.chain.get_canonical_block_hash(header.block_number) == header.hash
-        except HeaderNotFound:
-            return False
+        return self.blocks.header_for(ref)
 
     def block(self, ref: BlockRef) -> tuple[BlockAPI, bool] | None:
         """(block, is_pending)."""
-        with self.lock:
-            header = self.header_for(ref)
-            if header is None:
-                return None
-            if ref.tag == "pending":
-                return self.chain.get_block(), True
-            return self.block_by_header(header), False
-
-    def block_by_header(self, header: BlockHeaderAPI) -> BlockAPI:
-        """Mined blocks are immutable, so recent ones are cached by hash."""
-        with self.lock:
-            block = self._blocks.lookup(header.hash)
-            if block is None:
-                block = self._blocks.put(header.hash, self.chain.get_block_by_header(header))
-            return block
-
-    def remember_block(self, block: BlockAPI, head: bool = False) -> None:
-        """Cache a block just sealed (`head`: it is the new canonical head)."""
-        self._blocks.put(block.hash, block)
-        if head:
-            self._head = block.header
-
-    def remember_receipts(self, block: BlockAPI, receipts: tuple) -> None:
-        self._receipts.put(block.hash, receipts)
+        return self.blocks.block(ref)
 
     def receipts(self, block: BlockAPI) -> tuple:
-        with self.lock:
-            found = self._receipts.lookup(block.hash)
-            if found is None:
-                found = tuple(block.get_receipts(self.chain.chaindb))
-                if self.chain.chaindb.header_exists(block.hash):
-                    self._receipts.put(block.hash, found)
-            return found
+        return self.blocks.receipts(block)
 
     def find_transaction(
         self, tx_hash: bytes
     ) -> tuple[SignedTransactionAPI, BlockAPI | None, int] | None:
         """(tx, block or None when pending, index)."""
-        with self.lock:
-            try:
-                number, index = self.chain.chaindb.get_transaction_index(tx_hash)
-            except TransactionNotFound:
-                number = None
-            if number is not None and number <= self.head.block_number:
-                block = self.block_by_header(
-                    self.chain.get_canonical_block_header_by_number(number)
-                )
-                if index < len(block.transactions) and block.transactions[index].hash == tx_hash:
-                    return block.transactions[index], block, index
-            if self.pending_has_txs():
-                for i, tx in enumerate(self.chain.get_block().transactions):
-                    if tx.hash == tx_hash:
-                        return tx, None, i
-            return None
+        return self.blocks.find_transaction(tx_hash)
 
     # ------------------------------------------------------------------ state reads
 
-    def _state_header(self, ref: BlockRef) -> BlockHeaderAPI:
-        """The header whose state a read at `ref` sees (dev changes included at latest)."""
-        if ref.tag in ("latest", "safe", "finalized") and not self.pending_has_txs():
-            return self.chain.header
-        header = self.header_for(ref)
-        if header is None:
-            raise ServerError("header not found")
-        return header
-
-    @contextmanager
-    def state_at(self, ref: BlockRef) -> Iterator[Any]:
-        with self.lock:
-            yield self.chain.get_vm(self._state_header(ref)).state
-
     def balance_of(self, address: bytes, ref: BlockRef) -> int:
-        with self.state_at(ref) as state:
+        with self.blocks.state_at(ref) as state:
             return state.get_balance(address)
 
     def nonce_of(self, address: bytes, ref: BlockRef) -> int:
-        with self.state_at(ref) as state:
+        with self.blocks.state_at(ref) as state:
             return state.get_nonce(address)
 
     def code_of(self, address: bytes, ref: BlockRef) -> bytes:
-        with self.state_at(ref) as state:
+        with self.blocks.state_at(ref) as state:
             return state.get_code(address)
 
     def storage_of(self, address: bytes, slot: int, ref: BlockRef) -> int:
-        with self.state_at(ref) as state:
+        with self.blocks.state_at(ref) as state:
             return state.get_storage(address, slot)
 
     # ------------------------------------------------------------------ transactions
 
     def send_raw(self, raw: bytes) -> bytes:
-        return transactions.send_raw(self, raw)
+        return self.miner.submit(transactions.checked_raw(self.chain, raw))
 
     def send_transaction(self, tx: TxParams) -> bytes:
-        return transactions.send_transaction(self, tx)
+        """`eth_sendTransaction`: a dev account signs; an impersonated account is spoofed."""
+        sender = transactions.require_sender(tx)
+        with self.lock:
+            key, stand_in = self.signer.sending_key(sender)
+            signed = transactions.sign_transaction(
+                self.chain, self.chain_id, tx, key, self.tx_defaults
+            )
+            signed = transactions.as_received(self.chain, signed)
+            return self.miner.submit(signed, sender=sender if stand_in else None)
 
     def call(self, tx: TxParams, ref: BlockRef) -> bytes:
-        return execution.call(self, tx, ref)
+        return self.executor.call(tx, ref, self.pipe)
 
     def estimate_gas(self, tx: TxParams, ref: BlockRef) -> int:
-        return execution.estimate_gas(self, tx, ref)
+        return self.executor.estimate_gas(tx, ref, self.pipe)
 
     def trace_transaction(self, tx_hash: bytes, options: TraceOptions) -> dict[str, Any]:
         return self.tracer.trace_transaction(tx_hash, options)
 
     def trace_call(self, tx: TxParams, ref: BlockRef, options: TraceOptions) -> dict[str, Any]:
-        return self.tracer.trace_call(tx, ref, options)
+        return self.tracer.trace_call(tx, ref, options, self.pipe)
 
     # ------------------------------------------------------------------ mining and time
 
@@ -406,88 +328,81 @@ class NodeChain:
     # ------------------------------------------------------------------ head and dev state
 
     def snapshot(self) -> int:
-        return self.snapshots.snapshot()
+        return self.heads.snapshot()
 
     def revert(self, snapshot_id: int) -> bool:
-        return self.snapshots.revert(snapshot_id)
+        return self.heads.revert(snapshot_id)
 
     def set_head(self, number: int) -> None:
-        head.set_head(self, number)
+        self.heads.set_head(number)
 
     def set_balance(self, address: bytes, balance: int) -> None:
-        devstate.set_balance(self, address, balance)
+        with self.lock:
+            devstate.set_balance(self.chain, address, balance)
 
     def set_nonce(self, address: bytes, nonce: int) -> None:
-        devstate.set_nonce(self, address, nonce)
+        with self.lock:
+            devstate.set_nonce(self.chain, address, nonce)
 
     def set_code(self, address: bytes, code: bytes) -> None:
-        devstate.set_code(self, address, code)
+        with self.lock:
+            devstate.set_code(self.chain, address, code)
 
     def set_storage(self, address: bytes, slot: int, value: int) -> None:
-        devstate.set_storage(self, address, slot, value)
+        with self.lock:
+            devstate.set_storage(self.chain, address, slot, value)
 
     # ------------------------------------------------------------------ fees and logs
 
     def next_base_fee(self) -> int:
-        return fees.next_base_fee(self)
+        with self.lock:
+            return fees.next_base_fee(self.chain)
 
     def gas_price(self) -> int:
-        return fees.gas_price(self)
+        with self.lock:
+            return fees.gas_price(self.chain)
 
     def fee_history(self, count: int, newest: BlockRef, percentiles: list[float]) -> dict[str, Any]:
-        return fees.fee_history(self, count, newest, percentiles)
+        return fees.fee_history(self.blocks, count, newest, percentiles)
 
     def logs(self, query: LogFilter, from_number: int | None = None) -> list[tuple]:
-        return logs.logs(self, query, from_number)
+        return logs.logs(self.blocks, query, from_number)
 
     def block_hashes_after(self, number: int) -> list[bytes]:
-        return logs.block_hashes_after(self, number)
+        return logs.block_hashes_after(self.blocks, number)
 
     def tx_hashes_after(self, number: int) -> list[bytes]:
-        return logs.tx_hashes_after(self, number)
+        return logs.tx_hashes_after(self.blocks, number)
 
     # ------------------------------------------------------------------ inference
 
     def inference_record(self, inference_id: str) -> dict[str, Any] | None:
-        with self.lock:
-            return records.read_record(self.db, inference_id, self.head.block_number)
+        return self.inference.record(inference_id)
 
     def _store_settlement(self, engine_record: Any) -> None:
-        with self.lock:
-            records.update_settlement(self.db, engine_record)
+        self.inference.store_settlement(engine_record)
 
     def block_inference_records(self, number: int) -> list[dict[str, Any]]:
-        with self.lock:
-            if number > self.head.block_number:
-                return []
-            return records.read_block_records(self.db, number)
+        return self.inference.block_records(number)
 
     def price_feed_records(self, number: int) -> list[dict[str, Any]]:
         """What the price data node served (and signed) in block `number`; kept in memory."""
-        return [record_json(r) for r in self.price_feed.records(number)]
+        return self.inference.price_feed_records(number)
 
     def mock_model_output(self, model_id: str, inputs: Any, outputs: Any) -> str:
         """A mocked answer for (model, exact input); under the lock, so no block in the
         making sees half of it."""
-        with self.lock:
-            return self.engine.mock_output(model_id, inputs, outputs)
+        return self.inference.mock(model_id, inputs, outputs)
 
     def remove_model_mock(self, key: str) -> bool:
-        with self.lock:
-            return self.engine.unmock(key)
+        return self.inference.unmock(key)
 
     def clear_model_mocks(self) -> int:
-        with self.lock:
-            return self.engine.clear_mocks()
+        return self.inference.clear_mocks()
 
     def inference_stats(self) -> dict[str, int]:
         """Model runs and result-cache use; what traces had to run again."""
-        with self.lock:
-            return {
-                "modelRuns": self.engine.model_runs,
-                "cachedResults": len(self.engine.cache),
-                **self.tracer.stats(),
-            }
+        return self.inference.stats()
 
 
 __all__ = ["DataDirError", "MinedTx", "NodeChain", "NodeConfig"]

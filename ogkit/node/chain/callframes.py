@@ -10,7 +10,6 @@ revert, a failed CREATE has no `to`, and a failed frame (or one under it) shows 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from eth.abc import ComputationAPI
@@ -29,8 +28,9 @@ from eth.exceptions import (
     WriteProtection,
 )
 
-from ogkit.node.formatting import addr, b, q, word
-from ogkit.node.outcome import revert_reason
+from ogkit.node.chain.outcome import revert_reason
+from ogkit.node.rpc.formatting import addr, b, q, word
+from ogkit.node.rpc.params import TraceOptions
 
 ZERO_ADDRESS = b"\x00" * 20
 CREATE_TYPES = ("CREATE", "CREATE2")
@@ -50,12 +50,6 @@ _ERRORS: tuple[tuple[type[Exception], str], ...] = (
     (ReservedBytesInCode, "invalid code: must not begin with 0xef"),
 )
 """py-evm's errors in geth's words (core/vm/errors.go)."""
-
-
-@dataclass(frozen=True)
-class TraceOptions:
-    only_top_call: bool = False
-    with_log: bool = False
 
 
 def error_text(error: Exception) -> str:

@@ -11,7 +11,7 @@ from eth_account.messages import encode_defunct, encode_typed_data
 from eth_keys import keys as eth_keys
 from eth_utils import keccak
 
-from ogkit.node.errors import InvalidParams, ServerError
+from ogkit.node.rpc.errors import InvalidParams, ServerError
 
 
 def impersonation_key(address: bytes) -> eth_keys.PrivateKey:

@@ -6,35 +6,37 @@ from typing import TYPE_CHECKING, Any
 
 from eth.abc import BlockHeaderAPI
 
-from ogkit.node.errors import ServerError
-from ogkit.node.formatting import effective_gas_price
-from ogkit.node.params import BlockRef
+from ogkit.node.rpc.errors import ServerError
+from ogkit.node.rpc.formatting import effective_gas_price
+from ogkit.node.rpc.params import BlockRef
 
 if TYPE_CHECKING:
-    from ogkit.node.chain import NodeChain
+    from eth.chains.base import MiningChain
+
+    from ogkit.node.chain.blocks import Blocks
 
 DEFAULT_PRIORITY_FEE = 10**9
 
 
-def next_base_fee(node: NodeChain) -> int:
-    with node.lock:
-        return getattr(node.chain.header, "base_fee_per_gas", 0) or 0
+def next_base_fee(chain: MiningChain) -> int:
+    """The pending block's base fee (the caller holds the lock)."""
+    return getattr(chain.header, "base_fee_per_gas", 0) or 0
 
 
-def gas_price(node: NodeChain) -> int:
-    return next_base_fee(node) + DEFAULT_PRIORITY_FEE
+def gas_price(chain: MiningChain) -> int:
+    return next_base_fee(chain) + DEFAULT_PRIORITY_FEE
 
 
 def fee_history(
-    node: NodeChain, count: int, newest: BlockRef, percentiles: list[float]
+    blocks: Blocks, count: int, newest: BlockRef, percentiles: list[float]
 ) -> dict[str, Any]:
-    with node.lock:
-        chain = node.chain
-        head = node.head
+    with blocks.lock:
+        chain = blocks.chain
+        head = blocks.head
         if newest.tag == "pending":
             newest_number = head.block_number
         else:
-            header = node.header_for(newest)
+            header = blocks.header_for(newest)
             if header is None:
                 raise ServerError("header not found")
             newest_number = header.block_number
@@ -46,9 +48,9 @@ def fee_history(
             base_fees.append(getattr(header, "base_fee_per_gas", 0) or 0)
             ratios.append(header.gas_used / header.gas_limit if header.gas_limit else 0.0)
             if percentiles:
-                rewards.append(block_rewards(node, header, percentiles))
+                rewards.append(block_rewards(blocks, header, percentiles))
         if newest_number == head.block_number:
-            base_fees.append(next_base_fee(node))
+            base_fees.append(next_base_fee(chain))
         else:
             following = chain.get_canonical_block_header_by_number(newest_number + 1)
             base_fees.append(getattr(following, "base_fee_per_gas", 0) or 0)
@@ -64,12 +66,12 @@ def fee_history(
         return result
 
 
-def block_rewards(node: NodeChain, header: BlockHeaderAPI, percentiles: list[float]) -> list[int]:
+def block_rewards(blocks: Blocks, header: BlockHeaderAPI, percentiles: list[float]) -> list[int]:
     """The priority fee at each gas-weighted percentile of a block's transactions."""
-    block = node.block_by_header(header)
+    block = blocks.block_by_header(header)
     if not block.transactions:
         return [0] * len(percentiles)
-    receipts = node.receipts(block)
+    receipts = blocks.receipts(block)
     base_fee = getattr(header, "base_fee_per_gas", 0) or 0
     items = []
     previous = 0

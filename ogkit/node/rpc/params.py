@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ogkit.node.errors import InvalidParams
+from ogkit.node.rpc.errors import InvalidParams, MethodNotFound
 
 UINT256_MAX = 2**256 - 1
 BLOCK_TAGS = ("latest", "earliest", "pending", "safe", "finalized")
@@ -259,3 +259,45 @@ class Args:
 
     def __len__(self) -> int:
         return len(self.params)
+
+
+@dataclass(frozen=True)
+class TraceOptions:
+    """`callTracer`'s options (`tracerConfig`)."""
+
+    only_top_call: bool = False
+    with_log: bool = False
+
+
+STRUCT_LOGGER_UNSUPPORTED = (
+    '{method}: only the call tracer is implemented; pass {{"tracer": "callTracer"}} '
+    "(the default struct logger, with per-opcode steps, is not supported by ogkit node)"
+)
+
+
+def trace_options(value: Any, method: str) -> TraceOptions:
+    """The tracer object of `debug_trace*`: only `callTracer` and its two options."""
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        raise InvalidParams(f"{method}: the trace options must be an object")
+    tracer = value.get("tracer")
+    if tracer is None:
+        raise MethodNotFound(STRUCT_LOGGER_UNSUPPORTED.format(method=method))
+    if tracer != "callTracer":
+        raise InvalidParams(
+            f'{method}: tracer {str(tracer)[:40]!r} is not supported; use "callTracer"'
+        )
+    for key in ("stateOverrides", "blockOverrides"):
+        if value.get(key) is not None:
+            raise InvalidParams(f"{method}: {key} are not supported")
+    config = value.get("tracerConfig") or {}
+    if not isinstance(config, dict):
+        raise InvalidParams(f"{method}: tracerConfig must be an object")
+    flags = {}
+    for key in ("onlyTopCall", "withLog"):
+        flag = config.get(key, False)
+        if not isinstance(flag, bool):
+            raise InvalidParams(f"{method}: tracerConfig.{key} must be a boolean")
+        flags[key] = flag
+    return TraceOptions(only_top_call=flags["onlyTopCall"], with_log=flags["withLog"])

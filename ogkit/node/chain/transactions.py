@@ -1,32 +1,42 @@
 """Transactions coming in: raw ones decoded and checked (`eth_sendRawTransaction`), and
 `eth_sendTransaction` objects completed (nonce, gas, fees, type) and signed for a dev or
-impersonated account. Both go to the miner."""
+impersonated account. Both go to the miner (the facade hands them over); what a missing
+field defaults to comes in as `TxDefaults`."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from eth.abc import SignedTransactionAPI
+from eth.chains.base import MiningChain
 from eth_keys import keys as eth_keys
 
-from ogkit.node.errors import InvalidParams, ServerError
-from ogkit.node.fees import DEFAULT_PRIORITY_FEE
-from ogkit.node.formatting import tx_type
-from ogkit.node.params import BlockRef, TxParams
-
-if TYPE_CHECKING:
-    from ogkit.node.chain import NodeChain
-
-PENDING = BlockRef(tag="pending")
+from ogkit.node.chain.fees import DEFAULT_PRIORITY_FEE
+from ogkit.node.rpc.errors import InvalidParams, ServerError
+from ogkit.node.rpc.formatting import tx_type
+from ogkit.node.rpc.params import TxParams
 
 
-def decode_raw(node: NodeChain, raw: bytes) -> SignedTransactionAPI:
+@dataclass(frozen=True)
+class TxDefaults:
+    """What `eth_sendTransaction` fills in, as geth does, when the object leaves it out."""
+
+    nonce: Callable[[bytes], int]
+    """The sender's next nonce (the pending block's)."""
+    gas: Callable[[TxParams], int]
+    """An estimate on the pending block."""
+    gas_price: Callable[[], int]
+    next_base_fee: Callable[[], int]
+
+
+def decode_raw(chain: MiningChain, raw: bytes) -> SignedTransactionAPI:
     if not raw:
         raise InvalidParams("empty raw transaction")
     if raw[0] == 3:
         raise ServerError("blob transactions (type 3) are not supported")
     try:
-        tx = node.chain.get_vm().get_transaction_builder().decode(raw)
+        tx = chain.get_vm().get_transaction_builder().decode(raw)
     except Exception as exc:  # noqa: BLE001 - rlp and builder raise many kinds
         raise InvalidParams(f"invalid raw transaction: {exc}") from None
     return tx
@@ -41,39 +51,42 @@ def check_chain_id(tx: SignedTransactionAPI, chain_id: int) -> None:
         raise ServerError(f"invalid chain id: {tx.chain_id}, expected {chain_id}")
 
 
-def send_raw(node: NodeChain, raw: bytes) -> bytes:
-    tx = decode_raw(node, raw)
+def checked_raw(chain: MiningChain, raw: bytes) -> SignedTransactionAPI:
+    """`eth_sendRawTransaction`'s transaction, decoded and its signature checked."""
+    tx = decode_raw(chain, raw)
     try:
         tx.sender  # noqa: B018 - recover it now: a bad signature fails here, readably
     except Exception as exc:  # noqa: BLE001
         raise ServerError(f"invalid transaction signature: {exc}") from None
-    return node.miner.submit(tx)
+    return tx
 
 
-def send_transaction(node: NodeChain, tx: TxParams) -> bytes:
-    """`eth_sendTransaction`: a dev account signs; an impersonated account is spoofed."""
+def require_sender(tx: TxParams) -> bytes:
     if tx.sender is None:
         raise InvalidParams("transaction.from is required")
-    with node.lock:
-        key, stand_in = node.signer.sending_key(tx.sender)
-        signed = sign_transaction(node, tx, key)
-        # As if it came in raw: py-evm's builders sign with older forks' classes, which
-        # the current fork's blocks cannot encode.
-        signed = node.chain.get_vm().get_transaction_builder().decode(signed.encode())
-        return node.miner.submit(signed, sender=tx.sender if stand_in else None)
+    return tx.sender
+
+
+def as_received(chain: MiningChain, signed: SignedTransactionAPI) -> SignedTransactionAPI:
+    """As if it came in raw: py-evm's builders sign with older forks' classes, which the
+    current fork's blocks cannot encode."""
+    return chain.get_vm().get_transaction_builder().decode(signed.encode())
 
 
 def sign_transaction(
-    node: NodeChain, tx: TxParams, key: eth_keys.PrivateKey
+    chain: MiningChain,
+    chain_id: int,
+    tx: TxParams,
+    key: eth_keys.PrivateKey,
+    defaults: TxDefaults,
 ) -> SignedTransactionAPI:
     """Fill in what the object leaves out, as geth does, and sign it with `key`."""
-    chain_id = node.chain_id
-    vm = node.chain.get_vm()
+    vm = chain.get_vm()
     builder = vm.get_transaction_builder()
-    nonce = tx.nonce if tx.nonce is not None else node.nonce_of(tx.sender, PENDING)
+    nonce = tx.nonce if tx.nonce is not None else defaults.nonce(tx.sender)
     if tx.chain_id is not None and tx.chain_id != chain_id:
         raise ServerError(f"invalid chain id: {tx.chain_id}, expected {chain_id}")
-    gas = tx.gas if tx.gas is not None else node.estimate_gas(tx, PENDING)
+    gas = tx.gas if tx.gas is not None else defaults.gas(tx)
     kind = tx.type
     if kind is None:
         if tx.gas_price is not None and tx.max_fee_per_gas is None:
@@ -83,7 +96,7 @@ def sign_transaction(
     common = {"nonce": nonce, "gas": gas, "to": tx.to or b"", "value": tx.value}
     if kind == 0:
         unsigned = vm.create_unsigned_transaction(
-            gas_price=tx.gas_price if tx.gas_price is not None else node.gas_price(),
+            gas_price=tx.gas_price if tx.gas_price is not None else defaults.gas_price(),
             data=tx.data,
             **common,
         )
@@ -91,7 +104,7 @@ def sign_transaction(
     if kind == 1:
         unsigned = builder.new_unsigned_access_list_transaction(
             chain_id=chain_id,
-            gas_price=tx.gas_price if tx.gas_price is not None else node.gas_price(),
+            gas_price=tx.gas_price if tx.gas_price is not None else defaults.gas_price(),
             data=tx.data,
             access_list=tuple((a, tuple(k)) for a, k in tx.access_list),
             **common,
@@ -106,7 +119,7 @@ def sign_transaction(
         max_fee = (
             tx.max_fee_per_gas
             if tx.max_fee_per_gas is not None
-            else 2 * node.next_base_fee() + priority
+            else 2 * defaults.next_base_fee() + priority
         )
         unsigned = builder.new_unsigned_dynamic_fee_transaction(
             chain_id=chain_id,

@@ -16,23 +16,29 @@ or the node restarted) makes the model run again; `ReplayBackend.model_runs` cou
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from eth.abc import BlockHeaderAPI, ComputationAPI, MessageAPI
 from eth.vm.chain_context import ChainContext
 from eth_utils import ValidationError
 
-from ogkit.chain.assembly import PrecompileMap, precompile_map, replay_services
+from ogkit.chain.assembly import (
+    ChainServices,
+    PrecompileMap,
+    precompile_map,
+    replay_services,
+)
 from ogkit.chain.phase import execution_phase, simulation_phase
 from ogkit.chain.replay import ReplayBackend
-from ogkit.node.callframes import TraceOptions, call_frames
-from ogkit.node.errors import InvalidParams, MethodNotFound, ServerError
-from ogkit.node.execution import exec_header, spoof
-from ogkit.node.outcome import rejection
-from ogkit.node.params import BlockRef, TxParams
+from ogkit.node.chain.callframes import call_frames
+from ogkit.node.chain.execution import spoof
+from ogkit.node.chain.outcome import rejection
+from ogkit.node.rpc.errors import ServerError
+from ogkit.node.rpc.params import BlockRef, TraceOptions, TxParams
 
 if TYPE_CHECKING:
-    from ogkit.node.chain import NodeChain
+    from ogkit.node.chain.blocks import Blocks
 
 CALL_TYPES = {
     0xF0: "CREATE",
@@ -43,39 +49,6 @@ CALL_TYPES = {
     0xFA: "STATICCALL",
 }
 ZERO_ADDRESS = b"\x00" * 20
-
-STRUCT_LOGGER_UNSUPPORTED = (
-    '{method}: only the call tracer is implemented; pass {{"tracer": "callTracer"}} '
-    "(the default struct logger, with per-opcode steps, is not supported by ogkit node)"
-)
-
-
-def trace_options(value: Any, method: str) -> TraceOptions:
-    """The tracer object of `debug_trace*`: only `callTracer` and its two options."""
-    if value is None:
-        value = {}
-    if not isinstance(value, dict):
-        raise InvalidParams(f"{method}: the trace options must be an object")
-    tracer = value.get("tracer")
-    if tracer is None:
-        raise MethodNotFound(STRUCT_LOGGER_UNSUPPORTED.format(method=method))
-    if tracer != "callTracer":
-        raise InvalidParams(
-            f'{method}: tracer {str(tracer)[:40]!r} is not supported; use "callTracer"'
-        )
-    for key in ("stateOverrides", "blockOverrides"):
-        if value.get(key) is not None:
-            raise InvalidParams(f"{method}: {key} are not supported")
-    config = value.get("tracerConfig") or {}
-    if not isinstance(config, dict):
-        raise InvalidParams(f"{method}: tracerConfig must be an object")
-    flags = {}
-    for key in ("onlyTopCall", "withLog"):
-        flag = config.get(key, False)
-        if not isinstance(flag, bool):
-            raise InvalidParams(f"{method}: tracerConfig.{key} must be a boolean")
-        flags[key] = flag
-    return TraceOptions(only_top_call=flags["onlyTopCall"], with_log=flags["withLog"])
 
 
 def tracing_vm_class(vm_class: type, precompiles: PrecompileMap) -> type:
@@ -120,48 +93,60 @@ def transaction_gas_used(state: Any, tx: Any, computation: ComputationAPI) -> in
 
 
 class Tracer:
-    """`debug_traceTransaction` and `debug_traceCall` for a node."""
+    """`debug_traceTransaction` and `debug_traceCall` on `blocks`: a mined transaction
+    re-executes on the state root `prestate_root(tx hash)` gives (None: not kept), a call in
+    the context `exec_header(block parameter)` gives; 0xF4 answers from the engines' cache."""
 
-    def __init__(self, node: NodeChain) -> None:
-        self.node = node
-        services = node.services
+    def __init__(
+        self,
+        blocks: Blocks,
+        chain_id: int,
+        services: ChainServices,
+        prestate_root: Callable[[bytes], bytes | None],
+        exec_header: Callable[[BlockRef], BlockHeaderAPI],
+    ) -> None:
+        self.blocks = blocks
+        self.chain_id = chain_id
+        self.prestate_root = prestate_root
+        self.exec_header = exec_header
         self.backend = ReplayBackend(services.inference, services.llm)
         self._precompiles = precompile_map(replay_services(services, self.backend))
         self._vm_classes: dict[type, type] = {}
 
     def trace_transaction(self, tx_hash: bytes, options: TraceOptions) -> dict[str, Any]:
         """The frames of a mined (or pending) transaction, re-executed on its pre-state."""
-        node = self.node
-        with node.lock:
-            found = node.find_transaction(tx_hash)
+        blocks = self.blocks
+        with blocks.lock:
+            found = blocks.find_transaction(tx_hash)
             if found is None:
                 raise ServerError(f"transaction 0x{tx_hash.hex()} not found")
             tx, block, index = found
-            header = node.chain.header if block is None else block.header
-            pre_state = node.miner.prestate_root(tx_hash)
+            header = blocks.chain.header if block is None else block.header
+            pre_state = self.prestate_root(tx_hash)
             if pre_state is not None:
                 state = self._vm(header.copy(state_root=pre_state)).state
             else:  # mined before pre-states were kept: replay the block up to it
-                parent = node.chain.get_block_header_by_hash(header.parent_hash)
+                parent = blocks.chain.get_block_header_by_hash(header.parent_hash)
                 state = self._vm(header.copy(state_root=parent.state_root)).state
-                earlier = (node.chain.get_block() if block is None else block).transactions
+                earlier = (blocks.chain.get_block() if block is None else block).transactions
                 for previous in earlier[:index]:
                     self._apply(state, previous)
                     state.lock_changes()
             computation = self._apply(state, tx)
             return call_frames(
                 computation,
-                sender=node.sender_of(tx),
+                sender=blocks.sender_of(tx),
                 tx=tx,
                 gas_used=transaction_gas_used(state, tx, computation),
                 options=options,
             )
 
-    def trace_call(self, tx: TxParams, ref: BlockRef, options: TraceOptions) -> dict[str, Any]:
+    def trace_call(
+        self, tx: TxParams, ref: BlockRef, options: TraceOptions, pipe: bool
+    ) -> dict[str, Any]:
         """The frames of an `eth_call` with the same parameters (reverts included)."""
-        node = self.node
-        with node.lock, execution_phase(simulation_phase(node.pipe)):
-            header = exec_header(node, ref)
+        with self.blocks.lock, execution_phase(simulation_phase(pipe)):
+            header = self.exec_header(ref)
             gas = min(tx.gas or header.gas_limit, header.gas_limit)
             vm = self._vm(header)
             state = vm.state
@@ -185,14 +170,14 @@ class Tracer:
         }
 
     def _apply(self, state: Any, tx: Any) -> ComputationAPI:
-        tx.__dict__["sender"] = self.node.sender_of(tx)  # impersonated senders, as mined
+        tx.__dict__["sender"] = self.blocks.sender_of(tx)  # impersonated senders, as mined
         try:
             return state.apply_transaction(tx)
         except ValidationError as exc:
             raise ServerError(f"cannot re-execute 0x{tx.hash.hex()}: {exc}") from None
 
     def _vm(self, header: BlockHeaderAPI) -> Any:
-        chain = self.node.chain
+        chain = self.blocks.chain
         vm_class = chain.get_vm_class_for_block_number(header.block_number)
         traced = self._vm_classes.get(vm_class)
         if traced is None:
@@ -200,6 +185,6 @@ class Tracer:
         return traced(
             header=header,
             chaindb=chain.chaindb,
-            chain_context=ChainContext(self.node.chain_id),
+            chain_context=ChainContext(self.chain_id),
             consensus_context=chain.consensus_context,
         )

@@ -10,15 +10,15 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from ogkit.node.errors import ServerError
+from ogkit.node.rpc.errors import ServerError
 
 if TYPE_CHECKING:
-    from ogkit.node.chain import NodeChain
+    from ogkit.node.chain.blocks import Blocks
 
 
 class Clock:
-    def __init__(self, node: NodeChain) -> None:
-        self.node = node
+    def __init__(self, blocks: Blocks) -> None:
+        self.blocks = blocks
         self.offset = 0
         """Seconds added to the wall clock (`evm_increaseTime`)."""
         self.next_timestamp: int | None = None
@@ -27,11 +27,11 @@ class Clock:
     def timestamp_for_next_block(self) -> int:
         if self.next_timestamp is not None:
             return self.next_timestamp
-        return max(int(time.time()) + self.offset, self.node.head.timestamp + 1)
+        return max(int(time.time()) + self.offset, self.blocks.head.timestamp + 1)
 
     def freshen_pending(self) -> None:
-        chain = self.node.chain
-        if not self.node.pending_has_txs():
+        chain = self.blocks.chain
+        if not self.blocks.pending_has_txs():
             timestamp = self.timestamp_for_next_block()
             if timestamp != chain.header.timestamp:
                 chain.header = chain.header.copy(timestamp=timestamp)
@@ -43,10 +43,15 @@ class Clock:
 
     def set_next(self, timestamp: int) -> None:
         """Without touching the pending block (callers freshen it, or mine it)."""
-        head = self.node.head
+        head = self.blocks.head
         if timestamp <= head.timestamp:
             raise ServerError(
                 f"timestamp {timestamp} must be greater than the latest block's ({head.timestamp})"
             )
         self.next_timestamp = timestamp
         self.offset = timestamp - int(time.time())
+
+    def reset(self) -> None:
+        """The pending block was replaced (head moved): no timestamp set, the time is now's."""
+        self.next_timestamp = None
+        self.freshen_pending()

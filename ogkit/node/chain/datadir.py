@@ -18,8 +18,8 @@ from eth.chains.base import MiningChain
 from eth_tester.backends.pyevm.main import get_default_genesis_params
 
 from ogkit.chain.genesis import LOCAL_CHAIN_ID, genesis_extras
-from ogkit.node.config import DataDirError, NodeConfig
-from ogkit.node.db import LevelDB, MemoryDB, open_db
+from ogkit.node.chain.config import DataDirError, NodeConfig
+from ogkit.node.chain.db import LevelDB, MemoryDB, open_db
 
 META_KEY = b"ogkit:node:meta"
 INIT_KEY = b"ogkit:node:init"

@@ -2,7 +2,7 @@
 
 With automine each accepted transaction is sealed into its own block before the node
 serves anything else: at once in-process, and over HTTP right after the response is written
-(locking.py); with a block time, a thread seals the pending block periodically; `evm_mine`
+(ogkit/chain/locking.py); with a block time, a thread seals the pending block periodically; `evm_mine`
 seals on request. Before a block is sealed, what goes with it is written in one batch: the
 inference records of its transactions and the state root each transaction ran on (a trace
 re-executes on it); the sender of an impersonated transaction is stored when it is applied.
@@ -22,16 +22,16 @@ import rlp
 from eth.abc import BlockAPI, SignedTransactionAPI
 from eth_utils import ValidationError, keccak
 
-from ogkit.node import records
-from ogkit.node.errors import ServerError
-from ogkit.node.outcome import rejection
-from ogkit.node.transactions import check_chain_id
+from ogkit.node.chain import records
+from ogkit.node.chain.blocks import SENDER_KEY
+from ogkit.node.chain.outcome import rejection
+from ogkit.node.chain.transactions import check_chain_id
+from ogkit.node.rpc.errors import ServerError
 
 if TYPE_CHECKING:
-    from ogkit.node.chain import NodeChain
+    from ogkit.node.chain.blocks import Blocks
+    from ogkit.node.chain.clock import Clock
 
-SENDER_KEY = b"ogkit:sender:"
-"""+ tx hash: the sender of an impersonated transaction (its signature names another)."""
 PRESTATE_KEY = b"ogkit:prestate:"
 """+ tx hash: the state root the transaction ran on."""
 
@@ -49,8 +49,21 @@ class MinedTx:
 
 
 class Miner:
-    def __init__(self, node: NodeChain, block_time: float | None) -> None:
-        self.node = node
+    """Seals blocks on `blocks` with `clock`'s timestamps; `engine_record(inference id)` is
+    the inference engine's record of a run, stored with the block."""
+
+    def __init__(
+        self,
+        blocks: Blocks,
+        clock: Clock,
+        chain_id: int,
+        engine_record: Callable[[str], Any],
+        block_time: float | None,
+    ) -> None:
+        self.blocks = blocks
+        self.clock = clock
+        self.chain_id = chain_id
+        self.engine_record = engine_record
         self.block_time = block_time
         self.automine = block_time is None
         self.on_mined: list[Callable[[BlockAPI, list[MinedTx]], None]] = []
@@ -61,7 +74,7 @@ class Miner:
         self._thread: threading.Thread | None = None
         self._defer = threading.local()
         self._owed: tuple | None = None
-        """An automined block executed but not sealed yet (see locking.py)."""
+        """An automined block executed but not sealed yet (see ogkit/chain/locking.py)."""
         self.before_block: Callable[[], object] | None = None
         """Adds the node's own transactions to the pending block (`_add_node_transactions`)."""
 
@@ -70,18 +83,18 @@ class Miner:
     def submit(self, tx: SignedTransactionAPI, sender: bytes | None = None) -> bytes:
         """Apply `tx` to the pending block (and seal it, with automine); `sender` overrides
         the signature's (an impersonated account)."""
-        node = self.node
-        check_chain_id(tx, node.chain_id)
-        with node.lock:
-            if node.find_transaction(tx.hash) is not None:
+        blocks = self.blocks
+        check_chain_id(tx, self.chain_id)
+        with blocks.lock:
+            if blocks.find_transaction(tx.hash) is not None:
                 raise ServerError("already known")
             if sender is not None:
                 tx.__dict__["sender"] = sender
-            node.clock.freshen_pending()
-            if self.automine and not node.pending_has_txs():
+            self.clock.freshen_pending()
+            if self.automine and not blocks.pending_has_txs():
                 self._node_transactions_first()
-            if self.automine and not node.pending_has_txs():
-                pre_state = node.chain.header.state_root
+            if self.automine and not blocks.pending_has_txs():
+                pre_state = blocks.chain.header.state_root
                 self._seal_alone(tx, sender, pre_state, getattr(self._defer, "on", False))
                 return tx.hash
             self.include(tx, sender)
@@ -91,16 +104,14 @@ class Miner:
 
     def include(self, tx: SignedTransactionAPI, sender: bytes | None = None) -> None:
         """Apply `tx` to the pending block, without sealing it."""
-        node = self.node
-        pre_state = node.chain.header.state_root
+        chain = self.blocks.chain
+        pre_state = chain.header.state_root
         try:
-            block, receipt, _computation = node.chain.apply_transaction(tx)
+            block, receipt, _computation = chain.apply_transaction(tx)
         except ValidationError as exc:
             raise rejection(exc) from None
         previous = (
-            block.get_receipts(node.chain.chaindb)[-2].gas_used
-            if len(block.transactions) > 1
-            else 0
+            block.get_receipts(chain.chaindb)[-2].gas_used if len(block.transactions) > 1 else 0
         )
         self._note(tx, sender, pre_state, block.number, receipt, previous)
 
@@ -115,9 +126,9 @@ class Miner:
         own before the incoming one, which keeps the whole block gas (Ape sends the block
         gas limit)."""
         self._add_node_transactions()
-        if self.node.pending_has_txs():
+        if self.blocks.pending_has_txs():
             self.mine_one()
-            self.node.clock.freshen_pending()
+            self.clock.freshen_pending()
 
     def _seal_alone(
         self, tx: SignedTransactionAPI, sender: bytes | None, pre_state: bytes, defer: bool
@@ -129,9 +140,9 @@ class Miner:
         identical), without their repeats: a second VM and state, the block's transactions
         decoded from the database, a second state persist, and the chain-level validation
         (`VM.validate_block` checks the block against its parent already). With `defer`
-        the sealing is owed until the lock is next taken (see locking.py).
+        the sealing is owed until the lock is next taken (see ogkit/chain/locking.py).
         """
-        chain = self.node.chain
+        chain = self.blocks.chain
         vm = chain.get_vm(chain.header)
         base = vm.get_block()
         try:
@@ -170,7 +181,7 @@ class Miner:
             self._defer.on = False
 
     def _seal(self, vm: Any, block: BlockAPI, receipt: Any) -> None:
-        chain = self.node.chain
+        chain = self.blocks.chain
         try:
             self._write_pending(block.number)
             # `VM.mine_block` without `pack_block`: the header has its mixHash already
@@ -181,7 +192,7 @@ class Miner:
             self.reset_pending()  # the pending block is still the empty one
             raise
         chain.header = chain.create_header_from_parent(mined.header)
-        self.node.remember_receipts(mined, (receipt,))
+        self.blocks.remember_receipts(mined, (receipt,))
         self._sealed(mined)
 
     def _note(
@@ -195,15 +206,15 @@ class Miner:
     ) -> None:
         """What goes with an applied transaction: its pre-state, its sender, its inference
         records and its log line."""
-        node = self.node
+        blocks = self.blocks
         self._pending_prestates.append((tx.hash, pre_state))
-        node.remember_sender(tx.hash, sender or tx.sender)
+        blocks.remember_sender(tx.hash, sender or tx.sender)
         if sender is not None:
-            node.db[SENDER_KEY + tx.hash] = sender
+            blocks.db[SENDER_KEY + tx.hash] = sender
         events = records.inference_events(receipt.logs)
         for event in events:
             self._pending_records.append(
-                records.record_json(node.engine.records.get(event.inference_id), event, tx.hash)
+                records.record_json(self.engine_record(event.inference_id), event, tx.hash)
             )
         self._pending_mined.append(
             MinedTx(
@@ -211,7 +222,9 @@ class Miner:
                 block_number=number,
                 gas_used=receipt.gas_used - previous_gas,
                 status=1 if receipt.state_root == b"\x01" else 0,
-                contract=None if tx.to else keccak(rlp.encode([node.sender_of(tx), tx.nonce]))[12:],
+                contract=(
+                    None if tx.to else keccak(rlp.encode([blocks.sender_of(tx), tx.nonce]))[12:]
+                ),
                 inferences=events,
             )
         )
@@ -220,7 +233,7 @@ class Miner:
         for pending_hash, root in self._pending_prestates:
             if pending_hash == tx_hash:
                 return root
-        return self.node.db.get(PRESTATE_KEY + tx_hash)
+        return self.blocks.db.get(PRESTATE_KEY + tx_hash)
 
     def reset_pending(self) -> None:
         """The pending block was replaced (head moved): forget what went with it."""
@@ -231,12 +244,11 @@ class Miner:
     # ------------------------------------------------------------------ blocks
 
     def mine_one(self, timestamp: int | None = None) -> BlockAPI:
-        node = self.node
-        chain = node.chain
-        clock = node.clock
+        chain = self.blocks.chain
+        clock = self.clock
         if timestamp is not None:
             clock.set_next(timestamp)
-        if not node.pending_has_txs():
+        if not self.blocks.pending_has_txs():
             clock.freshen_pending()
         elif clock.next_timestamp is not None:
             chain.header = chain.header.copy(timestamp=clock.next_timestamp)
@@ -248,14 +260,14 @@ class Miner:
 
     def _write_pending(self, number: int) -> None:
         """Before the block is sealed, so every block reported mined has them on disk."""
-        with self.node.db.atomic_batch() as batch:
+        with self.blocks.db.atomic_batch() as batch:
             records.write_block_records(batch, number, self._pending_records)
             for tx_hash, root in self._pending_prestates:
                 batch[PRESTATE_KEY + tx_hash] = root
 
     def _sealed(self, block: BlockAPI) -> None:
-        self.node.remember_block(block, head=True)
-        self.node.clock.next_timestamp = None
+        self.blocks.remember_block(block, head=True)
+        self.clock.next_timestamp = None
         self._pending_records = []
         self._pending_prestates = []
         mined, self._pending_mined = self._pending_mined, []
@@ -266,22 +278,21 @@ class Miner:
                 pass
 
     def mine(self, blocks: int = 1, timestamp: int | None = None, interval: int = 1) -> list[bytes]:
-        node = self.node
-        with node.lock:
+        with self.blocks.lock:
             hashes = []
             for i in range(blocks):
                 stamp = None
                 if timestamp is not None:
                     stamp = timestamp + i * interval
                 elif i and interval > 1:
-                    stamp = node.head.timestamp + interval
+                    stamp = self.blocks.head.timestamp + interval
                 hashes.append(self.mine_one(stamp).hash)
             return hashes
 
     def set_automine(self, on: bool) -> None:
-        with self.node.lock:
+        with self.blocks.lock:
             self.automine = on
-            if on and self.node.pending_has_txs():
+            if on and self.blocks.pending_has_txs():
                 self.mine_one()
 
     # ------------------------------------------------------------------ interval mining
@@ -293,7 +304,7 @@ class Miner:
         def loop() -> None:
             while not self._stop.wait(self.block_time):
                 try:
-                    with self.node.lock:
+                    with self.blocks.lock:
                         self.mine_one()
                 except Exception as exc:  # noqa: BLE001 - keep the block clock running
                     print(f"interval mining failed: {exc}", flush=True)

@@ -1,0 +1,126 @@
+"""Calls that change nothing: `eth_call` and `eth_estimateGas`.
+
+A call runs in the context of the next block for "latest"/"pending" (dev state changes
+included), otherwise in that of the block named, with a zero base fee and gas price as geth
+does, on a state snapshot that is reverted afterwards. `pipe`: two-phase execution (PIPE)
+emulation, the node's current setting.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from eth.abc import BlockHeaderAPI, ComputationAPI
+from eth.vm.spoof import SpoofTransaction
+from eth_utils import ValidationError
+
+from ogkit.chain.phase import execution_phase, simulation_phase
+from ogkit.node.chain.outcome import computation_error, rejection
+from ogkit.node.rpc.errors import ServerError
+from ogkit.node.rpc.params import BlockRef, TxParams
+
+if TYPE_CHECKING:
+    from ogkit.node.chain.blocks import Blocks
+    from ogkit.node.chain.clock import Clock
+
+ZERO_ADDRESS = b"\x00" * 20
+
+
+class Executor:
+    """Runs calls on `blocks`, in the next block's context `clock` times."""
+
+    def __init__(self, blocks: Blocks, clock: Clock) -> None:
+        self.blocks = blocks
+        self.clock = clock
+
+    def exec_header(self, ref: BlockRef) -> BlockHeaderAPI:
+        """The context a call runs in: the next block for latest/pending, else that block."""
+        blocks = self.blocks
+        chain = blocks.chain
+        if ref.hash is None and ref.number is None and ref.tag != "earliest":
+            if ref.tag == "pending" or not blocks.pending_has_txs():
+                base = chain.header
+                if not blocks.pending_has_txs():
+                    base = base.copy(timestamp=self.clock.timestamp_for_next_block())
+            else:
+                base = chain.create_header_from_parent(blocks.head)
+        else:
+            base = blocks.header_for(ref)
+            if base is None:
+                raise ServerError("header not found")
+        fields = {"gas_used": 0}
+        if hasattr(base, "base_fee_per_gas"):
+            fields["base_fee_per_gas"] = 0
+        return base.copy(**fields)
+
+    def call(self, tx: TxParams, ref: BlockRef, pipe: bool) -> bytes:
+        with self.blocks.lock, execution_phase(simulation_phase(pipe)):
+            header = self.exec_header(ref)
+            gas = min(tx.gas or header.gas_limit, header.gas_limit)
+            vm = self.blocks.chain.get_vm(header)
+            try:
+                computation = run(vm, tx, gas)
+            except ValidationError as exc:
+                raise rejection(exc) from None
+            if computation.is_error:
+                raise computation_error(computation)
+            return computation.output
+
+    def estimate_gas(self, tx: TxParams, ref: BlockRef, pipe: bool) -> int:
+        """The least gas limit that succeeds (to 0.1%), by bisection above what a run used."""
+        with self.blocks.lock, execution_phase(simulation_phase(pipe)):
+            header = self.exec_header(ref)
+            cap = min(tx.gas or header.gas_limit, header.gas_limit)
+            vm = self.blocks.chain.get_vm(header)
+            return least_gas(vm, tx, cap)
+
+
+def spoof(vm: Any, tx: TxParams, gas: int) -> SpoofTransaction:
+    unsigned = vm.create_unsigned_transaction(
+        nonce=vm.state.get_nonce(tx.sender or ZERO_ADDRESS),
+        gas_price=0,
+        gas=gas,
+        to=tx.to or b"",
+        value=tx.value,
+        data=tx.data,
+    )
+    return SpoofTransaction(unsigned, from_=tx.sender or ZERO_ADDRESS)
+
+
+def run(vm: Any, tx: TxParams, gas: int) -> ComputationAPI:
+    state = vm.state
+    snapshot = state.snapshot()
+    try:
+        return state.apply_transaction(spoof(vm, tx, gas))
+    finally:
+        state.revert(snapshot)
+
+
+def least_gas(vm: Any, tx: TxParams, cap: int) -> int:
+    """Bisection: the least gas limit up to `cap` that succeeds (to 0.1%)."""
+
+    def attempt(gas: int) -> ComputationAPI:
+        try:
+            return run(vm, tx, gas)
+        except ValidationError as exc:
+            raise rejection(exc) from None
+
+    first = attempt(cap)
+    if first.is_error:
+        raise computation_error(first)
+    intrinsic = spoof(vm, tx, cap).intrinsic_gas
+    low = intrinsic + first.get_gas_used()
+    if not attempt(low).is_error:
+        return low
+    guess = min(cap, low * 64 // 63 + 2_300)
+    if guess < cap and not attempt(guess).is_error:
+        high = guess
+    else:
+        low, high = guess, cap
+    while high - low > max(1, low // 1000):
+        middle = (low + high) // 2
+        if attempt(middle).is_error:
+            low = middle
+        else:
+            high = middle
+    return high
