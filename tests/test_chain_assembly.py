@@ -173,8 +173,8 @@ def test_a_trace_through_0xf5_reads_the_cache_and_records_nothing(tmp_path) -> N
 
     from og_examples.models import build_examples
     from ogkit.node import NodeChain, NodeConfig
-    from ogkit.node.callframes import TraceOptions
-    from ogkit.node.params import TxParams
+    from ogkit.node.chain.callframes import TraceOptions
+    from ogkit.node.rpc.params import TxParams
 
     store = ModelStore(tmp_path / "store")
     store.add(build_examples(tmp_path / "examples")["volatility"], "volatility")
