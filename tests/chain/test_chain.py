@@ -5,8 +5,6 @@ Contracts here are a few hand-assembled bytes (no compiler needed).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from eth_abi import encode
 from eth_account import Account
@@ -15,7 +13,6 @@ from eth_utils import to_canonical_address
 
 from ogkit.chain import new_tester
 from ogkit.inference.engine import InferenceEngine
-from ogkit.models.examples import build_examples
 from ogkit.models.store import ModelStore
 from precompiles.og_inference import run
 from precompiles.result import CallContext
@@ -58,18 +55,10 @@ class CountingBackend:
         return getattr(self.engine, name)
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> ModelStore:
-    root = tmp_path_factory.mktemp("chain")
-    store = ModelStore(root / "store")
-    for name, path in build_examples(Path(root / "examples")).items():
-        store.add(path, name)
-    return store
-
-
 @pytest.fixture
-def engine(store: ModelStore) -> InferenceEngine:
-    return InferenceEngine(store)
+def engine(example_store: ModelStore) -> InferenceEngine:
+    """A new engine per test (no cached results), over the module's store of the examples."""
+    return InferenceEngine(example_store)
 
 
 @pytest.fixture

@@ -25,11 +25,6 @@ def provider(chain, model_store):
     return chain.provider
 
 
-@pytest.fixture
-def pool(project, admin):
-    return admin.deploy(project.RiskLendingPool, "credit_risk")
-
-
 def assess(pool, admin, mode: int, features) -> str:
     pool.setInferenceMode(mode, sender=admin)
     receipt = pool.assess(tuple(to_number(x) for x in features), sender=admin)

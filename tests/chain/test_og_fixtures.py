@@ -6,7 +6,7 @@ providers' records compared: test_og_fixtures_user_project.py."""
 from __future__ import annotations
 
 import pytest
-from conftest import UPSTREAM_STYLE_CID
+from store_support import UPSTREAM_STYLE_CID
 
 from ape_opengradient.inference_api import InferenceInfo, LocalInferenceAPI
 from ape_opengradient.pytest_plugin import ScopedMocks

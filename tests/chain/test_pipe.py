@@ -20,11 +20,6 @@ def provider(chain, model_store):
     provider.pipe = False
 
 
-@pytest.fixture
-def pool(project, admin):
-    return admin.deploy(project.RiskLendingPool, "credit_risk")
-
-
 def request(model: str = "credit_risk"):
     features = ("features", [to_number(x) for x in [2.2, 0.3, 0.4, 6.0]], [1, 4])
     return (0, model, ([features], []))

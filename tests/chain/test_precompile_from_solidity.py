@@ -164,11 +164,6 @@ def _num(values, decimals=0):
 
 
 @pytest.fixture(scope="module")
-def owner(accounts):
-    return accounts[0]
-
-
-@pytest.fixture(scope="module")
 def engine(chain):
     return chain.provider.inference_engine
 

@@ -29,7 +29,7 @@ from precompiles.result import CallContext
 from precompiles.types import ModelInferenceMode
 
 REFERENCE_ABI = (
-    Path(__file__).resolve().parents[2] / "shared" / "reference" / "abi"
+    Path(__file__).resolve().parents[3] / "shared" / "reference" / "abi"
 ) / "PriceHistoryInference.abi.json"
 OG_HISTORICAL = "0x00000000000000000000000000000000000000F5"
 QUERY = "(string,string,uint32,uint32,uint8,uint8[])"
@@ -76,11 +76,6 @@ def output_numbers(output) -> list[tuple[str, list[tuple[int, int]], list[int]]]
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def owner(accounts):
-    return accounts[0]
 
 
 @pytest.fixture(scope="module")

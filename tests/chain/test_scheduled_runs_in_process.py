@@ -5,18 +5,13 @@ scheduler's system account, also with Ape's time travel; snapshots undo them."""
 from __future__ import annotations
 
 import pytest
-from conftest import UPSTREAM_STYLE_CID
 from eth_keys import keys
+from store_support import UPSTREAM_STYLE_CID
 
-from ogkit.chain.genesis import SCHEDULER_SYSTEM_KEY, TASK_SCHEDULER_ADDRESS
+from ogkit.chain.genesis import SCHEDULER_SYSTEM_KEY
 
 HOUR = 3600
 SYSTEM_ACCOUNT = keys.PrivateKey(SCHEDULER_SYSTEM_KEY).public_key.to_checksum_address()
-
-
-@pytest.fixture
-def scheduler(project):
-    return project.TaskScheduler.at(TASK_SCHEDULER_ADDRESS)
 
 
 @pytest.fixture

@@ -43,11 +43,6 @@ def tester(engine: InferenceEngine) -> EthereumTester:
     return new_tester(engine)
 
 
-@pytest.fixture(scope="module")
-def enclave() -> SimulatedEnclave:
-    return SimulatedEnclave()
-
-
 def block_time(tester: EthereumTester) -> int:
     return tester.get_block_by_number("latest")["timestamp"]
 

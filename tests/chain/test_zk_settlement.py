@@ -18,9 +18,9 @@ import time
 import ape
 import numpy as np
 import pytest
-from conftest import UPSTREAM_STYLE_CID
 from eth_abi.packed import encode_packed
 from eth_utils import keccak
+from store_support import UPSTREAM_STYLE_CID
 from tee_support import RELAY_ROLE
 from zk_support import OTHER_MODEL, bump_output, flip_proof_byte, other_model
 

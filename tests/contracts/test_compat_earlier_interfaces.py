@@ -33,11 +33,6 @@ HALF_HOUR = 1800
 
 
 @pytest.fixture(scope="module")
-def owner(accounts):
-    return accounts[0]
-
-
-@pytest.fixture(scope="module")
 def built():
     return containers(sorted(COMPAT.rglob("*.sol")))
 

@@ -10,8 +10,8 @@ import ape
 import numpy as np
 import onnxruntime as ort
 import pytest
-from conftest import UPSTREAM_STYLE_CID
 from eth_utils import to_checksum_address
+from store_support import UPSTREAM_STYLE_CID
 
 from ogkit.chain.genesis import INFERENCE_HUB_ADDRESS, TASK_SCHEDULER_ADDRESS
 from ogkit.contracts import load

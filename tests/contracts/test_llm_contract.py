@@ -33,11 +33,6 @@ WEATHER_PARAMETERS = (
 
 
 @pytest.fixture(scope="module")
-def owner(accounts):
-    return accounts[0]
-
-
-@pytest.fixture(scope="module")
 def assistant(project, owner, model_store):
     return owner.deploy(project.LLMAssistant, "tiny-llm", VANILLA)
 

@@ -34,11 +34,6 @@ def to_wad(value: int, decimals: int) -> int:
 
 
 @pytest.fixture(scope="module")
-def owner(accounts):
-    return accounts[0]
-
-
-@pytest.fixture(scope="module")
 def alice(accounts):
     return accounts[4]
 

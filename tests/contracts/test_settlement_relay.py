@@ -27,11 +27,6 @@ BATCH_TOPIC = "0xc2aff8d8a10a4543baabf39bd9ff45e7fc3881d19098df350a3b7f339e91112
 # --- fixtures ------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def enclave() -> SimulatedEnclave:
-    return SimulatedEnclave()
-
-
 @pytest.fixture
 def registry(project, chain, admin, enclave):
     registry = deploy_registry(project, chain, admin, enclave)

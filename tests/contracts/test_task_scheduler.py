@@ -6,18 +6,11 @@ from __future__ import annotations
 
 import ape
 import pytest
-from conftest import UPSTREAM_STYLE_CID
 from eth_abi import encode
 from eth_utils import keccak
-
-from ogkit.chain.genesis import TASK_SCHEDULER_ADDRESS
+from store_support import UPSTREAM_STYLE_CID
 
 HOUR = 3600
-
-
-@pytest.fixture(scope="module")
-def scheduler(project):
-    return project.TaskScheduler.at(TASK_SCHEDULER_ADDRESS)
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +130,7 @@ def test_bad_input_reverts_readably(scheduler, executor, project, accounts, chai
 def test_run_check_skips_push_data(scheduler, accounts, chain):
     """0xc0406226 as PUSH data (here inside a PUSH32 constant), not as a PUSH4 instruction,
     does not count as implementing run()."""
-    from test_node_support import compile_solidity
+    from node_support import compile_solidity
 
     source = """
     pragma solidity ^0.8.18;

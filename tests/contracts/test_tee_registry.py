@@ -30,11 +30,6 @@ def pcr_struct(enclave: SimulatedEnclave) -> tuple[bytes, bytes, bytes]:
     return (enclave.pcrs[0], enclave.pcrs[1], enclave.pcrs[2])
 
 
-@pytest.fixture(scope="module")
-def enclave() -> SimulatedEnclave:
-    return SimulatedEnclave()
-
-
 @pytest.fixture
 def operator(accounts):
     return accounts[1]

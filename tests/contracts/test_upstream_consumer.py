@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import onnxruntime as ort
 import pytest
-from conftest import UPSTREAM_STYLE_CID
+from store_support import UPSTREAM_STYLE_CID
 
 from ogkit.models.examples import UPSTREAM_DEMO_BIAS, UPSTREAM_DEMO_WEIGHTS
 from precompiles.fixed_point import from_array, to_array

@@ -88,11 +88,6 @@ def constant_volatility_model(forecast: float) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def owner(accounts):
-    return accounts[0]
-
-
-@pytest.fixture(scope="module")
 def keeper(accounts):
     return accounts[1]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
-from test_node_support import DEV_KEYS, transact
+from node_support import DEV_KEYS, transact
 
 from ogkit.cli import main
 from ogkit.node.records import decode_inference_event

@@ -6,8 +6,8 @@ The script runs in its own process, as `ape run` would (see test_node_ape.py).""
 
 from __future__ import annotations
 
-from conftest import UPSTREAM_STYLE_CID
-from test_node_support import run_result_script
+from node_support import run_result_script
+from store_support import UPSTREAM_STYLE_CID
 
 SCRIPT = r"""
 import json, sys

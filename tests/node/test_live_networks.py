@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from ape import networks
-from test_node_support import ROOT, NodeProcess, free_port, run_result_script
+from node_support import ROOT, NodeProcess, free_port, run_result_script
 
 from ape_opengradient.live_networks import DEFAULT_CONNECT_TIMEOUT_S
 from ape_opengradient.live_provider import LiveNetworkError, LiveNodeProvider

@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_node_support import (
+from node_support import (
     SENTIMENT_SCORE,
     SENTIMENT_WORDS,
-    NodeProcess,
     free_port,
     post,
     run_result_script,
@@ -65,13 +64,6 @@ def exercise(uri):
 
 print("RESULT " + json.dumps({"running": exercise(sys.argv[1]), "started": exercise(sys.argv[2])}))
 """
-
-
-@pytest.fixture(scope="module")
-def node(tmp_path_factory, model_store):
-    process = NodeProcess(tmp_path_factory.mktemp("node-ape"), store=model_store.root).start()
-    yield process
-    process.stop()
 
 
 def test_ape_script_through_the_node_provider(node, tmp_path, model_store, project):

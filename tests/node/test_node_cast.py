@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 import pytest
-from test_node_support import CAST, DEV_KEYS, SENTIMENT_SCORE, SENTIMENT_WORDS, NodeProcess
+from node_support import CAST, DEV_KEYS, SENTIMENT_SCORE, SENTIMENT_WORDS, NodeProcess
 
 pytestmark = pytest.mark.skipif(
     not (sys.platform == "linux" and platform.machine() in ("x86_64", "AMD64")),
@@ -20,13 +20,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 OWNER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
-
-
-@pytest.fixture(scope="module")
-def node(tmp_path_factory, model_store):
-    process = NodeProcess(tmp_path_factory.mktemp("node-cast"), store=model_store.root).start()
-    yield process
-    process.stop()
 
 
 def cast(node: NodeProcess, *args: str, check: bool = True) -> subprocess.CompletedProcess:

@@ -14,7 +14,7 @@ from itertools import count
 
 import pytest
 from eth_account import Account
-from test_node_support import DEV_KEYS
+from node_support import DEV_KEYS
 from web3 import Web3
 
 from ogkit.node import NodeChain, NodeConfig, Rpc

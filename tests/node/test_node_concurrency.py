@@ -11,8 +11,7 @@ import json
 import subprocess
 import sys
 
-import pytest
-from test_node_support import DEV_KEYS, NodeProcess
+from node_support import DEV_KEYS
 from web3 import Web3
 
 TXS_PER_CLIENT = 12
@@ -58,13 +57,6 @@ for _ in range(rounds):
     w3.eth.fee_history(3, "latest", [50])
 print(json.dumps({"reads": rounds, "last": seen}))
 """
-
-
-@pytest.fixture(scope="module")
-def node(tmp_path_factory, model_store):
-    process = NodeProcess(tmp_path_factory.mktemp("node-conc"), store=model_store.root).start()
-    yield process
-    process.stop()
 
 
 def test_several_client_processes(node, tmp_path):

@@ -13,8 +13,7 @@ import random
 import socket
 import threading
 
-import pytest
-from test_node_support import NodeProcess, post
+from node_support import post
 from web3 import Web3
 
 from ogkit.node.rpc import Rpc
@@ -146,13 +145,6 @@ def check_reply(reply: object) -> None:
         error = reply["error"]
         assert isinstance(error["message"], str) and error["message"]
         assert error["code"] in ALLOWED_CODES, error
-
-
-@pytest.fixture(scope="module")
-def node(tmp_path_factory, model_store):
-    process = NodeProcess(tmp_path_factory.mktemp("node-fuzz"), store=model_store.root).start()
-    yield process
-    process.stop()
 
 
 def test_random_requests_never_break_the_node(node):

@@ -5,7 +5,7 @@ time with `ogkit_setPipe`."""
 from __future__ import annotations
 
 import pytest
-from test_node_support import DEV_KEYS, NodeProcess, deploy, transact, web3_artifact
+from node_support import DEV_KEYS, NodeProcess, deploy, transact, web3_artifact
 from web3 import Web3
 from web3.logs import DISCARD
 
@@ -87,7 +87,7 @@ def test_pipe_switches_at_run_time(node, w3, pool):
 
 
 def test_bad_settlement_and_pipe_params_are_json_rpc_errors(node):
-    from test_node_support import RpcFailure
+    from node_support import RpcFailure
 
     for method, params in [
         ("ogkit_waitForSettlement", [123]),

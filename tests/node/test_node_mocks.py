@@ -5,7 +5,7 @@ JSON-RPC errors (-32602) and the node keeps answering."""
 from __future__ import annotations
 
 import pytest
-from test_node_support import DEV_KEYS, RpcFailure, transact
+from node_support import DEV_KEYS, RpcFailure, transact
 
 from ogkit.chain.genesis import INFERENCE_HUB_ADDRESS
 from ogkit.contracts import load

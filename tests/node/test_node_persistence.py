@@ -13,7 +13,7 @@ import time
 
 import pytest
 from eth_account import Account
-from test_node_support import (
+from node_support import (
     DEV_KEYS,
     OGKIT,
     SENTIMENT_WORDS,

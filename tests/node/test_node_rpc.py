@@ -13,7 +13,7 @@ import time
 import pytest
 from eth_account import Account
 from eth_account.messages import encode_defunct, encode_typed_data
-from test_node_support import (
+from node_support import (
     DEV_KEYS,
     SENTIMENT_SCORE,
     SENTIMENT_WORDS,

@@ -3,7 +3,7 @@ before the port opens, so a supervisor that stops it right away gets exit status
 
 from __future__ import annotations
 
-from test_node_support import NodeProcess
+from node_support import NodeProcess
 
 
 def test_sigterm_as_soon_as_the_node_answers(tmp_path, model_store) -> None:

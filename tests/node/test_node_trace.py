@@ -15,7 +15,7 @@ import time
 import pytest
 from eth_abi import decode
 from eth_account import Account
-from test_node_support import (
+from node_support import (
     DEV_KEYS,
     SENTIMENT_WORDS,
     NodeProcess,

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_node_support import free_port
+from node_support import free_port
 
 from ogkit.models.store import ModelStore
 

@@ -12,15 +12,15 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 import pytest
-from conftest import UPSTREAM_STYLE_CID
-from test_node_support import DEV_KEYS
+from node_support import DEV_KEYS
+from store_support import UPSTREAM_STYLE_CID
 
 from ogkit.chain.genesis import INFERENCE_HUB_ADDRESS
 from ogkit.contracts import load
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SDK_PYTHON = ROOT / ".venv-sdk" / "bin" / "python"
-SCRIPT = ROOT / "tests" / "sdk_scripts" / "alpha_infer.py"
+SCRIPT = ROOT / "tests" / "support" / "sdk_scripts" / "alpha_infer.py"
 INPUT = [0.07286679744720459, 0.4486280852050781]
 MODEL_INFERENCE_EVENT = "0x1b283af3452f3718585ce100f80d9aa81fc60924db4a582a36db6aae3b109d87"
 INFERENCE_RESULT = "0xc1396ff68bc2d8630100df29ce5561fa99078c602e8676ab72a53e37095d7168"
@@ -92,7 +92,7 @@ def test_sdk_alpha_infer_on_the_local_node(sdk_python, node, w3, model_store):
 
 # --------------------------------------------------------------------------- workflows
 
-WORKFLOW_SCRIPT = ROOT / "tests" / "sdk_scripts" / "alpha_workflow.py"
+WORKFLOW_SCRIPT = ROOT / "tests" / "support" / "sdk_scripts" / "alpha_workflow.py"
 OHLC = ("open", "high", "low", "close")  # the SDK query's candle types, in its order
 
 

@@ -7,7 +7,7 @@ import subprocess
 
 from eth_abi import decode, encode
 from eth_account import Account
-from test_node_support import DEV_KEYS, OGKIT, NodeProcess
+from node_support import DEV_KEYS, OGKIT, NodeProcess
 
 from ogkit.pricefeed import PriceDataNode, PriceFeedRecord, SamplePriceSource, recover_signer
 from precompiles.og_historical import layout

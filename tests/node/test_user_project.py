@@ -17,9 +17,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_node_support import free_port
+from node_support import free_port
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 VERSION = "0.1.0"
 WHEEL = f"ape_opengradient-{VERSION}-py3-none-any.whl"
 TUTORIAL = re.compile(r"<!-- tutorial: (\S+) -->\n```[a-z]*\n(.*?)```", re.S)

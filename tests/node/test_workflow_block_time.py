@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import time
 
-from conftest import UPSTREAM_STYLE_CID
 from eth_account import Account
-from test_node_support import DEV_KEYS, NodeProcess, deploy, web3_artifact
+from node_support import DEV_KEYS, NodeProcess, deploy, web3_artifact
+from store_support import UPSTREAM_STYLE_CID
 from web3 import Web3
 
 from ogkit.chain.genesis import SCHEDULER_SYSTEM_KEY, TASK_SCHEDULER_ADDRESS

@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import onnxruntime as ort
 import pytest
-from conftest import UPSTREAM_STYLE_CID
 from eth_account import Account
-from test_node_support import DEV_KEYS, NodeProcess, deploy, transact, web3_artifact
+from node_support import DEV_KEYS, NodeProcess, deploy, transact, web3_artifact
+from store_support import UPSTREAM_STYLE_CID
 from web3 import Web3
 from web3.exceptions import ContractLogicError
 

@@ -1,4 +1,4 @@
-"""Compile the compatibility contracts (tests/compat/) exactly as a user's project would:
+"""Compile the compatibility contracts (tests/support/compat/) exactly as a user's project would:
 ape-solidity's standard-JSON settings made from `ogkit.solidity.PROJECT_SETTINGS`, the
 `opengradient-neuroml/src/` import served by our interfaces, the pinned offline solc.
 
@@ -15,8 +15,8 @@ from typing import Any
 from ogkit.solidity import IMPORT_PREFIX, PROJECT_SETTINGS, SOURCE_DIR
 from ogkit.toolchain import solc_binary
 
-REPO = Path(__file__).resolve().parents[1]
-COMPAT = REPO / "tests" / "compat"
+REPO = Path(__file__).resolve().parents[2]
+COMPAT = REPO / "tests" / "support" / "compat"
 
 
 def standard_settings(settings: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from ogkit.cli import main
 from ogkit.llm.bundle import read_bundle
 from ogkit.llm.install import install_tiny_llm
 from ogkit.llm.tiny import NAME as TINY_LLM
-from ogkit.models.examples import EXAMPLES, UPSTREAM_DEMO_ALIAS, build_examples
+from ogkit.models.examples import EXAMPLES, UPSTREAM_DEMO_ALIAS
 from ogkit.models.store import ModelStore
 
 
@@ -35,11 +35,6 @@ def tiny_llm(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[list[s
     return cid, rows
 
 
-@pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return build_examples(tmp_path_factory.mktemp("examples"))
-
-
 @pytest.fixture
 def store_dir(tmp_path: Path) -> Path:
     return tmp_path / "store"
@@ -51,8 +46,8 @@ def ogkit(store_dir: Path, *args: str, columns: int = 200) -> Result:
     )
 
 
-def test_add_prints_the_cid(store_dir: Path, files: dict[str, Path]) -> None:
-    path = files["volatility"]
+def test_add_prints_the_cid(store_dir: Path, example_files: dict[str, Path]) -> None:
+    path = example_files["volatility"]
     result = ogkit(store_dir, "add", str(path), "--alias", "vol", "--alias", "Qm" + "x" * 44)
     assert result.exit_code == 0, result.output
     cid = cid_of(path.read_bytes())
@@ -71,22 +66,23 @@ def test_add_missing_file(store_dir: Path, tmp_path: Path) -> None:
     assert f"File '{tmp_path / 'missing.onnx'}' does not exist" in result.output
 
 
-def test_store_from_environment(tmp_path: Path, files: dict[str, Path]) -> None:
+def test_store_from_environment(tmp_path: Path, example_files: dict[str, Path]) -> None:
     store_dir = tmp_path / "env-store"
     result = CliRunner().invoke(
         main,
-        ["models", "add", str(files["sentiment"])],
+        ["models", "add", str(example_files["sentiment"])],
         env={"OGKIT_MODEL_STORE": str(store_dir)},
     )
     assert result.exit_code == 0
     assert (
         ModelStore(store_dir).resolve(result.output.strip()).size_bytes
-        == files["sentiment"].stat().st_size
+        == example_files["sentiment"].stat().st_size
     )
 
 
-def test_alias(store_dir: Path, files: dict[str, Path]) -> None:
-    cid = ogkit(store_dir, "add", str(files["upstream_demo"]), "--alias", "demo").output.strip()
+def test_alias(store_dir: Path, example_files: dict[str, Path]) -> None:
+    demo = str(example_files["upstream_demo"])
+    cid = ogkit(store_dir, "add", demo, "--alias", "demo").output.strip()
     result = ogkit(store_dir, "alias", UPSTREAM_DEMO_ALIAS, cid)
     assert (result.exit_code, result.output) == (0, f"{UPSTREAM_DEMO_ALIAS} -> {cid}\n")
     result = ogkit(store_dir, "alias", "another", "demo")  # by an existing alias
@@ -98,8 +94,8 @@ def test_alias(store_dir: Path, files: dict[str, Path]) -> None:
     }
 
 
-def test_alias_unknown_model(store_dir: Path, files: dict[str, Path]) -> None:
-    ogkit(store_dir, "add", str(files["upstream_demo"]))
+def test_alias_unknown_model(store_dir: Path, example_files: dict[str, Path]) -> None:
+    ogkit(store_dir, "add", str(example_files["upstream_demo"]))
     for unknown in ("nope", "../aliases.json", cid_of(b"never stored")):
         result = ogkit(store_dir, "alias", "name", unknown)
         assert result.exit_code == 1
@@ -110,9 +106,9 @@ def test_alias_unknown_model(store_dir: Path, files: dict[str, Path]) -> None:
 
 
 def test_build_examples_is_idempotent(
-    store_dir: Path, files: dict[str, Path], tiny_llm: tuple[str, list[list[str]]]
+    store_dir: Path, example_files: dict[str, Path], tiny_llm: tuple[str, list[list[str]]]
 ) -> None:
-    cids = {name: cid_of(path.read_bytes()) for name, path in files.items()}
+    cids = {name: cid_of(path.read_bytes()) for name, path in example_files.items()}
     labels = {name: name for name in EXAMPLES}
     labels["upstream_demo"] = f"upstream_demo, {UPSTREAM_DEMO_ALIAS}"
     expected = "".join(f"{labels[name]:14} {cids[name]}\n" for name in EXAMPLES)
@@ -132,7 +128,7 @@ def test_build_examples_is_idempotent(
 
 
 def test_list(
-    store_dir: Path, files: dict[str, Path], tiny_llm: tuple[str, list[list[str]]]
+    store_dir: Path, example_files: dict[str, Path], tiny_llm: tuple[str, list[list[str]]]
 ) -> None:
     assert ogkit(store_dir, "build-examples").exit_code == 0
     result = ogkit(store_dir, "list")
@@ -146,7 +142,7 @@ def test_list(
             str(path.stat().st_size),
             f"{UPSTREAM_DEMO_ALIAS}, upstream_demo" if name == "upstream_demo" else name,
         ]
-        for name, path in files.items()
+        for name, path in example_files.items()
     )
     assert rows == sorted(expected + tiny_llm[1])
 
@@ -157,9 +153,9 @@ def test_list_empty_store(store_dir: Path) -> None:
 
 
 def test_list_shows_whole_cids_on_a_narrow_terminal(
-    store_dir: Path, files: dict[str, Path]
+    store_dir: Path, example_files: dict[str, Path]
 ) -> None:
     ogkit(store_dir, "build-examples")
     result = ogkit(store_dir, "list", columns=80)
-    for path in files.values():
+    for path in example_files.values():
         assert cid_of(path.read_bytes()) in result.output

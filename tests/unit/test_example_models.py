@@ -48,13 +48,8 @@ INPUTS = {
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return build_examples(tmp_path_factory.mktemp("examples"))
-
-
-@pytest.fixture(scope="module")
-def sessions(built: dict[str, Path]) -> dict[str, ort.InferenceSession]:
-    return {name: ort.InferenceSession(str(path)) for name, path in built.items()}
+def sessions(example_files: dict[str, Path]) -> dict[str, ort.InferenceSession]:
+    return {name: ort.InferenceSession(str(path)) for name, path in example_files.items()}
 
 
 def _candles(sigma: float, seed: int, start: float = 2000.0) -> np.ndarray:
@@ -100,15 +95,15 @@ def test_build_examples_writes_files_idempotently(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", list(EXAMPLES))
-def test_check_model(built: dict[str, Path], name: str) -> None:
-    model = onnx.load(str(built[name]))
+def test_check_model(example_files: dict[str, Path], name: str) -> None:
+    model = onnx.load(str(example_files[name]))
     onnx.checker.check_model(model, full_check=True)
     assert model.producer_name == "ogkit.models.examples"
     assert model.graph.name == name
 
 
-def test_builds_are_byte_identical(built: dict[str, Path]) -> None:
-    first = {name: path.read_bytes() for name, path in built.items()}
+def test_builds_are_byte_identical(example_files: dict[str, Path]) -> None:
+    first = {name: path.read_bytes() for name, path in example_files.items()}
     # refit from scratch, not from the in-process cache
     examples._fit_volatility.cache_clear()
     examples._fit_credit_risk.cache_clear()
@@ -116,8 +111,10 @@ def test_builds_are_byte_identical(built: dict[str, Path]) -> None:
     assert first == second
 
 
-def test_builds_are_byte_identical_across_processes(built: dict[str, Path]) -> None:
-    expected = {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in built.items()}
+def test_builds_are_byte_identical_across_processes(example_files: dict[str, Path]) -> None:
+    expected = {
+        name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in example_files.items()
+    }
     code = (
         "import hashlib\n"
         "from ogkit.models.examples import EXAMPLES\n"
@@ -139,8 +136,8 @@ def test_builds_are_byte_identical_across_processes(built: dict[str, Path]) -> N
 
 
 @pytest.mark.parametrize("name", NUMERIC)
-def test_numeric_models_use_only_default_domain(built: dict[str, Path], name: str) -> None:
-    model = onnx.load(str(built[name]))
+def test_numeric_models_use_only_default_domain(example_files: dict[str, Path], name: str) -> None:
+    model = onnx.load(str(example_files[name]))
     assert [(o.domain, o.version) for o in model.opset_import] == [("", 17)]
     for node in model.graph.node:
         assert node.domain in ("", "ai.onnx"), (node.op_type, node.domain)
@@ -197,8 +194,8 @@ def test_volatility_flat_market_is_floored_positive(
 
 @settings(max_examples=25, deadline=None)
 @given(scale=st.floats(min_value=1e-3, max_value=1e3), seed=st.integers(0, 1000))
-def test_volatility_is_scale_free(built: dict[str, Path], scale: float, seed: int) -> None:
-    session = ort.InferenceSession(str(built["volatility"]))
+def test_volatility_is_scale_free(example_files: dict[str, Path], scale: float, seed: int) -> None:
+    session = ort.InferenceSession(str(example_files["volatility"]))
     candles = _candles(0.008, seed)
     (base,) = _run(session, {"open_high_low_close": candles})
     (scaled,) = _run(session, {"open_high_low_close": (candles * scale).astype(np.float32)})
@@ -243,8 +240,10 @@ def test_credit_risk_labels(
         st.floats(1.0, 3.0), st.floats(0.0, 1.0), st.floats(0.0, 1.5), st.floats(0.0, 10.0)
     )
 )
-def test_credit_risk_probabilities_valid(built: dict[str, Path], row: tuple[float, ...]) -> None:
-    session = ort.InferenceSession(str(built["credit_risk"]))
+def test_credit_risk_probabilities_valid(
+    example_files: dict[str, Path], row: tuple[float, ...]
+) -> None:
+    session = ort.InferenceSession(str(example_files["credit_risk"]))
     probabilities, label = _credit(session, list(row))
     assert probabilities.dtype == np.float32
     assert np.all(probabilities >= 0)

@@ -14,7 +14,7 @@ from eth_utils.abi import abi_to_signature
 
 from ogkit.contracts import load
 
-REFERENCE_ABI_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "abi"
+REFERENCE_ABI_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "abi"
 
 HUB_FUNCTIONS = {
     "run": (

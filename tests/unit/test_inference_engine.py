@@ -10,11 +10,12 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 from eth_abi import encode
+from store_support import store_with
 
 from ogkit.inference.cache import ResultCache, input_key
 from ogkit.inference.engine import InferenceEngine, default_engine
 from ogkit.inference.prover_queue import no_setup_status
-from ogkit.models.examples import EXAMPLES, build_examples, sample_input
+from ogkit.models.examples import EXAMPLES, sample_input
 from ogkit.models.store import ModelStore
 from precompiles.backend import ModelExecutionError, ModelNotFound, TensorSpec
 from precompiles.og_inference import run
@@ -32,17 +33,9 @@ def demo_call(model_id: str) -> bytes:
     )
 
 
-@pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return build_examples(tmp_path_factory.mktemp("examples"))
-
-
 @pytest.fixture
-def store(tmp_path: Path, files: dict[str, Path]) -> ModelStore:
-    store = ModelStore(tmp_path / "store")
-    for name, path in files.items():
-        store.add(path, name)
-    return store
+def store(tmp_path: Path, example_files: dict[str, Path]) -> ModelStore:
+    return store_with(tmp_path / "store", example_files)
 
 
 @pytest.fixture
@@ -66,7 +59,7 @@ def same_outputs(a: list[tuple[str, np.ndarray]], b: list[tuple[str, np.ndarray]
 # --- specs and sessions ---------------------------------------------------------------------------
 
 
-def test_specs(engine: InferenceEngine, files: dict[str, Path]) -> None:
+def test_specs(engine: InferenceEngine, example_files: dict[str, Path]) -> None:
     expected = {
         "volatility": (
             (TensorSpec("open_high_low_close", "tensor(float)", (10, 4)),),
@@ -90,7 +83,7 @@ def test_specs(engine: InferenceEngine, files: dict[str, Path]) -> None:
     }
     for name, (inputs, outputs) in expected.items():
         spec = engine.resolve(name)
-        data = files[name].read_bytes()
+        data = example_files[name].read_bytes()
         assert spec.model_hash == hashlib.sha256(data).digest()
         assert spec.size_bytes == len(data)
         assert (spec.inputs, spec.outputs) == (inputs, outputs)
@@ -149,11 +142,11 @@ def test_not_an_onnx_file(engine: InferenceEngine, store: ModelStore) -> None:
 
 @pytest.mark.parametrize("name", list(EXAMPLES))
 def test_outputs_match_onnxruntime(
-    engine: InferenceEngine, files: dict[str, Path], name: str
+    engine: InferenceEngine, example_files: dict[str, Path], name: str
 ) -> None:
     spec = engine.resolve(name)
     outputs = engine.infer(spec, 0, sample_input(name), "id", CONTEXT)
-    assert same_outputs(outputs, direct(files[name], sample_input(name)))
+    assert same_outputs(outputs, direct(example_files[name], sample_input(name)))
 
 
 def test_replayed_input_does_not_run_again(engine: InferenceEngine) -> None:

@@ -9,10 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from eth_abi import encode
+from store_support import store_with
 
 from ogkit.inference import MOCKED, InferenceEngine, MockError
-from ogkit.models.examples import build_examples
-from ogkit.models.store import ModelStore
 from precompiles.abi_codec import decode_model_output
 from precompiles.backend import ModelNotFound
 from precompiles.og_inference import run
@@ -41,17 +40,9 @@ def answer(result) -> list:
     return [(t.name, list(t.values), list(t.shape)) for t in output.numbers]
 
 
-@pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return build_examples(tmp_path_factory.mktemp("examples"))
-
-
 @pytest.fixture
-def engine(tmp_path: Path, files: dict[str, Path]) -> InferenceEngine:
-    store = ModelStore(tmp_path / "store")
-    for name, path in files.items():
-        store.add(path, name)
-    return InferenceEngine(store)
+def engine(tmp_path: Path, example_files: dict[str, Path]) -> InferenceEngine:
+    return InferenceEngine(store_with(tmp_path / "store", example_files))
 
 
 def test_a_mock_answers_without_running_the_model(engine: InferenceEngine) -> None:

@@ -31,7 +31,7 @@ from precompiles.og_inference import RUN_LLM_CHAT, RUN_LLM_COMPLETION
 from precompiles.og_llm import LLM_CHAT_EVENT_TOPIC, LLM_COMPLETION_EVENT_TOPIC
 
 REFERENCE_ABI = (
-    Path(__file__).resolve().parents[1].parent
+    Path(__file__).resolve().parents[2].parent
     / "shared"
     / "reference"
     / "abi"

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from ogkit.settlement.merkle import SETTLEMENT_LEAF_TYPES, StandardMerkleTree, verify
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 OZ = REPO / "node_modules" / "@openzeppelin" / "merkle-tree"
 SCRIPT = """
 const { StandardMerkleTree } = require(process.argv[1]);

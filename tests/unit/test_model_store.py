@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from multiformats import CID
 
 from ogkit.models.cid import cid_for, sha256_of_cid
-from ogkit.models.examples import UPSTREAM_DEMO_ALIAS, build_examples
+from ogkit.models.examples import UPSTREAM_DEMO_ALIAS
 from ogkit.models.store import (
     CorruptAliases,
     CorruptModel,
@@ -29,11 +29,6 @@ def manual_cid(data: bytes) -> str:
     <version 1><codec raw 0x55><multihash sha2-256 0x12, length 32><digest>."""
     raw = bytes([0x01, 0x55, 0x12, 0x20]) + hashlib.sha256(data).digest()
     return "b" + base64.b32encode(raw).decode().lower().rstrip("=")
-
-
-@pytest.fixture(scope="module")
-def example_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return build_examples(tmp_path_factory.mktemp("examples"))
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ transactions. Budgets are fixed (`max_examples`) so the file stays within a few 
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,10 +21,8 @@ from eth_utils import to_canonical_address
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from ogkit.chain import new_tester
 from ogkit.inference.engine import InferenceEngine
-from ogkit.models.examples import EXAMPLES, build_examples, sample_input
-from ogkit.models.store import ModelStore
+from ogkit.models.examples import EXAMPLES, sample_input
 from precompiles import gas
 from precompiles.og_inference import run
 from precompiles.result import CallContext, PrecompileResult
@@ -188,20 +185,6 @@ gas_amounts = st.one_of(
 
 
 # --- fixtures -------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> InferenceEngine:
-    root = tmp_path_factory.mktemp("fuzz")
-    store = ModelStore(root / "store")
-    for name, path in build_examples(Path(root / "examples")).items():
-        store.add(path, name)
-    return InferenceEngine(store)
-
-
-@pytest.fixture(scope="module")
-def tester(engine: InferenceEngine):
-    return new_tester(engine)
 
 
 def check_result(result: PrecompileResult, gas_available: int, static: bool = False) -> str:

@@ -15,9 +15,6 @@ from eth_utils import keccak
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ogkit.inference.engine import InferenceEngine
-from ogkit.models.examples import build_examples
-from ogkit.models.store import ModelStore
 from ogkit.pricefeed import (
     CsvFormatError,
     CsvPriceSource,
@@ -117,15 +114,6 @@ def reason_of(result: PrecompileResult) -> str:
     assert result.reverted and result.output[:4] == ERROR_SELECTOR
     (reason,) = decode(["string"], result.output[4:])
     return reason
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory) -> InferenceEngine:
-    root = tmp_path_factory.mktemp("pricefeed-models")
-    store = ModelStore(root / "store")
-    for name, path in build_examples(root / "examples").items():
-        store.add(path, name)
-    return InferenceEngine(store)
 
 
 @pytest.fixture(scope="module")
@@ -460,13 +448,6 @@ def test_layout_rows_are_candles() -> None:
 
 
 # --- through py-evm: the adapter and the chain agree, nothing escapes ---------------------------
-
-
-@pytest.fixture(scope="module")
-def tester(engine):
-    from ogkit.chain import new_tester
-
-    return new_tester(engine)
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=200)

@@ -27,12 +27,12 @@ from eth_utils import (
     function_abi_to_4byte_selector,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CONTRACTS = REPO / "contracts"
 INTERFACES = REPO / "ogkit" / "solidity"
 SOLC_VERSION = "0.8.28"
 # CI clones the repository next to `shared/`, so resolve it from this file, not from /work.
-REFERENCE_ABI_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "abi"
+REFERENCE_ABI_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "abi"
 REFERENCE_ABI = REFERENCE_ABI_DIR / "InferencePrecompile.abi.json"
 
 OG_INFERENCE_SOURCE = "ogkit/solidity/OGInference.sol"

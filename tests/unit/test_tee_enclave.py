@@ -46,11 +46,6 @@ NITRO_PAYLOAD_KEYS = [
 TIMESTAMP_MS = 1_770_000_000_123
 
 
-@pytest.fixture(scope="module")
-def enclave() -> SimulatedEnclave:
-    return SimulatedEnclave()
-
-
 def test_selectors_are_the_keccak_of_og_evm_signatures() -> None:
     assert keccak(text="verifyAttestation(bytes,bytes,bytes,bytes)")[:4].hex() == "f7cf40d3"
     assert keccak(text="verifyRSAPSS(bytes,bytes32,bytes)")[:4].hex() == "7e26679a"

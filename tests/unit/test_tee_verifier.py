@@ -51,11 +51,6 @@ FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.fixture(scope="module")
-def enclave() -> SimulatedEnclave:
-    return SimulatedEnclave()
-
-
-@pytest.fixture(scope="module")
 def other() -> SimulatedEnclave:
     """Another honest enclave under the dev root, running a different image."""
     return SimulatedEnclave(pcrs=dev_pcrs(b"some other image"))
