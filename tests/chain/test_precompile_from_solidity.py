@@ -447,7 +447,7 @@ def test_rejected_output_leaves_no_record(probe, owner, engine):
 
 def test_llm_completion_of_an_unknown_llm_reverts(probe, owner):
     """The chain's LLM backend knows the store's LLMs (and an endpoint's, when configured);
-    tests/test_llm_contract.py covers the rest of the LLM functions."""
+    tests/contracts/test_llm_contract.py covers the rest of the LLM functions."""
     request = (0, "meta-llama/Llama-3.1-8B-Instruct", "Hello", 16, [], 50)
     reason = "OGInference: LLM not found: meta-llama/Llama-3.1-8B-Instruct"
     with ape.reverts(reason):

@@ -1,10 +1,11 @@
 """Contracts written in each earlier OpenGradient style run unchanged on `opengradient:local`.
 
 They are compiled as a user's project compiles them (`ogkit.solidity.PROJECT_SETTINGS`,
-tests/compat_support.py): tests/compat/neuroml_1_0/ against the `opengradient-neuroml` 1.0.x
-names (`runLLMInference`), tests/compat/jan2025/ against January 2025's price-feed query
-(one `currency_pair`, a `ModelOutput` kept in storage). Each answer is checked against what
-today's selectors, the price feed and onnxruntime give for the same request.
+tests/support/compat_support.py): tests/support/compat/neuroml_1_0/ against the
+`opengradient-neuroml` 1.0.x names (`runLLMInference`), tests/support/compat/jan2025/ against
+January 2025's price-feed query (one `currency_pair`, a `ModelOutput` kept in storage). Each
+answer is checked against what today's selectors, the price feed and onnxruntime give for the
+same request.
 """
 
 from __future__ import annotations

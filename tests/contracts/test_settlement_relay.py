@@ -5,7 +5,7 @@ signs results as OpenGradient's TEE gateway does: RSA-PSS over
 keccak256(inputHash ‖ outputHash ‖ uint256 timestamp). Signatures are checked by 0x900.
 
 The Merkle tree for `batchSettle` / `verifyProof` is ogkit.settlement.merkle's
-StandardMerkleTree (checked against OpenZeppelin's JS library in tests/test_merkle.py).
+StandardMerkleTree (checked against OpenZeppelin's JS library in tests/unit/test_merkle.py).
 """
 
 from __future__ import annotations

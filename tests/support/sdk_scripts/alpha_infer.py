@@ -1,6 +1,7 @@
 """Run by .venv-sdk's Python (OpenGradient's SDK, `opengradient` 1.1.4), not by the suite's:
 
-    .venv-sdk/bin/python tests/sdk_scripts/alpha_infer.py RPC_URL KEY MODEL_CID INPUT_JSON MODES
+    .venv-sdk/bin/python tests/support/sdk_scripts/alpha_infer.py \
+        RPC_URL KEY MODEL_CID INPUT_JSON MODES
 
 `og.Alpha` exactly as a user writes it for the alpha testnet, with only the RPC URL changed:
 the hub address, the API URL and everything else keep the SDK's defaults. Prints one JSON

@@ -1,7 +1,7 @@
 """Run by .venv-sdk's Python (OpenGradient's SDK, `opengradient` 1.1.4), not by the suite's:
 
-    .venv-sdk/bin/python tests/sdk_scripts/alpha_workflow.py deploy RPC_URL KEY MODEL INPUT
-    .venv-sdk/bin/python tests/sdk_scripts/alpha_workflow.py read RPC_URL KEY ADDRESS
+    .venv-sdk/bin/python tests/support/sdk_scripts/alpha_workflow.py deploy RPC_URL KEY MODEL INPUT
+    .venv-sdk/bin/python tests/support/sdk_scripts/alpha_workflow.py read RPC_URL KEY ADDRESS
 
 The SDK's workflow API exactly as a user writes it for alpha, with only the RPC URL changed.
 `deploy`: a workflow without a schedule (read before any run, run, read, history) and one with
