@@ -1,6 +1,6 @@
 """Fixtures for every test folder: the example models in the session's store before any chain
-test runs, the example ONNX files, a store of them per module, Ape's named accounts, a simulated
-enclave and the genesis TaskScheduler.
+test runs, the example ONNX files, a store of them per module, Ape's named accounts, the
+in-process chain's inference engine, a simulated enclave and the genesis TaskScheduler.
 
 Each folder's own conftest.py adds what only it uses (unit/: an engine and an eth-tester chain
 over the module's example store; chain/: a RiskLendingPool; node/: an `ogkit node` process, its
@@ -59,6 +59,13 @@ def example_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def example_store(tmp_path_factory: pytest.TempPathFactory, example_files) -> ModelStore:
     """A store of the module's own with the example models, each under its name."""
     return store_with(tmp_path_factory.mktemp("example-store") / "store", example_files)
+
+
+@pytest.fixture(scope="module")
+def engine(chain):
+    """The in-process chain's inference engine (the one behind its 0xF4); unit/ overrides it
+    with an engine of its own."""
+    return chain.provider.inference_engine
 
 
 @pytest.fixture(scope="module")

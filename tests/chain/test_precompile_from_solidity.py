@@ -164,11 +164,6 @@ def _num(values, decimals=0):
 
 
 @pytest.fixture(scope="module")
-def engine(chain):
-    return chain.provider.inference_engine
-
-
-@pytest.fixture(scope="module")
 def probe_model(model_store):
     model_store.add(_build_probe_model(), PROBE_MODEL)
     return PROBE_MODEL

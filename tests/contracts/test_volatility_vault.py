@@ -98,11 +98,6 @@ def stranger(accounts):
 
 
 @pytest.fixture(scope="module")
-def engine(chain):
-    return chain.provider.inference_engine
-
-
-@pytest.fixture(scope="module")
 def vault(project, owner, keeper, model_store):
     return owner.deploy(project.VolatilityVault, "volatility", keeper)
 
