@@ -6,6 +6,6 @@ import pytest
 
 
 @pytest.fixture
-def pool(project, admin):
-    """RiskLendingPool on credit_risk, deployed by `admin`."""
+def pool(project, admin, model_store):
+    """RiskLendingPool on credit_risk (in the session's store), deployed by `admin`."""
     return admin.deploy(project.RiskLendingPool, "credit_risk")

@@ -12,11 +12,6 @@ from precompiles.fixed_point import to_number
 TEE = 2
 
 
-@pytest.fixture
-def pool(project, accounts, model_store):
-    return accounts[0].deploy(project.RiskLendingPool, "credit_risk")
-
-
 def test_a_reverted_tee_inference_is_forgotten_and_never_settled(chain, pool, accounts):
     provider, admin = chain.provider, accounts[0]
     engine = provider.inference_engine
