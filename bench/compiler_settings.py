@@ -4,7 +4,7 @@
 
 For each candidate (legacy or via-IR codegen, optimizer off or on) it compiles, with the
 pinned solc-js, one small consumer (contracts/examples/UpstreamStyleConsumer.sol) and the
-compatibility contracts (tests/compat/), then deploys them on `opengradient:local` and
+compatibility contracts (tests/support/compat/), then deploys them on `opengradient:local` and
 reports the gas of one model call. `--repo` also times this repository's whole contracts/.
 Results are quoted in docs/compatibility.md.
 """
@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "support"))
 
 from compat_support import COMPAT, compile_sources, containers  # noqa: E402
 

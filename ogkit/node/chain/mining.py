@@ -5,7 +5,8 @@ serves anything else: at once in-process, and over HTTP right after the response
 (ogkit/chain/locking.py); with a block time, a thread seals the pending block
 periodically; `evm_mine` seals on request. Before a block is sealed, what goes with it is
 written in one batch: the inference records of its transactions and the state root each
-transaction ran on (a trace re-executes on it); the sender of an impersonated transaction is stored when it is applied.
+transaction ran on (a trace re-executes on it); the sender of an impersonated transaction
+is stored when it is applied.
 """
 
 from __future__ import annotations
