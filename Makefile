@@ -35,7 +35,7 @@ $(STORE)/.examples: $(VENV)/.installed $(wildcard og_examples/models/*.py og_exa
 	touch $@
 
 # OpenGradient's own Python SDK, in a virtualenv of its own: its pins (web3 8, eth-account
-# 0.14, numpy 2) conflict with Ape's. tests/test_opengradient_sdk.py drives `ogkit node` with it.
+# 0.14, numpy 2) conflict with Ape's. tests/node/test_opengradient_sdk.py drives `ogkit node` with it.
 SDK_VENV := .venv-sdk
 SDK_VERSION := 1.1.4
 $(SDK_VENV)/.installed: requirements-sdk.lock

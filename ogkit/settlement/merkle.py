@@ -3,7 +3,7 @@
 The facilitator builds `StandardMerkleTree.of(values, types)` with @openzeppelin/merkle-tree
 (JavaScript); no maintained Python port exists, so this follows its algorithm — leaf =
 keccak256(keccak256(abi.encode(values))), leaves sorted, sorted-pair hashing, the tree laid
-out as an array — and tests/test_merkle.py checks it against the JS library itself.
+out as an array — and tests/unit/test_merkle.py checks it against the JS library itself.
 """
 
 from __future__ import annotations
