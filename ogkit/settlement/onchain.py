@@ -6,7 +6,7 @@ from eth_abi import decode
 from eth_utils import keccak
 from web3 import Web3
 
-from ogkit.inference.engine import InferenceRecord
+from ogkit.inference.records import InferenceRecord
 from precompiles.abi_codec import (
     MODEL_INFERENCE_EVENT_SIGNATURE,
     MODEL_INFERENCE_REQUEST,
@@ -14,7 +14,8 @@ from precompiles.abi_codec import (
 )
 from precompiles.addresses import OG_INFERENCE_ADDRESS
 
-NOT_MINED = "failed: not in a mined transaction (eth_call or reverted)"
+NOT_MINED_REASON = "not in a mined transaction (eth_call or reverted)"
+NOT_MINED = f"failed: {NOT_MINED_REASON}"
 
 
 def emitted_on_chain(w3: Web3, record: InferenceRecord) -> bool:
