@@ -16,6 +16,7 @@ import numpy as np
 
 from ogkit.inference.book import RecordBook
 from ogkit.inference.cache import Outputs, ResultCache, input_key
+from ogkit.inference.enclave_slot import EnclaveSlot
 from ogkit.inference.mocks import ModelMocks
 from ogkit.inference.prover_queue import ProverQueue
 from ogkit.inference.records import (
@@ -54,12 +55,13 @@ class InferenceEngine:
         self,
         store: ModelStore | None = None,
         cache: ResultCache | None = None,
-        enclave: SimulatedEnclave | None = None,
+        enclave: SimulatedEnclave | EnclaveSlot | None = None,
         book: RecordBook | None = None,
     ) -> None:
         self.store = store or ModelStore()
-        self.cache = cache or ResultCache()
-        self._enclave = enclave
+        self.cache = cache if cache is not None else ResultCache()
+        self.enclave_slot = EnclaveSlot.of(enclave)
+        """Shared with the node's LLM engine: one TEE key per inference node."""
         self.book = book if book is not None else RecordBook()
         """Every record this engine made (shared with the node's LLM engine and settlers)."""
         self.model_runs = 0
@@ -109,9 +111,11 @@ class InferenceEngine:
     def enclave(self) -> SimulatedEnclave:
         """The (simulated, dev-only) enclave that signs TEE-mode results; made on first use
         because an RSA-2048 key takes a moment."""
-        if self._enclave is None:
-            self._enclave = SimulatedEnclave()
-        return self._enclave
+        return self.enclave_slot.get()
+
+    @property
+    def _enclave(self) -> SimulatedEnclave | None:
+        return self.enclave_slot.current
 
     def resolve(self, model_id: str) -> ModelSpec:
         stored = self.store.resolve(model_id)
@@ -227,13 +231,9 @@ class InferenceEngine:
         return self.book.wait_for_settlement(inference_id, timeout)
 
 
-_engines: dict[Path, InferenceEngine] = {}
-
-
 def default_engine(store_dir: Path | str | None = None) -> InferenceEngine:
-    """One engine per store directory per process, so every chain shares its caches."""
-    store = ModelStore(store_dir)
-    engine = _engines.get(store.root)
-    if engine is None:
-        engine = _engines[store.root] = InferenceEngine(store)
-    return engine
+    """One engine per store directory per process, so every chain shares its caches: the
+    model engine of `default_inference_node`."""
+    from ogkit.inference.node import default_inference_node
+
+    return default_inference_node(store_dir).engine
