@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from eth_tester import EthereumTester, PyEVMBackend
 
 from ogkit.chain.fork import ai_vm_configuration
@@ -19,6 +21,9 @@ from ogkit.chain.reverts import RecordBook, RecordsFollowRevertsMixin
 from ogkit.chain.scheduling import ScheduledRunsMixin
 from precompiles.backend import InferenceBackend
 from precompiles.llm_backend import LLMBackend
+
+if TYPE_CHECKING:
+    from ogkit.inference.node import InferenceNode
 
 
 @lock_public_methods
@@ -96,13 +101,22 @@ class AIChainBackend(
 
 
 def new_tester(
-    backend: InferenceBackend,
+    backend: InferenceBackend | InferenceNode | None = None,
     chain_id: int = LOCAL_CHAIN_ID,
     tee_root_pem: bytes | None = None,
     llm_backend: LLMBackend | None = None,
 ) -> EthereumTester:
-    """An auto-mining `EthereumTester` on the AI chain (TEE root: the dev root unless given;
-    no LLM backend unless given)."""
+    """An auto-mining `EthereumTester` on the AI chain (TEE root: the dev root unless given).
+
+    `backend` is an inference node (its engines answer 0xF4's model and LLM calls), a bare
+    model backend (no LLM backend unless given), or None for a new node on the default
+    store."""
+    from ogkit.inference.node import InferenceNode
+
+    if backend is None:
+        backend = InferenceNode()
+    if isinstance(backend, InferenceNode):
+        backend, llm_backend = backend.engine, llm_backend or backend.llm_engine
     return LockedEthereumTester(
         AIChainBackend(
             backend, chain_id=chain_id, tee_root_pem=tee_root_pem, llm_backend=llm_backend

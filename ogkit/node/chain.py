@@ -43,8 +43,8 @@ from eth.exceptions import BlockNotFound, HeaderNotFound, TransactionNotFound
 from eth_tester.backends.pyevm.main import get_account_keys_from_mnemonic
 
 from ogkit.chain.genesis import DEFAULT_ACCOUNTS, DEFAULT_BALANCE, DEFAULT_MNEMONIC
-from ogkit.inference import InferenceEngine, default_engine
-from ogkit.llm import default_llm_engine
+from ogkit.inference import InferenceEngine
+from ogkit.inference.node import default_inference_node
 from ogkit.models.store import ModelStore
 from ogkit.node import datadir, devstate, execution, fees, head, logs, records, transactions
 from ogkit.node.callframes import TraceOptions
@@ -115,10 +115,12 @@ class NodeChain:
         ):
             store_dir = Path(stored["modelStore"])
         self.model_store = ModelStore(store_dir)
-        self.engine = engine or default_engine(self.model_store.root)
+        self.inference = default_inference_node(self.model_store.root)
+        """Engines, enclave, records and settlement (started by `Node`) of this store."""
+        self.engine = engine or self.inference.engine
         self.engine.on_settlement.append(self._store_settlement)
         self.pipe = config.pipe
-        self.llm_engine = default_llm_engine(self.model_store.root)
+        self.llm_engine = self.inference.llm_engine
         self.keys = (
             get_account_keys_from_mnemonic(self.mnemonic, self.num_accounts, self.hd_path)
             if self.num_accounts
