@@ -58,3 +58,18 @@ def test_a_vanilla_llm_answer_needs_no_settlement(project, accounts, provider):
     receipt = assistant.complete("A settled answer", 12, [], 0, sender=owner)
     (event,) = [e for e in receipt.events if e.event_name == "LLMCompletionEvent"]
     assert provider.wait_for_settlement(event.inferenceID, timeout=5).settlement == ("not required")
+
+
+def test_a_reverted_tee_llm_answer_is_forgotten(chain, project, accounts, provider):
+    """LLM records live in the same book, so they follow snapshot reverts like models'."""
+    owner = accounts[0]
+    assistant = owner.deploy(project.LLMAssistant, "tiny-llm", TEE)
+    with provider.settlement.paused():
+        snapshot = chain.snapshot()
+        receipt = assistant.complete("A reverted answer", 8, [], 0, sender=owner)
+        (event,) = [e for e in receipt.events if e.event_name == "LLMCompletionEvent"]
+        assert provider.llm_engine.records[event.inferenceID].settlement == "pending"
+        assert event.inferenceID in provider.inference_engine.unsettled
+        chain.restore(snapshot)
+        assert event.inferenceID not in provider.llm_engine.records
+    assert provider.settlement.run_once() == []
