@@ -193,7 +193,9 @@ class AIProvider(LocalProvider):
         """Model runs, records, settlement waits and mocks, as on `opengradient:local:node`."""
         return LocalInferenceAPI(self, self.inference_engine)
 
-    def wait_for_settlement(self, inference_id: str, timeout: float = 60.0) -> InferenceRecord:
+    def wait_for_settlement(
+        self, inference_id: str | bytes, timeout: float = 60.0
+    ) -> InferenceRecord:
         """The record once settled (or failed, or VANILLA); raises if it stays pending."""
         return self.inference_node.wait_for_settlement(inference_id, timeout)
 

@@ -121,3 +121,10 @@ def test_listeners_and_waiters_see_each_change():
     threading.Timer(0.05, book.settled, (record, "0x9")).start()
     assert book.wait_for_settlement(record.key, timeout=5) is record
     assert seen == ["settled 0x9"]
+
+
+def test_the_public_edges_take_an_id_as_bytes_too():
+    from ape_opengradient.inference_api import _bare_id
+
+    key = bytes.fromhex("ab" * 32)
+    assert _bare_id(key) == _bare_id("0x" + "AB" * 32) == _bare_id("ab" * 32) == "ab" * 32

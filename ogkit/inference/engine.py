@@ -222,7 +222,9 @@ class InferenceEngine:
         """Remove every mock; returns how many (model, input) pairs were mocked."""
         return self.mocks.clear()
 
-    def wait_for_settlement(self, inference_id: str, timeout: float = 60.0) -> InferenceRecord:
+    def wait_for_settlement(
+        self, inference_id: str | bytes, timeout: float = 60.0
+    ) -> InferenceRecord:
         """Block until the record is final (settled, failed or not required).
 
         Raises `KeyError` if no committed transaction made the record within `timeout`, and

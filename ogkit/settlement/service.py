@@ -185,6 +185,8 @@ class SettlementService:
             if isinstance(settler, TeeSettlement):
                 settler.batch_size = size
 
-    def wait_for_settlement(self, inference_id: str, timeout: float = 60.0) -> InferenceRecord:
+    def wait_for_settlement(
+        self, inference_id: str | bytes, timeout: float = 60.0
+    ) -> InferenceRecord:
         """Block (on the engine's condition, not a sleep) until the record is final."""
         return self.engine.wait_for_settlement(inference_id, timeout)
