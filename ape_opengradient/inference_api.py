@@ -85,7 +85,10 @@ class InferenceInfo:
         )
 
 
-def _bare_id(inference_id: str) -> str:
+def _bare_id(inference_id: str | bytes) -> str:
+    """An id as the records print it (bare hex), from 0x-hex, bare hex or the 32 bytes."""
+    if isinstance(inference_id, bytes | bytearray):
+        return bytes(inference_id).hex()
     return str(inference_id).lower().removeprefix("0x")
 
 
@@ -98,7 +101,7 @@ class InferenceAPI(ABC):
         """How many times a model really ran on this chain (replays and mocks not counted)."""
 
     @abstractmethod
-    def get_inference_record(self, inference_id: str) -> InferenceInfo | None:
+    def get_inference_record(self, inference_id: str | bytes) -> InferenceInfo | None:
         """The record of a mined inference (0x-hex or bare id); None if no mined
         transaction made it (an `eth_call`, a reverted or rewound one)."""
 
@@ -107,10 +110,12 @@ class InferenceAPI(ABC):
         """The records of a block's inferences in order (the head block by default)."""
 
     @abstractmethod
-    def _wait(self, inference_id: str, timeout: float) -> None:
+    def _wait(self, inference_id: str | bytes, timeout: float) -> None:
         """Return once the record is final or `timeout` has passed."""
 
-    def wait_for_settlement(self, inference_id: str, timeout: float = 60.0) -> InferenceInfo:
+    def wait_for_settlement(
+        self, inference_id: str | bytes, timeout: float = 60.0
+    ) -> InferenceInfo:
         """Block until the inference's settlement is final (settled, failed, not required,
         mocked). Raises `KeyError` if no mined transaction made it and `SettlementTimeout`
         if it is still pending after `timeout` seconds."""
@@ -188,7 +193,7 @@ class LocalInferenceAPI(InferenceAPI):
             out.append({**record, "blockNumber": number})
         return out
 
-    def get_inference_record(self, inference_id: str) -> InferenceInfo | None:
+    def get_inference_record(self, inference_id: str | bytes) -> InferenceInfo | None:
         engine_record = self.engine.records.get(_bare_id(inference_id))
         if (
             engine_record is None
@@ -204,7 +209,7 @@ class LocalInferenceAPI(InferenceAPI):
         number = self.provider.chain_manager.blocks.height if block is None else block
         return [InferenceInfo.from_json(r) for r in self._block_records(number)]
 
-    def _wait(self, inference_id: str, timeout: float) -> None:
+    def _wait(self, inference_id: str | bytes, timeout: float) -> None:
         try:
             self.engine.wait_for_settlement(inference_id, timeout)
         except (KeyError, SettlementTimeout):
@@ -251,7 +256,7 @@ class NodeInferenceAPI(InferenceAPI):
     def model_runs(self) -> int:
         return int(self._request("ogkit_getModelRuns"))
 
-    def get_inference_record(self, inference_id: str) -> InferenceInfo | None:
+    def get_inference_record(self, inference_id: str | bytes) -> InferenceInfo | None:
         record = self._request("ogkit_getInferenceRecord", "0x" + _bare_id(inference_id))
         return None if record is None else InferenceInfo.from_json(record)
 
@@ -261,7 +266,7 @@ class NodeInferenceAPI(InferenceAPI):
             InferenceInfo.from_json(r) for r in self._request("ogkit_getBlockInferenceRecords", ref)
         ]
 
-    def _wait(self, inference_id: str, timeout: float) -> None:
+    def _wait(self, inference_id: str | bytes, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while True:
             left = max(0.0, deadline - time.monotonic())

@@ -18,7 +18,8 @@ from ogkit.chain.assembly import ChainServices
 from ogkit.chain.backend import AIBackendMixin, DevAccounts
 from ogkit.chain.locking import LockedEthereumTester
 from ogkit.inference import InferenceEngine, InferenceRecord
-from ogkit.llm import LLMEngine, default_llm_engine
+from ogkit.inference.node import InferenceNode
+from ogkit.llm import LLMEngine
 from ogkit.models.store import ModelStore
 from ogkit.pricefeed import PriceDataNode, default_price_feed
 from ogkit.project import model_store_dir
@@ -92,16 +93,21 @@ class AIProvider(LocalProvider):
         return self.config_manager.get_config("test")
 
     @cached_property
-    def inference_engine(self) -> InferenceEngine:
-        # its own engine (models and caches are cheap to share, records are not): the
-        # records and the settlement service belong to this chain alone
-        return InferenceEngine(ModelStore(self._model_store_dir()))
+    def inference_node(self) -> InferenceNode:
+        """This chain's inference node: model and LLM engines with one cache, one enclave key
+        and one record book, and the settlement service. Its own (models and caches are
+        cheap to share, records are not): the records belong to this chain alone."""
+        return InferenceNode(ModelStore(self._model_store_dir()))
 
-    @cached_property
+    @property
+    def inference_engine(self) -> InferenceEngine:
+        return self.inference_node.engine
+
+    @property
     def llm_engine(self) -> LLMEngine:
         """0xF4's LLM backend: the store's LLMs (the tiny example one after `make setup`),
         and the OpenAI-compatible endpoint `OGKIT_LLM_URL` when set."""
-        return default_llm_engine(self._model_store_dir())
+        return self.inference_node.llm_engine
 
     def _model_store_dir(self) -> Path:
         return model_store_dir(self.local_project.path, self.og_config.model_store)
@@ -138,11 +144,11 @@ class AIProvider(LocalProvider):
     def pipe(self, on: bool) -> None:
         self.tester.backend.pipe = bool(on)
 
-    @cached_property
+    @property
     def settlement(self) -> SettlementService:
         """HACA's full-node role for this chain; started on connect unless configured off."""
-        return SettlementService(
-            self.inference_engine,
+        node = self.inference_node
+        return node.settlement or node.attach_settlement(
             self.web3,
             batch_size=self.og_config.settlement_batch_size,
             receipt_timeout=2.0,  # auto-mined at once; longer means a snapshot revert
@@ -155,9 +161,11 @@ class AIProvider(LocalProvider):
         """Model runs, records, settlement waits and mocks, as on `opengradient:local:node`."""
         return LocalInferenceAPI(self, self.inference_engine)
 
-    def wait_for_settlement(self, inference_id: str, timeout: float = 60.0) -> InferenceRecord:
+    def wait_for_settlement(
+        self, inference_id: str | bytes, timeout: float = 60.0
+    ) -> InferenceRecord:
         """The record once settled (or failed, or VANILLA); raises if it stays pending."""
-        return self.settlement.wait_for_settlement(inference_id, timeout)
+        return self.inference_node.wait_for_settlement(inference_id, timeout)
 
     def connect(self) -> None:
         super().connect()
@@ -166,8 +174,8 @@ class AIProvider(LocalProvider):
             self.settlement.start()
 
     def disconnect(self) -> None:
-        if "settlement" in self.__dict__:
-            self.settlement.stop()
+        if "inference_node" in self.__dict__:
+            self.inference_node.stop()
         super().disconnect()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from eth_tester import EthereumTester, PyEVMBackend
 
 from ogkit.chain.assembly import ChainServices
@@ -15,6 +17,9 @@ from ogkit.chain.genesis import (
 )
 from ogkit.chain.locking import LockedEthereumTester
 from precompiles.host import LLMBackend, ModelBackend
+
+if TYPE_CHECKING:
+    from ogkit.inference.node import InferenceNode
 
 
 class AIChainBackend(AIBackendMixin, PyEVMBackend):
@@ -49,15 +54,24 @@ class AIChainBackend(AIBackendMixin, PyEVMBackend):
 
 
 def new_tester(
-    backend: ModelBackend | None = None,
+    backend: ModelBackend | InferenceNode | None = None,
     chain_id: int = LOCAL_CHAIN_ID,
     tee_root_pem: bytes | None = None,
     llm_backend: LLMBackend | None = None,
     *,
     services: ChainServices | None = None,
 ) -> EthereumTester:
-    """An auto-mining `EthereumTester` on the AI chain (TEE root: the dev root unless given;
-    no LLM backend unless given)."""
+    """An auto-mining `EthereumTester` on the AI chain (TEE root: the dev root unless given).
+
+    `backend` is an inference node (its engines answer 0xF4's model and LLM calls), a bare
+    model backend (no LLM backend unless given), or None for a new node on the default
+    store."""
+    from ogkit.inference.node import InferenceNode
+
+    if backend is None:
+        backend = InferenceNode()
+    if isinstance(backend, InferenceNode):
+        backend, llm_backend = backend.engine, llm_backend or backend.llm_engine
     return LockedEthereumTester(
         AIChainBackend(
             backend,

@@ -1,7 +1,9 @@
 """Result cache keyed by (model hash, exact input bytes): replays never run a model twice.
 
-Ape replays every transaction with `eth_call`, gas estimation runs it a dozen times, and a
-snapshot restore re-executes the head block; all of them must read the first result.
+One cache per inference node, for model outputs and LLM results alike (their keys are
+sha256 digests of different inputs, so they never meet). Ape replays every transaction
+with `eth_call`, gas estimation runs it a dozen times, and a snapshot restore re-executes the
+head block; all of them must read the first result.
 """
 
 from __future__ import annotations
@@ -9,10 +11,18 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from typing import Any
 
 import numpy as np
 
 Outputs = list[tuple[str, np.ndarray]]
+
+
+def _copy(value: Any) -> Any:
+    """Model outputs are copied (arrays are mutable); other results (frozen) are shared."""
+    if isinstance(value, list):
+        return [(name, np.array(array, copy=True)) for name, array in value]
+    return value
 
 
 def input_key(model_hash: bytes, inputs: dict[str, np.ndarray]) -> bytes:
@@ -31,24 +41,25 @@ def input_key(model_hash: bytes, inputs: dict[str, np.ndarray]) -> bytes:
 
 
 class ResultCache:
-    """A bounded LRU; outputs are copied out so no caller can mutate the record."""
+    """A bounded LRU; model outputs are copied in and out so no caller can mutate them."""
 
     def __init__(self, max_entries: int = 4096) -> None:
         self.max_entries = max_entries
-        self._entries: OrderedDict[bytes, Outputs] = OrderedDict()
+        self._entries: OrderedDict[bytes, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: bytes) -> Outputs | None:
+    def get(self, key: bytes) -> Any:
+        """Model outputs (`Outputs`) or an LLM result, or None."""
         with self._lock:
-            outputs = self._entries.get(key)
-            if outputs is None:
+            value = self._entries.get(key)
+            if value is None:
                 return None
             self._entries.move_to_end(key)
-            return [(name, array.copy()) for name, array in outputs]
+            return _copy(value)
 
-    def put(self, key: bytes, outputs: Outputs) -> None:
+    def put(self, key: bytes, value: Any) -> None:
         with self._lock:
-            self._entries[key] = [(name, np.array(array, copy=True)) for name, array in outputs]
+            self._entries[key] = _copy(value)
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)

@@ -10,9 +10,9 @@ input and output arrays to this queue. One worker thread takes the jobs in order
    within the quantisation tolerance (one 2**-input_scale step per input element, at least
    two): a proof of some other result is no proof.
 
-The record's `settlement` moves "pending" (queued) -> "proving" -> "proved" (with
-`record.zk_proof` set) or "failed: <reason>". The worker never touches the chain; settling a
-proved record is `ogkit.settlement.ZkSettlement`'s job.
+The record moves through its book's transitions: PENDING (queued) -> PROVING -> PROVED (with
+`record.zk_proof` set) or FAILED. The worker never touches the chain; settling a proved record
+is `ogkit.settlement.ZkSettlement`'s job.
 """
 
 from __future__ import annotations
@@ -20,29 +20,40 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ogkit.inference.book import RecordBook
+from ogkit.inference.records import (
+    IllegalTransition,
+    InferenceRecord,
+    SettlementState,
+    record_key,
+)
 from ogkit.models.cid import cid_of_sha256
 from ogkit.models.store import ModelStore
 
 if TYPE_CHECKING:
-    from ogkit.inference.engine import InferenceRecord
     from ogkit.zk import ZkArtifacts, ZkProof
 
 log = logging.getLogger("ogkit.inference.prover")
 
-QUEUED = "pending"
-PROVING = "proving"
-PROVED = "proved"
-_IN_FLIGHT = (QUEUED, PROVING)
+QUEUED = SettlementState.PENDING.value
+PROVING = SettlementState.PROVING.value
+PROVED = SettlementState.PROVED.value
+_IN_FLIGHT = frozenset({SettlementState.PENDING, SettlementState.PROVING})
+
+
+def no_setup_reason(cid: str) -> str:
+    return f"model {cid} has no ZK setup (run `ogkit models zk-setup {cid}`)"
 
 
 def no_setup_status(cid: str) -> str:
-    return f"failed: model {cid} has no ZK setup (run `ogkit models zk-setup {cid}`)"
+    """The settlement text of a ZK record whose model was never set up for proving."""
+    return f"failed: {no_setup_reason(cid)}"
 
 
 @dataclass(frozen=True)
@@ -84,16 +95,14 @@ def output_mismatch(
 
 
 class ProverQueue:
-    """One background worker proving ZK records in submission order."""
+    """One background worker proving ZK records in submission order; `book` is the
+    inference node's record book (a queue made alone keeps its own)."""
 
-    def __init__(
-        self, store: ModelStore, on_status: Callable[[InferenceRecord], None] | None = None
-    ) -> None:
+    def __init__(self, store: ModelStore, book: RecordBook | None = None) -> None:
         self.store = store
-        self.on_status = on_status
-        """Told of each status the worker sets, so the engine's waiters and services wake."""
+        self.book = book if book is not None else RecordBook()
         self._jobs: deque[ProofJob] = deque()
-        self._records: dict[str, InferenceRecord] = {}
+        self._records: dict[bytes, InferenceRecord] = {}
         self._condition = threading.Condition()
         self._worker: threading.Thread | None = None
 
@@ -109,9 +118,11 @@ class ProverQueue:
             {name: np.array(value, copy=True) for name, value in inputs.items()},
             [(name, np.array(value, copy=True)) for name, value in outputs],
         )
+        if self.book.get(record.key) is not record:
+            self.book.put(record)
+        self.book.queued(record)
         with self._condition:
-            record.settlement = QUEUED
-            self._records[record.inference_id] = record
+            self._records[record.key] = record
             self._jobs.append(job)
             if self._worker is None:
                 self._worker = threading.Thread(
@@ -124,43 +135,49 @@ class ProverQueue:
         """Block until the record is proved or failed; `TimeoutError` if that takes longer
         than `timeout` seconds, `KeyError` if it was never queued."""
         with self._condition:
-            record = self._records[inference_id]
-            if not self._condition.wait_for(
-                lambda: record.settlement not in _IN_FLIGHT, timeout=timeout
-            ):
-                raise TimeoutError(
-                    f"inference {inference_id} is still {record.settlement!r} after {timeout} s"
-                )
-            return record
+            record = self._records[record_key(inference_id)]
+        if not self.book.wait_until(record, lambda r: r.state not in _IN_FLIGHT, timeout):
+            raise TimeoutError(
+                f"inference {inference_id} is still {record.settlement!r} after {timeout} s"
+            )
+        return record
 
     def __contains__(self, inference_id: object) -> bool:
         """Was this inference ever handed to the queue?"""
+        if not isinstance(inference_id, str | bytes):
+            return False
         with self._condition:
-            return inference_id in self._records
+            return record_key(inference_id) in self._records
 
     def __len__(self) -> int:
         """Jobs not yet finished (queued or being proved)."""
         with self._condition:
-            return sum(r.settlement in _IN_FLIGHT for r in self._records.values())
+            return sum(r.state in _IN_FLIGHT for r in self._records.values())
 
     def _work(self) -> None:
         while True:
             with self._condition:
                 self._condition.wait_for(lambda: bool(self._jobs))
                 job = self._jobs.popleft()
-                job.record.settlement = PROVING
             try:
-                status = self._prove(job)
-            except Exception as exc:  # noqa: BLE001 - a job fails, the worker lives on
-                log.exception("proving %s failed", job.record.inference_id)
-                status = f"failed: {type(exc).__name__}: {exc}"
-            with self._condition:
-                job.record.settlement = status
-                self._condition.notify_all()
-            if self.on_status is not None:
-                self.on_status(job.record)
+                self._run(job.record, job)
+            except IllegalTransition as exc:  # moved on meanwhile (e.g. replaced by hand)
+                log.warning("proving %s: %s", job.record.inference_id, exc)
 
-    def _prove(self, job: ProofJob) -> str:
+    def _run(self, record: InferenceRecord, job: ProofJob) -> None:
+        self.book.proving(record)
+        try:
+            failure = self._prove(job)
+        except Exception as exc:  # noqa: BLE001 - a job fails, the worker lives on
+            log.exception("proving %s failed", record.inference_id)
+            failure = f"{type(exc).__name__}: {exc}"
+        if failure is None:
+            self.book.proved(record, record.zk_proof, bool(record.zk_verified))
+        else:
+            self.book.failed(record, failure)
+
+    def _prove(self, job: ProofJob) -> str | None:
+        """Prove and check one job; the reason it failed, or None once proved."""
         from ogkit import zk
         from ogkit.zk.isolated import prove_isolated
 
@@ -169,16 +186,13 @@ class ProverQueue:
         try:
             artifacts = zk.load(self.store, cid)
         except (zk.ZkError, LookupError):
-            return no_setup_status(cid)
+            return no_setup_reason(cid)
         try:
             proof = prove_isolated(artifacts, job.inputs)
         except zk.ZkError as exc:
-            return f"failed: {exc}"
+            return str(exc)
         record.zk_proof = proof
         record.zk_verified = zk.verify(artifacts, proof)
         if not record.zk_verified:
-            return "failed: ezkl rejects the proof off chain"
-        mismatch = output_mismatch(artifacts, proof, job.outputs, job.inputs)
-        if mismatch is not None:
-            return f"failed: {mismatch}"
-        return PROVED
+            return "ezkl rejects the proof off chain"
+        return output_mismatch(artifacts, proof, job.outputs, job.inputs)

@@ -7,6 +7,10 @@ re-executed block) never asks the model again — `model_runs` counts the real r
 record is kept for every call a transaction made. TEE mode signs the record the way
 OpenGradient's TEE gateway signs a response (tee_request_hash, tee_output_hash,
 tee_timestamp, tee_id, tee_signature), with the node's simulated enclave.
+
+An inference node (`ogkit.inference.node`) hands this engine the model engine's result
+cache, enclave and record book: one TEE key per node, and a TEE answer's record settles
+through `InferenceSettlementRelay` like a model's (its request hash is the input hash).
 """
 
 from __future__ import annotations
@@ -14,12 +18,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
 from eth_utils import keccak
 
+from ogkit.inference.book import RecordBook
+from ogkit.inference.cache import ResultCache
+from ogkit.inference.enclave_slot import EnclaveSlot
+from ogkit.inference.records import InferenceRecord, RecordView, SettlementState
 from ogkit.llm import chat_template
 from ogkit.llm.bundle import LLMBundle, read_bundle, read_part
 from ogkit.llm.http_backend import OpenAIHttpBackend
@@ -37,8 +44,6 @@ from precompiles.host import (
 )
 from precompiles.inference.llm_types import ChatMessage, LLMChatRequest, LLMInferenceMode
 
-LLM_TEE_STATUS = "signed (LLM results are not settled on chain)"
-
 
 @dataclass(frozen=True)
 class TeeResponse:
@@ -53,20 +58,19 @@ class TeeResponse:
     signed: SignedResult
 
 
-@dataclass(frozen=True)
-class LLMRecord:
-    inference_id: str
-    model_id: str
-    model_hash: bytes
-    backend: str
-    request_hash: bytes
-    output_hash: bytes
-    mode: LLMInferenceMode
-    block_number: int
-    settlement: str
-    """"not required" (VANILLA) or LLM_TEE_STATUS: the settlement service settles model
-    inferences only; a TEE answer carries the gateway-style signature in `tee`."""
+@dataclass(kw_only=True)
+class LLMRecord(InferenceRecord):
+    """An LLM call's record in the node's book: `input_hash` is the gateway's request hash,
+    `mode` an `LLMInferenceMode`; a TEE answer is PENDING until the settlement service
+    settles its signature (`tee_signature`, the same as `tee.signed`)."""
+
+    model_id: str = ""
+    backend: str = ""
     tee: TeeResponse | None = None
+
+    @property
+    def request_hash(self) -> bytes:
+        return self.input_hash
 
 
 class LLMEngine:
@@ -74,26 +78,31 @@ class LLMEngine:
         self,
         store: ModelStore | None = None,
         http: OpenAIHttpBackend | None = None,
-        enclave: SimulatedEnclave | None = None,
+        enclave: SimulatedEnclave | EnclaveSlot | None = None,
         max_cached: int = 1024,
+        *,
+        cache: ResultCache | None = None,
+        book: RecordBook | None = None,
     ) -> None:
         self.store = store or ModelStore()
         self.http = http
-        self._enclave = enclave
-        self.records: dict[str, LLMRecord] = {}
+        self.enclave_slot = EnclaveSlot.of(enclave)
+        self.book = book if book is not None else RecordBook()
         self.model_runs = 0
         """How many times a model (local or remote) was really asked: replays add nothing."""
-        self._cache: OrderedDict[bytes, LLMResult] = OrderedDict()
-        self._max_cached = max_cached
+        self.cache = cache if cache is not None else ResultCache(max_cached)
         self._local: dict[str, tuple[LLMBundle, OnnxCausalLM]] = {}
         self._by_hash: dict[bytes, tuple[LLMBundle, OnnxCausalLM]] = {}
         self._lock = threading.Lock()
 
     @property
     def enclave(self) -> SimulatedEnclave:
-        if self._enclave is None:
-            self._enclave = SimulatedEnclave()
-        return self._enclave
+        return self.enclave_slot.get()
+
+    @property
+    def records(self) -> RecordView:
+        """The book's records (model ones too, when the book is shared)."""
+        return self.book.records
 
     # ------------------------------------------------------------------ LLMBackend
 
@@ -135,20 +144,16 @@ class LLMEngine:
     ) -> LLMResult:
         seed = sampling_seed(inference_id) if request.temperature > 0 else None
         key = _cache_key(model, request, seed)
-        with self._lock:
-            cached = self._cache.get(key)
-            if cached is not None:
-                self._cache.move_to_end(key)
-                return cached
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
         if model.backend == "http":
             result = self._run_http(model, request, seed)
         else:
             result = self._run_local(model, request, inference_id, seed)
         with self._lock:
             self.model_runs += 1
-            self._cache[key] = result
-            while len(self._cache) > self._max_cached:
-                self._cache.popitem(last=False)
+        self.cache.put(key, result)
         return result
 
     def _run_http(self, model: LLMSpec, request: LLMRequest, seed: int | None) -> LLMResult:
@@ -199,7 +204,7 @@ class LLMEngine:
         seed = sampling_seed(inference_id) if request.temperature > 0 else None
         req_hash = request_hash(request_body(request, model.model_id, seed))
         out_hash = output_hash(result)
-        tee = None
+        tee = signed = None
         if mode is LLMInferenceMode.TEE:
             signed = self.enclave.sign_result(req_hash, out_hash, context.timestamp)
             tee = TeeResponse(
@@ -210,17 +215,22 @@ class LLMEngine:
                 tee_signature=base64.b64encode(signed.signature).decode(),
                 signed=signed,
             )
-        self.records[inference_id] = LLMRecord(
-            inference_id=inference_id,
-            model_id=model.model_id,
-            model_hash=model.model_hash,
-            backend=model.backend,
-            request_hash=req_hash,
-            output_hash=out_hash,
-            mode=mode,
-            block_number=context.block_number,
-            settlement="not required" if mode is LLMInferenceMode.VANILLA else LLM_TEE_STATUS,
-            tee=tee,
+        self.book.put(
+            LLMRecord(
+                inference_id=inference_id,
+                model_id=model.model_id,
+                model_hash=model.model_hash,
+                backend=model.backend,
+                input_hash=req_hash,
+                output_hash=out_hash,
+                mode=mode,
+                block_number=context.block_number,
+                state=SettlementState.NOT_REQUIRED
+                if mode is LLMInferenceMode.VANILLA
+                else SettlementState.PENDING,
+                tee_signature=signed,
+                tee=tee,
+            )
         )
 
 
@@ -235,15 +245,9 @@ def _cache_key(model: LLMSpec, request: LLMRequest, seed: int | None) -> bytes:
     return hashlib.sha256(model.model_hash + canonical_json(body).encode()).digest()
 
 
-_engines: dict[tuple[Path, str | None], LLMEngine] = {}
-
-
 def default_llm_engine(store_dir: Path | str | None = None) -> LLMEngine:
-    """One engine per store (and endpoint) per process; the endpoint from `OGKIT_LLM_URL`."""
-    store = ModelStore(store_dir)
-    http = OpenAIHttpBackend.from_env()
-    key = (store.root, http.base_url if http else None)
-    engine = _engines.get(key)
-    if engine is None:
-        engine = _engines[key] = LLMEngine(store, http)
-    return engine
+    """One engine per store (and endpoint) per process, the endpoint from `OGKIT_LLM_URL`:
+    the LLM engine of `default_inference_node`, sharing its book, cache and enclave."""
+    from ogkit.inference.node import default_inference_node
+
+    return default_inference_node(store_dir).llm_engine

@@ -94,21 +94,15 @@ class Node:
         """The full-node role talks to this node over its own JSON-RPC, like any client."""
         from web3 import HTTPProvider, Web3
 
-        from ogkit.settlement import SettlementService
-
         w3 = Web3(HTTPProvider(self.url, request_kwargs={"timeout": 120}))
-        self.settlement = SettlementService(
-            self.chain.engine, w3, batch_size=self.chain.config.settlement_batch_size
-        ).start()
-        self.chain.on_mined.append(lambda *_: self._wake_settlement())
-
-    def _wake_settlement(self) -> None:
-        with self.chain.engine.work:
-            self.chain.engine.work.notify_all()
+        self.settlement = self.chain.inference.start_settlement(
+            w3, batch_size=self.chain.config.settlement_batch_size
+        )
+        self.chain.on_mined.append(lambda *_: self.chain.inference.wake())
 
     def stop(self) -> None:
         if self.settlement is not None:
-            self.settlement.stop()
+            self.chain.inference.stop_settlement(self.settlement)
             self.settlement = None
         if self.server is not None:
             self.server.shutdown()

@@ -24,8 +24,8 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from ogkit.chain.genesis import SETTLEMENT_RELAYER_KEY
-from ogkit.inference.engine import InferenceEngine, InferenceRecord
-from ogkit.inference.prover_queue import PROVED
+from ogkit.inference.engine import InferenceEngine
+from ogkit.inference.records import InferenceRecord
 from ogkit.settlement import deployment
 from ogkit.settlement.deployment import VerificationContracts
 from ogkit.settlement.sender import TxSender
@@ -116,10 +116,7 @@ class SettlementService:
     def _has_work(self) -> bool:
         """Is a record ready for a settler: a signed TEE result, or a ZK one the prover has
         proved? (A ZK record still queued or proving wakes the service when proved.)"""
-        return any(
-            (r.settlement == "pending" and r.tee_signature is not None) or r.settlement == PROVED
-            for r in list(self.engine.unsettled.values())
-        )
+        return self.engine.book.has_work()
 
     # --- one pass ---------------------------------------------------------------------
 
@@ -188,6 +185,8 @@ class SettlementService:
             if isinstance(settler, TeeSettlement):
                 settler.batch_size = size
 
-    def wait_for_settlement(self, inference_id: str, timeout: float = 60.0) -> InferenceRecord:
+    def wait_for_settlement(
+        self, inference_id: str | bytes, timeout: float = 60.0
+    ) -> InferenceRecord:
         """Block (on the engine's condition, not a sleep) until the record is final."""
         return self.engine.wait_for_settlement(inference_id, timeout)

@@ -19,9 +19,10 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from web3 import Web3
 
-from ogkit.inference.engine import InferenceEngine, InferenceRecord
+from ogkit.inference.engine import InferenceEngine
+from ogkit.inference.records import InferenceRecord
 from ogkit.settlement.merkle import SETTLEMENT_LEAF_TYPES, StandardMerkleTree
-from ogkit.settlement.onchain import NOT_MINED, emitted_on_chain
+from ogkit.settlement.onchain import NOT_MINED_REASON, emitted_on_chain
 from ogkit.settlement.sender import SettlementRejected, TxSender
 from ogkit.tee.attestation import verify_result_signature
 
@@ -76,12 +77,7 @@ class TeeSettlement:
 
     def pending(self) -> list[InferenceRecord]:
         """Signed TEE records whose block exists; later ones wait for their block."""
-        head = self.w3.eth.block_number
-        return [
-            r
-            for r in list(self.engine.records.values())
-            if r.tee_signature is not None and r.settlement == "pending" and r.block_number <= head
-        ]
+        return self.engine.book.ready_for_tee(self.w3.eth.block_number)
 
     def settle_pending(self) -> list[Settled]:
         """One pass over the pending TEE records; returns what became of each."""
@@ -89,7 +85,7 @@ class TeeSettlement:
         for record in self.pending():
             refusal = self._check(record)
             if refusal is not None:
-                done.append(Settled(record.inference_id, self._mark(record, refusal)))
+                done.append(Settled(record.inference_id, self._fail(record, refusal)))
             else:
                 ready.append(record)
         if self.batch_size > 1:
@@ -102,7 +98,7 @@ class TeeSettlement:
     def _check(self, record: InferenceRecord) -> str | None:
         """Why this record must not be settled, or None: the full node's off-chain check."""
         if not emitted_on_chain(self.w3, record):
-            return NOT_MINED
+            return NOT_MINED_REASON
         signed = record.tee_signature
         assert signed is not None
         check = verify_result_signature(
@@ -113,7 +109,7 @@ class TeeSettlement:
             signed.signature,
         )
         if not check.valid:
-            return f"failed: signature does not verify off chain ({check.reason})"
+            return f"signature does not verify off chain ({check.reason})"
         return None
 
     def _settle_individual(self, record: InferenceRecord) -> str:
@@ -134,9 +130,9 @@ class TeeSettlement:
         try:
             receipt = self.sender.send(self.relay, data, gas=SETTLE_GAS)
         except SettlementRejected as exc:
-            return self._mark(record, f"failed: {exc}")
-        tx = receipt["transactionHash"].to_0x_hex()
-        return self._mark(record, f"settled {tx}", tx)
+            return self._fail(record, str(exc))
+        self.engine.book.settled(record, receipt["transactionHash"].to_0x_hex())
+        return record.settlement
 
     def _settle_batch(self, records: list[InferenceRecord]) -> list[Settled]:
         values = [settlement_leaf(r) for r in records]
@@ -149,20 +145,18 @@ class TeeSettlement:
         try:
             receipt = self.sender.send(self.relay, data, gas=SETTLE_GAS)
         except SettlementRejected as exc:
-            return [Settled(r.inference_id, self._mark(r, f"failed: {exc}")) for r in records]
+            return [Settled(r.inference_id, self._fail(r, str(exc))) for r in records]
         self.batches[tree.root] = values
         tx = receipt["transactionHash"].to_0x_hex()
         out = []
         for index, record in enumerate(records):
-            record.merkle_root = tree.root
-            record.merkle_proof = tuple(tree.proof(index))
-            status = f"settled {tx} in batch 0x{tree.root.hex()}"
-            out.append(Settled(record.inference_id, self._mark(record, status, tx)))
+            self.engine.book.settled(record, tx, tree.root, tuple(tree.proof(index)))
+            out.append(Settled(record.inference_id, record.settlement))
         return out
 
-    def _mark(self, record: InferenceRecord, status: str, tx: str | None = None) -> str:
-        self.engine.set_settlement(record, status, tx)
-        return status
+    def _fail(self, record: InferenceRecord, reason: str) -> str:
+        self.engine.book.failed(record, reason)
+        return record.settlement
 
 
 def _hex(value: object) -> object:

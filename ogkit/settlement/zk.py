@@ -15,13 +15,12 @@ from eth_utils import keccak
 from web3 import Web3
 
 from ogkit import zk
-from ogkit.inference.engine import InferenceEngine, InferenceRecord
-from ogkit.inference.prover_queue import PROVED
+from ogkit.inference.engine import InferenceEngine
+from ogkit.inference.records import InferenceRecord
 from ogkit.models.cid import cid_of_sha256
-from ogkit.settlement.onchain import NOT_MINED, emitted_on_chain
+from ogkit.settlement.onchain import NOT_MINED_REASON, emitted_on_chain
 from ogkit.settlement.sender import SettlementRejected, TxSender
 from ogkit.settlement.tee import Settled
-from precompiles.inference.types import ModelInferenceMode
 
 SETTLE_PROOF_TYPES = ["bytes32", "bytes32", "bytes32", "bytes32", "bytes", "uint256[]"]
 SETTLE_PROOF = keccak(text=f"settleProof({','.join(SETTLE_PROOF_TYPES)})")[:4]
@@ -72,12 +71,7 @@ class ZkSettlement:
 
     def pending(self) -> list[InferenceRecord]:
         """Proved ZK records whose block exists; later ones wait for their block."""
-        head = self.w3.eth.block_number
-        return [
-            r
-            for r in list(self.engine.records.values())
-            if r.mode is ModelInferenceMode.ZK and r.settlement == PROVED and r.block_number <= head
-        ]
+        return self.engine.book.ready_for_zk(self.w3.eth.block_number)
 
     def settle_pending(self) -> list[Settled]:
         """One pass over the proved ZK records; returns what became of each."""
@@ -106,30 +100,30 @@ class ZkSettlement:
 
     def _settle(self, record: InferenceRecord) -> str:
         if not emitted_on_chain(self.w3, record):
-            return self._mark(record, NOT_MINED)
+            return self._fail(record, NOT_MINED_REASON)
         cid = cid_of_sha256(record.model_hash)
         try:
             artifacts = zk.load(self.engine.store, cid)
         except (zk.ZkError, LookupError):
-            return self._mark(record, f"failed: model {cid} has no ZK setup")
+            return self._fail(record, f"model {cid} has no ZK setup")
         proof = record.zk_proof
         if proof is None or not zk.verify(artifacts, proof):
             record.zk_verified = False
-            return self._mark(record, "failed: ezkl rejects the proof off chain; not submitted")
+            return self._fail(record, "ezkl rejects the proof off chain; not submitted")
         try:
             self.verifier_for(artifacts, record.model_hash)
         except RuntimeError as exc:
-            return self._mark(record, f"failed: {exc}")
+            return self._fail(record, str(exc))
         data = SETTLE_PROOF + encode(
             SETTLE_PROOF_TYPES, settle_proof_args(record, artifacts, proof)
         )
         try:
             receipt = self.relayer.send(self.settlement, data, gas=self.gas_limit)
         except SettlementRejected as exc:
-            return self._mark(record, f"failed: {exc}")
-        tx = receipt["transactionHash"].to_0x_hex()
-        return self._mark(record, f"settled {tx}", tx)
+            return self._fail(record, str(exc))
+        self.engine.book.settled(record, receipt["transactionHash"].to_0x_hex())
+        return record.settlement
 
-    def _mark(self, record: InferenceRecord, status: str, tx: str | None = None) -> str:
-        self.engine.set_settlement(record, status, tx)
-        return status
+    def _fail(self, record: InferenceRecord, reason: str) -> str:
+        self.engine.book.failed(record, reason)
+        return record.settlement

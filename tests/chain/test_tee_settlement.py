@@ -53,7 +53,7 @@ def test_a_tee_inference_settles_on_chain(project, chain, admin, relayer, engine
     assert relay.isSettled(record.input_hash, record.output_hash, signed.timestamp)
     assert record not in service.pending()  # nothing is settled twice
 
-    record.settlement = "pending"  # a replayed settlement is refused on chain
+    engine.book.reopen(record)  # back to "pending": a replayed settlement is refused on chain
     (again,) = [s for s in service.settle_pending() if s.inference_id == record.inference_id]
     assert again.status == "failed: Already settled"
 

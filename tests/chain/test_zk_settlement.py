@@ -28,6 +28,7 @@ from og_examples.models import sample_input
 from ogkit import zk
 from ogkit.inference.engine import InferenceRecord
 from ogkit.inference.prover_queue import ProverQueue, no_setup_status
+from ogkit.inference.records import SettlementState
 from ogkit.models.cid import cid_of_sha256, sha256_of_cid
 from ogkit.settlement import ZkSettlement
 from ogkit.settlement.zk import settle_proof_args
@@ -175,7 +176,7 @@ def zk_record(inference_id: str, cid: str) -> InferenceRecord:
         output_hash=b"\x02" * 32,
         mode=ModelInferenceMode.ZK,
         block_number=0,
-        settlement="pending",
+        state=SettlementState.PENDING,
     )
 
 
@@ -320,6 +321,6 @@ def test_the_engine_queues_a_zk_inference_once_and_again_after_a_failure(tmp_pat
     engine.prover_queue.wait(first.inference_id, timeout=30)
     assert again.settlement == first.settlement
 
-    again.settlement = "proved"  # as if proved: a replay keeps the record as it is
+    again.state = SettlementState.PROVED  # as if proved: a replay keeps the record as it is
     assert not run(data, context, engine).reverted
     assert engine.records[first.inference_id] is again and again.settlement == "proved"

@@ -48,8 +48,8 @@ from ogkit.chain.assembly import ChainServices, mining_chain_class
 from ogkit.chain.genesis import DEFAULT_ACCOUNTS, DEFAULT_BALANCE, DEFAULT_MNEMONIC
 from ogkit.chain.locking import ChainLock
 from ogkit.chain.scheduling import ScheduledRuns, StoredRunLedger
-from ogkit.inference import InferenceEngine, default_engine
-from ogkit.llm import default_llm_engine
+from ogkit.inference import InferenceEngine
+from ogkit.inference.node import default_inference_node
 from ogkit.models.store import ModelStore
 from ogkit.node.chain import datadir, devstate, fees, logs, transactions
 from ogkit.node.chain.blocks import Blocks
@@ -102,10 +102,12 @@ class NodeChain:
         ):
             store_dir = Path(stored["modelStore"])
         self.model_store = ModelStore(store_dir)
-        self.engine = engine or default_engine(self.model_store.root)
+        self.inference = default_inference_node(self.model_store.root)
+        """Engines, enclave, records and settlement (started by `Node`) of this store."""
+        self.engine = engine or self.inference.engine
         self.engine.on_settlement.append(self._store_settlement)
         self.pipe = config.pipe
-        self.llm_engine = default_llm_engine(self.model_store.root)
+        self.llm_engine = self.inference.llm_engine
         self.keys = (
             get_account_keys_from_mnemonic(self.mnemonic, self.num_accounts, self.hd_path)
             if self.num_accounts
@@ -160,7 +162,7 @@ class NodeChain:
             self.miner.prestate_root,
             self.executor.exec_header,
         )
-        self.inference = InferenceDesk(self.blocks, self.engine, self.price_feed, self.tracer.stats)
+        self.desk = InferenceDesk(self.blocks, self.engine, self.price_feed, self.tracer.stats)
         self.tx_defaults = TxDefaults(
             nonce=lambda address: self.nonce_of(address, PENDING),
             gas=lambda tx: self.estimate_gas(tx, PENDING),
@@ -172,9 +174,11 @@ class NodeChain:
         return self.engine.records.get(inference_id)
 
     def _pending_replaced(self) -> None:
-        """The head moved: what went with the old pending block is forgotten."""
+        """The head moved: what went with the old pending block is forgotten, and so are
+        the inference records of the blocks it removed (never settled)."""
         self.miner.reset_pending()
         self.clock.reset()
+        self.engine.forget_after(self.blocks.head.block_number)
 
     def include_transaction(self, tx: SignedTransactionAPI) -> None:
         """ChainHost: the node's own transactions (scheduled runs) into the pending block."""
@@ -377,32 +381,32 @@ class NodeChain:
     # ------------------------------------------------------------------ inference
 
     def inference_record(self, inference_id: str) -> dict[str, Any] | None:
-        return self.inference.record(inference_id)
+        return self.desk.record(inference_id)
 
     def _store_settlement(self, engine_record: Any) -> None:
-        self.inference.store_settlement(engine_record)
+        self.desk.store_settlement(engine_record)
 
     def block_inference_records(self, number: int) -> list[dict[str, Any]]:
-        return self.inference.block_records(number)
+        return self.desk.block_records(number)
 
     def price_feed_records(self, number: int) -> list[dict[str, Any]]:
         """What the price data node served (and signed) in block `number`; kept in memory."""
-        return self.inference.price_feed_records(number)
+        return self.desk.price_feed_records(number)
 
     def mock_model_output(self, model_id: str, inputs: Any, outputs: Any) -> str:
         """A mocked answer for (model, exact input); under the lock, so no block in the
         making sees half of it."""
-        return self.inference.mock(model_id, inputs, outputs)
+        return self.desk.mock(model_id, inputs, outputs)
 
     def remove_model_mock(self, key: str) -> bool:
-        return self.inference.unmock(key)
+        return self.desk.unmock(key)
 
     def clear_model_mocks(self) -> int:
-        return self.inference.clear_mocks()
+        return self.desk.clear_mocks()
 
     def inference_stats(self) -> dict[str, int]:
         """Model runs and result-cache use; what traces had to run again."""
-        return self.inference.stats()
+        return self.desk.stats()
 
 
 __all__ = ["DataDirError", "MinedTx", "NodeChain", "NodeConfig"]

@@ -3,7 +3,9 @@
 A transaction that ran a model carries `ModelInferenceEvent` logs from 0xF4; each names its
 inference id, and the engine's record for that id says what the chain committed to (model,
 input and output hashes, mode, settlement state). The node stores those records per block,
-before the block is sealed, so every block reported mined has its records on disk.
+before the block is sealed, so every block reported mined has its records on disk. A later
+settlement comes from the inference node's record book: `NodeChain` listens to it and rewrites
+the stored record's settlement fields (`update_settlement`), in the same JSON as ever.
 """
 
 from __future__ import annotations
