@@ -162,12 +162,15 @@ def test_chat_with_a_tool_returns_tool_calls(assistant, owner, llm_engine):
     ]
 
 
-def test_tee_mode_record_is_signed_like_the_gateway(tee_assistant, owner, llm_engine):
+def test_tee_mode_record_is_signed_like_the_gateway(tee_assistant, owner, llm_engine, chain):
     receipt = tee_assistant.complete("The quick brown fox", 40, [], 0, sender=owner)
     assert tee_assistant.lastAnswer() == " jumps over the lazy dog."
-    record = llm_engine.records[_event(receipt, "LLMCompletionEvent").inferenceID]
+    inference_id = _event(receipt, "LLMCompletionEvent").inferenceID
+    record = llm_engine.records[inference_id]
     assert record.mode is LLMInferenceMode.TEE
-    assert record.settlement in ("pending", f"settled {record.settlement_tx}")
+    # signed now, settled on chain by the settlement service like a model's TEE result
+    settled = chain.provider.wait_for_settlement(inference_id, timeout=60)
+    assert settled is record and record.settlement == f"settled {record.settlement_tx}"
     tee = record.tee
     assert tee.tee_timestamp == receipt.timestamp
     assert tee.tee_id == "0x" + llm_engine.enclave.tee_id.hex()
