@@ -9,15 +9,23 @@ not an ogkit node's is never touched.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from eth.chains.base import MiningChain
 from eth_tester.backends.pyevm.main import get_default_genesis_params
 
-from ogkit.chain.genesis import LOCAL_CHAIN_ID, genesis_extras
+from ogkit.chain.genesis import (
+    DEFAULT_ACCOUNTS,
+    DEFAULT_BALANCE,
+    DEFAULT_MNEMONIC,
+    LOCAL_CHAIN_ID,
+    genesis_extras,
+)
 from ogkit.node.chain.config import DataDirError, NodeConfig
 from ogkit.node.chain.db import LevelDB, MemoryDB, open_db
 
@@ -56,6 +64,36 @@ def read_meta(db: Any) -> dict[str, Any] | None:
     if meta.get("version") != META_VERSION:
         raise DataDirError(f"data directory format {meta.get('version')} is not supported")
     return meta
+
+
+@dataclass(frozen=True)
+class ChainSettings:
+    """What the chain is made with: the command line's settings over the stored ones (a
+    resumed chain keeps its own), over the defaults."""
+
+    chain_id: int
+    mnemonic: str
+    num_accounts: int
+    hd_path: str
+    balance: int
+    model_store: Path | None
+
+
+def resolve_settings(config: NodeConfig, meta: dict[str, Any] | None) -> ChainSettings:
+    stored = meta or {}
+    accounts = config.accounts
+    balance = config.balance if config.balance is not None else stored.get("balance")
+    store_dir = config.model_store
+    if store_dir is None and stored.get("modelStore") and not os.environ.get("OGKIT_MODEL_STORE"):
+        store_dir = Path(stored["modelStore"])
+    return ChainSettings(
+        chain_id=resolve_chain_id(config, meta),
+        mnemonic=config.mnemonic or stored.get("mnemonic") or DEFAULT_MNEMONIC,
+        num_accounts=accounts if accounts is not None else stored.get("accounts", DEFAULT_ACCOUNTS),
+        hd_path=config.hd_path,
+        balance=balance if balance is not None else DEFAULT_BALANCE,
+        model_store=store_dir,
+    )
 
 
 def resolve_chain_id(config: NodeConfig, meta: dict[str, Any] | None) -> int:

@@ -35,17 +35,14 @@ reads see while the pending block holds no transactions.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from pathlib import Path
 from typing import Any
 
 from eth.abc import BlockAPI, BlockHeaderAPI, SignedTransactionAPI
 from eth_tester.backends.pyevm.main import get_account_keys_from_mnemonic
 
 from ogkit.chain.assembly import ChainServices, mining_chain_class
-from ogkit.chain.genesis import DEFAULT_ACCOUNTS, DEFAULT_BALANCE, DEFAULT_MNEMONIC
 from ogkit.chain.locking import ChainLock
 from ogkit.chain.scheduling import ScheduledRuns, StoredRunLedger
 from ogkit.inference import InferenceEngine
@@ -81,27 +78,12 @@ class NodeChain:
 
     def _setup(self, config: NodeConfig, engine: InferenceEngine | None) -> None:
         meta = datadir.read_meta(self.db)
-        stored = meta or {}
         self.resumed = meta is not None
-        self.chain_id = datadir.resolve_chain_id(config, meta)
-        self.mnemonic = config.mnemonic or stored.get("mnemonic") or DEFAULT_MNEMONIC
-        self.num_accounts = (
-            config.accounts
-            if config.accounts is not None
-            else stored.get("accounts", DEFAULT_ACCOUNTS)
-        )
-        self.hd_path = config.hd_path
-        self.balance = config.balance if config.balance is not None else stored.get("balance")
-        if self.balance is None:
-            self.balance = DEFAULT_BALANCE
-        store_dir = config.model_store
-        if (
-            store_dir is None
-            and stored.get("modelStore")
-            and not os.environ.get("OGKIT_MODEL_STORE")
-        ):
-            store_dir = Path(stored["modelStore"])
-        self.model_store = ModelStore(store_dir)
+        settings = datadir.resolve_settings(config, meta)
+        self.chain_id, self.mnemonic = settings.chain_id, settings.mnemonic
+        self.num_accounts, self.hd_path = settings.num_accounts, settings.hd_path
+        self.balance = settings.balance
+        self.model_store = ModelStore(settings.model_store)
         self.inference = default_inference_node(self.model_store.root)
         """Engines, enclave, records and settlement (started by `Node`) of this store."""
         self.engine = engine or self.inference.engine
