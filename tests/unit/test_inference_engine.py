@@ -17,8 +17,8 @@ from ogkit.inference.cache import ResultCache, input_key
 from ogkit.inference.engine import InferenceEngine, default_engine
 from ogkit.inference.prover_queue import no_setup_status
 from ogkit.models.store import ModelStore
-from precompiles.historical.precompile import run
 from precompiles.host import CallContext, ModelExecutionError, ModelNotFound, TensorSpec
+from precompiles.inference.precompile import run
 from precompiles.inference.types import ModelInferenceMode
 
 CONTEXT = CallContext(b"\x01" * 20, b"\x02" * 20, 3, 0, 10**7)

@@ -12,9 +12,9 @@ from eth_abi import encode
 from store_support import store_with
 
 from ogkit.inference import MOCKED, InferenceEngine, MockError
-from precompiles.historical.precompile import run
 from precompiles.host import CallContext, ModelNotFound
 from precompiles.inference.model_codec import decode_model_output
+from precompiles.inference.precompile import run
 from precompiles.inference.types import ModelInferenceMode
 
 CONTEXT = CallContext(b"\x01" * 20, b"\x02" * 20, 3, 0, 10**7)

@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from og_examples.models import EXAMPLES, sample_input
 from ogkit.inference.engine import InferenceEngine
 from precompiles import gas
-from precompiles.historical.precompile import run
 from precompiles.host import CallContext, PrecompileResult
+from precompiles.inference.precompile import run
 
 F4 = bytes(19) + b"\xf4"
 SELECTOR = bytes.fromhex("7289e9c2")
