@@ -9,6 +9,7 @@ from __future__ import annotations
 from eth.abc import ComputationAPI
 from eth.exceptions import Revert
 
+from ogkit.chain.fork import FLOOR_DATA_GAS_ERROR
 from ogkit.node.rpc.errors import ExecutionReverted, RpcError, ServerError
 
 ERROR_SELECTOR = bytes.fromhex("08c379a0")
@@ -74,6 +75,8 @@ def rejection(exc: Exception) -> ServerError:
         return ServerError(f"insufficient funds for gas * price + value: {text}")
     if text.startswith("Transaction exceeds gas limit"):
         return ServerError(f"exceeds block gas limit: {text}")
+    if text.startswith(FLOOR_DATA_GAS_ERROR):
+        return ServerError(text)  # already geth's words (fork.py)
     if text == "Insufficient gas":
         return ServerError("intrinsic gas too low")
     if "lower than block's base fee" in text:
