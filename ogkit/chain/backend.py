@@ -28,8 +28,10 @@ from functools import cached_property
 from typing import Any, Protocol
 
 from eth_tester.backends.pyevm.main import setup_tester_chain
+from eth_utils import ValidationError, to_bytes
 
 from ogkit.chain.assembly import ChainServices, vm_configuration
+from ogkit.chain.fork import floor_data_gas
 from ogkit.chain.genesis import genesis_extras
 from ogkit.chain.locking import ChainLock, lock_public_methods
 from ogkit.chain.phase import execution_phase, simulation_phase
@@ -157,8 +159,17 @@ class AIBackendMixin:
             return super().call(transaction, block_number)  # type: ignore[misc]
 
     def estimate_gas(self, transaction, block_number="latest"):  # noqa: ANN001, ANN201
+        """py-evm's search, raised to EIP-7623's calldata floor (geth's `max(estimate,
+        floor)`): its trial runs are exempt from the floor rule (fork.py), so the search
+        finds what execution needs, and a limit below the floor would be refused."""
         with execution_phase(simulation_phase(self.pipe)):
-            return super().estimate_gas(transaction, block_number)  # type: ignore[misc]
+            estimate = super().estimate_gas(transaction, block_number)  # type: ignore[misc]
+        data = transaction.get("data") or b""
+        floor = floor_data_gas(data if isinstance(data, bytes) else to_bytes(hexstr=data))
+        limit = self.chain.get_block().header.gas_limit
+        if floor > limit:
+            raise ValidationError(f"gas required exceeds allowance ({limit})")
+        return max(estimate, floor)
 
     # ------------------------------------------------------------------ blocks
 

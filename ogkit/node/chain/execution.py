@@ -14,6 +14,7 @@ from eth.abc import BlockHeaderAPI, ComputationAPI
 from eth.vm.spoof import SpoofTransaction
 from eth_utils import ValidationError
 
+from ogkit.chain.fork import floor_data_gas
 from ogkit.chain.phase import execution_phase, simulation_phase
 from ogkit.node.chain.outcome import computation_error, rejection
 from ogkit.node.rpc.errors import ServerError
@@ -97,7 +98,17 @@ def run(vm: Any, tx: TxParams, gas: int) -> ComputationAPI:
 
 
 def least_gas(vm: Any, tx: TxParams, cap: int) -> int:
-    """Bisection: the least gas limit up to `cap` that succeeds (to 0.1%)."""
+    """The least gas limit up to `cap` that is valid and succeeds: at least EIP-7623's
+    calldata floor (geth's `max(estimate, floor)`; the trial runs are exempt from the floor
+    rule, fork.py), and what execution needs by bisection (to 0.1%)."""
+    floor = floor_data_gas(tx.data)
+    if floor > cap:
+        raise ServerError(f"gas required exceeds allowance ({cap})")
+    return max(floor, execution_gas(vm, tx, cap))
+
+
+def execution_gas(vm: Any, tx: TxParams, cap: int) -> int:
+    """Bisection: the least gas limit up to `cap` whose execution succeeds (to 0.1%)."""
 
     def attempt(gas: int) -> ComputationAPI:
         try:
