@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 
 PRESTATE_KEY = b"ogkit:prestate:"
 """+ tx hash: the state root the transaction ran on."""
+OWED_TX_KEY = b"ogkit:owed-tx"
+"""rlp [raw tx, sender or b""] of the automined block owed (answered, not sealed yet): a
+crash before the sealing would otherwise lose a transaction whose hash was returned
+(recovery.py applies it again at start)."""
 
 
 @dataclass
@@ -158,6 +162,7 @@ class Miner:
             self.reset_pending()
             raise
         if defer:
+            self.blocks.db[OWED_TX_KEY] = rlp.encode([tx.encode(), sender or b""])
             self._owed = (vm, block, receipt)
         else:
             self._seal(vm, block, receipt)
@@ -172,6 +177,7 @@ class Miner:
         except Exception:  # noqa: BLE001 - its sender got a hash only: drop the transaction
             print("sealing a block failed; its transaction is dropped:", file=sys.stderr)
             traceback.print_exc(file=sys.stderr)
+        del self.blocks.db[OWED_TX_KEY]  # after the block (a crash between: recovery.py)
 
     @contextmanager
     def deferring(self) -> Iterator[None]:

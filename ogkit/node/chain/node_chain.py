@@ -48,7 +48,7 @@ from ogkit.chain.scheduling import ScheduledRuns, StoredRunLedger
 from ogkit.inference import InferenceEngine
 from ogkit.inference.node import default_inference_node
 from ogkit.models.store import ModelStore
-from ogkit.node.chain import datadir, devstate, fees, logs, transactions
+from ogkit.node.chain import datadir, devstate, fees, logs, recovery, transactions
 from ogkit.node.chain.blocks import Blocks
 from ogkit.node.chain.clock import Clock
 from ogkit.node.chain.config import DataDirError, NodeConfig
@@ -119,6 +119,7 @@ class NodeChain:
         self.genesis_hash = self.chain.get_canonical_block_hash(0)
         self.block_time = config.block_time
         self._build_parts()
+        recovery.seal_owed_transaction(self)
 
     def _build_parts(self) -> None:
         """The parts, each given what it needs (see the module docstring)."""
