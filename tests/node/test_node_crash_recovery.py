@@ -26,9 +26,7 @@ def _raw_transfer(nonce: int) -> str:
         "nonce": nonce,
         "chainId": CHAIN_ID,
     }
-    return "0x" + Account.sign_transaction(tx, DEV_KEYS[0]).raw_transaction.hex().removeprefix(
-        "0x"
-    )
+    return "0x" + Account.sign_transaction(tx, DEV_KEYS[0]).raw_transaction.hex().removeprefix("0x")
 
 
 def _send_raw(node: NodeProcess, raw: str) -> str:
@@ -56,9 +54,7 @@ def test_kill9_right_after_each_answer_keeps_every_returned_hash(tmp_path, model
     try:
         missing = [h for h in returned if node.rpc("eth_getTransactionReceipt", h) is None]
         assert missing == []
-        assert int(node.rpc("eth_getTransactionCount", _sender(), "latest"), 16) == (
-            nonce
-        )
+        assert int(node.rpc("eth_getTransactionCount", _sender(), "latest"), 16) == nonce
     finally:
         node.stop()
 
