@@ -159,10 +159,11 @@ class NodeChain:
 
     def _pending_replaced(self) -> None:
         """The head moved: what went with the old pending block is forgotten, and so are
-        the inference records of the blocks it removed (never settled)."""
+        the inference records (never settled) and price-feed records of the blocks it removed."""
         self.miner.reset_pending()
         self.clock.reset()
         self.engine.forget_after(self.blocks.head.block_number)
+        self.price_feed.forget_after(self.blocks.head.block_number)
 
     def include_transaction(self, tx: SignedTransactionAPI) -> None:
         """ChainHost: the node's own transactions (scheduled runs) into the pending block."""
