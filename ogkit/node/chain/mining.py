@@ -2,7 +2,8 @@
 
 With automine each accepted transaction is sealed into its own block before the node
 serves anything else: at once in-process, and over HTTP right after the response is written
-(ogkit/chain/locking.py); with a block time, a thread seals the pending block
+(ogkit/chain/locking.py; the transaction is stored first, so a crash in between loses
+nothing answered: recovery.py); with a block time, a thread seals the pending block
 periodically; `evm_mine` seals on request. Before a block is sealed, what goes with it is
 written in one batch: the inference records of its transactions and the state root each
 transaction ran on (a trace re-executes on it); the sender of an impersonated transaction

@@ -21,6 +21,7 @@ The parts, one job each:
     callframes.py    ... and geth's callTracer frames from it
     head.py          evm_snapshot / evm_revert, debug_setHead
     ogkit/chain/locking.py  the lock; its hook seals an automined block owed after the response
+    recovery.py      at start: a block a crash left owed; records it left unsettled
     devstate.py      anvil_setBalance, ..._setNonce, ..._setCode, ..._setStorageAt
     fees.py          base fee, gas price, eth_feeHistory
     logs.py          eth_getLogs and what filters report
