@@ -115,7 +115,7 @@ def test_records_a_crash_left_unsettled_are_taken_up_again(tmp_path, model_store
         zk_record = node.rpc("ogkit_waitForSettlement", zk_id, 30)
         assert zk_record["settlement"] == f"failed: {recovery.ZK_LOST}"
         tee_record = node.rpc("ogkit_waitForSettlement", tee_id, 120)
-        assert tee_record["settlement"] not in PENDING_STATES, tee_record
+        assert tee_record["settlement"] == f"settled {tee_record['settlementTx']}", tee_record
         assert "timedOut" not in tee_record
     finally:
         node.stop()

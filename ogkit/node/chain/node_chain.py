@@ -120,8 +120,7 @@ class NodeChain:
         self.genesis_hash = self.chain.get_canonical_block_hash(0)
         self.block_time = config.block_time
         self._build_parts()
-        recovery.seal_owed_transaction(self)
-        recovery.requeue_records(self)
+        recovery.resume(self)
 
     def _build_parts(self) -> None:
         """The parts, each given what it needs (see the module docstring)."""

@@ -8,7 +8,8 @@ so it is applied again, in a block of its own, before the node serves anything.
 
 Inference records are stored with their blocks, but the record book that settles them lives
 in memory: a record a crash left "pending", "proving" or "proved" goes back into the book.
-A TEE record is signed, so the settlement service picks it up again; a ZK record's inputs
+A TEE record is signed, so the settlement service picks it up again (the simulated
+enclave's signing key is kept with the chain, so the signature still verifies); a ZK record's inputs
 (and a proof made) are not kept across a restart, so it fails, saying why.
 """
 
@@ -18,12 +19,13 @@ import sys
 from typing import TYPE_CHECKING
 
 import rlp
+from cryptography.hazmat.primitives import serialization
 
 from ogkit.inference.records import InferenceRecord, SettlementState
 from ogkit.node.chain import records
 from ogkit.node.chain.mining import OWED_TX_KEY
 from ogkit.node.chain.transactions import decode_raw
-from ogkit.tee.enclave import SignedResult
+from ogkit.tee.enclave import SignedResult, SimulatedEnclave
 from precompiles.inference.types import ModelInferenceMode
 
 if TYPE_CHECKING:
@@ -33,7 +35,35 @@ ZK_LOST = (
     "the node stopped before this inference was proved and settled; its inputs and proof "
     "are not kept across a restart, so it cannot be proved"
 )
+ENCLAVE_KEY = b"ogkit:enclave-key"
+"""The simulated (dev-only) enclave's RSA signing key, PEM: what TEE records are signed with."""
 NOT_SIGNED = "the node stopped before this inference was settled, and it has no TEE signature"
+
+
+def resume(node: NodeChain) -> None:
+    """At start, before the node serves anything."""
+    keep_enclave_key(node)
+    seal_owed_transaction(node)
+    requeue_records(node)
+
+
+def keep_enclave_key(node: NodeChain) -> None:
+    """A chain in LevelDB keeps its enclave's signing key: TEE records signed before a
+    restart verify, and settle, after it (an in-memory chain outlives nothing)."""
+    db, slot = node.db, getattr(node.engine, "enclave_slot", None)
+    if not hasattr(db, "db") or slot is None:
+        return
+    try:
+        pem = db[ENCLAVE_KEY]
+    except KeyError:
+        db[ENCLAVE_KEY] = slot.get().signing_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        return
+    key = serialization.load_pem_private_key(pem, password=None)
+    slot.install(SimulatedEnclave(signing_key=key))  # type: ignore[arg-type]
 
 
 def seal_owed_transaction(node: NodeChain) -> bytes | None:
@@ -62,7 +92,9 @@ def seal_owed_transaction(node: NodeChain) -> bytes | None:
 def requeue_records(node: NodeChain) -> int:
     """Put the records a crash left unsettled back into the record book (see the module
     docstring); how many."""
-    book = node.engine.book
+    book = getattr(node.engine, "book", None)
+    if book is None:
+        return 0
     stored = records.unsettled_records(node.db, node.blocks.head.block_number)
     for entry in stored:
         record = _book_record(entry)
