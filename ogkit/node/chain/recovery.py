@@ -9,8 +9,8 @@ so it is applied again, in a block of its own, before the node serves anything.
 Inference records are stored with their blocks, but the record book that settles them lives
 in memory: a record a crash left "pending", "proving" or "proved" goes back into the book.
 A TEE record is signed, so the settlement service picks it up again (the simulated
-enclave's signing key is kept with the chain, so the signature still verifies); a ZK record's inputs
-(and a proof made) are not kept across a restart, so it fails, saying why.
+enclave's signing key is kept with the chain, so the signature still verifies); a ZK
+record's inputs (and a proof made) are not kept across a restart, so it fails, saying why.
 """
 
 from __future__ import annotations
