@@ -205,8 +205,8 @@ class AIBackendMixin:
 
     def record_books(self) -> list[RecordBook]:
         services = getattr(self, "services", None)
-        inference = services.inference if services is not None else None
-        return [inference] if hasattr(inference, "forget_after") else []
+        books = (getattr(services, "inference", None), getattr(services, "price_feed", None))
+        return [book for book in books if hasattr(book, "forget_after")]
 
     def _forget_reverted_records(self) -> None:
         head = self.chain.get_canonical_head().block_number

@@ -136,8 +136,10 @@ def node(
     \b
     Accounts, keys and mnemonic are Ape's and anvil's defaults, so `ape test --network
     opengradient:local:node`, `cast --rpc-url http://127.0.0.1:8545` and wallets just work.
-    With --data-dir every mined block is in LevelDB before its RPC call returns, so a
-    restart (even after kill -9) resumes the chain; chain id and accounts come from there.
+    With --data-dir every mined block is in LevelDB before its RPC call returns, and so is
+    every automined transaction whose hash was returned (its block is sealed just after
+    the answer; one a kill -9 cut off is sealed at the next start), so a restart resumes
+    the chain; chain id and accounts come from there.
     Requests over 8 MiB are refused (HTTP 413, JSON-RPC error -32600).
     """
     from ogkit.node import DataDirError, Node, NodeConfig

@@ -29,6 +29,14 @@ class EnclaveSlot:
                 self._enclave = SimulatedEnclave()
             return self._enclave
 
+    def install(self, enclave: SimulatedEnclave) -> bool:
+        """Use `enclave` if nothing signed yet (a node's kept key); False if one was made."""
+        with self._lock:
+            if self._enclave is not None:
+                return False
+            self._enclave = enclave
+            return True
+
     @property
     def current(self) -> SimulatedEnclave | None:
         """The enclave if it was made, without making it."""

@@ -185,6 +185,18 @@ class PriceDataNode:
             while len(self._served) > MAX_RECORDS:
                 self._served.popitem(last=False)
 
+    def forget_after(self, block_number: int) -> int:
+        """Drop the records of blocks after `block_number` (a snapshot revert or head reset
+        removed them, as the record book does), and what a replay would skip on, so a block
+        made again is recorded again; returns how many records went."""
+        with self._lock:
+            gone = [d for d, r in self._records.items() if r.block_number > block_number]
+            for digest in gone:
+                del self._records[digest]
+            for served in [s for s in self._served if s[2] > block_number]:
+                del self._served[served]
+        return len(gone)
+
     def get_record(self, digest: bytes) -> PriceFeedRecord | None:
         return self._records.get(digest)
 

@@ -375,3 +375,15 @@ def test_a_scheduled_price_history_workflow_runs_and_keeps_its_history(
     chain.pending_timestamp = chain.blocks.head.timestamp + every
     chain.mine()
     assert len(workflow.getLastInferenceResults(10)) == 3  # stopped
+
+
+def test_a_snapshot_revert_takes_the_price_feed_records_of_its_blocks(chain, probe, owner, feed):
+    snapshot = chain.snapshot()
+    receipt = probe.query(("ETH", "USD", 4, 60, 1, [3]), sender=owner)
+    assert feed.records(receipt.block_number)
+    chain.restore(snapshot)
+    assert feed.records(receipt.block_number) == []
+    # the block made again is recorded again (what a replay skips on went too)
+    again = probe.query(("ETH", "USD", 4, 60, 1, [3]), sender=owner)
+    assert again.block_number == receipt.block_number
+    assert [r.pair for r in feed.records(again.block_number)] == ["ETH/USD"]

@@ -164,3 +164,24 @@ def test_the_node_settles_tee_results_in_merkle_batches(project, batching_node):
         assert relay.functions.verifyProof(proof, root, leaf).call()
         (batch,) = relay.events.BatchSettlement().process_receipt(settled)
         assert batch.args.merkleRoot == root
+
+
+def test_wait_for_settlement_says_when_it_timed_out(tmp_path, project, model_store):
+    node = NodeProcess(tmp_path, "--no-settlement", store=model_store.root).start()
+    try:
+        w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 60}))
+        abi, bytecode = web3_artifact(project, "RiskLendingPool")
+        pool = deploy(w3, DEV_KEYS[0], abi, bytecode, "credit_risk")
+        transact(w3, DEV_KEYS[0], pool.functions.setInferenceMode(TEE))
+        tee_id = inference_id_of(transact(w3, DEV_KEYS[0], pool.functions.assess(FEATURES)))
+        record = node.rpc("ogkit_waitForSettlement", tee_id, 0.2)
+        assert record["settlement"] == "pending" and record["timedOut"] is True
+        assert {k: v for k, v in record.items() if k != "timedOut"} == node.rpc(
+            "ogkit_getInferenceRecord", tee_id
+        )
+        transact(w3, DEV_KEYS[0], pool.functions.setInferenceMode(0))
+        vanilla_id = inference_id_of(transact(w3, DEV_KEYS[0], pool.functions.assess(FEATURES)))
+        final = node.rpc("ogkit_waitForSettlement", vanilla_id, 0.2)
+        assert final["settlement"] == "not required" and "timedOut" not in final
+    finally:
+        node.stop()

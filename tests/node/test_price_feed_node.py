@@ -121,3 +121,15 @@ def test_node_refuses_a_bad_csv(tmp_path) -> None:
     )
     assert done.returncode != 0
     assert "missing column(s) duration_mins, open, high, low, close, volume" in done.stderr
+
+
+def test_records_follow_evm_revert_and_debug_set_head(w3) -> None:
+    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]
+    receipt = send_query(w3, ("ETH", "USD", 4, 60, 0, [3]))
+    assert records_of(w3, receipt.blockNumber)
+    assert w3.provider.make_request("evm_revert", [snapshot])["result"] is True
+    assert records_of(w3, receipt.blockNumber) == []
+    receipt = send_query(w3, ("BTC", "USD", 4, 60, 0, [3]))
+    assert records_of(w3, receipt.blockNumber)
+    w3.provider.make_request("debug_setHead", [hex(receipt.blockNumber - 1)])
+    assert records_of(w3, receipt.blockNumber) == []

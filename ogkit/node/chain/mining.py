@@ -2,7 +2,8 @@
 
 With automine each accepted transaction is sealed into its own block before the node
 serves anything else: at once in-process, and over HTTP right after the response is written
-(ogkit/chain/locking.py); with a block time, a thread seals the pending block
+(ogkit/chain/locking.py; the transaction is stored first, so a crash in between loses
+nothing answered: recovery.py); with a block time, a thread seals the pending block
 periodically; `evm_mine` seals on request. Before a block is sealed, what goes with it is
 written in one batch: the inference records of its transactions and the state root each
 transaction ran on (a trace re-executes on it); the sender of an impersonated transaction
@@ -35,6 +36,10 @@ if TYPE_CHECKING:
 
 PRESTATE_KEY = b"ogkit:prestate:"
 """+ tx hash: the state root the transaction ran on."""
+OWED_TX_KEY = b"ogkit:owed-tx"
+"""rlp [raw tx, sender or b""] of the automined block owed (answered, not sealed yet): a
+crash before the sealing would otherwise lose a transaction whose hash was returned
+(recovery.py applies it again at start)."""
 
 
 @dataclass
@@ -158,6 +163,7 @@ class Miner:
             self.reset_pending()
             raise
         if defer:
+            self.blocks.db[OWED_TX_KEY] = rlp.encode([tx.encode(), sender or b""])
             self._owed = (vm, block, receipt)
         else:
             self._seal(vm, block, receipt)
@@ -172,6 +178,7 @@ class Miner:
         except Exception:  # noqa: BLE001 - its sender got a hash only: drop the transaction
             print("sealing a block failed; its transaction is dropped:", file=sys.stderr)
             traceback.print_exc(file=sys.stderr)
+        del self.blocks.db[OWED_TX_KEY]  # after the block (a crash between: recovery.py)
 
     @contextmanager
     def deferring(self) -> Iterator[None]:

@@ -21,6 +21,7 @@ The parts, one job each:
     callframes.py    ... and geth's callTracer frames from it
     head.py          evm_snapshot / evm_revert, debug_setHead
     ogkit/chain/locking.py  the lock; its hook seals an automined block owed after the response
+    recovery.py      at start: a block a crash left owed; records it left unsettled
     devstate.py      anvil_setBalance, ..._setNonce, ..._setCode, ..._setStorageAt
     fees.py          base fee, gas price, eth_feeHistory
     logs.py          eth_getLogs and what filters report
@@ -48,7 +49,7 @@ from ogkit.chain.scheduling import ScheduledRuns, StoredRunLedger
 from ogkit.inference import InferenceEngine
 from ogkit.inference.node import default_inference_node
 from ogkit.models.store import ModelStore
-from ogkit.node.chain import datadir, devstate, fees, logs, transactions
+from ogkit.node.chain import datadir, devstate, fees, logs, recovery, transactions
 from ogkit.node.chain.blocks import Blocks
 from ogkit.node.chain.clock import Clock
 from ogkit.node.chain.config import DataDirError, NodeConfig
@@ -119,6 +120,7 @@ class NodeChain:
         self.genesis_hash = self.chain.get_canonical_block_hash(0)
         self.block_time = config.block_time
         self._build_parts()
+        recovery.resume(self)
 
     def _build_parts(self) -> None:
         """The parts, each given what it needs (see the module docstring)."""
@@ -157,10 +159,11 @@ class NodeChain:
 
     def _pending_replaced(self) -> None:
         """The head moved: what went with the old pending block is forgotten, and so are
-        the inference records of the blocks it removed (never settled)."""
+        the inference records (never settled) and price-feed records of the blocks it removed."""
         self.miner.reset_pending()
         self.clock.reset()
         self.engine.forget_after(self.blocks.head.block_number)
+        self.price_feed.forget_after(self.blocks.head.block_number)
 
     def include_transaction(self, tx: SignedTransactionAPI) -> None:
         """ChainHost: the node's own transactions (scheduled runs) into the pending block."""

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from ogkit.inference.records import PENDING_STATES
 from precompiles.addresses import OG_INFERENCE_ADDRESS
 from precompiles.inference.models import MODEL_INFERENCE_EVENT_TOPIC
 
@@ -183,4 +184,21 @@ def read_block_records(db: Any, number: int) -> list[dict[str, Any]]:
             continue
         if record.get("blockNumber") == number:
             out.append(record)
+    return out
+
+
+def unsettled_records(db: Any, head: int) -> list[dict[str, Any]]:
+    """Stored records of blocks up to `head` whose settlement can still change ("pending",
+    "proving", "proved"): what a crash left half settled. Only LevelDB outlives a process."""
+    level = getattr(db, "db", None)
+    if level is None or not hasattr(level, "iterator"):
+        return []
+    out = []
+    with level.iterator(prefix=_RECORD_KEY, include_key=False) as values:
+        for value in values:
+            record = json.loads(value)
+            if record.get("settlement") in PENDING_STATES and read_record(
+                db, record["inferenceId"], head
+            ):
+                out.append(record)
     return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ogkit.inference import MockError
+from ogkit.inference.records import PENDING_STATES
 from ogkit.node.rpc import params as p
 from ogkit.node.rpc.errors import InvalidParams, ServerError
 from ogkit.node.rpc.methods.base import Handler, Methods
@@ -43,7 +44,8 @@ class OgkitMethods(Methods):
     def ogkit_wait_for_settlement(self, params: Any) -> dict[str, Any] | None:
         """Block until the inference's settlement is final (at most `timeout` seconds, 60 by
         default, capped at 300), then return its record; a record still pending is returned
-        as it is, so the caller sees why."""
+        as it is, so the caller sees why, with `"timedOut": true`, so a caller that reads
+        only the fields it knows cannot take it for the final answer."""
         a = p.Args(params, "ogkit_waitForSettlement", 1, 2)
         if not isinstance(a[0], str) or len(a[0]) > 80:
             raise InvalidParams("inference id: expected a hex string")
@@ -54,7 +56,10 @@ class OgkitMethods(Methods):
             self.node.engine.wait_for_settlement(a[0], min(float(timeout), 300.0))
         except (KeyError, TimeoutError):
             pass
-        return self.node.inference_record(a[0])
+        record = self.node.inference_record(a[0])
+        if record is not None and record.get("settlement") in PENDING_STATES:
+            record["timedOut"] = True
+        return record
 
     def ogkit_set_pipe(self, params: Any) -> bool:
         """Switch two-phase execution (PIPE) emulation on or off; returns the new setting."""
