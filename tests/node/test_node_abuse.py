@@ -22,6 +22,7 @@ import time
 import pytest
 from eth_utils import to_checksum_address
 from node_support import OGKIT, ROOT, NodeProcess, post
+
 from precompiles.addresses import OG_INFERENCE_ADDRESS
 from precompiles.inference.model_codec import encode_model_inference_request
 from precompiles.inference.precompile import RUN_MODEL_INFERENCE
