@@ -33,7 +33,6 @@ from ogkit.node.rpc.errors import INTERNAL_ERROR, INVALID_REQUEST, LIMIT_EXCEEDE
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_DISCARD_BYTES = 64 * 1024 * 1024
-IDLE_TIMEOUT = ServerLimits.idle_timeout
 OUT_OF_DESCRIPTORS = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
 
 
