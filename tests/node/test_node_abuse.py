@@ -56,7 +56,8 @@ def node(tmp_path_factory, model_store):
 @pytest.fixture(scope="module")
 def small(tmp_path_factory, model_store):
     workdir = tmp_path_factory.mktemp("small")
-    args = ("--max-connections", "2", "--allow-origin", ALLOWED)
+    # no settlement service: its own connection to the node would take one of the 2 slots
+    args = ("--max-connections", "2", "--allow-origin", ALLOWED, "--no-settlement")
     process = NodeProcess(workdir, *args, store=model_store.root).start()
     yield process
     process.stop()
@@ -206,11 +207,14 @@ def test_at_the_cap_idle_connections_make_room_and_busy_ones_refuse(small):
     assert _closed_by_peer(idle[0])  # the one that waited longest made room
     for sock in idle:
         sock.close()
+    time.sleep(0.5)  # their threads (and the probe's) are gone: both slots are free
 
-    busy = [socket.create_connection(("127.0.0.1", small.port), timeout=60) for _ in range(2)]
-    for sock in busy:  # two slow requests fill both slots
+    busy = []
+    for _ in range(2):  # two slow requests (the second waits for the first) fill both slots
+        sock = socket.create_connection(("127.0.0.1", small.port), timeout=60)
         sock.sendall(_http_request(_rpc_body("anvil_mine", hex(1500))))
-    time.sleep(0.5)
+        busy.append(sock)
+        time.sleep(0.25)
     with socket.create_connection(("127.0.0.1", small.port), timeout=10) as third:
         status, headers, body = _read_response(third)
     assert status == 503 and headers["content-type"] == "application/json"
