@@ -14,6 +14,17 @@ from precompiles.gas import GasMeter, OutOfGasError
 from precompiles.host import PrecompileResult
 
 ERROR_SELECTOR = bytes.fromhex("08c379a0")
+MAX_ECHO = 200
+"""Characters of caller input (a model id, an exception's text) a revert reason repeats."""
+
+
+def echo(value: object, limit: int = MAX_ECHO) -> str:
+    """`value` as text for a revert reason, cut to `limit` characters: a 1 MB model id in the
+    calldata must not become a 1 MB reason (and 3 MB of JSON-RPC error)."""
+    text = str(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text.encode(errors='replace'))} bytes)"
 
 
 class PrecompileRevert(Exception):  # noqa: N818 - it is a revert, not an error class family
@@ -45,5 +56,5 @@ def run_guarded(
     except PrecompileRevert as exc:
         reason = exc.reason
     except Exception as exc:  # noqa: BLE001 - a Python exception must never escape into py-evm
-        reason = f"{name}: internal error: {type(exc).__name__}: {exc}"
+        reason = f"{name}: internal error: {type(exc).__name__}: {echo(exc)}"
     return PrecompileResult(error_data(reason), meter.used, reverted=True, reason=reason)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import signal
 import threading
 from decimal import Decimal, InvalidOperation
@@ -113,6 +114,23 @@ def _ether(value: str | None) -> int | None:
     metavar="N",
     help="Settle TEE results in Merkle batches of up to N (1: one by one).",
 )
+@click.option(
+    "--max-connections",
+    type=click.IntRange(1, 100_000),
+    default=256,
+    show_default=True,
+    metavar="N",
+    help="Open connections at most. At the cap a new one replaces the longest idle one, or "
+    "gets HTTP 503 (JSON-RPC -32005) while all N are answering requests.",
+)
+@click.option(
+    "--allow-origin",
+    "allow_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="Let web pages from ORIGIN (e.g. http://localhost:3000, or *) call the node (CORS). "
+    "Repeatable. Default: none, since any page could drive the unlocked dev accounts.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 def node(
     host: str,
@@ -129,6 +147,8 @@ def node(
     pipe: bool,
     settlement: bool,
     settlement_batch: int,
+    max_connections: int,
+    allow_origins: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Run the AI chain as a local JSON-RPC node (HTTP), for web3.py, Ape, cast, ethers.
@@ -141,8 +161,15 @@ def node(
     the answer; one a kill -9 cut off is sealed at the next start), so a restart resumes
     the chain; chain id and accounts come from there.
     Requests over 8 MiB are refused (HTTP 413, JSON-RPC error -32600).
+    Every answer, even to garbage, is JSON-RPC. A connection that sends no request within
+    10 s, or idles 120 s between requests, is closed.
+
+    \b
+    The dev accounts are unlocked and their keys are public; dev methods (anvil_setCode,
+    debug_setHead, ...) are open. Keep the default --host 127.0.0.1 unless every machine
+    that can reach the port is yours.
     """
-    from ogkit.node import DataDirError, Node, NodeConfig
+    from ogkit.node import DataDirError, Node, NodeConfig, ServerLimits
     from ogkit.pricefeed import CsvFormatError
 
     config = NodeConfig(
@@ -161,7 +188,13 @@ def node(
         settlement_batch_size=settlement_batch,
     )
     try:
-        running = Node(config, host=host, port=port, quiet=quiet)
+        running = Node(
+            config,
+            host=host,
+            port=port,
+            quiet=quiet,
+            limits=ServerLimits(max_connections=max_connections, allow_origins=allow_origins),
+        )
     except (DataDirError, CsvFormatError) as exc:
         raise click.ClickException(str(exc)) from None
     # Handlers before the port opens: whoever sees the node answer may stop it at once.
@@ -172,6 +205,8 @@ def node(
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    if not _is_loopback(host):
+        _warn_exposed(host)
     try:
         running.start(before_serving=None if quiet else lambda: _banner(running))
     except OSError as exc:
@@ -187,6 +222,27 @@ def node(
         click.echo("Stopped.")
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to anything
+
+
+def _warn_exposed(host: str) -> None:
+    """Loud, on stderr, even with --quiet: this is how a dev node gets robbed."""
+    lines = [
+        f"WARNING: listening on {host}, reachable from other machines.",
+        "WARNING: the dev accounts are unlocked and their private keys are public: anyone who",
+        "WARNING: can reach this port can spend their funds, and anvil_setCode, debug_setHead",
+        "WARNING: and evm_revert let them rewrite the chain. Use --host 127.0.0.1 unless every",
+        "WARNING: machine on this network is yours.",
+    ]
+    click.secho("\n".join(lines), fg="red", bold=True, err=True)
+
+
 def _banner(running) -> None:
     chain = running.chain
     echo = running.say
@@ -199,12 +255,12 @@ def _banner(running) -> None:
         address = key.public_key.to_checksum_address()
         echo(f"({i}) {address} ({Decimal(chain.balance) / 10**18:f} ETH at genesis)")
     echo("")
-    echo("Private Keys")
+    echo("Private Keys (DEV ONLY: publicly known, never use them on a real network)")
     echo("==================")
     for i, key in enumerate(chain.keys):
         echo(f"({i}) 0x{key.to_bytes().hex()}")
     echo("")
-    echo("Wallet")
+    echo("Wallet (DEV ONLY: the well-known test mnemonic unless you chose one)")
     echo("==================")
     echo(f"Mnemonic:          {chain.mnemonic}")
     echo(f"Derivation path:   {chain.hd_path}/")
@@ -225,5 +281,11 @@ def _banner(running) -> None:
     else:
         state = f"resumed at block {head.block_number}" if chain.resumed else "new chain"
         echo(f"Storage:           {Path(chain.config.data_dir).resolve()} (LevelDB, {state})")
+    limits = running.limits
+    if limits.allow_origins:
+        echo(f"CORS:              allowed from {', '.join(limits.allow_origins)}")
+    else:
+        echo("CORS:              off (--allow-origin to let web pages call the node)")
+    echo(f"Connections:       up to {limits.max_connections}")
     echo("")
     echo(f"Listening on {running.url}")

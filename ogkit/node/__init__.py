@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from ogkit.node.chain import DataDirError, MinedTx, NodeChain, NodeConfig
 from ogkit.node.rpc import Rpc, describe_mined
+from ogkit.node.rpc.connections import ServerLimits, ensure_descriptors
 from ogkit.node.rpc.server import MAX_BODY_BYTES, RpcHTTPServer, serve
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ class Node:
         port: int = DEFAULT_PORT,
         quiet: bool = False,
         out: Callable[[str], None] | None = None,
+        limits: ServerLimits | None = None,
     ) -> None:
         self._print_lock = threading.Lock()
         self._out = out or self._stdout
@@ -52,6 +54,7 @@ class Node:
         self.rpc = Rpc(self.chain, client_version(), None if quiet else self.say)
         self.host = host
         self.port = port
+        self.limits = limits or ServerLimits()
         self.server: RpcHTTPServer | None = None
         self.settlement: SettlementService | None = None
         if not quiet:
@@ -85,7 +88,10 @@ class Node:
             if before_serving is not None:
                 before_serving()
 
-        self.server = serve(self.rpc, self.host, self.port, bound)
+        warning = ensure_descriptors(self.limits.max_connections)
+        if warning is not None:
+            sys.stderr.write(warning + "\n")
+        self.server = serve(self.rpc, self.host, self.port, bound, self.limits)
         self.chain.start_miner()
         if self.chain.config.settlement:
             self._start_settlement()
@@ -120,5 +126,6 @@ __all__ = [
     "NodeChain",
     "NodeConfig",
     "Rpc",
+    "ServerLimits",
     "client_version",
 ]

@@ -28,7 +28,7 @@ from eth_utils import keccak
 
 from precompiles import gas, limits
 from precompiles.abi.reader import AbiDecodeError
-from precompiles.guard import PrecompileRevert, run_guarded
+from precompiles.guard import PrecompileRevert, echo, run_guarded
 from precompiles.historical.codec import (
     EARLIER_QUERY_HISTORICAL_CANDLES_SIGNATURE,
     EARLIER_RUN_INFERENCE_ON_PRICE_FEED_SIGNATURE,
@@ -152,9 +152,9 @@ def _run_inference(
     try:
         model = backend.resolve(model_id)
     except ModelNotFound as exc:
-        raise PrecompileRevert(f"{NAME}: model not found: {model_id}{exc.hint()}") from None
+        raise PrecompileRevert(f"{NAME}: model not found: {echo(model_id)}{exc.hint()}") from None
     except ModelExecutionError as exc:
-        raise PrecompileRevert(f"{NAME}: cannot load model {model_id}: {exc}") from None
+        raise PrecompileRevert(f"{NAME}: cannot load model {echo(model_id)}: {exc}") from None
     meter.charge(gas.model_gas(model.size_bytes))
 
     shape = (query.total_candles, len(query.candle_types))

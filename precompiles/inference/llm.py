@@ -15,7 +15,7 @@ from eth_utils import keccak
 from precompiles import gas, limits
 from precompiles.abi.reader import AbiDecodeError
 from precompiles.addresses import OG_INFERENCE_ADDRESS
-from precompiles.guard import PrecompileRevert
+from precompiles.guard import PrecompileRevert, echo
 from precompiles.host import (
     CallContext,
     ExecutionPhase,
@@ -125,9 +125,11 @@ def _generate(
     try:
         model = backend.resolve_llm(request.model_cid)
     except ModelNotFound:
-        raise PrecompileRevert(f"OGInference: LLM not found: {request.model_cid}") from None
+        raise PrecompileRevert(f"OGInference: LLM not found: {echo(request.model_cid)}") from None
     except ModelExecutionError as exc:
-        raise PrecompileRevert(f"OGInference: cannot load LLM {request.model_cid}: {exc}") from None
+        raise PrecompileRevert(
+            f"OGInference: cannot load LLM {echo(request.model_cid)}: {exc}"
+        ) from None
     inference_id = llm_inference_id(context, model, args)
     try:
         result = backend.generate(model, request, inference_id, context)

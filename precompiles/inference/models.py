@@ -23,7 +23,7 @@ from precompiles.fixed_point import (
     from_array,
     to_array,
 )
-from precompiles.guard import PrecompileRevert
+from precompiles.guard import PrecompileRevert, echo
 from precompiles.host import (
     CallContext,
     ExecutionPhase,
@@ -72,11 +72,11 @@ def run_model_inference(
         model = backend.resolve(request.model_cid)
     except ModelNotFound as exc:
         raise PrecompileRevert(
-            f"OGInference: model not found: {request.model_cid}{exc.hint()}"
+            f"OGInference: model not found: {echo(request.model_cid)}{exc.hint()}"
         ) from None
     except ModelExecutionError as exc:
         raise PrecompileRevert(
-            f"OGInference: cannot load model {request.model_cid}: {exc}"
+            f"OGInference: cannot load model {echo(request.model_cid)}: {exc}"
         ) from None
     meter.charge(gas.model_gas(model.size_bytes))
 

@@ -1,4 +1,5 @@
-"""The node's JSON-RPC side: HTTP transport (server.py), dispatch and batches (dispatch.py),
+"""The node's JSON-RPC side: HTTP transport (server.py) and its connection cap and idle
+deadlines (connections.py), dispatch and batches (dispatch.py),
 one module per namespace's methods (methods/), params, formatting, filters and errors.
 
 It talks to the chain only through the `NodeChain` facade (imported for types only); the

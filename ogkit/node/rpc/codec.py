@@ -1,5 +1,6 @@
 """JSON in and out of the node: a parser that refuses what could crash the process (NaN,
-nesting deeper than the C stack takes) and a compact encoder."""
+nesting deeper than the C stack takes), a compact encoder, and error objects whose message
+is bounded (it may echo a client's input)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import re
 from typing import Any
 
 import numpy as np
+
+MAX_ERROR_MESSAGE = 1024
+"""Characters of an error message sent back; a longer one (it echoes some input) is cut."""
 
 MAX_NESTING = 64
 """JSON nesting depth a request may have. Deeper input is refused before parsing: py-evm
@@ -39,8 +43,17 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def bounded(text: str, limit: int = MAX_ERROR_MESSAGE) -> str:
+    """`text`, or its first `limit` characters and how long it was: an error that echoes a
+    megabyte of input must not become a megabyte of answer."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text.encode(errors='replace'))} bytes)"
+
+
 def error_response(request_id: Any, code: int, message: str, data: Any = None) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": code, "message": message}
+    """The one place every JSON-RPC error object is made (so every message is bounded)."""
+    error: dict[str, Any] = {"code": code, "message": bounded(message)}
     if data is not None:
         error["data"] = data
     return {"jsonrpc": "2.0", "id": request_id, "error": error}

@@ -10,6 +10,7 @@ The methods themselves live in methods/, one module per namespace.
 from __future__ import annotations
 
 import logging
+import math
 import sys
 import traceback
 from collections.abc import Callable
@@ -63,17 +64,16 @@ class Rpc:
                     )
                 )
             responses = [r for r in map(self.handle_one, payload) if r is not None]
-            return encode(responses) if responses else None
+            return _encode_all(responses) if responses else None
         response = self.handle_one(payload)
-        return encode(response) if response is not None else None
+        return _encode_one(response) if response is not None else None
 
     def handle_one(self, request: Any) -> dict[str, Any] | None:
         if not isinstance(request, dict):
             return error_response(None, INVALID_REQUEST, "a request must be a JSON object")
         request_id = request.get("id")
-        if request_id is not None and (
-            isinstance(request_id, bool) or not isinstance(request_id, str | int | float)
-        ):
+        if request_id is not None and not _valid_id(request_id):
+            # answered with a null id (the id cannot be echoed) and never run
             return error_response(None, INVALID_REQUEST, "id must be a string, a number or null")
         method = request.get("method")
         if not isinstance(method, str):
@@ -103,3 +103,37 @@ class Rpc:
                 request_id, INTERNAL_ERROR, f"internal error: {type(exc).__name__}: {exc}"
             )
         return {"jsonrpc": "2.0", "id": request_id, "result": result}
+
+
+def _valid_id(request_id: Any) -> bool:
+    """A string, an integer or a finite number (`1e400` parses as infinity, which JSON cannot
+    carry back)."""
+    if isinstance(request_id, str):
+        return True
+    if isinstance(request_id, float):
+        return math.isfinite(request_id)
+    return isinstance(request_id, int) and not isinstance(request_id, bool)
+
+
+def _encode_all(responses: list[dict[str, Any]]) -> bytes:
+    """Encode a batch's responses; one that cannot be encoded becomes an internal error on its
+    own, so its siblings' answers are never lost."""
+    try:
+        return encode(responses)
+    except (ValueError, TypeError, RecursionError):
+        return b"[" + b",".join(map(_encode_one, responses)) + b"]"
+
+
+def _encode_one(response: dict[str, Any]) -> bytes:
+    try:
+        return encode(response)
+    except (ValueError, TypeError, RecursionError) as exc:
+        log.error("unencodable response: %s: %.200s", type(exc).__name__, exc)
+        request_id = response.get("id")
+        return encode(
+            error_response(
+                request_id if _valid_id(request_id) else None,
+                INTERNAL_ERROR,
+                "internal error: the result cannot be encoded as JSON",
+            )
+        )

@@ -9,6 +9,8 @@ INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
+LIMIT_EXCEEDED = -32005
+"""EIP-1474's "limit exceeded": the node is at its connection cap."""
 SERVER_ERROR = -32000
 """geth's code for a transaction the node refuses (nonce, funds, gas) or a failed call."""
 EXECUTION_REVERTED = 3
