@@ -93,9 +93,12 @@ class ConnectionTable:
         return self._open.get(sock)
 
     def waiting(self, connection: Connection) -> None:
-        """The connection's thread now waits for the next request line. (`since` first: the
+        """The connection's thread now waits for the next request line. A connection not
+        served yet has waited since it was accepted, however late its thread starts, so
+        "the longest-waiting" follows the order connections came in. (`since` first: the
         sweep must never see the new state with the old time.)"""
-        connection.since = time.monotonic()
+        if connection.served:
+            connection.since = time.monotonic()
         connection.state = WAITING
 
     def reading(self, connection: Connection) -> None:
