@@ -95,16 +95,10 @@ class RecordBook:
 
     def put(self, record: InferenceRecord) -> InferenceRecord:
         """Add (or replace: an id made again after a revert, a replay) a record."""
-        key = record.key
         with self.changed:
-            self._records[key] = record
-            self._final.pop(key, None)
-            if record.is_final:
-                self._unsettled.pop(key, None)
-                self._final[key] = None
-                self._prune()
-            else:
-                self._unsettled[key] = record
+            self._records[record.key] = record
+            self._file(record)
+            if not record.is_final:
                 self.work.notify_all()
             self.changed.notify_all()
         return record
@@ -112,9 +106,9 @@ class RecordBook:
     def remove(self, inference_id: str | bytes) -> None:
         key = record_key(inference_id)
         with self.changed:
-            del self._records[key]
-            self._unsettled.pop(key, None)
-            self._final.pop(key, None)
+            if key not in self._records:
+                raise KeyError(key)
+            self._drop(key)
             self.changed.notify_all()
 
     def forget_after(self, block_number: int) -> int:
@@ -123,12 +117,28 @@ class RecordBook:
         with self.changed:
             gone = [k for k, r in self._records.items() if r.block_number > block_number]
             for key in gone:
-                del self._records[key]
-                self._unsettled.pop(key, None)
-                self._final.pop(key, None)
+                self._drop(key)
             if gone:
                 self.changed.notify_all()
         return len(gone)
+
+    def _file(self, record: InferenceRecord) -> None:
+        """Put a book record under final (pruned oldest first) or unsettled, and out of the
+        other: the one place a record changes side, whether put or moved (a reopened record
+        must not stay among the final ones, where pruning would drop it)."""
+        key = record.key
+        self._final.pop(key, None)
+        if record.is_final:
+            self._unsettled.pop(key, None)
+            self._final[key] = None
+            self._prune()
+        else:
+            self._unsettled[key] = record
+
+    def _drop(self, key: InferenceId) -> None:
+        del self._records[key]
+        self._unsettled.pop(key, None)
+        self._final.pop(key, None)
 
     def _prune(self) -> None:
         while len(self._final) > self.max_final:
@@ -197,14 +207,8 @@ class RecordBook:
             for field, value in fields.items():
                 setattr(record, field, value)
             record.state = state
-            key = record.key
-            if self._records.get(key) is record:
-                if state.is_final:
-                    self._unsettled.pop(key, None)
-                    self._final[key] = None
-                    self._prune()
-                else:
-                    self._unsettled[key] = record
+            if self._records.get(record.key) is record:
+                self._file(record)
             self.work.notify_all()
             self.changed.notify_all()
         if notify:

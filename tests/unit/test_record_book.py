@@ -98,6 +98,18 @@ def test_final_records_are_pruned_oldest_first_pending_never():
     assert list(book.records.values()) == [pending, finals[2]]  # in the order made
 
 
+def test_a_reopened_record_is_pending_again_and_never_pruned():
+    book = RecordBook(max_final=1)
+    record = book.put(make(1))
+    book.settled(record, "0xabc")
+    book.reopen(record)
+    assert record.settlement == "pending" and book.unsettled[record.key] is record
+    for n in (2, 3):  # two final records push out the oldest final one, not the pending one
+        book.put(make(n, ModelInferenceMode.VANILLA, S.NOT_REQUIRED))
+    assert book.get(record.key) is record and book.ready_for_tee() == [record]
+    assert len(book) == 2
+
+
 def test_ids_in_any_public_form_and_forget_after():
     book = RecordBook()
     record = book.put(make(0xAB, block=3))
