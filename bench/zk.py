@@ -179,7 +179,7 @@ def report(m: dict, runs: int, runtime: float) -> str:
             "",
             f"Written by `bench/zk.py` on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
             f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-            f"ezkl {zk.pipeline.ezkl_version()}; {runs} runs, {runtime:.0f} s in all.",
+            f"ezkl {zk.artifacts.ezkl_version()}; {runs} runs, {runtime:.0f} s in all.",
             "",
             f"Circuit: logrows {m['logrows']}; setup {setup}.",
             "",

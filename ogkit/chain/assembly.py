@@ -57,7 +57,7 @@ class ChainServices:
 
 def precompile_map(services: ChainServices) -> PrecompileMap:
     """THE precompile map: Prague's, plus 0xF4, 0xF5 and 0x900 bound to `services`."""
-    from ogkit.tee.enclave import dev_root_pem
+    from ogkit.tee.dev_ca import dev_root_pem
 
     tee_root = services.tee_root_pem if services.tee_root_pem is not None else dev_root_pem()
     price_feed = services.price_feed

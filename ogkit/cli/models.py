@@ -9,8 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ogkit.cli.models_common import (  # noqa: F401 - re-exported: imported from here
-    InputFileError,
+from ogkit.cli.models_common import (
     ModelsGroup,
     input_file,
     not_found,

@@ -16,7 +16,8 @@ from web3 import Web3
 
 from ogkit.contracts import load
 from ogkit.settlement.sender import TxSender
-from ogkit.tee.enclave import SimulatedEnclave, dev_root_pem
+from ogkit.tee.dev_ca import dev_root_pem
+from ogkit.tee.enclave import SimulatedEnclave
 
 LLM_PROXY = 0
 """The TEE type the SDK uses for LLM proxies; our inference enclave registers as it."""

@@ -12,13 +12,9 @@ from ogkit.tee.attestation import (
     verify_attestation,
     verify_result_signature,
 )
-from ogkit.tee.enclave import (
-    DEV_ROOT_SEED,
-    DevCertificateAuthority,
-    SignedResult,
-    SimulatedEnclave,
-    dev_root_ca,
-    dev_root_pem,
+from ogkit.tee.dev_ca import DEV_ROOT_SEED, DevCertificateAuthority, dev_root_ca, dev_root_pem
+from ogkit.tee.enclave import SignedResult, SimulatedEnclave
+from ogkit.tee.signing import (
     heartbeat_hash,
     message_hash,
     nitriding_user_data,

@@ -11,7 +11,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
-from ogkit.tee.enclave import dev_root_pem, message_hash
+from ogkit.tee.dev_ca import dev_root_pem
+from ogkit.tee.signing import message_hash
 from precompiles.tee.attestation import AttestationCheck, check_attestation
 from precompiles.tee.rsa_pss import RsaPssCheck, check_rsa_pss
 from precompiles.tee.verdict import ZERO_HASH

@@ -22,8 +22,7 @@ the exact bytes a real Nitro enclave and OpenGradient's TEE gateway produce:
 For a real deployment the verifier is configured with the AWS Nitro root
 (`precompiles.tee.certificates.AWS_NITRO_ROOT_PEM`) and these documents are rejected.
 
-The formats are in `ogkit.tee.signing` and the dev CA in `ogkit.tee.dev_ca`; their names
-stay importable from here.
+The formats are in `ogkit.tee.signing` and the dev CA in `ogkit.tee.dev_ca`.
 """
 
 from __future__ import annotations
@@ -40,20 +39,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from eth_utils import keccak
 
-from ogkit.tee.dev_ca import (  # noqa: F401 - re-exported: imported from here
-    DEV_CA_NOT_AFTER,
-    DEV_CA_NOT_BEFORE,
-    DEV_LABEL,
-    DEV_ROOT_SEED,
-    LEAF_BACKDATE,
-    LEAF_LIFETIME,
+from ogkit.tee.dev_ca import (
     DevCertificateAuthority,
     dev_root_ca,
-    dev_root_pem,
     dev_subject,
 )
-from ogkit.tee.signing import (  # noqa: F401 - re-exported: imported from here
-    MULTIHASH_SHA256,
+from ogkit.tee.signing import (
     cose_sign1_es384,
     heartbeat_hash,
     message_hash,

@@ -8,21 +8,17 @@
 The SRS is made locally with `ezkl.gen_srs`: dev only and insecure (see `ogkit.zk.artifacts`).
 """
 
-from ogkit.zk.pipeline import (
-    STEPS,
+from ogkit.zk.artifacts import (
     VERIFY_PROOF_SIGNATURE,
     TensorSpec,
     ZkArtifacts,
     ZkError,
     ZkProof,
     artifacts_dir,
-    evm_calldata,
-    example_calibration,
     load,
-    prove,
-    setup,
-    verify,
 )
+from ogkit.zk.pipeline import evm_calldata, example_calibration, prove, setup, verify
+from ogkit.zk.steps import STEPS
 
 __all__ = [
     "STEPS",

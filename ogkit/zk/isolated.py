@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ogkit.zk.pipeline import ZkArtifacts, ZkError, ZkProof, _load, prove
+from ogkit.zk.artifacts import ZkArtifacts, ZkError, ZkProof, _load
+from ogkit.zk.pipeline import prove
 
 DEFAULT_TIMEOUT_S = 600.0
 

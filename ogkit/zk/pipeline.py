@@ -4,8 +4,6 @@
 are listed in `ogkit.zk.artifacts`), running the steps in `ogkit.zk.steps`. The directory is
 built under a temporary name and renamed into place, so a concurrent reader never sees half a
 setup, and a second call returns the existing artifacts.
-
-The names of `ogkit.zk.artifacts` and `ogkit.zk.steps` stay importable from here.
 """
 
 from __future__ import annotations
@@ -20,34 +18,16 @@ import numpy as np
 import onnx
 
 from ogkit.models.store import ModelStore
-from ogkit.zk.artifacts import (  # noqa: F401 - re-exported: imported from here
-    CALIBRATION,
-    CALIBRATION_REPORT,
-    CIRCUIT,
+from ogkit.zk.artifacts import (
     MANIFEST,
-    MANIFEST_FORMAT,
-    PK,
-    SETTINGS,
-    VERIFIER_CONTRACT,
-    VERIFIER_JSON,
-    VERIFIER_SOL,
-    VERIFY_PROOF_SIGNATURE,
-    VK,
-    TensorSpec,
     ZkArtifacts,
     ZkError,
     ZkProof,
-    _decode_outputs,
     _ezkl,
     _load,
     artifacts_dir,
-    ezkl_version,
-    load,
-    srs_file_name,
 )
-from ogkit.zk.steps import (  # noqa: F401 - re-exported: imported from here
-    CALIBRATION_TARGET,
-    STEPS,
+from ogkit.zk.steps import (
     StepCallback,
     _input_data,
     _io_specs,

@@ -14,7 +14,7 @@ from ogkit.chain import new_tester
 from ogkit.inference import InferenceEngine
 from ogkit.models.store import ModelStore
 from ogkit.tee import verify_result_signature
-from ogkit.tee.enclave import message_hash
+from ogkit.tee.signing import message_hash
 from precompiles.addresses import OG_INFERENCE_ADDRESS, TEE_VERIFIER_ADDRESS
 from precompiles.fixed_point import to_number
 from precompiles.inference.model_codec import encode_model_inference_request

@@ -17,7 +17,7 @@ from tee_support import deploy_registry, deploy_relay
 
 from ogkit.settlement.merkle import SETTLEMENT_LEAF_TYPES, StandardMerkleTree, standard_leaf
 from ogkit.tee import SimulatedEnclave
-from ogkit.tee.enclave import message_hash
+from ogkit.tee.signing import message_hash
 
 LEAF_TYPES = list(SETTLEMENT_LEAF_TYPES)  # the facilitator's leaves
 INDIVIDUAL_TOPIC = "0x74e71a1981c03bd0c36f3b1227f3ee2a34dca5d6fef25c4b2787e033ab60b782"

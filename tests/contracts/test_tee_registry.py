@@ -17,7 +17,8 @@ import pytest
 from eth_utils import keccak
 
 from ogkit.tee import DevCertificateAuthority, SimulatedEnclave
-from ogkit.tee.enclave import dev_pcrs, dev_root_pem
+from ogkit.tee.dev_ca import dev_root_pem
+from ogkit.tee.enclave import dev_pcrs
 
 LLM_PROXY = 0  # the SDK's TEE type for the LLM proxy
 VALIDATOR = 1

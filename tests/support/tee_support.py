@@ -5,7 +5,7 @@ from __future__ import annotations
 from eth_utils import keccak
 
 from ogkit.tee import SimulatedEnclave
-from ogkit.tee.enclave import dev_root_pem
+from ogkit.tee.dev_ca import dev_root_pem
 
 LLM_PROXY = 0
 RELAY_ROLE = keccak(text="SETTLEMENT_RELAY_ROLE")

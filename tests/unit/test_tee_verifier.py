@@ -29,7 +29,8 @@ from ogkit.tee import (
     verify_attestation,
     verify_result_signature,
 )
-from ogkit.tee.enclave import cose_sign1_es384, dev_pcrs, sign_rsa_pss
+from ogkit.tee.enclave import dev_pcrs
+from ogkit.tee.signing import cose_sign1_es384, sign_rsa_pss
 from precompiles.guard import ERROR_SELECTOR
 from precompiles.host import CallContext
 from precompiles.tee.attestation import MIN_TIMESTAMP_MS, check_attestation
