@@ -54,6 +54,15 @@ class ChainServices:
     """The root 0x900 trusts for an empty `rootCertificate` (og-evm: AWS Nitro's); None:
     the project's local dev root, for development only."""
 
+    def forget_after(self, block_number: int) -> None:
+        """Records follow the chain back: every service that keeps records per block (the
+        record book behind 0xF4, the price feed's signed records) drops those of blocks
+        after `block_number`. Every host calls this when a revert or reset removes blocks."""
+        for service in (self.inference, self.llm, self.price_feed):
+            forget = getattr(service, "forget_after", None)
+            if forget is not None:
+                forget(block_number)
+
 
 def precompile_map(services: ChainServices) -> PrecompileMap:
     """THE precompile map: Prague's, plus 0xF4, 0xF5 and 0x900 bound to `services`."""

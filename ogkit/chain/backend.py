@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Any
 
 from eth_tester.backends.pyevm.main import setup_tester_chain
 from eth_utils import ValidationError, to_bytes
@@ -41,10 +41,6 @@ from ogkit.chain.scheduling import (
     StoredRunLedger,
     is_canonical_tx,
 )
-
-
-class RecordBook(Protocol):
-    def forget_after(self, block_number: int) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -203,19 +199,14 @@ class AIBackendMixin:
 
     # ------------------------------------------------------------------ records follow reverts
 
-    def record_books(self) -> list[RecordBook]:
-        services = getattr(self, "services", None)
-        books = (getattr(services, "inference", None), getattr(services, "price_feed", None))
-        return [book for book in books if hasattr(book, "forget_after")]
-
     def _forget_reverted_records(self) -> None:
-        head = self.chain.get_canonical_head().block_number
-        for book in self.record_books():
-            book.forget_after(head)
+        services = getattr(self, "services", None)  # None while eth-tester's __init__ resets
+        if services is not None:
+            services.forget_after(self.chain.get_canonical_head().block_number)
 
     def revert_to_snapshot(self, snapshot: Any) -> None:
         super().revert_to_snapshot(snapshot)  # type: ignore[misc]
         self._forget_reverted_records()
 
 
-__all__ = ["AIBackendMixin", "DevAccounts", "RecordBook"]
+__all__ = ["AIBackendMixin", "DevAccounts"]

@@ -288,3 +288,42 @@ def test_a_sent_transaction_is_sealed_for_every_later_request():
         assert second["result"]["transactionHash"] == first["result"]
     finally:
         node.stop()
+
+
+def test_inference_records_follow_evm_revert_and_set_head():
+    """A record of a block that `evm_revert` or `debug_setHead` removed leaves the record
+    book, so the settlement service never settles it (the price feed's records go the same
+    way: tests/node/test_price_feed_node.py)."""
+    from ogkit.inference.records import InferenceRecord, SettlementState
+    from precompiles.inference.types import ModelInferenceMode
+
+    node = NodeChain(NodeConfig())
+    book = node.inference.book
+
+    def record(n: int, block: int) -> InferenceRecord:
+        return book.put(
+            InferenceRecord(
+                inference_id=f"{n:064x}",
+                model_hash=b"\x01" * 32,
+                input_hash=b"\x02" * 32,
+                output_hash=b"\x03" * 32,
+                mode=ModelInferenceMode.ZK,
+                block_number=block,
+                state=SettlementState.PENDING,
+            )
+        )
+
+    try:
+        start = node.block_number()
+        snapshot = node.snapshot()
+        kept, reverted = record(0xA, start), record(1, start + 1)
+        node.mine(2)
+        assert node.revert(snapshot) is True
+        assert book.get(reverted.key) is None and book.get(kept.key) is kept
+        reset = record(2, start + 1)
+        node.mine(1)
+        node.set_head(start)
+        assert book.get(reset.key) is None and book.get(kept.key) is kept
+        book.remove(kept.key)
+    finally:
+        node.close()

@@ -162,8 +162,7 @@ class NodeChain:
         the inference records (never settled) and price-feed records of the blocks it removed."""
         self.miner.reset_pending()
         self.clock.reset()
-        self.engine.forget_after(self.blocks.head.block_number)
-        self.price_feed.forget_after(self.blocks.head.block_number)
+        self.services.forget_after(self.blocks.head.block_number)
 
     def include_transaction(self, tx: SignedTransactionAPI) -> None:
         """ChainHost: the node's own transactions (scheduled runs) into the pending block."""
