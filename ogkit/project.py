@@ -9,6 +9,11 @@ from pathlib import Path
 
 APE_CONFIG = "ape-config.yaml"
 STORE_SUBDIR = Path(".ogkit") / "models"
+STORE_OPTION_HELP = (
+    "Model store directory [env OGKIT_MODEL_STORE; default: .ogkit/models in the project "
+    "(the nearest folder upward with ape-config.yaml), else in the current one]."
+)
+"""The help of every command's store option: the rule `store_dir_for` applies."""
 
 
 def _is_project_root(folder: Path) -> bool:

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from ogkit.models.store import CorruptAliases, CorruptModel, ModelStore
-from ogkit.project import APE_CONFIG, find_project_root
+from ogkit.project import APE_CONFIG, STORE_OPTION_HELP, find_project_root
 from precompiles.host import ModelNotFound
 
 store_option = click.option(
@@ -20,8 +20,7 @@ store_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     envvar="OGKIT_MODEL_STORE",
     default=None,
-    help="Model store directory [env OGKIT_MODEL_STORE; default: .ogkit/models in the "
-    "project (the nearest folder upward with ape-config.yaml), else in the current one].",
+    help=STORE_OPTION_HELP,
 )
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from ogkit.chain.genesis import DEFAULT_HD_PATH
+from ogkit.project import STORE_OPTION_HELP
 
 
 def _ether(value: str | None) -> int | None:
@@ -80,8 +81,7 @@ def _ether(value: str | None) -> int | None:
     type=click.Path(file_okay=False, path_type=Path),
     envvar="OGKIT_MODEL_STORE",
     default=None,
-    help="Model store directory [env OGKIT_MODEL_STORE; default: .ogkit/models in the "
-    "project (the nearest folder upward with ape-config.yaml), else in the current one].",
+    help=STORE_OPTION_HELP,
 )
 @click.option(
     "--price-csv",
