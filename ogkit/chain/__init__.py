@@ -5,7 +5,8 @@ assembly.py  builds it from one bundle of services (`ChainServices`): the precom
 host.py      the interface every host (Ape's provider, `new_tester`, the node) plugs into
 backend.py   the mixin that makes an eth-tester backend an AI backend (tester.py, and Ape's
              provider); the chain-side services every host shares: scheduling.py (scheduled
-             runs), locking.py (the chain lock), phase.py (calls run as simulations)
+             runs), locking.py (the chain lock), phase.py (calls run as simulations),
+             budget.py (deadlines that stop a long call inside py-evm's opcode loop)
 """
 
 from ogkit.chain.assembly import ChainServices, mining_chain_class, vm_configuration

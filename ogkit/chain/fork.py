@@ -11,13 +11,15 @@ a transaction could use more gas than its limit and a block more than the block 
 
 from __future__ import annotations
 
-from eth.abc import SignedTransactionAPI
+from eth.abc import MessageAPI, SignedTransactionAPI, StateAPI, TransactionContextAPI
 from eth.vm.forks.prague import PragueVM
 from eth.vm.forks.prague.computation import PragueComputation
 from eth.vm.forks.prague.constants import STANDARD_TOKEN_COST, TOTAL_COST_FLOOR_PER_TOKEN
 from eth.vm.forks.prague.state import PragueState
 from eth.vm.spoof import SpoofTransaction
 from eth_utils import ValidationError
+
+from ogkit.chain.budget import DeadlineCodeStream, active_budget
 
 TX_BASE_COST = 21_000
 FLOOR_DATA_GAS_ERROR = "insufficient gas for floor data gas cost"
@@ -45,7 +47,17 @@ def check_floor_data_gas(transaction: SignedTransactionAPI) -> None:
 
 
 class AIComputation(PragueComputation):
-    """Prague's precompiles; `assembly.vm_class` binds the AI ones (`assembly.precompile_map`)."""
+    """Prague's precompiles; `assembly.vm_class` binds the AI ones (`assembly.precompile_map`).
+    Within `budget.deadline(...)` a frame checks the clock as it starts and as it runs."""
+
+    def __init__(
+        self, state: StateAPI, message: MessageAPI, transaction_context: TransactionContextAPI
+    ) -> None:
+        super().__init__(state, message, transaction_context)
+        budget = active_budget()
+        if budget is not None:
+            budget.check()
+            self.code = DeadlineCodeStream(message.code, budget)
 
 
 class AIState(PragueState):

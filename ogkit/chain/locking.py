@@ -51,6 +51,21 @@ class ChainLock:
 
     def __enter__(self) -> ChainLock:
         self.rlock.acquire()
+        self._acquired()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.rlock.release()
+
+    def try_enter(self) -> bool:
+        """`__enter__` unless another thread holds the lock: then False, without waiting.
+        For reads that can be answered without queueing behind a long call."""
+        if not self.rlock.acquire(blocking=False):
+            return False
+        self._acquired()
+        return True
+
+    def _acquired(self) -> None:
         hook = self.on_acquire
         if hook is not None:
             try:
@@ -58,10 +73,6 @@ class ChainLock:
             except BaseException:
                 self.rlock.release()
                 raise
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.rlock.release()
 
     def idle_seconds(self) -> float:
         """How long no client has used the chain (through a locked backend method)."""

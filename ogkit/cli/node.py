@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from ogkit.chain.budget import DEFAULT_EVM_TIMEOUT, DEFAULT_GAS_CAP
 from ogkit.chain.genesis import DEFAULT_HD_PATH
 from ogkit.project import STORE_OPTION_HELP
 
@@ -101,6 +102,26 @@ def _ether(value: str | None) -> int | None:
     "outputs with is_simulation_result=true (toggle at run time with ogkit_setPipe).",
 )
 @click.option(
+    "--rpc-gas-cap",
+    type=click.IntRange(min=0),
+    default=DEFAULT_GAS_CAP,
+    show_default=True,
+    metavar="GAS",
+    help="Most gas an eth_call, debug_traceCall or eth_estimateGas gets (geth's "
+    "--rpc.gascap): a call asking more is capped, an estimate searches up to it. 0: no cap "
+    "(the block gas limit still applies).",
+)
+@click.option(
+    "--rpc-evm-timeout",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_EVM_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="Stop an eth_call, eth_estimateGas or debug_trace* that runs longer (geth's "
+    "--rpc.evmtimeout): it gets 'execution aborted (timeout = ...)', and no request holds "
+    "up the others longer. 0: no limit.",
+)
+@click.option(
     "--settlement/--no-settlement",
     default=True,
     show_default=True,
@@ -145,6 +166,8 @@ def node(
     price_csv: Path | None,
     fsync: bool,
     pipe: bool,
+    rpc_gas_cap: int,
+    rpc_evm_timeout: float,
     settlement: bool,
     settlement_batch: int,
     max_connections: int,
@@ -184,6 +207,8 @@ def node(
         price_csv=price_csv,
         fsync=fsync,
         pipe=pipe,
+        rpc_gas_cap=rpc_gas_cap,
+        rpc_evm_timeout=rpc_evm_timeout,
         settlement=settlement,
         settlement_batch_size=settlement_batch,
     )

@@ -9,7 +9,7 @@ sealing (`remember_block`) and moving the head (`forget_head`) change the head.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -55,6 +55,8 @@ class Blocks:
         self.block_cache = LRU(256)
         self.receipt_cache = LRU(256)
         self._head: BlockHeaderAPI | None = None
+        self.owes_block: Callable[[], bool] = lambda: False
+        """The miner's: an answered transaction's block is still to be sealed."""
 
     # ------------------------------------------------------------------ head
 
@@ -73,8 +75,18 @@ class Blocks:
         return self.chain.header.transaction_root != BLANK_ROOT_HASH
 
     def block_number(self) -> int:
-        with self.lock:
+        """The head's number. While another request holds the lock (a call may hold it up
+        to its timeout), the head is read without it: that request sealed every answered
+        transaction's block when it took the lock (`owes_block`: unless it is doing so)."""
+        if not self.lock.try_enter():
+            head = self._head
+            if head is not None and not self.owes_block():
+                return head.block_number
+            self.lock.__enter__()
+        try:
             return self.head.block_number
+        finally:
+            self.lock.__exit__()
 
     # ------------------------------------------------------------------ blocks
 

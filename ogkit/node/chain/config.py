@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ogkit.chain.budget import DEFAULT_EVM_TIMEOUT, DEFAULT_GAS_CAP
 from ogkit.chain.genesis import DEFAULT_HD_PATH
 
 DEFAULT_GAS_LIMIT = 30_029_122
@@ -36,3 +37,7 @@ class NodeConfig:
     settlement: bool = True
     """Run the settlement service (HACA's full-node role) inside the node."""
     settlement_batch_size: int = 1
+    rpc_gas_cap: int = DEFAULT_GAS_CAP
+    """geth's --rpc.gascap: the most gas an eth_call, estimate or traced call gets (0: none)."""
+    rpc_evm_timeout: float = DEFAULT_EVM_TIMEOUT
+    """geth's --rpc.evmtimeout: seconds a call, estimate or trace may run (0: no limit)."""

@@ -4,16 +4,25 @@ A call runs in the context of the next block for "latest"/"pending" (dev state c
 included), otherwise in that of the block named, with a zero base fee and gas price as geth
 does, on a state snapshot that is reverted afterwards. `pipe`: two-phase execution (PIPE)
 emulation, the node's current setting.
+
+Every call, estimate and trace runs within a `CallBudget` (geth's `--rpc.gascap` and
+`--rpc.evmtimeout`): its gas is capped, and it is stopped at the deadline, so no request
+holds the chain lock, and every other request, longer than the timeout.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from eth.abc import BlockHeaderAPI, ComputationAPI
+from eth.exceptions import OutOfGas
 from eth.vm.spoof import SpoofTransaction
 from eth_utils import ValidationError
 
+from ogkit.chain.budget import DEFAULT_EVM_TIMEOUT, DEFAULT_GAS_CAP, ExecutionTimeout, deadline
 from ogkit.chain.fork import floor_data_gas
 from ogkit.chain.phase import execution_phase, simulation_phase
 from ogkit.node.chain.outcome import computation_error, rejection
@@ -27,12 +36,37 @@ if TYPE_CHECKING:
 ZERO_ADDRESS = b"\x00" * 20
 
 
-class Executor:
-    """Runs calls on `blocks`, in the next block's context `clock` times."""
+@dataclass(frozen=True)
+class CallBudget:
+    """What one call, estimate or trace may use: `gas_cap` gas (0: the block gas limit
+    only) and `timeout` seconds with the chain lock (0: no limit)."""
 
-    def __init__(self, blocks: Blocks, clock: Clock) -> None:
+    gas_cap: int = DEFAULT_GAS_CAP
+    timeout: float = DEFAULT_EVM_TIMEOUT
+
+    def gas(self, requested: int | None, block_gas_limit: int) -> int:
+        """The gas a call runs with: what it asks for (default: the block gas limit), at
+        most the block gas limit, capped silently at `gas_cap` (as geth caps `eth_call`)."""
+        gas = min(requested or block_gas_limit, block_gas_limit)
+        return min(gas, self.gas_cap) if self.gas_cap else gas
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        """The EVM runs within stop at the deadline, with geth's error."""
+        try:
+            with deadline(self.timeout):
+                yield
+        except ExecutionTimeout as exc:
+            raise ServerError(str(exc)) from None
+
+
+class Executor:
+    """Runs calls on `blocks`, in the next block's context `clock` times, within `budget`."""
+
+    def __init__(self, blocks: Blocks, clock: Clock, budget: CallBudget | None = None) -> None:
         self.blocks = blocks
         self.clock = clock
+        self.budget = budget or CallBudget()
 
     def exec_header(self, ref: BlockRef) -> BlockHeaderAPI:
         """The context a call runs in: the next block for latest/pending, else that block."""
@@ -55,9 +89,10 @@ class Executor:
         return base.copy(**fields)
 
     def call(self, tx: TxParams, ref: BlockRef, pipe: bool) -> bytes:
-        with self.blocks.lock, execution_phase(simulation_phase(pipe)):
+        budget = self.budget
+        with self.blocks.lock, execution_phase(simulation_phase(pipe)), budget.running():
             header = self.exec_header(ref)
-            gas = min(tx.gas or header.gas_limit, header.gas_limit)
+            gas = budget.gas(tx.gas, header.gas_limit)
             vm = self.blocks.chain.get_vm(header)
             try:
                 computation = run(vm, tx, gas)
@@ -68,10 +103,12 @@ class Executor:
             return computation.output
 
     def estimate_gas(self, tx: TxParams, ref: BlockRef, pipe: bool) -> int:
-        """The least gas limit that succeeds (to 0.1%), by bisection above what a run used."""
-        with self.blocks.lock, execution_phase(simulation_phase(pipe)):
+        """The least gas limit that succeeds (to 0.1%), by bisection above what a run used,
+        up to the gas cap (geth's search is bounded by it too); all runs share one deadline."""
+        budget = self.budget
+        with self.blocks.lock, execution_phase(simulation_phase(pipe)), budget.running():
             header = self.exec_header(ref)
-            cap = min(tx.gas or header.gas_limit, header.gas_limit)
+            cap = budget.gas(tx.gas, header.gas_limit)
             vm = self.blocks.chain.get_vm(header)
             return least_gas(vm, tx, cap)
 
@@ -118,6 +155,8 @@ def execution_gas(vm: Any, tx: TxParams, cap: int) -> int:
 
     first = attempt(cap)
     if first.is_error:
+        if isinstance(first.error, OutOfGas):  # geth's words when even the cap is too little
+            raise ServerError(f"gas required exceeds allowance ({cap})")
         raise computation_error(first)
     intrinsic = spoof(vm, tx, cap).intrinsic_gas
     low = intrinsic + first.get_gas_used()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -36,6 +37,11 @@ if TYPE_CHECKING:
 
 PRESTATE_KEY = b"ogkit:prestate:"
 """+ tx hash: the state root the transaction ran on."""
+MINE_SLICE_SECONDS = 0.1
+"""The longest `mine` holds the chain lock at a time."""
+YIELD_SECONDS = 0.002
+"""How long `mine` lets go of the lock between slices: time for a thread blocked on it to
+wake and take it (Python's locks are not fair: without the pause `mine` takes it back)."""
 OWED_TX_KEY = b"ogkit:owed-tx"
 """rlp [raw tx, sender or b""] of the automined block owed (answered, not sealed yet): a
 crash before the sealing would otherwise lose a transaction whose hash was returned
@@ -81,6 +87,7 @@ class Miner:
         self._defer = threading.local()
         self._owed: tuple | None = None
         """An automined block executed but not sealed yet (see ogkit/chain/locking.py)."""
+        self._settling = False
         self.before_block: Callable[[], object] | None = None
         """Adds the node's own transactions to the pending block (`_add_node_transactions`)."""
 
@@ -170,15 +177,24 @@ class Miner:
 
     def settle(self) -> None:
         """Seal the owed block, if any (called with the lock held)."""
-        owed, self._owed = self._owed, None
-        if owed is None:
+        if self._owed is None:
             return
+        self._settling = True  # before `_owed` goes: `owes_block` is never falsely False
+        owed, self._owed = self._owed, None
         try:
             self._seal(*owed)
         except Exception:  # noqa: BLE001 - its sender got a hash only: drop the transaction
             print("sealing a block failed; its transaction is dropped:", file=sys.stderr)
             traceback.print_exc(file=sys.stderr)
+        finally:
+            self._settling = False
         del self.blocks.db[OWED_TX_KEY]  # after the block (a crash between: recovery.py)
+
+    def owes_block(self) -> bool:
+        """An answered transaction's block is not sealed yet (safe to ask without the lock:
+        whoever takes the lock seals it first, so while another thread holds it this is
+        True only while that thread is sealing it)."""
+        return self._owed is not None or self._settling
 
     @contextmanager
     def deferring(self) -> Iterator[None]:
@@ -286,16 +302,27 @@ class Miner:
                 pass
 
     def mine(self, blocks: int = 1, timestamp: int | None = None, interval: int = 1) -> list[bytes]:
-        with self.blocks.lock:
-            hashes = []
-            for i in range(blocks):
-                stamp = None
-                if timestamp is not None:
-                    stamp = timestamp + i * interval
-                elif i and interval > 1:
-                    stamp = self.blocks.head.timestamp + interval
-                hashes.append(self.mine_one(stamp).hash)
-            return hashes
+        """Seal `blocks` blocks (`evm_mine`, `anvil_mine`). Many blocks take seconds (about
+        1.5 ms each), so the lock is let go every `MINE_SLICE_SECONDS` for the requests
+        waiting on it; another request's transaction may then be sealed between two of
+        them, as if sent just before the next slice."""
+        hashes: list[bytes] = []
+        while len(hashes) < blocks:
+            if hashes:
+                time.sleep(YIELD_SECONDS)  # a waiting request takes the lock meanwhile
+            with self.blocks.lock:
+                stop = time.monotonic() + MINE_SLICE_SECONDS
+                while len(hashes) < blocks:
+                    i = len(hashes)
+                    stamp = None
+                    if timestamp is not None:
+                        stamp = timestamp + i * interval
+                    elif i and interval > 1:
+                        stamp = self.blocks.head.timestamp + interval
+                    hashes.append(self.mine_one(stamp).hash)
+                    if time.monotonic() >= stop:
+                        break
+        return hashes
 
     def set_automine(self, on: bool) -> None:
         with self.blocks.lock:

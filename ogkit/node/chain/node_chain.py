@@ -53,7 +53,7 @@ from ogkit.node.chain import datadir, devstate, fees, logs, recovery, transactio
 from ogkit.node.chain.blocks import Blocks
 from ogkit.node.chain.clock import Clock
 from ogkit.node.chain.config import DataDirError, NodeConfig
-from ogkit.node.chain.execution import Executor
+from ogkit.node.chain.execution import CallBudget, Executor
 from ogkit.node.chain.head import HeadControl
 from ogkit.node.chain.inference import InferenceDesk
 from ogkit.node.chain.mining import MinedTx, Miner
@@ -137,14 +137,17 @@ class NodeChain:
         self.miner.before_block = self.workflows.before_seal
         self.miner.on_mined.append(lambda block, _: self.workflows.after_seal(block.header))
         self.lock.on_acquire = self.miner.settle
+        self.blocks.owes_block = self.miner.owes_block
         self.heads = HeadControl(self.blocks, self._pending_replaced)
-        self.executor = Executor(self.blocks, self.clock)
+        budget = CallBudget(self.config.rpc_gas_cap, self.config.rpc_evm_timeout)
+        self.executor = Executor(self.blocks, self.clock, budget)
         self.tracer = Tracer(
             self.blocks,
             self.chain_id,
             self.services,
             self.miner.prestate_root,
             self.executor.exec_header,
+            budget,
         )
         self.desk = InferenceDesk(self.blocks, self.engine, self.price_feed, self.tracer.stats)
         self.tx_defaults = TxDefaults(
@@ -295,8 +298,9 @@ class NodeChain:
         return self.miner.deferring()
 
     def settle(self) -> None:
-        with self.lock:  # taking the lock seals what is owed
-            pass
+        if self.miner.owes_block():  # else no wait behind another request's long call
+            with self.lock:  # taking the lock seals what is owed
+                pass
 
     def start_miner(self) -> None:
         self.miner.start()

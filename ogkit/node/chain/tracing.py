@@ -32,7 +32,7 @@ from ogkit.chain.assembly import (
 from ogkit.chain.phase import execution_phase, simulation_phase
 from ogkit.chain.replay import ReplayBackend
 from ogkit.node.chain.callframes import call_frames
-from ogkit.node.chain.execution import spoof
+from ogkit.node.chain.execution import CallBudget, spoof
 from ogkit.node.chain.outcome import rejection
 from ogkit.node.rpc.errors import ServerError
 from ogkit.node.rpc.params import BlockRef, TraceOptions, TxParams
@@ -95,7 +95,8 @@ def transaction_gas_used(state: Any, tx: Any, computation: ComputationAPI) -> in
 class Tracer:
     """`debug_traceTransaction` and `debug_traceCall` on `blocks`: a mined transaction
     re-executes on the state root `prestate_root(tx hash)` gives (None: not kept), a call in
-    the context `exec_header(block parameter)` gives; 0xF4 answers from the engines' cache."""
+    the context `exec_header(block parameter)` gives; 0xF4 answers from the engines' cache.
+    Both stop at `budget`'s deadline (a call's gas is capped too, as `eth_call`'s)."""
 
     def __init__(
         self,
@@ -104,8 +105,10 @@ class Tracer:
         services: ChainServices,
         prestate_root: Callable[[bytes], bytes | None],
         exec_header: Callable[[BlockRef], BlockHeaderAPI],
+        budget: CallBudget | None = None,
     ) -> None:
         self.blocks = blocks
+        self.budget = budget or CallBudget()
         self.chain_id = chain_id
         self.prestate_root = prestate_root
         self.exec_header = exec_header
@@ -116,7 +119,7 @@ class Tracer:
     def trace_transaction(self, tx_hash: bytes, options: TraceOptions) -> dict[str, Any]:
         """The frames of a mined (or pending) transaction, re-executed on its pre-state."""
         blocks = self.blocks
-        with blocks.lock:
+        with blocks.lock, self.budget.running():
             found = blocks.find_transaction(tx_hash)
             if found is None:
                 raise ServerError(f"transaction 0x{tx_hash.hex()} not found")
@@ -145,9 +148,10 @@ class Tracer:
         self, tx: TxParams, ref: BlockRef, options: TraceOptions, pipe: bool
     ) -> dict[str, Any]:
         """The frames of an `eth_call` with the same parameters (reverts included)."""
-        with self.blocks.lock, execution_phase(simulation_phase(pipe)):
+        budget = self.budget
+        with self.blocks.lock, execution_phase(simulation_phase(pipe)), budget.running():
             header = self.exec_header(ref)
-            gas = min(tx.gas or header.gas_limit, header.gas_limit)
+            gas = budget.gas(tx.gas, header.gas_limit)
             vm = self._vm(header)
             state = vm.state
             spoofed = spoof(vm, tx, gas)
