@@ -31,7 +31,13 @@ CHECK_EVERY = 1024
 """Opcodes between two reads of the clock: about a millisecond of py-evm's time, so an
 expired deadline is noticed within that, and the clock costs well under 1% of a run."""
 
-_active = threading.local()
+
+class _Active(threading.local):
+    budget: Budget | None = None
+    """The class default spares a missing-attribute lookup on every call frame."""
+
+
+_active = _Active()
 
 
 def go_duration(seconds: float) -> str:
@@ -69,7 +75,7 @@ class Budget:
 def deadline(seconds: float | None) -> Iterator[Budget | None]:
     """Runs in this thread stop `seconds` from now (None or 0: no deadline). Nested, the
     earlier deadline wins."""
-    previous: Budget | None = getattr(_active, "budget", None)
+    previous = _active.budget
     if not seconds:
         yield previous
         return
@@ -85,7 +91,7 @@ def deadline(seconds: float | None) -> Iterator[Budget | None]:
 
 def active_budget() -> Budget | None:
     """The deadline runs in this thread have, if any (read once per call frame)."""
-    return getattr(_active, "budget", None)
+    return _active.budget
 
 
 class DeadlineCodeStream(CodeStream):
