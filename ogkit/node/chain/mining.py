@@ -190,11 +190,11 @@ class Miner:
             self._settling = False
         del self.blocks.db[OWED_TX_KEY]  # after the block (a crash between: recovery.py)
 
-    def owes_block(self) -> bool:
+    def owes_block(self, sealing_counts: bool = True) -> bool:
         """An answered transaction's block is not sealed yet (safe to ask without the lock:
         whoever takes the lock seals it first, so while another thread holds it this is
-        True only while that thread is sealing it)."""
-        return self._owed is not None or self._settling
+        True only while that thread is sealing it; `sealing_counts=False`: not even then)."""
+        return self._owed is not None or (sealing_counts and self._settling)
 
     @contextmanager
     def deferring(self) -> Iterator[None]:
