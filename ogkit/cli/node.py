@@ -312,5 +312,14 @@ def _banner(running) -> None:
     else:
         echo("CORS:              off (--allow-origin to let web pages call the node)")
     echo(f"Connections:       up to {limits.max_connections}")
+    echo(f"Call budget:       {_call_budget(chain.config)} (eth_call, eth_estimateGas, traces)")
     echo("")
     echo(f"Listening on {running.url}")
+
+
+def _call_budget(config) -> str:  # noqa: ANN001 - a NodeConfig
+    from ogkit.chain.budget import go_duration
+
+    gas = f"{config.rpc_gas_cap} gas" if config.rpc_gas_cap else "no gas cap"
+    timeout = config.rpc_evm_timeout
+    return f"{gas}, {go_duration(timeout) if timeout else 'no timeout'}"
