@@ -11,7 +11,11 @@ after the `eth_sendRawTransaction` response is written (its state root, storage 
 next pending block: most of the node's work per transaction), while the client reads the
 response and sends its next request. Nothing can see the chain in between: every read takes
 this lock, and taking it seals the owed block first (ogkit/node/mining.py `Miner.settle`).
-So to any later request the node behaves as if it had sealed before answering.
+So to any later request the node behaves as if it had sealed before answering. (The one
+read that may skip the lock, the node's `eth_blockNumber` while another thread holds it,
+`try_enter`, reads the head that thread sealed when it took the lock, unless it is sealing.)
+How long one holder keeps the lock is bounded on the node: calls by a deadline (budget.py),
+long `evm_mine`s by letting go between slices of blocks.
 
 And `last_used` notes when a client last used the chain, so background work (settlement)
 can wait for a quiet moment instead of making a user's next request queue behind it.

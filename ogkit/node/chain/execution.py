@@ -52,7 +52,7 @@ class CallBudget:
 
     @contextmanager
     def running(self) -> Iterator[None]:
-        """The EVM runs within stop at the deadline, with geth's error."""
+        """Within it, EVM runs stop at the deadline; that comes out as geth's error."""
         try:
             with deadline(self.timeout):
                 yield
