@@ -29,7 +29,8 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from time import monotonic as _monotonic
 from typing import Any, TypeVar
 
@@ -44,7 +45,7 @@ UNLOCKED = ("chain_lock", "idle_seconds")
 class ChainLock:
     """Re-entrant; `on_acquire` (cheap when idle) runs on every acquisition."""
 
-    __slots__ = ("rlock", "on_acquire", "last_used")
+    __slots__ = ("rlock", "on_acquire", "last_used", "depth", "generation", "reading")
 
     def __init__(self) -> None:
         self.rlock = threading.RLock()
@@ -52,6 +53,12 @@ class ChainLock:
         """Called with the lock held, on every acquisition; if it raises, the lock is let go."""
         self.last_used = 0.0
         """`time.monotonic()` at the end of the last locked backend call."""
+        self.depth = 0
+        """How deep the holder holds it (through `with`; `lock_public_methods` does not count)."""
+        self.generation = 0
+        """Acquisitions so far: a read made without the lock is good if this did not move."""
+        self.reading = False
+        """The holder changes nothing that reads see (`reads_only`)."""
 
     def __enter__(self) -> ChainLock:
         self.rlock.acquire()
@@ -59,6 +66,7 @@ class ChainLock:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.depth -= 1
         self.rlock.release()
 
     def try_enter(self) -> bool:
@@ -70,13 +78,30 @@ class ChainLock:
         return True
 
     def _acquired(self) -> None:
+        self.depth += 1
+        self.generation += 1
         hook = self.on_acquire
         if hook is not None:
             try:
                 hook()
             except BaseException:
+                self.depth -= 1
                 self.rlock.release()
                 raise
+
+    @contextmanager
+    def reads_only(self) -> Iterator[None]:
+        """Within it the holder (if it holds the lock once: not inside a change) changes
+        nothing that reads see, so they may run meanwhile (`generation` tells them if
+        another thread took the lock since). For calls, which hold it up to their timeout."""
+        if self.depth != 1:
+            yield
+            return
+        self.reading = True
+        try:
+            yield
+        finally:
+            self.reading = False
 
     def idle_seconds(self) -> float:
         """How long no client has used the chain (through a locked backend method)."""

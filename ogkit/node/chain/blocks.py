@@ -9,9 +9,8 @@ sealing (`remember_block`) and moving the head (`forget_head`) change the head.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from eth.abc import BlockAPI, BlockHeaderAPI, SignedTransactionAPI
 from eth.chains.base import MiningChain
@@ -22,6 +21,8 @@ from ogkit.chain.locking import ChainLock
 from ogkit.node.rpc.errors import ServerError
 from ogkit.node.rpc.params import BlockRef
 
+T = TypeVar("T")
+_AGAIN = object()
 SENDER_KEY = b"ogkit:sender:"
 """+ tx hash: the sender of an impersonated transaction (its signature names another)."""
 
@@ -202,7 +203,32 @@ class Blocks:
             raise ServerError("header not found")
         return header
 
-    @contextmanager
-    def state_at(self, ref: BlockRef) -> Iterator[Any]:
-        with self.lock:
-            yield self.chain.get_vm(self._state_header(ref)).state
+    def read_state(self, ref: BlockRef, read: Callable[[Any], T]) -> T:
+        """`read(the state at ref)`. While another request holds the lock only to run a call
+        (up to its timeout: `ChainLock.reads_only`), a read of the latest or pending state
+        does not wait: it runs meanwhile, and counts if no thread took the lock since."""
+        lock = self.lock
+        if not lock.try_enter():
+            generation = lock.generation
+            if lock.reading and not self.owes_block():
+                header = self._unlocked_state_header(ref)
+                if header is not None:
+                    try:
+                        value = read(self.chain.get_vm(header).state)
+                    except Exception:  # noqa: BLE001 - read again below, with the lock
+                        value = _AGAIN
+                    if value is not _AGAIN and lock.generation == generation and lock.reading:
+                        return value
+            lock.__enter__()
+        try:
+            return read(self.chain.get_vm(self._state_header(ref)).state)
+        finally:
+            lock.__exit__()
+
+    def _unlocked_state_header(self, ref: BlockRef) -> BlockHeaderAPI | None:
+        """`_state_header` for the latest or pending state without the lock; None for others."""
+        if ref.hash is not None or ref.number is not None or ref.tag == "earliest":
+            return None
+        if ref.tag == "pending" or not self.pending_has_txs():
+            return self.chain.header
+        return self._head

@@ -90,7 +90,12 @@ class Executor:
 
     def call(self, tx: TxParams, ref: BlockRef, pipe: bool) -> bytes:
         budget = self.budget
-        with self.blocks.lock, execution_phase(simulation_phase(pipe)), budget.running():
+        with (
+            self.blocks.lock,
+            self.blocks.lock.reads_only(),
+            execution_phase(simulation_phase(pipe)),
+            budget.running(),
+        ):
             header = self.exec_header(ref)
             gas = budget.gas(tx.gas, header.gas_limit)
             vm = self.blocks.chain.get_vm(header)
@@ -106,7 +111,12 @@ class Executor:
         """The least gas limit that succeeds (to 0.1%), by bisection above what a run used,
         up to the gas cap (geth's search is bounded by it too); all runs share one deadline."""
         budget = self.budget
-        with self.blocks.lock, execution_phase(simulation_phase(pipe)), budget.running():
+        with (
+            self.blocks.lock,
+            self.blocks.lock.reads_only(),
+            execution_phase(simulation_phase(pipe)),
+            budget.running(),
+        ):
             header = self.exec_header(ref)
             cap = budget.gas(tx.gas, header.gas_limit)
             vm = self.blocks.chain.get_vm(header)

@@ -233,20 +233,16 @@ class NodeChain:
     # ------------------------------------------------------------------ state reads
 
     def balance_of(self, address: bytes, ref: BlockRef) -> int:
-        with self.blocks.state_at(ref) as state:
-            return state.get_balance(address)
+        return self.blocks.read_state(ref, lambda state: state.get_balance(address))
 
     def nonce_of(self, address: bytes, ref: BlockRef) -> int:
-        with self.blocks.state_at(ref) as state:
-            return state.get_nonce(address)
+        return self.blocks.read_state(ref, lambda state: state.get_nonce(address))
 
     def code_of(self, address: bytes, ref: BlockRef) -> bytes:
-        with self.blocks.state_at(ref) as state:
-            return state.get_code(address)
+        return self.blocks.read_state(ref, lambda state: state.get_code(address))
 
     def storage_of(self, address: bytes, slot: int, ref: BlockRef) -> int:
-        with self.blocks.state_at(ref) as state:
-            return state.get_storage(address, slot)
+        return self.blocks.read_state(ref, lambda state: state.get_storage(address, slot))
 
     # ------------------------------------------------------------------ transactions
 

@@ -119,7 +119,7 @@ class Tracer:
     def trace_transaction(self, tx_hash: bytes, options: TraceOptions) -> dict[str, Any]:
         """The frames of a mined (or pending) transaction, re-executed on its pre-state."""
         blocks = self.blocks
-        with blocks.lock, self.budget.running():
+        with blocks.lock, blocks.lock.reads_only(), self.budget.running():
             found = blocks.find_transaction(tx_hash)
             if found is None:
                 raise ServerError(f"transaction 0x{tx_hash.hex()} not found")
@@ -149,7 +149,12 @@ class Tracer:
     ) -> dict[str, Any]:
         """The frames of an `eth_call` with the same parameters (reverts included)."""
         budget = self.budget
-        with self.blocks.lock, execution_phase(simulation_phase(pipe)), budget.running():
+        with (
+            self.blocks.lock,
+            self.blocks.lock.reads_only(),
+            execution_phase(simulation_phase(pipe)),
+            budget.running(),
+        ):
             header = self.exec_header(ref)
             gas = budget.gas(tx.gas, header.gas_limit)
             vm = self._vm(header)
