@@ -235,3 +235,17 @@ def test_an_estimate_searches_up_to_the_gas_cap(capped):
     )
     tx = {"from": SENDER, "to": "0x" + "22" * 20, "value": "0x1"}
     assert capped.rpc("eth_estimateGas", tx, "latest") == hex(21_000)
+
+
+def test_the_budget_options_are_checked_and_shown() -> None:
+    from click.testing import CliRunner
+
+    from ogkit.cli.node import node as node_command
+
+    help_text = " ".join(CliRunner().invoke(node_command, ["--help"]).output.split())
+    assert "--rpc-gas-cap GAS" in help_text and "[default: 50000000; x>=0]" in help_text
+    assert "--rpc-evm-timeout SECONDS" in help_text and "[default: 5.0; x>=0]" in help_text
+    for option in ("--rpc-gas-cap", "--rpc-evm-timeout"):
+        refused = CliRunner().invoke(node_command, [option, "-1"])
+        assert refused.exit_code == 2
+        assert f"Invalid value for '{option}'" in refused.output
