@@ -45,7 +45,16 @@ UNLOCKED = ("chain_lock", "idle_seconds")
 class ChainLock:
     """Re-entrant; `on_acquire` (cheap when idle) runs on every acquisition."""
 
-    __slots__ = ("rlock", "on_acquire", "last_used", "depth", "generation", "reading")
+    __slots__ = (
+        "rlock",
+        "on_acquire",
+        "last_used",
+        "depth",
+        "generation",
+        "reading",
+        "waiting",
+        "_count_lock",
+    )
 
     def __init__(self) -> None:
         self.rlock = threading.RLock()
@@ -59,9 +68,21 @@ class ChainLock:
         """Acquisitions so far: a read made without the lock is good if this did not move."""
         self.reading = False
         """The holder changes nothing that reads see (`reads_only`)."""
+        self.waiting = 0
+        """Threads blocked in `__enter__`: a long holder that lets go now and then (the
+        node's `evm_mine`) waits until they are through."""
+        self._count_lock = threading.Lock()
 
     def __enter__(self) -> ChainLock:
-        self.rlock.acquire()
+        rlock = self.rlock
+        if not rlock.acquire(blocking=False):  # contended: count this thread as waiting
+            with self._count_lock:
+                self.waiting += 1
+            try:
+                rlock.acquire()
+            finally:
+                with self._count_lock:
+                    self.waiting -= 1
         self._acquired()
         return self
 

@@ -39,9 +39,9 @@ PRESTATE_KEY = b"ogkit:prestate:"
 """+ tx hash: the state root the transaction ran on."""
 MINE_SLICE_SECONDS = 0.1
 """The longest `mine` holds the chain lock at a time."""
-YIELD_SECONDS = 0.002
-"""How long `mine` lets go of the lock between slices: time for a thread blocked on it to
-wake and take it (Python's locks are not fair: without the pause `mine` takes it back)."""
+YIELD_SECONDS = 0.05
+"""The longest `mine` waits between slices for the requests blocked on the lock to take it
+(Python's locks are not fair: without the pause `mine` would take it straight back)."""
 OWED_TX_KEY = b"ogkit:owed-tx"
 """rlp [raw tx, sender or b""] of the automined block owed (answered, not sealed yet): a
 crash before the sealing would otherwise lose a transaction whose hash was returned
@@ -309,7 +309,7 @@ class Miner:
         hashes: list[bytes] = []
         while len(hashes) < blocks:
             if hashes:
-                time.sleep(YIELD_SECONDS)  # a waiting request takes the lock meanwhile
+                self._let_waiting_requests_in()
             with self.blocks.lock:
                 stop = time.monotonic() + MINE_SLICE_SECONDS
                 while len(hashes) < blocks:
@@ -323,6 +323,13 @@ class Miner:
                     if time.monotonic() >= stop:
                         break
         return hashes
+
+    def _let_waiting_requests_in(self) -> None:
+        lock = self.blocks.lock
+        until = time.monotonic() + YIELD_SECONDS
+        time.sleep(0.001)
+        while lock.waiting and time.monotonic() < until:
+            time.sleep(0.001)
 
     def set_automine(self, on: bool) -> None:
         with self.blocks.lock:
