@@ -111,3 +111,26 @@ def test_the_block_number_is_read_while_anyone_holds_the_lock(chain: NodeChain) 
             assert release.is_set()
         finally:
             chain.miner._settling = False
+
+
+def test_the_lock_counts_who_waits_for_it(chain: NodeChain) -> None:
+    """What `evm_mine` waits on between its slices of blocks."""
+    lock = chain.lock
+    assert lock.waiting == 0
+    with held(chain, reads_only=False) as release:
+        entered = threading.Event()
+
+        def waiter() -> None:
+            with lock:
+                entered.set()
+
+        thread = threading.Thread(target=waiter)
+        thread.start()
+        for _ in range(300):
+            if lock.waiting == 1:
+                break
+            threading.Event().wait(0.01)
+        assert (lock.waiting, entered.is_set()) == (1, False)
+        release.set()
+        thread.join()
+    assert (lock.waiting, entered.is_set()) == (0, True)
