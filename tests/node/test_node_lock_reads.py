@@ -10,6 +10,7 @@ thread holds it, unless an answered transaction's block is still being sealed.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -129,7 +130,7 @@ def test_the_lock_counts_who_waits_for_it(chain: NodeChain) -> None:
         for _ in range(300):
             if lock.waiting == 1:
                 break
-            threading.Event().wait(0.01)
+            time.sleep(0.01)
         assert (lock.waiting, entered.is_set()) == (1, False)
         release.set()
         thread.join()
