@@ -137,6 +137,7 @@ class NodeChain:
         self.miner.before_block = self.workflows.before_seal
         self.miner.on_mined.append(lambda block, _: self.workflows.after_seal(block.header))
         self.lock.on_acquire = self.miner.settle
+        self.txpool = self.miner.pool  # txpool_*, anvil_dropTransaction (rpc/methods/txpool.py)
         self.heads = HeadControl(self.blocks, self._pending_replaced)
         self.executor = Executor(self.blocks, self.clock)
         self.tracer = Tracer(
@@ -234,8 +235,10 @@ class NodeChain:
             return state.get_balance(address)
 
     def nonce_of(self, address: bytes, ref: BlockRef) -> int:
+        """At "pending", past the transactions waiting in the pool without a gap (geth's)."""
         with self.blocks.state_at(ref) as state:
-            return state.get_nonce(address)
+            nonce = state.get_nonce(address)
+            return self.txpool.next_nonce(address, nonce) if ref.tag == "pending" else nonce
 
     def code_of(self, address: bytes, ref: BlockRef) -> bytes:
         with self.blocks.state_at(ref) as state:

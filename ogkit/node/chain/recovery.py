@@ -44,6 +44,7 @@ def resume(node: NodeChain) -> None:
     """At start, before the node serves anything."""
     keep_enclave_key(node)
     seal_owed_transaction(node)
+    node.miner.restore_pool()  # answered, not sealed: waiting or in the pending block
     requeue_records(node)
 
 
