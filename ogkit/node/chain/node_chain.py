@@ -13,6 +13,7 @@ The parts, one job each:
     blocks.py        the head, blocks, receipts, senders and state by block parameter
     clock.py         block timestamps and the dev clock
     mining.py        transactions into blocks (automine, interval, evm_mine)
+    txpool.py, admission.py  what waits (a nonce gap, no room in the block), and when it runs
     transactions.py  raw transactions decoded and checked; eth_sendTransaction signed
     signing.py       the dev accounts' keys, message signing, impersonation
     execution.py     eth_call, eth_estimateGas
