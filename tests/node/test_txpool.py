@@ -275,6 +275,25 @@ def test_replacing_a_waiting_transaction_needs_ten_percent_more(node):
     assert node.receipt(new)["status"] == "0x1" and node.receipt(old) is None
 
 
+def test_a_waiting_transaction_is_checked_like_one_that_runs(node):
+    """py-evm stops at the nonce; what it checks after it (EIP-7623's floor) is checked too:
+    a transaction with a nonce gap is refused in the same words as the next-nonce one."""
+    bad = [
+        ({"gas": 30_000, "data": "0x" + "01" * 1_000}, "insufficient gas for floor data gas"),
+        ({"gas": 20_000}, "minimum needed 21000"),
+        ({"value": 10**30}, "insufficient funds for gas * price + value"),
+        ({"maxFeePerGas": 1, "maxPriorityFeePerGas": 1}, "max fee per gas less than block base"),
+    ]
+    for fields, words in bad:
+        refusals = []
+        for nonce in (0, 1):
+            with pytest.raises(RpcRefusal) as refused:
+                node.raw(nonce, **fields)
+            refusals.append((refused.value.code, refused.value.message))
+        assert refusals[0] == refusals[1] and words in refusals[0][1], refusals
+    assert node.call("txpool_status") == {"pending": "0x0", "queued": "0x0"}
+
+
 def test_the_pool_is_bounded(node):
     pool = node.chain.txpool
     assert (pool.max_per_sender, pool.max_total, pool.max_nonce_gap) == (64, 1024, 256)

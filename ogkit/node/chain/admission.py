@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from eth.abc import SignedTransactionAPI
 from eth_utils import ValidationError
 
+from ogkit.chain.fork import check_floor_data_gas
 from ogkit.node.chain.transactions import decode_raw
 from ogkit.node.chain.txpool import NonceAhead, PoolTx, TxPool, refused
 from ogkit.node.rpc.errors import ServerError
@@ -65,6 +66,10 @@ class Admission:
             error = refused(exc)
             if not isinstance(error, NonceAhead):
                 raise error from None
+        try:  # ... and after it (fork.py)
+            check_floor_data_gas(tx)
+        except ValidationError as exc:
+            raise refused(exc) from None
         self.pool.admit(tx, who, sender, nonce)
 
     def _promote(self) -> None:

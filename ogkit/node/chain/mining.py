@@ -111,8 +111,8 @@ class Miner(Admission):
             else:
                 try:
                     self._run(tx, sender)
-                except NonceAhead as ahead:
-                    self.pool.admit(tx, who, sender, ahead.expected)
+                except NonceAhead:
+                    self._admit(tx, who, sender)  # checks what py-evm did not get to
             self._promote()
             return tx.hash
 
