@@ -230,6 +230,15 @@ def test_drop_transaction(node):
     assert node.call("txpool_status") == {"pending": "0x0", "queued": "0x1"}
     node.raw(0)  # two still waits: nonce 1 is missing again
     assert node.receipt(two) is None and node.head() == head + 1
+    three = node.raw(3, key=DEV_KEYS[4])
+    other = Account.from_key(DEV_KEYS[4]).address
+    assert node.call("txpool_contentFrom", other) == {
+        "pending": {},
+        "queued": {"3": node.call("eth_getTransactionByHash", three)},
+    }
+    assert node.call("anvil_removePoolTransactions", other) is None
+    assert node.call("txpool_contentFrom", other) == {"pending": {}, "queued": {}}
+    assert node.call("txpool_contentFrom", SENDER)["queued"]["2"]["hash"] == two
     assert node.call("anvil_dropAllTransactions") is None
     assert node.call("txpool_status") == {"pending": "0x0", "queued": "0x0"}
     assert node.call("eth_getTransactionByHash", two) is None

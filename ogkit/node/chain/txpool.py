@@ -242,6 +242,13 @@ class TxPool:
             self.remove(tx_hash)
         return len(hashes)
 
+    def drop_sender(self, sender: bytes) -> int:
+        """`anvil_removePoolTransactions`: every waiting one of `sender`."""
+        hashes = [entry.tx.hash for entry in self.by_sender.get(sender, {}).values()]
+        for tx_hash in hashes:
+            self.remove(tx_hash)
+        return len(hashes)
+
     def unblock(self) -> None:
         for entry in self.by_hash.values():
             entry.blocked = None

@@ -33,6 +33,8 @@ class TxPoolMethods(Methods):
             "anvil_dropTransaction": self.anvil_drop_transaction,
             "hardhat_dropTransaction": self.anvil_drop_transaction,
             "anvil_dropAllTransactions": self.anvil_drop_all_transactions,
+            "anvil_removePoolTransactions": self.anvil_remove_pool_transactions,
+            "txpool_contentFrom": self.txpool_content_from,
         }
 
     def _grouped(self, describe: Any) -> dict[str, dict[str, dict[str, Any]]]:
@@ -49,9 +51,20 @@ class TxPoolMethods(Methods):
                 out[name] = group
             return out
 
+    @staticmethod
+    def _as_json(sender: bytes, tx: SignedTransactionAPI) -> dict[str, Any]:
+        return format_transaction(tx, sender, None, None, None)
+
     def txpool_content(self, params: Any) -> dict[str, Any]:
         p.Args(params, "txpool_content")
-        return self._grouped(lambda sender, tx: format_transaction(tx, sender, None, None, None))
+        return self._grouped(self._as_json)
+
+    def txpool_content_from(self, params: Any) -> dict[str, Any]:
+        """geth's: one sender's part of `txpool_content`, {"pending": {nonce: tx}, ...}."""
+        a = p.Args(params, "txpool_contentFrom", 1, 1)
+        sender = to_checksum_address(p.address(a[0]))
+        content = self._grouped(self._as_json)
+        return {name: group.get(sender, {}) for name, group in content.items()}
 
     def txpool_inspect(self, params: Any) -> dict[str, Any]:
         p.Args(params, "txpool_inspect")
@@ -69,6 +82,13 @@ class TxPoolMethods(Methods):
         tx_hash = p.hash32(a[0], "transaction hash")
         with self.node.lock:
             return b(tx_hash) if self.node.txpool.drop(tx_hash) else None
+
+    def anvil_remove_pool_transactions(self, params: Any) -> None:
+        """anvil's: drop every waiting transaction of one sender."""
+        a = p.Args(params, "anvil_removePoolTransactions", 1, 1)
+        with self.node.lock:
+            self.node.txpool.drop_sender(p.address(a[0]))
+        return None
 
     def anvil_drop_all_transactions(self, params: Any) -> None:
         p.Args(params, "anvil_dropAllTransactions")
