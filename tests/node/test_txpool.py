@@ -376,3 +376,18 @@ def test_waiting_and_pending_block_transactions_survive_a_restart(tmp_path: Path
     reopened = NodeChain(NodeConfig(data_dir=tmp_path / "data"))
     assert reopened.db.items_with_prefix(b"ogkit:pool:") == []  # all sealed: none stored
     reopened.close()
+
+
+def test_a_queued_transaction_of_another_sender_does_not_slow_automine(node):
+    """Over HTTP an automined block is sealed after the answer (ogkit/chain/locking.py); a
+    transaction waiting for another sender's gap does not make the node seal before it."""
+    waiting = node.raw(1, key=DEV_KEYS[4])
+    with node.chain.sealing_after_response():
+        sent = node.raw(0)
+    assert node.chain.miner._owed is not None  # sealed after the answer, as without a pool
+    assert node.receipt(sent)["status"] == "0x1"  # reading it seals it first
+    assert node.chain.miner._owed is None
+    with node.chain.sealing_after_response():
+        node.raw(0, key=DEV_KEYS[4])  # fills the gap: its waiting one runs before the answer
+    assert node.chain.miner._owed is None
+    assert node.block_of(waiting) == node.head()

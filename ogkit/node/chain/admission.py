@@ -4,16 +4,17 @@ ones when they can (txpool.py says what waits, and why): the pool side of the `M
 A transaction runs at once when its sender has nothing waiting and it fits what is left of
 its block; that path costs nothing more than before (a nonce above the sender's next is
 found by py-evm's own check, `NonceAhead`). Otherwise its nonce and room are checked here.
-After each transaction and each block, `_promote` runs what became runnable: each sender's
-next transaction, first come first, while it fits.
+After each block, and each transaction whose sender has more waiting, `_promote` runs
+what became runnable: each sender's next transaction, first come first, while it fits.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from eth.abc import SignedTransactionAPI
-from eth_utils import ValidationError
+from eth_utils import ValidationError, keccak
 
 from ogkit.chain.fork import check_floor_data_gas
 from ogkit.node.chain.transactions import decode_raw
@@ -72,10 +73,14 @@ class Admission:
             raise refused(exc) from None
         self.pool.admit(tx, who, sender, nonce)
 
-    def _promote(self) -> None:
-        """Run what waits in the pool and can run now, in nonce order (txpool.py)."""
+    def _promote(self, sender: bytes | None = None) -> None:
+        """Run what waits in the pool and can run now, in nonce order (txpool.py). After a
+        transaction of `sender`, only if `sender` has some waiting or some wait stuck: an
+        automined block is sealed here, not after the answer (ogkit/chain/locking.py)."""
         pool = self.pool
         if not len(pool) or self._promoting:
+            return
+        if sender is not None and not pool.has_sender(sender) and not pool.has_stuck():
             return
         self._promoting = True
         try:
@@ -111,7 +116,12 @@ class Admission:
         with self.blocks.lock:
             count = 0
             for seq, raw, override in pool.stored():
-                tx = decode_raw(self.blocks.chain, raw)
+                try:
+                    tx = decode_raw(self.blocks.chain, raw)
+                except ServerError as exc:  # not written by this node: say so, start anyway
+                    print(f"txpool: a stored transaction is unreadable: {exc}", file=sys.stderr)
+                    pool.unstore([keccak(raw)])  # its hash, whatever its type
+                    continue
                 if self.blocks.find_transaction(tx.hash) is not None:
                     pool.unstore([tx.hash])  # sealed before the stop
                     continue

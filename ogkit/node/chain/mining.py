@@ -113,7 +113,7 @@ class Miner(Admission):
                     self._run(tx, sender)
                 except NonceAhead:
                     self._admit(tx, who, sender)  # checks what py-evm did not get to
-            self._promote()
+            self._promote(who)
             return tx.hash
 
     def _run(self, tx: SignedTransactionAPI, sender: bytes | None, stored: bool = False) -> None:

@@ -249,6 +249,11 @@ class TxPool:
             self.remove(tx_hash)
         return len(hashes)
 
+    def has_stuck(self) -> bool:
+        """Whether one waits that could not run when its turn came (it is retried after
+        every block)."""
+        return any(entry.said is not None for entry in self.by_hash.values())
+
     def unblock(self) -> None:
         for entry in self.by_hash.values():
             entry.blocked = None
