@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import rlp
 from eth.abc import SignedTransactionAPI
@@ -52,6 +52,9 @@ MAX_NONCE_GAP = 256
 """How far ahead of its sender's next nonce a transaction may be (geth has no such bound)."""
 PRICE_BUMP_PERCENT = 10
 """geth's `PriceBump`: a replacement pays at least this much more, fee cap and tip both."""
+
+
+SenderTx = tuple[bytes, SignedTransactionAPI]
 
 
 class NonceAhead(ServerError):
@@ -276,11 +279,11 @@ class TxPool:
             nonce += 1
         return nonce
 
-    def split(self) -> tuple[list[tuple[bytes, SignedTransactionAPI]], list[tuple[bytes, Any]]]:
+    def split(self) -> tuple[list[SenderTx], list[SenderTx]]:
         """(pending, queued) as (sender, tx): the pending block's, then the pool's."""
         blocks = self.blocks
-        pending: list[tuple[bytes, Any]] = []
-        queued: list[tuple[bytes, Any]] = []
+        pending: list[SenderTx] = []
+        queued: list[SenderTx] = []
         if blocks.pending_has_txs():
             pending = [(blocks.sender_of(tx), tx) for tx in blocks.chain.get_block().transactions]
         state = blocks.chain.get_vm().state
