@@ -21,13 +21,13 @@ PAYLOAD = "0x" + "01" * 2_000
 
 
 def _raw(key: str, nonce: int, gas: int = 21_000, data: str = "0x") -> str:
+    """A legacy transaction, as the SDK signs them."""
     tx = {
         "to": SINK,
         "value": 1,
         "gas": gas,
         "data": data,
-        "maxFeePerGas": 10**11,
-        "maxPriorityFeePerGas": 1,
+        "gasPrice": 10**10,
         "nonce": nonce,
         "chainId": CHAIN_ID,
     }
