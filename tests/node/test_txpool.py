@@ -303,6 +303,23 @@ def test_a_waiting_transaction_is_checked_like_one_that_runs(node):
     assert node.call("txpool_status") == {"pending": "0x0", "queued": "0x0"}
 
 
+def test_a_legacy_replacement_pays_ten_percent_more_gas_price(node):
+    def legacy(price: int) -> str:
+        tx = {"chainId": 1337, "nonce": 1, "gas": 21_000, "to": SINK, "value": 0}
+        signed = Account.sign_transaction({**tx, "gasPrice": price}, KEY)
+        return node.call("eth_sendRawTransaction", signed.raw_transaction.to_0x_hex())
+
+    legacy(10**10)
+    with pytest.raises(RpcRefusal, match="replacement transaction underpriced"):
+        legacy(10**10 * 109 // 100)
+    replacement = legacy(10**10 * 110 // 100)
+    assert node.call("txpool_inspect")["queued"][SENDER]["1"] == (
+        f"{SINK}: 0 wei + 21000 gas × {10**10 * 110 // 100} wei"
+    )
+    node.raw(0)
+    assert node.receipt(replacement)["status"] == "0x1"
+
+
 def test_the_pool_is_bounded(node):
     pool = node.chain.txpool
     assert (pool.max_per_sender, pool.max_total, pool.max_nonce_gap) == (64, 1024, 256)
@@ -322,6 +339,9 @@ def test_the_pool_is_bounded(node):
         node.raw(1, key=DEV_KEYS[3])
     assert node.call("txpool_status") == {"pending": "0x0", "queued": "0x5"}
     assert node.head() == 0  # the node goes on
+    first = node.raw(0, key=DEV_KEYS[4])  # a sender's next nonce is never refused for bounds
+    assert node.head() == 3 and node.block_of(first) == 1
+    assert node.call("txpool_status") == {"pending": "0x0", "queued": "0x3"}
 
 
 def test_a_waiting_transaction_that_cannot_run_waits_until_it_can(node):

@@ -47,8 +47,9 @@ class Admission:
         return header.gas_used + tx.gas <= header.gas_limit
 
     def _admit(self, tx: SignedTransactionAPI, who: bytes, sender: bytes | None) -> None:
-        """The slow path: `who` has transactions waiting, or `tx` does not fit the pending
-        block. It runs now if it is next and fits; else it waits in the pool."""
+        """The slow path: `who` has transactions waiting, `tx` does not fit the pending
+        block, or its nonce is ahead. Checked, it goes into the pool; `_promote` runs it at
+        once if it can (the next nonce, room in the block)."""
         chain = self.blocks.chain
         limit = chain.header.gas_limit
         if tx.gas > limit:
@@ -57,9 +58,6 @@ class Admission:
         nonce = state.get_nonce(who)
         if tx.nonce < nonce:
             raise ServerError(f"nonce too low: next nonce {nonce}, tx nonce {tx.nonce}")
-        if tx.nonce == nonce and self._fits(tx) and not self.pool.has_sender(who):
-            self._run(tx, sender)
-            return
         try:  # what py-evm checks before the nonce: intrinsic gas, fees, funds
             tx.validate()
             state.validate_transaction(tx)

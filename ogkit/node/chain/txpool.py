@@ -14,9 +14,10 @@ follow them without a gap, are "pending"; the rest "queued"; `eth_getTransaction
 "pending" counts the first kind, as geth does.
 
 Bounds, geth's defaults: 64 transactions per sender and 1024 in all wait here, at most 256
-nonces ahead of the sender's next; a transaction with the nonce of one waiting replaces it
-only with fees 10% higher ("replacement transaction underpriced" otherwise). A transaction
-in the pending block cannot be replaced or dropped: it is mined with it.
+nonces ahead of the sender's next (its next one is never refused for them); a transaction
+with the nonce of one waiting replaces it only with fees 10% higher ("replacement
+transaction underpriced" otherwise). A transaction in the pending block cannot be replaced
+or dropped: it is mined with it.
 
 Durability: every answered transaction that is not in a sealed block, waiting here or in the
 pending block, is stored under `POOL_KEY` until its block is stored (`Miner._sealed`), so a
@@ -37,6 +38,7 @@ from eth_utils import to_checksum_address
 
 from ogkit.node.chain.outcome import rejection
 from ogkit.node.rpc.errors import ServerError
+from ogkit.node.rpc.formatting import tx_type
 
 if TYPE_CHECKING:
     from ogkit.node.chain.blocks import Blocks
@@ -89,11 +91,12 @@ class PoolTx:
 
 
 def fee_cap(tx: SignedTransactionAPI) -> int:
-    return getattr(tx, "max_fee_per_gas", None) or tx.gas_price
+    """The most it pays per gas: its gas price, or its max fee (EIP-1559)."""
+    return tx.max_fee_per_gas if tx_type(tx) >= 2 else tx.gas_price
 
 
 def tip_cap(tx: SignedTransactionAPI) -> int:
-    return getattr(tx, "max_priority_fee_per_gas", None) or tx.gas_price
+    return tx.max_priority_fee_per_gas if tx_type(tx) >= 2 else tx.gas_price
 
 
 def check_replacement(old: SignedTransactionAPI, new: SignedTransactionAPI) -> None:
@@ -173,6 +176,8 @@ class TxPool:
                 f"nonce too high: next nonce {next_nonce}, tx nonce {tx.nonce}; the pool keeps "
                 f"transactions at most {self.max_nonce_gap} nonces ahead"
             )
+        elif tx.nonce == next_nonce:
+            pass  # the sender's next: it runs as soon as there is room, whatever the bounds
         elif len(waiting) >= self.max_per_sender:
             raise ServerError(
                 f"account limit exceeded: {self.max_per_sender} transactions of "
