@@ -84,6 +84,10 @@ class Node:
         self.chain.close()
 
 
+def stored_pool(node: Node) -> list[tuple[bytes, bytes]]:
+    return node.chain.db.items_with_prefix(b"ogkit:pool:")
+
+
 @pytest.fixture
 def node():
     n = Node()
@@ -244,13 +248,31 @@ def test_drop_transaction(node):
     assert node.call("eth_getTransactionByHash", two) is None
 
 
-def test_a_pending_block_transaction_cannot_be_dropped(manual):
-    tx = manual.raw(0)
-    with pytest.raises(RpcRefusal, match="is in the pending block already") as refused:
-        manual.call("anvil_dropTransaction", tx)
-    assert refused.value.code == -32000
+def test_dropping_a_pending_block_transaction_makes_the_block_again(manual):
+    """As anvil: with automine off a sent transaction waits to be mined, and can be dropped.
+    The sender's later ones then have a nonce gap and wait, queued."""
+    rich = "0x" + "77" * 20
+    manual.call("anvil_setBalance", rich, hex(10**20))  # dev state before: kept
+    manual.call("evm_setNextBlockTimestamp", hex(4_000_000_000))
+    a = manual.raw(0)
+    b = manual.raw(1)
+    x = manual.raw(0, key=DEV_KEYS[4], to=rich, value=7)
+    assert manual.call("anvil_dropTransaction", a) == a
+    assert manual.call("eth_getTransactionByHash", a) is None
+    stored = {"0x" + key[len(b"ogkit:pool:") :].hex() for key, _ in stored_pool(manual)}
+    assert stored == {b, x}  # what a restart would take up again
+    assert manual.call("txpool_status") == {"pending": "0x1", "queued": "0x1"}
+    assert manual.call("txpool_content")["queued"][SENDER]["1"]["hash"] == b
+    assert manual.nonce("pending") == 0
     manual.call("evm_mine")
-    assert manual.receipt(tx)["status"] == "0x1"
+    head = manual.call("eth_getBlockByNumber", "latest", False)
+    assert head["transactions"] == [x] and head["timestamp"] == hex(4_000_000_000)
+    assert manual.call("eth_getBalance", rich, "latest") == hex(10**20 + 7)
+    again = manual.raw(0, value=6)
+    manual.call("evm_mine")
+    block = manual.call("eth_getBlockByNumber", "latest", False)
+    assert block["transactions"] == [again, b]
+    assert manual.call("anvil_dropTransaction", again) is None  # mined: nothing to drop
 
 
 def test_replacing_a_waiting_transaction_needs_ten_percent_more(node):
@@ -393,8 +415,8 @@ def test_waiting_and_pending_block_transactions_survive_a_restart(tmp_path: Path
     assert node.block_of(spoofed) == node.block_of(filler) + 1 == head + 2
     assert node.receipt(spoofed)["from"] == impersonated.lower()
     node.close()
-    reopened = NodeChain(NodeConfig(data_dir=tmp_path / "data"))
-    assert reopened.db.items_with_prefix(b"ogkit:pool:") == []  # all sealed: none stored
+    reopened = Node(NodeConfig(data_dir=tmp_path / "data"))
+    assert stored_pool(reopened) == []  # all sealed: none stored
     reopened.close()
 
 

@@ -107,6 +107,20 @@ class Admission:
             return False
         return True
 
+    def run_again(self, tx: SignedTransactionAPI, override: bytes | None) -> None:
+        """A stored transaction of a pending block made again (pendingdrop.py): into the new
+        one, or, its nonce now ahead, into the pool; if it cannot run any more, dropped."""
+        if override is not None:
+            tx.__dict__["sender"] = override
+        sender = override or tx.sender
+        try:
+            self._run(tx, override, stored=True)
+        except NonceAhead:
+            self.pool.put(PoolTx(tx, sender, override, self.pool.next_seq()))
+        except Exception as exc:  # noqa: BLE001 - say so; the others go on
+            print(f"txpool: dropped 0x{tx.hash.hex()}: {exc}", file=sys.stderr)
+            self.pool.unstore([tx.hash])
+
     def restore_pool(self) -> int:
         """At start: what a previous run answered and did not seal goes back into the pool
         and runs when it can (txpool.py); how many."""

@@ -284,6 +284,10 @@ class Miner(Admission):
         self._pending_prestates = []
         self._unstore_pending()  # its transactions are gone with it
 
+    def keep_stored(self) -> None:
+        """The pending block's transactions stay stored when it is next replaced."""
+        self._in_pending = []
+
     def _unstore_pending(self) -> None:
         if self._in_pending:
             self.pool.unstore(self._in_pending)

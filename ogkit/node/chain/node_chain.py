@@ -12,8 +12,7 @@ The parts, one job each:
     ogkit/chain      the py-evm chain class (assembly.py: the precompiles bound to the engines)
     blocks.py        the head, blocks, receipts, senders and state by block parameter
     clock.py         block timestamps and the dev clock
-    mining.py        transactions into blocks (automine, interval, evm_mine)
-    txpool.py, admission.py  what waits (a nonce gap, no room in the block), and when it runs
+    mining.py        transactions into blocks; what waits: txpool, admission, pendingdrop.py
     transactions.py  raw transactions decoded and checked; eth_sendTransaction signed
     signing.py       the dev accounts' keys, message signing, impersonation
     execution.py     eth_call, eth_estimateGas
@@ -50,7 +49,7 @@ from ogkit.chain.scheduling import ScheduledRuns, StoredRunLedger
 from ogkit.inference import InferenceEngine
 from ogkit.inference.node import default_inference_node
 from ogkit.models.store import ModelStore
-from ogkit.node.chain import datadir, devstate, fees, logs, recovery, transactions
+from ogkit.node.chain import datadir, devstate, fees, logs, pendingdrop, recovery, transactions
 from ogkit.node.chain.blocks import Blocks
 from ogkit.node.chain.clock import Clock
 from ogkit.node.chain.config import DataDirError, NodeConfig
@@ -139,6 +138,7 @@ class NodeChain:
         self.miner.on_mined.append(lambda block, _: self.workflows.after_seal(block.header))
         self.lock.on_acquire = self.miner.settle
         self.txpool = self.miner.pool  # txpool_*, anvil_dropTransaction (rpc/methods/txpool.py)
+        self.txpool.drop_pending = lambda tx_hash: pendingdrop.drop_from_pending(self, tx_hash)
         self.heads = HeadControl(self.blocks, self._pending_replaced)
         self.executor = Executor(self.blocks, self.clock)
         self.tracer = Tracer(

@@ -16,8 +16,8 @@ follow them without a gap, are "pending"; the rest "queued"; `eth_getTransaction
 Bounds, geth's defaults: 64 transactions per sender and 1024 in all wait here, at most 256
 nonces ahead of the sender's next (its next one is never refused for them); a transaction
 with the nonce of one waiting replaces it only with fees 10% higher ("replacement
-transaction underpriced" otherwise). A transaction in the pending block cannot be replaced
-or dropped: it is mined with it.
+transaction underpriced" otherwise). A transaction in the pending block cannot be replaced;
+dropping it makes the pending block again without it (pendingdrop.py).
 
 Durability: every answered transaction that is not in a sealed block, waiting here or in the
 pending block, is stored under `POOL_KEY` until its block is stored (`Miner._sealed`), so a
@@ -29,6 +29,7 @@ its sender short of funds) stays here, skipped, until it can, or is replaced or 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -123,6 +124,8 @@ class TxPool:
         self.max_per_sender = MAX_PER_SENDER
         self.max_total = MAX_TOTAL
         self.max_nonce_gap = MAX_NONCE_GAP
+        self.drop_pending: Callable[[bytes], None] | None = None
+        """Makes the pending block again without a transaction (pendingdrop.py)."""
 
     def __len__(self) -> int:
         return len(self.by_hash)
@@ -232,16 +235,17 @@ class TxPool:
         return sorted(found, key=lambda entry: entry.seq)
 
     def drop(self, tx_hash: bytes) -> bool:
-        """`anvil_dropTransaction`: whether it was waiting here (it is gone now)."""
+        """`anvil_dropTransaction`: whether it was waiting, here or in the pending block (it
+        is gone now)."""
         if self.remove(tx_hash) is not None:
             return True
         found = self.blocks.find_transaction(tx_hash)
-        if found is not None and found[1] is None:
-            raise ServerError(
-                f"transaction 0x{tx_hash.hex()} is in the pending block already and is mined "
-                "with it; only transactions waiting in the pool can be dropped"
-            )
-        return False
+        if found is None or found[1] is not None:
+            return False
+        if self.drop_pending is None:
+            raise ServerError(f"transaction 0x{tx_hash.hex()} is in the pending block already")
+        self.drop_pending(tx_hash)
+        return True
 
     def drop_all(self) -> int:
         """`anvil_dropAllTransactions`: every waiting one (not the pending block's)."""
