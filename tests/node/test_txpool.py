@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 from node_support import DEV_KEYS
+from web3 import Web3
 
 from ogkit.node import NodeChain, NodeConfig, Rpc
 
@@ -433,3 +434,51 @@ def test_a_queued_transaction_of_another_sender_does_not_slow_automine(node):
         node.raw(0, key=DEV_KEYS[4])  # fills the gap: its waiting one runs before the answer
     assert node.chain.miner._owed is None
     assert node.block_of(waiting) == node.head()
+
+
+def _relu_model() -> bytes:
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"])],
+        "relu",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model.SerializeToString()
+
+
+def test_a_dropped_neighbour_leaves_an_inference_record_with_its_block(tmp_path: Path):
+    """The pending block made again runs its inference again: once mined, the block has one
+    record, of the run in it (the first run's was forgotten with the old pending block)."""
+    from ogkit.models.store import ModelStore
+    from precompiles.addresses import OG_INFERENCE_ADDRESS
+    from precompiles.inference.model_codec import encode_model_inference_request
+    from precompiles.inference.precompile import RUN_MODEL_INFERENCE
+    from precompiles.inference.types import ModelInferenceRequest, ModelInput, NumberTensor
+
+    ModelStore(tmp_path / "store").add(_relu_model(), "relu")
+    node = Node(NodeConfig(model_store=tmp_path / "store"))
+    try:
+        node.call("evm_setAutomine", False)
+        tensor = NumberTensor("x", ((1, 0), (-1, 0)), (2,))
+        request = ModelInferenceRequest(0, "relu", ModelInput((tensor,)))
+        data = "0x" + (RUN_MODEL_INFERENCE + encode_model_inference_request(request)).hex()
+        dropped = node.raw(0, key=DEV_KEYS[4])
+        to = Web3.to_checksum_address(OG_INFERENCE_ADDRESS)
+        inference = node.raw(0, to=to, gas=1_000_000, data=data, value=0)
+        assert node.call("ogkit_getBlockInferenceRecords", "pending") == []  # not sealed yet
+        assert node.call("anvil_dropTransaction", dropped) == dropped
+        node.call("evm_mine")
+        receipt = node.receipt(inference)
+        assert receipt["status"] == "0x1" and node.receipt(dropped) is None
+        records = node.call("ogkit_getBlockInferenceRecords", receipt["blockNumber"])
+        assert [(r["transactionHash"], r["modelId"]) for r in records] == [(inference, "relu")]
+        record = node.call("ogkit_getInferenceRecord", records[0]["inferenceId"])
+        assert record["transactionHash"] == inference
+    finally:
+        node.close()
