@@ -151,7 +151,7 @@ class Blocks:
 
     def find_transaction(
         self, tx_hash: bytes
-    ) -> tuple[SignedTransactionAPI, BlockAPI | None, int] | None:
+    ) -> tuple[SignedTransactionAPI, BlockAPI | None, int | None] | None:
         """(tx, block or None when pending, index: None when it waits in the pool)."""
         with self.lock:
             try:

@@ -225,7 +225,7 @@ class NodeChain:
 
     def find_transaction(
         self, tx_hash: bytes
-    ) -> tuple[SignedTransactionAPI, BlockAPI | None, int] | None:
+    ) -> tuple[SignedTransactionAPI, BlockAPI | None, int | None] | None:
         """(tx, block or None when pending, index)."""
         return self.blocks.find_transaction(tx_hash)
 
