@@ -482,3 +482,24 @@ def test_a_dropped_neighbour_leaves_an_inference_record_with_its_block(tmp_path:
         assert record["transactionHash"] == inference
     finally:
         node.close()
+
+
+def test_turning_automine_on_runs_what_waits_for_room(manual):
+    big = manual.raw(0, gas=SDK_GAS, data="0x" + "01" * 2_000)
+    waits = manual.raw(1, gas=SDK_GAS)
+    head = manual.head()
+    manual.call("evm_setAutomine", True)
+    assert [manual.block_of(h) for h in (big, waits)] == [head + 1, head + 2]
+    assert manual.call("txpool_status") == {"pending": "0x0", "queued": "0x0"}
+
+
+def test_the_pool_outlives_a_revert(node):
+    snapshot = node.call("evm_snapshot")
+    node.raw(0)
+    queued = node.raw(2)
+    assert node.call("evm_revert", snapshot) is True
+    assert node.nonce("latest") == 0 and node.nonce("pending") == 0
+    assert node.call("txpool_status") == {"pending": "0x0", "queued": "0x1"}
+    node.raw(0, value=9)
+    node.raw(1)
+    assert node.receipt(queued)["status"] == "0x1" and node.nonce("latest") == 3
