@@ -7,7 +7,9 @@ nothing answered: recovery.py); with a block time, a thread seals the pending bl
 periodically; `evm_mine` seals on request. Before a block is sealed, what goes with it is
 written in one batch: the inference records of its transactions and the state root each
 transaction ran on (a trace re-executes on it); the sender of an impersonated transaction
-is stored when it is applied.
+is stored when it is applied. A transaction that cannot run yet (a nonce gap, no room left
+in the pending block) waits in the pool (txpool.py; admission.py decides and runs it later);
+one in the pending block is stored until its block is (`_in_pending`), like the pool's.
 """
 
 from __future__ import annotations
