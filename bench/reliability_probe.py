@@ -1,0 +1,191 @@
+"""Section 3 of bench/reliability.py: does `eth_blockNumber` stay fast under abuse?
+
+While a thread loops `eth_call` into a contract whose code is an infinite loop (set with
+anvil_setCode) and 1,000 idle TCP connections are held (a keeper reopens each one the node
+closes, so the pressure stays), a probe fires `eth_blockNumber` on a fresh connection every
+50 ms, each probe in a thread of its own (a slow answer does not delay the next probe, so
+the latencies are not hidden by waiting). A probe unanswered after PROBE_TIMEOUT counts
+as failed. The same probe runs first on the idle node, as the baseline.
+"""
+
+from __future__ import annotations
+
+import math
+import select
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+from reliability_nodes import Nodes, RpcFailure, call, raise_fd_limit
+
+LOOP_ADDRESS = "0x" + "10" * 20
+LOOP_CODE = "0x5b600056"  # JUMPDEST; PUSH1 0; JUMP
+IDLE = 1000
+PROBE_EVERY = 0.05
+PROBE_TIMEOUT = 5.0
+CALL_TIMEOUT = 10.0
+"""Client-side bound on one looping eth_call (the node may run it longer)."""
+
+
+@dataclass
+class Probes:
+    latencies: list[float] = field(default_factory=list)
+    """Seconds per probe; math.inf for one that failed or timed out."""
+    errors: list[str] = field(default_factory=list)
+
+    def fire(self, port: int, stop: threading.Event, seconds: float) -> None:
+        threads: list[threading.Thread] = []
+        lock = threading.Lock()
+
+        def probe() -> None:
+            t0 = time.perf_counter()
+            try:
+                call(port, "eth_blockNumber", [], PROBE_TIMEOUT)
+                elapsed = time.perf_counter() - t0
+            except (OSError, RpcFailure, ValueError) as exc:
+                elapsed = math.inf
+                with lock:
+                    self.errors.append(type(exc).__name__)
+            with lock:
+                self.latencies.append(elapsed)
+
+        end = time.monotonic() + seconds
+        next_at = time.monotonic()
+        while time.monotonic() < end and not stop.is_set():
+            threads.append(threading.Thread(target=probe, daemon=True))
+            threads[-1].start()
+            next_at += PROBE_EVERY
+            time.sleep(max(0.0, next_at - time.monotonic()))
+        for thread in threads:
+            thread.join(PROBE_TIMEOUT + 5)
+
+
+@dataclass
+class IdleHolder:
+    """Holds `count` connections that never send a byte; reopens the ones the node closes."""
+
+    port: int
+    count: int
+    opened: int = 0
+    closed_by_node: int = 0
+    open_failures: int = 0
+    samples: list[int] = field(default_factory=list)
+    """Connections open (as far as this side can tell) at each keeper pass."""
+
+    def __post_init__(self) -> None:
+        self.socks: list[socket.socket | None] = [None] * self.count
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._keep, daemon=True)
+
+    def _open(self, i: int) -> None:
+        try:
+            self.socks[i] = socket.create_connection(("127.0.0.1", self.port), timeout=2)
+            self.opened += 1
+        except OSError:
+            self.socks[i] = None
+            self.open_failures += 1
+
+    def _closed(self) -> list[int]:
+        poller = select.poll()
+        index = {}
+        for i, sock in enumerate(self.socks):
+            if sock is not None:
+                poller.register(sock, select.POLLIN | select.POLLHUP | select.POLLERR)
+                index[sock.fileno()] = i
+        return [index[fd] for fd, _ in poller.poll(0)]
+
+    def _keep(self) -> None:
+        while not self.stop.is_set():
+            closed = self._closed()
+            self.samples.append(self.count - len(closed) - self.socks.count(None))
+            for i in closed:
+                self.socks[i].close()
+                self.closed_by_node += 1
+            for i, sock in enumerate(self.socks):
+                if self.stop.is_set():
+                    break
+                if sock is None or i in closed:
+                    self._open(i)
+            self.stop.wait(1.0)
+
+    def start(self) -> None:
+        for i in range(self.count):
+            self._open(i)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(30)
+        for sock in self.socks:
+            if sock is not None:
+                sock.close()
+
+
+@dataclass
+class Looper:
+    """Loops eth_call into the infinite-loop contract, each call bounded by CALL_TIMEOUT."""
+
+    port: int
+    answers: list[str] = field(default_factory=list)
+    timeouts: int = 0
+    durations: list[float] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        while not self.stop.is_set():
+            t0 = time.perf_counter()
+            try:
+                call(self.port, "eth_call", [{"to": LOOP_ADDRESS}, "latest"], CALL_TIMEOUT)
+                self.answers.append("result")
+            except RpcFailure as exc:
+                self.answers.append(f"error {exc.code}: {str(exc.message)[:80]}")
+            except (OSError, ValueError):
+                self.timeouts += 1
+                continue
+            self.durations.append(time.perf_counter() - t0)
+
+
+@dataclass
+class ProbeResult:
+    fd_limit: tuple[int, int]
+    max_connections: int
+    baseline: Probes
+    loaded: Probes
+    idle: IdleHolder
+    looper: Looper
+    node_alive_after: bool
+    seconds: float
+
+
+def run_probe(nodes: Nodes, seconds: float, baseline_seconds: float) -> ProbeResult:
+    started = time.monotonic()
+    fd_limit = raise_fd_limit(IDLE * 2 + 512)
+    node = nodes.start()
+    call(node.port, "anvil_setCode", [LOOP_ADDRESS, LOOP_CODE], 30)
+    never = threading.Event()
+    baseline = Probes()
+    baseline.fire(node.port, never, baseline_seconds)
+    idle = IdleHolder(node.port, IDLE)
+    looper = Looper(node.port)
+    loaded = Probes()
+    try:
+        idle.start()
+        looper.thread.start()
+        time.sleep(1.0)  # the first looping call is running
+        loaded.fire(node.port, never, seconds)
+    finally:
+        looper.stop.set()
+        idle.close()
+        looper.thread.join(CALL_TIMEOUT + 2)
+    try:
+        call(node.port, "eth_blockNumber", [], 60)
+        alive = True
+    except (OSError, RpcFailure, ValueError):
+        alive = False
+    node.kill9()
+    elapsed = time.monotonic() - started
+    return ProbeResult(fd_limit, 256, baseline, loaded, idle, looper, alive, elapsed)
