@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> str:
         if "probe" in args.sections:
             print(f"probe: {probe_s:.0f} s", flush=True)
             probe = run_probe(nodes, probe_s, baseline_s)
-            p99 = nearest_rank(probe.loaded.latencies, 0.99)
+            p99 = nearest_rank(probe.loaded.probes.latencies, 0.99)
             ok = not math.isnan(p99) and p99 <= P99_TARGET
             body += probe_section(probe, PROBE_TIMEOUT, PROBE_EVERY, ok)
     finally:

@@ -150,42 +150,64 @@ class Looper:
 
 
 @dataclass
+class Phase:
+    """One probing window and the load held during it."""
+
+    label: str
+    probes: Probes
+    idle: IdleHolder | None = None
+    looper: Looper | None = None
+
+
+@dataclass
 class ProbeResult:
     fd_limit: tuple[int, int]
-    max_connections: int
-    baseline: Probes
-    loaded: Probes
-    idle: IdleHolder
-    looper: Looper
+    phases: list[Phase]
     node_alive_after: bool
     seconds: float
 
+    @property
+    def loaded(self) -> Phase:
+        """The phase the issue's done-when is about: both loads at once."""
+        return self.phases[-1]
+
+
+def _phase(port: int, label: str, seconds: float, idle: bool, loop: bool) -> Phase:
+    phase = Phase(label, Probes())
+    phase.idle = IdleHolder(port, IDLE) if idle else None
+    phase.looper = Looper(port) if loop else None
+    try:
+        if phase.idle is not None:
+            phase.idle.start()
+        if phase.looper is not None:
+            phase.looper.thread.start()
+            time.sleep(1.0)  # the first looping call is running
+        phase.probes.fire(port, threading.Event(), seconds)
+    finally:
+        if phase.looper is not None:
+            phase.looper.stop.set()
+        if phase.idle is not None:
+            phase.idle.close()
+    return phase
+
 
 def run_probe(nodes: Nodes, seconds: float, baseline_seconds: float) -> ProbeResult:
+    """Baseline, each load alone, then both (the order leaves a looping call that is still
+    running only under a phase that loops anyway)."""
     started = time.monotonic()
     fd_limit = raise_fd_limit(IDLE * 2 + 512)
     node = nodes.start()
     call(node.port, "anvil_setCode", [LOOP_ADDRESS, LOOP_CODE], 30)
-    never = threading.Event()
-    baseline = Probes()
-    baseline.fire(node.port, never, baseline_seconds)
-    idle = IdleHolder(node.port, IDLE)
-    looper = Looper(node.port)
-    loaded = Probes()
-    try:
-        idle.start()
-        looper.thread.start()
-        time.sleep(1.0)  # the first looping call is running
-        loaded.fire(node.port, never, seconds)
-    finally:
-        looper.stop.set()
-        idle.close()
-        looper.thread.join(CALL_TIMEOUT + 2)
+    phases = [
+        _phase(node.port, "idle node (baseline)", baseline_seconds, False, False),
+        _phase(node.port, "1,000 idle connections", seconds, True, False),
+        _phase(node.port, "looping eth_call", seconds, False, True),
+        _phase(node.port, "**looping eth_call + 1,000 idle connections**", seconds, True, True),
+    ]
     try:
         call(node.port, "eth_blockNumber", [], 60)
         alive = True
     except (OSError, RpcFailure, ValueError):
         alive = False
     node.kill9()
-    elapsed = time.monotonic() - started
-    return ProbeResult(fd_limit, 256, baseline, loaded, idle, looper, alive, elapsed)
+    return ProbeResult(fd_limit, phases, alive, time.monotonic() - started)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 
 from reliability_fuzz import FuzzResult
 from reliability_kill import KillResult
-from reliability_probe import ProbeResult, Probes
+from reliability_probe import CALL_TIMEOUT, IdleHolder, Looper, ProbeResult, Probes
 from stats import Summary, fmt
 
 P99_TARGET = 1.0
@@ -106,36 +107,55 @@ def kill_section(r: KillResult) -> list[str]:
     return L + [""]
 
 
+def _idle_line(label: str, idle: IdleHolder) -> str:
+    samples = ", ".join(map(str, idle.samples[:10])) + (" …" if len(idle.samples) > 10 else "")
+    return (
+        f"* idle connections ({label}): {idle.count} held, never sending a byte; "
+        f"{idle.opened:,} opened in all, {idle.closed_by_node:,} closed by the node and "
+        f"reopened, {idle.open_failures} connects failed. Still open at each pass of the "
+        f"keeper (≥ 1 s apart): {samples or 'no pass'}."
+    )
+
+
+def _looper_line(label: str, loop: Looper) -> str:
+    answers = "; ".join(f"{n}× {a}" for a, n in Counter(loop.answers).most_common())
+    return (
+        f"* looping `eth_call` ({label}; client timeout {CALL_TIMEOUT:.0f} s): "
+        f"{len(loop.answers)} answered ({answers or 'none'}), {loop.timeouts} client "
+        f"timeouts; answered in {fmt(Summary.of(loop.durations).median)} s median."
+    )
+
+
 def probe_section(r: ProbeResult, timeout: float, interval: float, target_ok: bool) -> list[str]:
-    idle, loop = r.idle, r.looper
-    answers = sorted(set(loop.answers))
-    durations = Summary.of(loop.durations)
     L = [
         "## 3. `eth_blockNumber` under a looping `eth_call` and 1,000 idle connections",
         "",
         f"A probe every {interval * 1000:.0f} ms, each on a fresh connection in its own "
         f"thread (so a slow answer does not delay the next probe); a probe unanswered after "
-        f"{timeout:.0f} s failed and counts as slower than any answer. Latencies in ms.",
+        f"{timeout:.0f} s failed and counts as slower than any answer. Latencies in ms. "
+        "The loads run alone and then together (the last row is the done-when's); the "
+        "looping call goes to a contract whose code is `JUMPDEST PUSH1 0 JUMP` "
+        "(anvil_setCode), with no gas limit of its own.",
         "",
-        "| phase | probes | median | p99 | max | p10 – p90 of answered | failed |",
+        "| load held | probes | median | p99 | max | p10 – p90 of answered | failed |",
         "|---|---:|---:|---:|---:|---:|---:|",
-        probe_row("idle node (baseline)", r.baseline, timeout),
-        probe_row("looping eth_call + 1,000 idle connections", r.loaded, timeout),
+        *[probe_row(phase.label, phase.probes, timeout) for phase in r.phases],
         "",
-        f"**Done-when (p99 ≤ {P99_TARGET:.0f} s under load): "
+        f"**Done-when (p99 ≤ {P99_TARGET:.0f} s under both loads): "
         f"{'met' if target_ok else 'NOT met'}.**",
         "",
-        f"* descriptors: soft limit {r.fd_limit[0]} → {r.fd_limit[1]}; the node's "
-        f"`--max-connections` is {r.max_connections} (default).",
-        f"* idle connections: {idle.count} held, never sending a byte; {idle.opened:,} opened "
-        f"in all, {idle.closed_by_node:,} closed by the node and reopened, "
-        f"{idle.open_failures} connects failed. Open on this side at each 1 s pass: "
-        f"{', '.join(map(str, idle.samples[:12]))}{' …' if len(idle.samples) > 12 else ''}.",
-        f"* looping `eth_call` (client timeout {10:.0f} s): {len(loop.answers)} answered "
-        f"({'; '.join(answers) or 'none'}), {loop.timeouts} client timeouts; answered in "
-        f"{fmt(durations.median)} s median.",
-        f"* probe errors: {', '.join(sorted(set(r.loaded.errors))) or 'none'}; node answering "
-        f"after the phase: {'yes' if r.node_alive_after else 'NO'}.",
+        f"* descriptors: soft limit {r.fd_limit[0]} → {r.fd_limit[1]}; the node runs with "
+        "its default `--max-connections` (256).",
+    ]
+    for phase in r.phases:
+        if phase.idle is not None:
+            L.append(_idle_line(phase.label.strip("*"), phase.idle))
+        if phase.looper is not None:
+            L.append(_looper_line(phase.label.strip("*"), phase.looper))
+    errors = sorted({e for phase in r.phases for e in phase.probes.errors})
+    L += [
+        f"* probe errors: {', '.join(errors) or 'none'}; node answering after the phases: "
+        f"{'yes' if r.node_alive_after else 'NO'}.",
         "",
     ]
     return L
