@@ -30,6 +30,7 @@ import platform
 import shlex
 import sys
 import time
+import traceback
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -63,10 +64,15 @@ def gas_section(quick: bool) -> list[str]:
     title = ["## 4. Gas per ms of model compute", ""]
     if importlib.util.find_spec("gas_compute") is None:
         return title + ["not measured: bench/gas_compute.py not present", ""]
-    gas_compute = importlib.import_module("gas_compute")
-    wants_quick = "quick" in inspect.signature(gas_compute.measure).parameters
-    rows = gas_compute.measure(quick=quick) if wants_quick else gas_compute.measure()
-    return title + [gas_compute.markdown(rows).rstrip(), ""]
+    try:
+        gas_compute = importlib.import_module("gas_compute")
+        wants_quick = "quick" in inspect.signature(gas_compute.measure).parameters
+        rows = gas_compute.measure(quick=quick) if wants_quick else gas_compute.measure()
+        text = gas_compute.markdown(rows).rstrip()
+    except Exception as exc:  # noqa: BLE001 - reported, so the other sections still land
+        detail = "".join(traceback.format_exception_only(exc)).strip()
+        return title + [f"not measured: bench/gas_compute.py failed: `{detail[:500]}`", ""]
+    return title + [text, ""]
 
 
 def machine(load_start: float) -> list[str]:

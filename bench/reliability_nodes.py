@@ -77,6 +77,7 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:  # noqa: ARG001
 
 atexit.register(stop_all)
 signal.signal(signal.SIGTERM, _on_sigterm)
+signal.signal(signal.SIGINT, signal.default_int_handler)  # even where started with it ignored
 
 
 def raise_fd_limit(wanted: int) -> tuple[int, int]:
