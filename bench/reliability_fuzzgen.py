@@ -148,8 +148,68 @@ class Generator:
             ]
         return r.choice(choices)()
 
-    def params(self) -> Any:
+    def well_formed(self, method: str) -> list[Any] | None:
+        """Params a correct client would send to `method`, when there is a template."""
         r = self.rng
+        a = r.choice(ACCOUNTS)
+        word = "0x" + r.randbytes(32).hex()
+        n = hex(r.randrange(0, 20))
+        call = {"from": ACCOUNTS[0], "to": a, "data": "0x" + r.randbytes(r.randrange(40)).hex()}
+        templates: dict[str, list[Any]] = {
+            "eth_call": [call, "latest"],
+            "eth_estimateGas": [call],
+            "debug_traceCall": [call, "latest", {}],
+            "eth_sendTransaction": [{**call, "value": n}],
+            "eth_getBalance": [a, "latest"],
+            "eth_getCode": [a, "latest"],
+            "eth_getTransactionCount": [a, "pending"],
+            "eth_getStorageAt": [a, n, "latest"],
+            "eth_getBlockByNumber": [r.choice([n, "latest", "pending"]), r.random() < 0.5],
+            "eth_getBlockByHash": [word, True],
+            "eth_getBlockReceipts": [n],
+            "eth_getTransactionByHash": [word],
+            "eth_getTransactionReceipt": [word],
+            "debug_traceTransaction": [word, {}],
+            "eth_getLogs": [{"fromBlock": "0x0", "toBlock": "latest"}],
+            "eth_newFilter": [{"fromBlock": "0x0", "address": a}],
+            "eth_feeHistory": [n, "latest", [25, 75]],
+            "anvil_setBalance": [a, hex(r.getrandbits(80))],
+            "anvil_setCode": [a, "0x" + r.randbytes(r.randrange(30)).hex()],
+            "anvil_setStorageAt": [a, n, word],
+            "anvil_setNonce": [a, n],
+            "anvil_mine": [hex(r.randrange(1, 4))],
+            "evm_mine": [],
+            "evm_snapshot": [],
+            "evm_revert": [n],
+            "evm_increaseTime": [r.randrange(0, 1000)],
+            "debug_setHead": [n],
+            "eth_sign": [ACCOUNTS[0], word],
+            "personal_sign": [word, ACCOUNTS[0]],
+            "web3_sha3": [word],
+            "ogkit_getModelRuns": [],
+            "ogkit_inferenceStats": [],
+            "ogkit_getBlockInferenceRecords": [n],
+        }
+        return templates.get(method)
+
+    def mutated(self, params: list[Any]) -> list[Any]:
+        """`params` with one change (or none): a value swapped, dropped or added."""
+        r = self.rng
+        out = list(params)
+        roll = r.random()
+        if out and roll < 0.4:
+            out[r.randrange(len(out))] = self.value()
+        elif out and roll < 0.55:
+            out.pop(r.randrange(len(out)))
+        elif roll < 0.7:
+            out.append(self.value())
+        return out
+
+    def params(self, method: str) -> Any:
+        r = self.rng
+        template = self.well_formed(method)
+        if template is not None and r.random() < 0.5:
+            return self.mutated(template)
         roll = r.random()
         if roll < 0.75:
             return [self.value() for _ in range(r.randrange(0, 5))]
@@ -176,9 +236,10 @@ class Generator:
     def call_text(self) -> tuple[str, bool, Any]:
         """One request object as JSON text; (text, is a notification, id to echo)."""
         r = self.rng
-        members = [f'"method": {self.dumps(self.method())}']
+        method = self.method()
+        members = [f'"method": {self.dumps(method)}']
         if r.random() < 0.95:
-            members.append(f'"params": {self.dumps(self.params())}')
+            members.append(f'"params": {self.dumps(self.params(method))}')
         if r.random() < 0.9:
             members.append('"jsonrpc": ' + r.choice(['"2.0"'] * 8 + ['"1.0"', "2", "null"]))
         notification = r.random() < 0.05

@@ -28,6 +28,12 @@ CALL_TIMEOUT = 10.0
 """Client-side bound on one looping eth_call (the node may run it longer)."""
 
 
+def _error_name(exc: Exception) -> str:
+    if isinstance(exc, RpcFailure):
+        return f"JSON-RPC error {exc.code}"
+    return type(exc).__name__
+
+
 @dataclass
 class Probes:
     latencies: list[float] = field(default_factory=list)
@@ -46,7 +52,7 @@ class Probes:
             except (OSError, RpcFailure, ValueError) as exc:
                 elapsed = math.inf
                 with lock:
-                    self.errors.append(type(exc).__name__)
+                    self.errors.append(_error_name(exc))
             with lock:
                 self.latencies.append(elapsed)
 
@@ -162,6 +168,8 @@ class Phase:
 @dataclass
 class ProbeResult:
     fd_limit: tuple[int, int]
+    one_call: tuple[float, str]
+    """(seconds, outcome) of one looping eth_call on the idle node (NaN: not measured)."""
     phases: list[Phase]
     node_alive_after: bool
     seconds: float
@@ -191,13 +199,14 @@ def _phase(port: int, label: str, seconds: float, idle: bool, loop: bool) -> Pha
     return phase
 
 
-def run_probe(nodes: Nodes, seconds: float, baseline_seconds: float) -> ProbeResult:
+def run_probe(nodes: Nodes, seconds: float, baseline_seconds: float, one: bool) -> ProbeResult:
     """Baseline, each load alone, then both (the order leaves a looping call that is still
     running only under a phase that loops anyway)."""
     started = time.monotonic()
     fd_limit = raise_fd_limit(IDLE * 2 + 512)
     node = nodes.start()
     call(node.port, "anvil_setCode", [LOOP_ADDRESS, LOOP_CODE], 30)
+    one_call = _one_looping_call(node.port) if one else (math.nan, "not measured (--quick)")
     phases = [
         _phase(node.port, "idle node (baseline)", baseline_seconds, False, False),
         _phase(node.port, "1,000 idle connections", seconds, True, False),
@@ -210,4 +219,17 @@ def run_probe(nodes: Nodes, seconds: float, baseline_seconds: float) -> ProbeRes
     except (OSError, RpcFailure, ValueError):
         alive = False
     node.kill9()
-    return ProbeResult(fd_limit, phases, alive, time.monotonic() - started)
+    return ProbeResult(fd_limit, one_call, phases, alive, time.monotonic() - started)
+
+
+def _one_looping_call(port: int, timeout: float = 120.0) -> tuple[float, str]:
+    """How long the node spends on one looping eth_call when nothing else runs."""
+    t0 = time.perf_counter()
+    try:
+        call(port, "eth_call", [{"to": LOOP_ADDRESS}, "latest"], timeout)
+        outcome = "a result"
+    except RpcFailure as exc:
+        outcome = f"error {exc.code}: {str(exc.message)[:100]}"
+    except (OSError, ValueError) as exc:
+        outcome = f"no answer ({type(exc).__name__})"
+    return time.perf_counter() - t0, outcome

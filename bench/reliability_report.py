@@ -122,7 +122,7 @@ def _looper_line(label: str, loop: Looper) -> str:
     return (
         f"* looping `eth_call` ({label}; client timeout {CALL_TIMEOUT:.0f} s): "
         f"{len(loop.answers)} answered ({answers or 'none'}), {loop.timeouts} client "
-        f"timeouts; answered in {fmt(Summary.of(loop.durations).median)} s median."
+        f"timeouts; answered in {fmt(Summary.of(loop.durations).median * 1000, 0)} ms median."
     )
 
 
@@ -144,6 +144,8 @@ def probe_section(r: ProbeResult, timeout: float, interval: float, target_ok: bo
         f"**Done-when (p99 ≤ {P99_TARGET:.0f} s under both loads): "
         f"{'met' if target_ok else 'NOT met'}.**",
         "",
+        f"* one looping `eth_call` alone on the idle node: {r.one_call[1]}"
+        + ("." if math.isnan(r.one_call[0]) else f" after {r.one_call[0]:.1f} s."),
         f"* descriptors: soft limit {r.fd_limit[0]} → {r.fd_limit[1]}; the node runs with "
         "its default `--max-connections` (256).",
     ]
@@ -152,10 +154,13 @@ def probe_section(r: ProbeResult, timeout: float, interval: float, target_ok: bo
             L.append(_idle_line(phase.label.strip("*"), phase.idle))
         if phase.looper is not None:
             L.append(_looper_line(phase.label.strip("*"), phase.looper))
-    errors = sorted({e for phase in r.phases for e in phase.probes.errors})
+    for phase in r.phases:
+        errors = Counter(phase.probes.errors).most_common()
+        if errors:
+            listed = ", ".join(f"{n}× {e}" for e, n in errors)
+            L.append(f"* failed probes ({phase.label.strip('*')}): {listed}.")
     L += [
-        f"* probe errors: {', '.join(errors) or 'none'}; node answering after the phases: "
-        f"{'yes' if r.node_alive_after else 'NO'}.",
+        f"* node answering after the phases: {'yes' if r.node_alive_after else 'NO'}.",
         "",
     ]
     return L
