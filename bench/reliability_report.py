@@ -147,7 +147,11 @@ def probe_section(r: ProbeResult, timeout: float, interval: float, target_ok: bo
         f"* one looping `eth_call` alone on the idle node: {r.one_call[1]}"
         + ("." if math.isnan(r.one_call[0]) else f" after {r.one_call[0]:.1f} s."),
         f"* descriptors: soft limit {r.fd_limit[0]} → {r.fd_limit[1]}; the node runs with "
-        "its default `--max-connections` (256).",
+        "its default `--max-connections` (256). Its documented policy (`ogkit node --help`): "
+        "at the cap a new connection replaces the longest idle one, or gets HTTP 503 "
+        "(JSON-RPC -32005) while every open one is answering a request; one that sends no "
+        "request within 10 s is closed. So of the 1,000 held, at most 256 are open at the "
+        "node at once, and the keeper's reconnects keep evicting each other.",
     ]
     for phase in r.phases:
         if phase.idle is not None:
