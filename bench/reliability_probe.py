@@ -10,6 +10,7 @@ as failed. The same probe runs first on the idle node, as the baseline.
 
 from __future__ import annotations
 
+import http.client
 import math
 import select
 import socket
@@ -17,13 +18,15 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from reliability_nodes import Nodes, RpcFailure, call, raise_fd_limit
+from reliability_nodes import NodeProcess, Nodes, RpcFailure, call, raise_fd_limit
 
 LOOP_ADDRESS = "0x" + "10" * 20
 LOOP_CODE = "0x5b600056"  # JUMPDEST; PUSH1 0; JUMP
 IDLE = 1000
 PROBE_EVERY = 0.05
 PROBE_TIMEOUT = 5.0
+RECOVERY_LIMIT = 60.0
+"""Seconds the node gets, once the loads stop, to answer eth_blockNumber again."""
 CALL_TIMEOUT = 10.0
 """Client-side bound on one looping eth_call (the node may run it longer)."""
 
@@ -92,14 +95,14 @@ class IdleHolder:
             self.socks[i] = None
             self.open_failures += 1
 
-    def _closed(self) -> list[int]:
+    def _closed(self) -> set[int]:
         poller = select.poll()
         index = {}
         for i, sock in enumerate(self.socks):
             if sock is not None:
                 poller.register(sock, select.POLLIN | select.POLLHUP | select.POLLERR)
                 index[sock.fileno()] = i
-        return [index[fd] for fd, _ in poller.poll(0)]
+        return {index[fd] for fd, _ in poller.poll(0)}
 
     def _keep(self) -> None:
         while not self.stop.is_set():
@@ -135,6 +138,8 @@ class Looper:
     port: int
     answers: list[str] = field(default_factory=list)
     timeouts: int = 0
+    dropped: int = 0
+    """Calls whose connection failed (refused, reset, closed) rather than timed out."""
     durations: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -149,10 +154,36 @@ class Looper:
                 self.answers.append("result")
             except RpcFailure as exc:
                 self.answers.append(f"error {exc.code}: {str(exc.message)[:80]}")
-            except (OSError, ValueError):
+            except TimeoutError:
                 self.timeouts += 1
                 continue
+            except (OSError, ValueError, http.client.HTTPException):
+                self.dropped += 1
+                continue
             self.durations.append(time.perf_counter() - t0)
+
+
+@dataclass
+class Recovery:
+    """How the node came out of the loads: seconds to its first answer after they stopped
+    (None: none within the limit), whether its process still ran, its log if it died."""
+
+    seconds: float | None
+    limit: float
+    running: bool
+    log_tail: str = ""
+
+
+def _recovery(node: NodeProcess, limit: float) -> Recovery:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit and node.process.poll() is None:
+        try:
+            call(node.port, "eth_blockNumber", [], limit)
+            return Recovery(time.monotonic() - t0, limit, True)
+        except (OSError, RpcFailure, ValueError, http.client.HTTPException):
+            time.sleep(0.5)
+    running = node.process.poll() is None
+    return Recovery(None, limit, running, "" if running else node.log()[-3000:])
 
 
 @dataclass
@@ -171,7 +202,7 @@ class ProbeResult:
     one_call: tuple[float, str]
     """(seconds, outcome) of one looping eth_call on the idle node (NaN: not measured)."""
     phases: list[Phase]
-    node_alive_after: bool
+    recovery: Recovery
     seconds: float
 
     @property
@@ -213,13 +244,9 @@ def run_probe(nodes: Nodes, seconds: float, baseline_seconds: float, one: bool) 
         _phase(node.port, "looping eth_call", seconds, False, True),
         _phase(node.port, "**looping eth_call + 1,000 idle connections**", seconds, True, True),
     ]
-    try:
-        call(node.port, "eth_blockNumber", [], 60)
-        alive = True
-    except (OSError, RpcFailure, ValueError):
-        alive = False
+    recovery = _recovery(node, RECOVERY_LIMIT)
     node.kill9()
-    return ProbeResult(fd_limit, one_call, phases, alive, time.monotonic() - started)
+    return ProbeResult(fd_limit, one_call, phases, recovery, time.monotonic() - started)
 
 
 def _one_looping_call(port: int, timeout: float = 120.0) -> tuple[float, str]:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from reliability_fuzz import FuzzResult
 from reliability_kill import KillResult
-from reliability_probe import CALL_TIMEOUT, IdleHolder, Looper, ProbeResult, Probes
+from reliability_probe import CALL_TIMEOUT, IdleHolder, Looper, ProbeResult, Probes, Recovery
 from stats import Summary, fmt
 
 P99_TARGET = 1.0
@@ -122,8 +122,16 @@ def _looper_line(label: str, loop: Looper) -> str:
     return (
         f"* looping `eth_call` ({label}; client timeout {CALL_TIMEOUT:.0f} s): "
         f"{len(loop.answers)} answered ({answers or 'none'}), {loop.timeouts} client "
-        f"timeouts; answered in {fmt(Summary.of(loop.durations).median * 1000, 0)} ms median."
+        f"timeouts, {loop.dropped} connections refused or closed; answered in "
+        f"{fmt(Summary.of(loop.durations).median * 1000, 0)} ms median."
     )
+
+
+def _recovery_text(rec: Recovery) -> str:
+    if rec.seconds is not None:
+        return f"the node answered `eth_blockNumber` again after {rec.seconds:.1f} s."
+    state = "its process still running" if rec.running else "**its process had exited**"
+    return f"**no answer to `eth_blockNumber` within {rec.limit:.0f} s**, {state}."
 
 
 def probe_section(r: ProbeResult, timeout: float, interval: float, target_ok: bool) -> list[str]:
@@ -163,8 +171,7 @@ def probe_section(r: ProbeResult, timeout: float, interval: float, target_ok: bo
         if errors:
             listed = ", ".join(f"{n}× {e}" for e, n in errors)
             L.append(f"* failed probes ({phase.label.strip('*')}): {listed}.")
-    L += [
-        f"* node answering after the phases: {'yes' if r.node_alive_after else 'NO'}.",
-        "",
-    ]
-    return L
+    L += [f"* after the loads stopped: {_recovery_text(r.recovery)}"]
+    if r.recovery.log_tail:
+        L += ["", "  ```", *[f"  {x}" for x in r.recovery.log_tail.splitlines()[-30:]], "  ```"]
+    return L + [""]
