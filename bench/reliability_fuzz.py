@@ -51,6 +51,8 @@ class FuzzResult:
     dropped: Counter = field(default_factory=Counter)
     """Connections the node closed without an answer, by request kind."""
     deaths: list[Death] = field(default_factory=list)
+    tracebacks: list[str] = field(default_factory=list)
+    """Tracebacks the nodes printed (internal errors), from their logs."""
     seconds: float = 0.0
 
 
@@ -111,6 +113,16 @@ def _count_outcomes(body: bytes, outcomes: Counter) -> None:
             outcomes[item["error"].get("code")] += 1
 
 
+def tracebacks(log: str) -> list[str]:
+    """Each traceback in a node's log, up to its last line (the exception)."""
+    found = []
+    for block in log.split("Traceback (most recent call last):")[1:]:
+        lines = block.strip("\n").splitlines()
+        end = next((i for i, x in enumerate(lines) if x and not x.startswith(" ")), -1)
+        found.append("\n".join(lines[: end + 1]))
+    return found
+
+
 def _alive(node: NodeProcess) -> bool:
     if node.process is None or node.process.poll() is not None:
         return False
@@ -164,11 +176,13 @@ def run_fuzz(nodes: Nodes, count: int, seed: int) -> FuzzResult:
             if len(failed) > before and len(sent) > 1 and before == 0:
                 failed.insert(0, f"sent just before: {sent[-2].describe()}")
         if not _alive(node):
+            result.tracebacks += tracebacks(node.log())
             code = node.process.poll() if node.process is not None else None
             tail = node.log()[-3000:]
             result.deaths.append(Death((first, last - 1), code, failed[:6], tail))
             node.kill9()
             node = nodes.start()
     node.kill9()
+    result.tracebacks += tracebacks(node.log())
     result.seconds = time.monotonic() - started
     return result

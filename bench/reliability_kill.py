@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from eth_account import Account
 from node_support import DEV_KEYS
+from reliability_fuzz import tracebacks
 from reliability_nodes import NodeProcess, Nodes, call
 
 CLIENTS = 4
@@ -37,6 +38,7 @@ class KillResult:
     lost_hashes: list[str] = field(default_factory=list)
     lost_receipts: list[str] = field(default_factory=list)
     final_lost: int = 0
+    tracebacks: list[str] = field(default_factory=list)
     restart_seconds: list[float] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -110,6 +112,7 @@ def run_kills(nodes: Nodes, rounds: int, seed: int) -> KillResult:
     everything: list[str] = []
     for _ in range(rounds):
         answered = _round(node, rng, chain_id, result)
+        result.tracebacks += tracebacks(node.log())
         result.rounds += 1
         result.answered += len(answered)
         everything += answered
@@ -122,5 +125,6 @@ def run_kills(nodes: Nodes, rounds: int, seed: int) -> KillResult:
     final_lost, final_no_receipt = _missing(node.port, everything)
     result.final_lost = len(final_lost) + len(final_no_receipt)
     node.kill9()
+    result.tracebacks += tracebacks(node.log())
     result.seconds = time.monotonic() - started
     return result

@@ -63,8 +63,11 @@ def fuzz_section(r: FuzzResult) -> list[str]:
         f"| requests unanswered after 10 s | {len(r.timeouts)} (and {r.long_polls} holding "
         "`ogkit_waitForSettlement`, which waits up to 60 s by design) |",
         f"| node deaths (exited or stopped answering) | **{len(r.deaths)}** |",
+        f"| tracebacks in the node's log | **{len(r.tracebacks)}** |",
         "",
     ]
+    for tb in r.tracebacks[:3]:
+        L += ["* traceback:", "", "  ```", *[f"  {x}" for x in tb.splitlines()[-20:]], "  ```"]
     L += [f"* not JSON-RPC 2.0: `{e[:400]}`" for e in r.bad_examples]
     L += [f"* unanswered: `{e}`" for e in r.timeouts[:5]]
     for d in r.deaths:
@@ -98,12 +101,15 @@ def kill_section(r: KillResult) -> list[str]:
         f"| hashes lost (unknown after restart) | **{len(r.lost_hashes)}** |",
         f"| receipts lost (hash known, no receipt) | **{len(r.lost_receipts)}** |",
         f"| missing at the final check of all rounds | **{r.final_lost}** |",
+        f"| tracebacks in the nodes' logs | **{len(r.tracebacks)}** |",
         f"| restart to first answer, s (median, p10 – p90) | {fmt(restart.median)} "
         f"({fmt(restart.p10)} – {fmt(restart.p90)}) |",
         "",
     ]
     L += [f"* lost hash: `{h}`" for h in r.lost_hashes[:5]]
     L += [f"* lost receipt: `{h}`" for h in r.lost_receipts[:5]]
+    for tb in r.tracebacks[:3]:
+        L += ["* traceback:", "", "  ```", *[f"  {x}" for x in tb.splitlines()[-20:]], "  ```"]
     return L + [""]
 
 
