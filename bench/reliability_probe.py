@@ -26,7 +26,8 @@ IDLE = 1000
 PROBE_EVERY = 0.05
 PROBE_TIMEOUT = 5.0
 RECOVERY_LIMIT = 60.0
-"""Seconds the node gets, once the loads stop, to answer eth_blockNumber again."""
+"""Seconds the node gets, once the loads stop, to answer eth_blockNumber again (a third
+of that in --quick mode)."""
 CALL_TIMEOUT = 10.0
 """Client-side bound on one looping eth_call (the node may run it longer)."""
 
@@ -232,7 +233,8 @@ def _phase(port: int, label: str, seconds: float, idle: bool, loop: bool) -> Pha
 
 def run_probe(nodes: Nodes, seconds: float, baseline_seconds: float, one: bool) -> ProbeResult:
     """Baseline, each load alone, then both (the order leaves a looping call that is still
-    running only under a phase that loops anyway)."""
+    running only under a phase that loops anyway). `one`: the full run's extras (one
+    looping call timed alone, the full recovery limit)."""
     started = time.monotonic()
     fd_limit = raise_fd_limit(IDLE * 2 + 512)
     node = nodes.start()
@@ -244,7 +246,7 @@ def run_probe(nodes: Nodes, seconds: float, baseline_seconds: float, one: bool) 
         _phase(node.port, "looping eth_call", seconds, False, True),
         _phase(node.port, "**looping eth_call + 1,000 idle connections**", seconds, True, True),
     ]
-    recovery = _recovery(node, RECOVERY_LIMIT)
+    recovery = _recovery(node, RECOVERY_LIMIT if one else RECOVERY_LIMIT / 3)
     node.kill9()
     return ProbeResult(fd_limit, one_call, phases, recovery, time.monotonic() - started)
 
