@@ -56,6 +56,8 @@ class Blocks:
         self.block_cache = LRU(256)
         self.receipt_cache = LRU(256)
         self._head: BlockHeaderAPI | None = None
+        self.waiting: Callable[[bytes], SignedTransactionAPI | None] = lambda tx_hash: None
+        """A transaction waiting in the pool (txpool.py), by hash."""
         self.owes_block: Callable[[], bool] = lambda: False
         """The miner's: an answered transaction's block is still to be sealed."""
 
@@ -162,8 +164,8 @@ class Blocks:
 
     def find_transaction(
         self, tx_hash: bytes
-    ) -> tuple[SignedTransactionAPI, BlockAPI | None, int] | None:
-        """(tx, block or None when pending, index)."""
+    ) -> tuple[SignedTransactionAPI, BlockAPI | None, int | None] | None:
+        """(tx, block or None when pending, index: None when it waits in the pool)."""
         with self.lock:
             try:
                 number, index = self.chain.chaindb.get_transaction_index(tx_hash)
@@ -179,7 +181,8 @@ class Blocks:
                 for i, tx in enumerate(self.chain.get_block().transactions):
                     if tx.hash == tx_hash:
                         return tx, None, i
-            return None
+            waiting = self.waiting(tx_hash)
+            return None if waiting is None else (waiting, None, None)
 
     def sender_of(self, tx: SignedTransactionAPI) -> bytes:
         with self.lock:

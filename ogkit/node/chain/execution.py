@@ -32,6 +32,7 @@ from ogkit.node.rpc.params import BlockRef, TxParams
 if TYPE_CHECKING:
     from ogkit.node.chain.blocks import Blocks
     from ogkit.node.chain.clock import Clock
+    from ogkit.node.chain.config import NodeConfig
 
 ZERO_ADDRESS = b"\x00" * 20
 
@@ -43,6 +44,11 @@ class CallBudget:
 
     gas_cap: int = DEFAULT_GAS_CAP
     timeout: float = DEFAULT_EVM_TIMEOUT
+
+    @classmethod
+    def of(cls, config: NodeConfig) -> CallBudget:
+        """`ogkit node --rpc-gas-cap --rpc-evm-timeout`."""
+        return cls(config.rpc_gas_cap, config.rpc_evm_timeout)
 
     def gas(self, requested: int | None, block_gas_limit: int) -> int:
         """The gas a call runs with: what it asks for (default: the block gas limit), at

@@ -7,14 +7,15 @@ nothing answered: recovery.py); with a block time, a thread seals the pending bl
 periodically; `evm_mine` seals on request. Before a block is sealed, what goes with it is
 written in one batch: the inference records of its transactions and the state root each
 transaction ran on (a trace re-executes on it); the sender of an impersonated transaction
-is stored when it is applied.
+is stored when it is applied. A transaction that cannot run yet (a nonce gap, no room left
+in the pending block) waits in the pool (txpool.py; admission.py decides and runs it later);
+one in the pending block is stored until its block is (`_in_pending`), like the pool's.
 """
 
 from __future__ import annotations
 
 import sys
 import threading
-import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,9 +27,11 @@ from eth.abc import BlockAPI, SignedTransactionAPI
 from eth_utils import ValidationError, keccak
 
 from ogkit.node.chain import records
+from ogkit.node.chain.admission import Admission
 from ogkit.node.chain.blocks import SENDER_KEY
-from ogkit.node.chain.outcome import rejection
+from ogkit.node.chain.slices import mine_in_slices
 from ogkit.node.chain.transactions import check_chain_id
+from ogkit.node.chain.txpool import NonceAhead, TxPool, refused
 from ogkit.node.rpc.errors import ServerError
 
 if TYPE_CHECKING:
@@ -37,11 +40,6 @@ if TYPE_CHECKING:
 
 PRESTATE_KEY = b"ogkit:prestate:"
 """+ tx hash: the state root the transaction ran on."""
-MINE_SLICE_SECONDS = 0.1
-"""The longest `mine` holds the chain lock at a time."""
-YIELD_SECONDS = 0.05
-"""The longest `mine` waits between slices for the requests blocked on the lock to take it
-(Python's locks are not fair: without the pause `mine` would take it straight back)."""
 OWED_TX_KEY = b"ogkit:owed-tx"
 """rlp [raw tx, sender or b""] of the automined block owed (answered, not sealed yet): a
 crash before the sealing would otherwise lose a transaction whose hash was returned
@@ -60,7 +58,7 @@ class MinedTx:
     inferences: list[records.InferenceEvent] = field(default_factory=list)
 
 
-class Miner:
+class Miner(Admission):
     """Seals blocks on `blocks` with `clock`'s timestamps; `engine_record(inference id)` is
     the inference engine's record of a run, stored with the block."""
 
@@ -90,12 +88,19 @@ class Miner:
         self._settling = False
         self.before_block: Callable[[], object] | None = None
         """Adds the node's own transactions to the pending block (`_add_node_transactions`)."""
+        self.pool = TxPool(blocks)
+        """What waits for a nonce gap to fill or for room in a block (txpool.py)."""
+        blocks.waiting = self.pool.find
+        self._in_pending: list[bytes] = []
+        """Stored transactions (txpool.py `POOL_KEY`) in the pending block: unstored once sealed."""
+        self._promoting = False
 
     # ------------------------------------------------------------------ transactions
 
     def submit(self, tx: SignedTransactionAPI, sender: bytes | None = None) -> bytes:
-        """Apply `tx` to the pending block (and seal it, with automine); `sender` overrides
-        the signature's (an impersonated account)."""
+        """Apply `tx` to the pending block (and seal it, with automine), or keep it in the
+        pool until it can run (txpool.py); `sender` overrides the signature's (an
+        impersonated account)."""
         blocks = self.blocks
         check_chain_id(tx, self.chain_id)
         with blocks.lock:
@@ -103,17 +108,36 @@ class Miner:
                 raise ServerError("already known")
             if sender is not None:
                 tx.__dict__["sender"] = sender
+            who = sender or tx.sender
             self.clock.freshen_pending()
-            if self.automine and not blocks.pending_has_txs():
-                self._node_transactions_first()
-            if self.automine and not blocks.pending_has_txs():
-                pre_state = blocks.chain.header.state_root
-                self._seal_alone(tx, sender, pre_state, getattr(self._defer, "on", False))
-                return tx.hash
-            self.include(tx, sender)
-            if self.automine:
-                self.mine_one()
+            if self.pool.has_sender(who) or not self._fits(tx):
+                self._admit(tx, who, sender)
+            else:
+                try:
+                    self._run(tx, sender)
+                except NonceAhead:
+                    self._admit(tx, who, sender)  # checks what py-evm did not get to
+            self._promote(who)
             return tx.hash
+
+    def _run(self, tx: SignedTransactionAPI, sender: bytes | None, stored: bool = False) -> None:
+        """Into a block: one of its own at once with automine, else the pending block, where
+        it is stored until sealed (`stored`: it is already, coming from the pool)."""
+        blocks = self.blocks
+        if self.automine and not blocks.pending_has_txs():
+            self._node_transactions_first()
+        if self.automine and not blocks.pending_has_txs():
+            pre_state = blocks.chain.header.state_root
+            defer = getattr(self._defer, "on", False) and not stored
+            self._seal_alone(tx, sender, pre_state, defer, stored)
+            return
+        self.include(tx, sender)
+        if not stored and not self.automine:
+            self.pool.store(tx, sender, self.pool.next_seq())
+        if stored or not self.automine:
+            self._in_pending.append(tx.hash)
+        if self.automine:
+            self.mine_one()
 
     def include(self, tx: SignedTransactionAPI, sender: bytes | None = None) -> None:
         """Apply `tx` to the pending block, without sealing it."""
@@ -122,7 +146,7 @@ class Miner:
         try:
             block, receipt, _computation = chain.apply_transaction(tx)
         except ValidationError as exc:
-            raise rejection(exc) from None
+            raise refused(exc) from None
         previous = (
             block.get_receipts(chain.chaindb)[-2].gas_used if len(block.transactions) > 1 else 0
         )
@@ -144,7 +168,12 @@ class Miner:
             self.clock.freshen_pending()
 
     def _seal_alone(
-        self, tx: SignedTransactionAPI, sender: bytes | None, pre_state: bytes, defer: bool
+        self,
+        tx: SignedTransactionAPI,
+        sender: bytes | None,
+        pre_state: bytes,
+        defer: bool,
+        stored: bool = False,
     ) -> None:
         """Automine's path: the transaction and its block in one VM, so the state root is
         computed once and the pending block is never stored and read back.
@@ -161,7 +190,7 @@ class Miner:
         try:
             receipt, _computation = vm.apply_transaction(base.header, tx)
         except ValidationError as exc:
-            raise rejection(exc) from None
+            raise refused(exc) from None
         header = vm.add_receipt_to_header(base.header, receipt)
         block = vm.set_block_transactions_and_withdrawals(base, header, (tx,), (receipt,))
         try:
@@ -169,6 +198,8 @@ class Miner:
         except BaseException:
             self.reset_pending()
             raise
+        if stored:
+            self._in_pending.append(tx.hash)
         if defer:
             self.blocks.db[OWED_TX_KEY] = rlp.encode([tx.encode(), sender or b""])
             self._owed = (vm, block, receipt)
@@ -264,6 +295,16 @@ class Miner:
         self._pending_records = []
         self._pending_mined = []
         self._pending_prestates = []
+        self._unstore_pending()  # its transactions are gone with it
+
+    def keep_stored(self) -> None:
+        """The pending block's transactions stay stored when it is next replaced."""
+        self._in_pending = []
+
+    def _unstore_pending(self) -> None:
+        if self._in_pending:
+            self.pool.unstore(self._in_pending)
+            self._in_pending = []
 
     # ------------------------------------------------------------------ blocks
 
@@ -294,6 +335,8 @@ class Miner:
         self.clock.next_timestamp = None
         self._pending_records = []
         self._pending_prestates = []
+        self._unstore_pending()  # after the block is stored (a crash between: restore_pool)
+        self.pool.unblock()
         mined, self._pending_mined = self._pending_mined, []
         for listener in self.on_mined:
             try:
@@ -302,40 +345,16 @@ class Miner:
                 pass
 
     def mine(self, blocks: int = 1, timestamp: int | None = None, interval: int = 1) -> list[bytes]:
-        """Seal `blocks` blocks (`evm_mine`, `anvil_mine`). Many blocks take seconds (about
-        1.5 ms each), so the lock is let go every `MINE_SLICE_SECONDS` for the requests
-        waiting on it; another request's transaction may then be sealed between two of
-        them, as if sent just before the next slice."""
-        hashes: list[bytes] = []
-        while len(hashes) < blocks:
-            if hashes:
-                self._let_waiting_requests_in()
-            with self.blocks.lock:
-                stop = time.monotonic() + MINE_SLICE_SECONDS
-                while len(hashes) < blocks:
-                    i = len(hashes)
-                    stamp = None
-                    if timestamp is not None:
-                        stamp = timestamp + i * interval
-                    elif i and interval > 1:
-                        stamp = self.blocks.head.timestamp + interval
-                    hashes.append(self.mine_one(stamp).hash)
-                    if time.monotonic() >= stop:
-                        break
-        return hashes
-
-    def _let_waiting_requests_in(self) -> None:
-        lock = self.blocks.lock
-        until = time.monotonic() + YIELD_SECONDS
-        time.sleep(0.001)
-        while lock.waiting and time.monotonic() < until:
-            time.sleep(0.001)
+        """Seal `blocks` blocks (`evm_mine`, `anvil_mine`), letting go of the lock between
+        slices of them (slices.py)."""
+        return mine_in_slices(self, blocks, timestamp, interval)
 
     def set_automine(self, on: bool) -> None:
         with self.blocks.lock:
             self.automine = on
             if on and self.blocks.pending_has_txs():
                 self.mine_one()
+            self._promote()
 
     # ------------------------------------------------------------------ interval mining
 
@@ -348,6 +367,7 @@ class Miner:
                 try:
                     with self.blocks.lock:
                         self.mine_one()
+                        self._promote()
                 except Exception as exc:  # noqa: BLE001 - keep the block clock running
                     print(f"interval mining failed: {exc}", flush=True)
 

@@ -12,10 +12,11 @@ The parts, one job each:
     ogkit/chain      the py-evm chain class (assembly.py: the precompiles bound to the engines)
     blocks.py        the head, blocks, receipts, senders and state by block parameter
     clock.py         block timestamps and the dev clock
-    mining.py        transactions into blocks (automine, interval, evm_mine)
+    mining.py        transactions into blocks; what waits: txpool, admission, pendingdrop.py
+    slices.py        evm_mine of many blocks, in slices that let other requests in
     transactions.py  raw transactions decoded and checked; eth_sendTransaction signed
     signing.py       the dev accounts' keys, message signing, impersonation
-    execution.py     eth_call, eth_estimateGas
+    execution.py     eth_call, eth_estimateGas; the call budget (gas cap, timeout)
     outcome.py       reverts and refused transactions as JSON-RPC errors
     tracing.py       debug_traceTransaction, debug_traceCall: re-execution
     callframes.py    ... and geth's callTracer frames from it
@@ -49,7 +50,7 @@ from ogkit.chain.scheduling import ScheduledRuns, StoredRunLedger
 from ogkit.inference import InferenceEngine
 from ogkit.inference.node import default_inference_node
 from ogkit.models.store import ModelStore
-from ogkit.node.chain import datadir, devstate, fees, logs, recovery, transactions
+from ogkit.node.chain import datadir, devstate, fees, logs, pendingdrop, recovery, transactions
 from ogkit.node.chain.blocks import Blocks
 from ogkit.node.chain.clock import Clock
 from ogkit.node.chain.config import DataDirError, NodeConfig
@@ -138,16 +139,17 @@ class NodeChain:
         self.miner.on_mined.append(lambda block, _: self.workflows.after_seal(block.header))
         self.lock.on_acquire = self.miner.settle
         self.blocks.owes_block = self.miner.owes_block
+        self.txpool = self.miner.pool  # txpool_*, anvil_dropTransaction (rpc/methods/txpool.py)
+        self.txpool.drop_pending = lambda tx_hash: pendingdrop.drop_from_pending(self, tx_hash)
         self.heads = HeadControl(self.blocks, self._pending_replaced)
-        budget = CallBudget(self.config.rpc_gas_cap, self.config.rpc_evm_timeout)
-        self.executor = Executor(self.blocks, self.clock, budget)
+        self.executor = Executor(self.blocks, self.clock, CallBudget.of(self.config))
         self.tracer = Tracer(
             self.blocks,
             self.chain_id,
             self.services,
             self.miner.prestate_root,
             self.executor.exec_header,
-            budget,
+            self.executor.budget,
         )
         self.desk = InferenceDesk(self.blocks, self.engine, self.price_feed, self.tracer.stats)
         self.tx_defaults = TxDefaults(
@@ -226,7 +228,7 @@ class NodeChain:
 
     def find_transaction(
         self, tx_hash: bytes
-    ) -> tuple[SignedTransactionAPI, BlockAPI | None, int] | None:
+    ) -> tuple[SignedTransactionAPI, BlockAPI | None, int | None] | None:
         """(tx, block or None when pending, index)."""
         return self.blocks.find_transaction(tx_hash)
 
@@ -236,7 +238,9 @@ class NodeChain:
         return self.blocks.read_state(ref, lambda state: state.get_balance(address))
 
     def nonce_of(self, address: bytes, ref: BlockRef) -> int:
-        return self.blocks.read_state(ref, lambda state: state.get_nonce(address))
+        """At "pending", past the transactions waiting in the pool without a gap (geth's)."""
+        at = self.txpool.next_nonce if ref.tag == "pending" else lambda _, nonce: nonce
+        return self.blocks.read_state(ref, lambda state: at(address, state.get_nonce(address)))
 
     def code_of(self, address: bytes, ref: BlockRef) -> bytes:
         return self.blocks.read_state(ref, lambda state: state.get_code(address))
