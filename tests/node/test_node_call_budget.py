@@ -211,9 +211,9 @@ def test_a_long_anvil_mine_lets_other_requests_in(node):
         reader.join()
     seconds = time.monotonic() - began
     assert block_number(node) == number + 2000
-    assert seconds > 1.0, "too quick to show anything: mine more blocks"
     assert len(latencies) >= 5, latencies
     assert max(latencies) < TIMEOUT, latencies
+    assert max(latencies) < seconds / 2, (seconds, latencies)  # no read waited for it all
 
 
 def test_the_gas_cap_caps_a_call(capped):
