@@ -77,6 +77,8 @@ class ChainSettings:
     hd_path: str
     balance: int
     model_store: Path | None
+    tee_root_pem: bytes | None = None
+    """None: the dev root."""
 
 
 def resolve_settings(config: NodeConfig, meta: dict[str, Any] | None) -> ChainSettings:
@@ -93,7 +95,24 @@ def resolve_settings(config: NodeConfig, meta: dict[str, Any] | None) -> ChainSe
         hd_path=config.hd_path,
         balance=balance if balance is not None else DEFAULT_BALANCE,
         model_store=store_dir,
+        tee_root_pem=resolve_tee_root(config, meta),
     )
+
+
+def resolve_tee_root(config: NodeConfig, meta: dict[str, Any] | None) -> bytes | None:
+    """The chain's TEE root: a resumed chain keeps the one it was made with (0x900's past
+    answers must replay the same), so a different `--tee-root` is refused like a chain id."""
+    if meta is None:
+        return config.tee_root_pem
+    stored = meta.get("teeRoot")  # absent: made with the dev root
+    stored_pem = stored.encode() if stored else None
+    if config.tee_root_pem is not None and config.tee_root_pem != stored_pem:
+        held = "the dev TEE root" if stored_pem is None else "another TEE root"
+        raise DataDirError(
+            f"the data directory's chain trusts {held}, not the --tee-root given; "
+            "use another --data-dir for a new chain"
+        )
+    return stored_pem
 
 
 def resolve_chain_id(config: NodeConfig, meta: dict[str, Any] | None) -> int:
