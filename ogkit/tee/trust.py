@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -73,11 +74,21 @@ def load_tee_ca(path: Path | str, root_pem: bytes) -> DevCertificateAuthority:
         raise TrustConfigError(f"TEE CA {path}: the first certificate is not the key's")
     roots = root_certificates(bytes(root_pem))
     if not any(cert in roots for cert in chain):
-        above = [root for root in roots if root.subject == chain[-1].issuer]
+        above = [root for root in roots if _issued_by(chain[-1], root)]
         if not above:
             raise TrustConfigError(f"TEE CA {path}: its certificates do not reach the TEE root")
         chain.append(above[0])
     return ChainedCertificateAuthority(key, chain)
+
+
+def _issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """Signed by `issuer`'s key, not merely naming it (the dev root and a test root may share
+    a name)."""
+    try:
+        certificate.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
 
 
 class ChainedCertificateAuthority(DevCertificateAuthority):
