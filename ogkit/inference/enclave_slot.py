@@ -14,16 +14,19 @@ never settle (`require_attestable`, asked on every TEE call, eth_call and estima
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ogkit.tee.dev_ca import DevCertificateAuthority, dev_root_ca
 from ogkit.tee.enclave import SimulatedEnclave
+from ogkit.tee.trust import TrustConfigError, is_dev_root, load_tee_ca
 from precompiles.host import ModelExecutionError
 
 NO_TEE_IDENTITY = (
-    "TEE mode is unavailable: this node trusts a TEE root (--tee-root) its simulated enclave "
-    "cannot attest under; give the node a CA under that root (--tee-ca), or use VANILLA or ZK"
+    "TEE mode is unavailable: this chain trusts a TEE root (--tee-root, opengradient.tee_root) "
+    "its simulated enclave cannot attest under; give it a CA under that root (--tee-ca, "
+    "opengradient.tee_ca), or use VANILLA or ZK"
 )
 
 
@@ -62,6 +65,19 @@ class EnclaveSlot:
     def install_key(self, signing_key: rsa.RSAPrivateKey) -> bool:
         """`install` an enclave with this kept signing key, under the slot's CA."""
         return self.install(SimulatedEnclave(ca=self._ca, signing_key=signing_key))
+
+    def trust_root(self, root_pem: bytes | None, ca_path: Path | None = None) -> None:
+        """Attest under the chain's TEE root: the dev CA under the dev root (None), the CA in
+        `ca_path` (key + chain, PEM) under another, else not at all. Raises
+        `TrustConfigError` for a CA that does not chain to the root."""
+        if ca_path is not None:
+            if root_pem is None:
+                raise TrustConfigError("a TEE CA needs the TEE root it chains to (--tee-root)")
+            self.trust(load_tee_ca(ca_path, root_pem))
+        elif is_dev_root(root_pem):
+            self.trust(None)
+        else:
+            self.trust(None, attestable=False)
 
     def require_attestable(self) -> None:
         """Raise `TeeUnavailable` unless this enclave can attest under the chain's root."""

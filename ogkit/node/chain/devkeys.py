@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ogkit.chain.genesis import DEFAULT_MNEMONIC, LOCAL_CHAIN_ID
 from ogkit.pricefeed.keys import is_dev_key
-from ogkit.tee.trust import TrustConfigError, is_dev_root, load_tee_ca
+from ogkit.tee.trust import is_dev_root
 
 if TYPE_CHECKING:
     from ogkit.inference.enclave_slot import EnclaveSlot
@@ -78,18 +78,9 @@ def check_settings(settings: ChainSettings, config: NodeConfig) -> None:
 
 
 def trust_enclave(engine: object, tee_root_pem: bytes | None, tee_ca: Path | None) -> bytes | None:
-    """Give the engine's enclave an identity under the chain's root: the dev CA under the dev
-    root, the `--tee-ca` under another, else none (TEE mode then reverts, `EnclaveSlot`).
-    Returns the root, for the chain to trust too."""
+    """Give the engine's enclave an identity under the chain's root (`EnclaveSlot.trust_root`);
+    returns the root, for the chain to trust too."""
     slot: EnclaveSlot | None = getattr(engine, "enclave_slot", None)
-    if slot is None:
-        return tee_root_pem
-    if tee_ca is not None:
-        if tee_root_pem is None:
-            raise TrustConfigError("--tee-ca needs the --tee-root it chains to")
-        slot.trust(load_tee_ca(tee_ca, tee_root_pem))
-    elif is_dev_root(tee_root_pem):
-        slot.trust(None)
-    else:
-        slot.trust(None, attestable=False)
+    if slot is not None:
+        slot.trust_root(tee_root_pem, tee_ca)
     return tee_root_pem
