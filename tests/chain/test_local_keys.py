@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from eth_abi import encode
 from eth_account import Account
 from eth_tester.exceptions import TransactionFailed
 from eth_utils import keccak
@@ -19,13 +20,20 @@ from ogkit.inference.node import InferenceNode
 from ogkit.pricefeed import default_price_feed, load_price_feed_key
 from ogkit.tee import DevCertificateAuthority, verify_attestation
 from precompiles.fixed_point import from_array
+from precompiles.inference.llm_codec import LLM_COMPLETION_REQUEST
+from precompiles.inference.llm_types import LLMInferenceMode
 from precompiles.inference.model_codec import encode_model_inference_request
-from precompiles.inference.precompile import RUN_MODEL_INFERENCE
+from precompiles.inference.precompile import RUN_LLM_COMPLETION, RUN_MODEL_INFERENCE
 from precompiles.inference.types import ModelInferenceRequest, ModelInput, NumberTensor
 
 F4 = "0x00000000000000000000000000000000000000f4"
 TEE = 2
 KEY = keccak(b"the local chain's price feed key")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def stores(model_store, example_store) -> None:
+    """Session and module stores first (Ape's isolation wants wider scopes set up first)."""
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +109,17 @@ def test_with_a_ca_the_enclave_signs_and_attests_under_the_root(example_store, f
 def test_the_price_feed_signs_with_the_key_file(files) -> None:
     feed = default_price_feed(None, load_price_feed_key(files["feed.key"], environ={}))
     assert feed.address == Account.from_key(KEY).address
+
+
+def test_without_a_ca_tee_llm_calls_revert_too(model_store, files) -> None:
+    node = InferenceNode(model_store, llm_http=None)
+    tester = new_tester(node, tee_root_pem=trust_tee_root(node, files["root.pem"], None))
+    account = tester.get_accounts()[0]
+    request = (int(LLMInferenceMode.TEE), "tiny-llm", "The quick brown fox", 8, [], 0)
+    data = RUN_LLM_COMPLETION + encode([LLM_COMPLETION_REQUEST], [request])
+    with pytest.raises(TransactionFailed) as failure:
+        tester.call({"from": account, "to": F4, "data": "0x" + data.hex(), "gas": 3_000_000})
+    assert str(failure.value) == f"OGInference: LLM inference failed: {NO_TEE_IDENTITY}"
+    vanilla = (0, *request[1:])  # the same request in VANILLA mode runs
+    data = RUN_LLM_COMPLETION + encode([LLM_COMPLETION_REQUEST], [vanilla])
+    assert tester.call({"from": account, "to": F4, "data": "0x" + data.hex(), "gas": 3_000_000})
