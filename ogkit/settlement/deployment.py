@@ -61,11 +61,23 @@ def is_deployed(w3: Web3, contracts: VerificationContracts | None) -> bool:
         return False
 
 
-def deploy(sender: TxSender, enclave: SimulatedEnclave) -> VerificationContracts:
+def deploy(sender: TxSender, enclave: SimulatedEnclave | None) -> VerificationContracts:
     """Deploy and wire the stack; the relayer is admin, operator and relay. 8 transactions;
-    each model's ZK verifier is deployed by `ZkSettlement` when it first needs it."""
+    each model's ZK verifier is deployed by `ZkSettlement` when it first needs it. With no
+    enclave (one without an identity under the chain's TEE root) the registry is left
+    empty: there is no TEE result to settle, and ZK settles all the same."""
     registry = _deploy(sender, "TEERegistry")
-    # The root the enclave attests under: the dev root, or the one given with --tee-ca.
+    if enclave is not None:
+        _register(sender, registry, enclave)
+    verifier = _deploy(sender, "TEEInferenceVerifier", ("address", registry))
+    relay = _deploy(sender, "InferenceSettlementRelay", ("address", verifier))
+    zk_settlement = _deploy(sender, "ZkInferenceSettlement")
+    return VerificationContracts(registry, verifier, relay, zk_settlement)
+
+
+def _register(sender: TxSender, registry: str, enclave: SimulatedEnclave) -> None:
+    """Trust the root the enclave attests under (the dev root, or one given with --tee-ca),
+    approve its PCRs and register it with an attestation stamped at block time."""
     _call(sender, "TEERegistry", registry, "setAWSRootCertificate", enclave.ca.root_pem)
     _call(sender, "TEERegistry", registry, "addTEEType", LLM_PROXY, "LLMProxy")
     pcrs = (enclave.pcrs[0], enclave.pcrs[1], enclave.pcrs[2])
@@ -83,7 +95,3 @@ def deploy(sender: TxSender, enclave: SimulatedEnclave) -> VerificationContracts
         "http://127.0.0.1/dev-enclave",
         LLM_PROXY,
     )
-    verifier = _deploy(sender, "TEEInferenceVerifier", ("address", registry))
-    relay = _deploy(sender, "InferenceSettlementRelay", ("address", verifier))
-    zk_settlement = _deploy(sender, "ZkInferenceSettlement")
-    return VerificationContracts(registry, verifier, relay, zk_settlement)

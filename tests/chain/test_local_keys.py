@@ -10,14 +10,17 @@ from eth_abi import encode
 from eth_account import Account
 from eth_tester.exceptions import TransactionFailed
 from eth_utils import keccak
+from web3 import EthereumTesterProvider, Web3
 
 from ape_opengradient.ecosystem import OpenGradientConfig
 from ape_opengradient.provider import trust_tee_root
 from og_examples.models import sample_input
 from ogkit.chain import new_tester
+from ogkit.contracts import load
 from ogkit.inference.enclave_slot import NO_TEE_IDENTITY
 from ogkit.inference.node import InferenceNode
 from ogkit.pricefeed import default_price_feed, load_price_feed_key
+from ogkit.settlement import deployment
 from ogkit.tee import DevCertificateAuthority, verify_attestation
 from precompiles.fixed_point import from_array
 from precompiles.inference.llm_codec import LLM_COMPLETION_REQUEST
@@ -123,3 +126,17 @@ def test_without_a_ca_tee_llm_calls_revert_too(model_store, files) -> None:
     vanilla = (0, *request[1:])  # the same request in VANILLA mode runs
     data = RUN_LLM_COMPLETION + encode([LLM_COMPLETION_REQUEST], [vanilla])
     assert tester.call({"from": account, "to": F4, "data": "0x" + data.hex(), "gas": 3_000_000})
+
+
+def test_settlement_deploys_without_an_enclave_identity(example_store, files) -> None:
+    """ZK results still settle under a custom root without a CA: the service deploys its
+    contracts with an empty registry instead of failing every pass on the enclave."""
+    node = InferenceNode(example_store, llm_http=None)
+    tester = new_tester(node, tee_root_pem=trust_tee_root(node, files["root.pem"], None))
+    w3 = Web3(EthereumTesterProvider(tester))
+    service = node.attach_settlement(w3, receipt_timeout=5.0)
+    service._ensure_contracts()  # what each pass with work to do begins with
+    assert deployment.is_deployed(w3, service.contracts)
+    registry = w3.eth.contract(address=service.contracts.registry, abi=load("TEERegistry").abi)
+    assert registry.functions.awsRootCertificate().call() == b""
+    assert [type(s).__name__ for s in service.settlers] == ["TeeSettlement", "ZkSettlement"]
