@@ -206,7 +206,9 @@ def node(
     \b
     The dev accounts are unlocked and their keys are public; dev methods (anvil_setCode,
     debug_setHead, ...) are open. Keep the default --host 127.0.0.1 unless every machine
-    that can reach the port is yours.
+    that can reach the port is yours. On a chain id other than the dev ones (1337, 31337)
+    the node refuses to start while a publicly known key is in use (the dev mnemonic, TEE
+    root or price-feed key) unless --allow-dev-keys.
     """
     from ogkit.node import DataDirError, Node, NodeConfig, ServerLimits
     from ogkit.node.chain.devkeys import DevKeysRefused

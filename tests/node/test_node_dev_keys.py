@@ -235,3 +235,23 @@ def test_with_a_ca_under_the_root_tee_results_settle(project, attesting, ca) -> 
         address=verifier.functions.registry().call(), abi=load("TEERegistry").abi
     )
     assert registry.functions.awsRootCertificate().call() == ca.root_pem
+
+
+def test_a_chain_in_a_data_dir_keeps_its_tee_root(tmp_path, ca, model_store) -> None:
+    """In-process: the root is stored with the chain, used again on resume, and a different
+    one is refused (0x900's past answers must replay alike)."""
+    from ogkit.inference.engine import InferenceEngine
+    from ogkit.node import DataDirError, NodeChain, NodeConfig
+
+    engine = InferenceEngine(model_store)  # its own enclave slot, not the store's shared one
+    config = NodeConfig(data_dir=tmp_path / "chain", model_store=model_store.root)
+    NodeChain(NodeConfig(**{**vars(config), "tee_root_pem": ca.root_pem}), engine).close()
+    resumed = NodeChain(config, engine)
+    try:
+        assert resumed.services.tee_root_pem == ca.root_pem
+        assert not engine.enclave_slot.attestable  # no --tee-ca: no identity under it
+    finally:
+        resumed.close()
+    other = DevCertificateAuthority.generate().root_pem
+    with pytest.raises(DataDirError, match="trusts another TEE root, not the --tee-root given"):
+        NodeChain(NodeConfig(**{**vars(config), "tee_root_pem": other}), engine)
