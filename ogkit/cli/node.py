@@ -212,14 +212,10 @@ def node(
     """
     from ogkit.node import DataDirError, Node, NodeConfig, ServerLimits
     from ogkit.node.chain.devkeys import DevKeysRefused
-    from ogkit.pricefeed import CsvFormatError, PriceFeedKeyError, load_price_feed_key
-    from ogkit.tee.trust import TrustConfigError, load_tee_root
+    from ogkit.pricefeed import CsvFormatError
+    from ogkit.tee.trust import TrustConfigError
 
-    try:
-        tee_root_pem = load_tee_root(tee_root) if tee_root is not None else None
-        price_feed_key = load_price_feed_key(price_feed_key_file)
-    except (TrustConfigError, PriceFeedKeyError) as exc:
-        raise click.ClickException(str(exc)) from None
+    tee_root_pem, price_feed_key = _key_files(tee_root, price_feed_key_file)
     config = NodeConfig(
         chain_id=chain_id,
         accounts=accounts,
@@ -249,6 +245,11 @@ def node(
         )
     except (DataDirError, CsvFormatError, DevKeysRefused, TrustConfigError) as exc:
         raise click.ClickException(str(exc)) from None
+    _serve(running, host, port, quiet)
+
+
+def _serve(running, host: str, port: int, quiet: bool) -> None:
+    """Open the port, serve until SIGINT or SIGTERM, stop cleanly."""
     # Handlers before the port opens: whoever sees the node answer may stop it at once.
     done = threading.Event()
 
@@ -272,6 +273,18 @@ def node(
     running.stop()
     if not quiet:
         click.echo("Stopped.")
+
+
+def _key_files(tee_root: Path | None, price_feed_key: Path | None) -> tuple[bytes | None, ...]:
+    """The TEE root's PEM and the price-feed key (file, else $OGKIT_PRICE_FEED_KEY)."""
+    from ogkit.pricefeed import PriceFeedKeyError, load_price_feed_key
+    from ogkit.tee.trust import TrustConfigError, load_tee_root
+
+    try:
+        root = load_tee_root(tee_root) if tee_root is not None else None
+        return root, load_price_feed_key(price_feed_key)
+    except (TrustConfigError, PriceFeedKeyError) as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _is_loopback(host: str) -> bool:

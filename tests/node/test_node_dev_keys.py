@@ -255,3 +255,11 @@ def test_a_chain_in_a_data_dir_keeps_its_tee_root(tmp_path, ca, model_store) -> 
     other = DevCertificateAuthority.generate().root_pem
     with pytest.raises(DataDirError, match="trusts another TEE root, not the --tee-root given"):
         NodeChain(NodeConfig(**{**vars(config), "tee_root_pem": other}), engine)
+
+
+def test_a_bad_key_file_is_an_error_that_does_not_echo_it(tmp_path) -> None:
+    path = tmp_path / "feed.key"
+    path.write_text(FEED_KEY.hex()[:-2] + "zz")
+    done = refused("--price-feed-key", str(path))
+    assert done.returncode == 1
+    assert done.stderr == f"Error: price-feed key file {path} is not a hex private key\n"
