@@ -11,7 +11,7 @@ STORE := .ogkit/models
 export SOLCX_BINARY_PATH := $(CURDIR)/$(SOLCX_DIR)
 export OGKIT_MODEL_STORE := $(CURDIR)/$(STORE)
 
-.PHONY: setup demo test lint bench clean models toolchain sdk dist
+.PHONY: setup demo test lint bench bench-reliability clean models toolchain sdk dist
 
 setup: $(VENV)/.installed $(SOLC) $(STORE)/.examples
 
@@ -67,6 +67,10 @@ bench: setup
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/zk.py
 	$(BIN)/python bench/haca.py
+
+# How the node holds up under abuse (issue 12): fuzzing, kill -9, probe latency (~5 min).
+bench-reliability: setup
+	$(BIN)/python bench/reliability.py
 
 # The wheel and sdist a user installs (`pip install dist/ape_opengradient-*.whl`).
 dist: $(VENV)/.installed

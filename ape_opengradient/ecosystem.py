@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, cast
 
+from ape.api import ReceiptAPI
 from ape_ethereum.ecosystem import BaseEthereumConfig, Ethereum
+from ape_ethereum.transactions import Receipt
 from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 
 from ape_opengradient.live_networks import ALPHA, LIVE_NETWORKS
+from ape_opengradient.receipt import InferenceReceipt
 
 ALPHA_CHAIN_ID = ALPHA.chain_id
 """Seen only in third-party code; `eth_chainId` on the alpha RPC is the authority."""
@@ -64,6 +67,16 @@ class OpenGradientConfig(BaseEthereumConfig):
 
 class OpenGradient(Ethereum):
     fee_token_symbol: str = "OPG"
+
+    def decode_receipt(self, data: dict) -> ReceiptAPI:
+        """Ethereum's receipt, as an `InferenceReceipt` (same fields, plus `inferences`)."""
+        receipt = super().decode_receipt(data)
+        if type(receipt) is not Receipt:
+            return receipt  # a blob receipt: no AI calls to list
+        fields = {name: getattr(receipt, name) for name in type(receipt).model_fields}
+        upgraded = InferenceReceipt.model_construct(**fields)
+        upgraded.error = receipt.error
+        return upgraded
 
     @property
     def config(self) -> OpenGradientConfig:  # type: ignore[override]

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from eth_utils import to_checksum_address
 
-from ogkit.inference import MockError, SettlementTimeout
+from ogkit.inference import MockError, SettlementTimeout, receipts
 from ogkit.inference.engine import PENDING_STATES
 from precompiles.addresses import OG_INFERENCE_ADDRESS
 from precompiles.host import ModelNotFound
@@ -158,6 +158,11 @@ class InferenceAPI(ABC):
     def clear_model_mocks(self) -> int:
         """Remove every mock; returns how many (model, input) pairs were mocked."""
 
+    def precompile_calls(self, txn_hash: str) -> list[dict[str, Any]]:
+        """The 0xF4 calls the transaction made, as `ogkit node` lists them in its receipt
+        (`ogkit.inference.receipts`); `receipt.inferences` reads this."""
+        raise NotImplementedError
+
 
 class LocalInferenceAPI(InferenceAPI):
     """The in-process chain: reads the engine and the chain's own logs."""
@@ -222,6 +227,25 @@ class LocalInferenceAPI(InferenceAPI):
 
     def remove_model_mock(self, key: str) -> bool:
         return self.engine.unmock(key)
+
+    def precompile_calls(self, txn_hash: str) -> list[dict[str, Any]]:
+        receipt = self.provider.web3.eth.get_transaction_receipt(txn_hash)
+        logs = [
+            (
+                bytes.fromhex(log["address"][2:]),
+                [int.from_bytes(t, "big") for t in log["topics"]],
+                bytes(log["data"]),
+            )
+            for log in receipt["logs"]
+        ]
+
+        def lookup(inference_id: str) -> dict[str, Any] | None:
+            record = self.engine.book.get(inference_id)
+            return None if record is None else receipts.record_fields(record)
+
+        return receipts.precompile_calls(
+            logs, lookup, receipt["logs"][0]["logIndex"] if logs else 0
+        )
 
     def clear_model_mocks(self) -> int:
         return self.engine.clear_mocks()
@@ -295,6 +319,10 @@ class NodeInferenceAPI(InferenceAPI):
 
     def remove_model_mock(self, key: str) -> bool:
         return bool(self._request("ogkit_removeModelMock", key))
+
+    def precompile_calls(self, txn_hash: str) -> list[dict[str, Any]]:
+        receipt = self._request("eth_getTransactionReceipt", txn_hash)
+        return [] if receipt is None else list(receipt.get("inferences") or [])
 
     def clear_model_mocks(self) -> int:
         return int(self._request("ogkit_clearModelMocks"))

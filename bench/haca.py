@@ -40,8 +40,8 @@ from og_examples.models import sample_input  # noqa: E402
 from ogkit import zk  # noqa: E402
 from ogkit.chain import new_tester  # noqa: E402
 from ogkit.inference.engine import InferenceEngine  # noqa: E402
+from ogkit.inference.receipts import decode_inference_event  # noqa: E402
 from ogkit.models.store import ModelStore  # noqa: E402
-from ogkit.node.chain.records import decode_inference_event  # noqa: E402
 from ogkit.settlement import SettlementService  # noqa: E402
 from precompiles.addresses import OG_INFERENCE_ADDRESS  # noqa: E402
 

@@ -97,6 +97,28 @@ def install(force: bool = False) -> Path:
     return solcx_dir()
 
 
+def svm_dir() -> Path:
+    """Where Foundry's solc manager (svm-rs) looks for compilers: `~/.svm` when it exists
+    (the legacy place, still preferred), else `$XDG_DATA_HOME/svm` (`~/.local/share/svm`)."""
+    legacy = Path.home() / ".svm"
+    if legacy.is_dir():
+        return legacy
+    data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data) / "svm"
+
+
+def install_for_foundry(binary: Path | None = None) -> Path | None:
+    """Make `solc = "<version>"` in a foundry.toml find the offline compiler: a link to the
+    wrapper where svm keeps `<version>/solc-<version>`, so `forge build` downloads nothing.
+    A compiler already there (a real native solc) is kept; returns the link, or None then."""
+    target = svm_dir() / SOLC_VERSION / f"solc-{SOLC_VERSION}"
+    if target.exists() or target.is_symlink():
+        return None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.symlink_to((binary or solc_binary()).resolve())
+    return target
+
+
 def version_of(binary: Path) -> str:
     """What the wrapper reports (proves node, solc-js and the wrapper work together)."""
     done = subprocess.run(

@@ -24,6 +24,14 @@ contract InferenceProbe {
         _record(abi.encode(output));
     }
 
+    /// @notice Two inferences in one transaction (receipts list both calls).
+    function inferBoth(ModelInferenceRequest memory first, ModelInferenceRequest memory second)
+        external
+    {
+        _record(abi.encode(OG_INFERENCE_CONTRACT.runModelInference(first)));
+        _record(abi.encode(OG_INFERENCE_CONTRACT.runModelInference(second)));
+    }
+
     function forward(bytes calldata data) external returns (bytes memory ret) {
         bool ok;
         (ok, ret) = OG_INFERENCE_ADDRESS.call(data);

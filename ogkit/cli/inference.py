@@ -16,7 +16,7 @@ rpc_option = click.option(
 )
 
 
-def _call(rpc_url: str, method: str, *params: object) -> object:
+def call_node(rpc_url: str, method: str, *params: object) -> object:
     w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 30}))
     try:
         reply = w3.provider.make_request(method, list(params))
@@ -37,7 +37,7 @@ def inference() -> None:
 @rpc_option
 def show(inference_id: str, rpc_url: str) -> None:
     """Print the record of INFERENCE_ID as JSON."""
-    record = _call(rpc_url, "ogkit_getInferenceRecord", inference_id)
+    record = call_node(rpc_url, "ogkit_getInferenceRecord", inference_id)
     if record is None:
         raise click.ClickException(f"no inference {inference_id} on {rpc_url}")
     click.echo(json.dumps(record, indent=2))
@@ -48,9 +48,9 @@ def show(inference_id: str, rpc_url: str) -> None:
 @rpc_option
 def list_records(blocks: int, rpc_url: str) -> None:
     """One line per inference in the most recent blocks: id, block, mode, settlement."""
-    head = int(str(_call(rpc_url, "eth_blockNumber")), 16)
+    head = int(str(call_node(rpc_url, "eth_blockNumber")), 16)
     for number in range(max(0, head - blocks + 1), head + 1):
-        for record in _call(rpc_url, "ogkit_getBlockInferenceRecords", hex(number)):  # type: ignore[union-attr]
+        for record in call_node(rpc_url, "ogkit_getBlockInferenceRecords", hex(number)):  # type: ignore[union-attr]
             click.echo(
                 f"{record['inferenceId']}\t{number}\t{record.get('modelId', '')}\t"
                 f"mode {record['mode']}\t{record.get('settlement', '')}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import click
@@ -20,7 +21,7 @@ def init(directory: Path, force: bool, no_toolchain: bool) -> None:
     that builds the model from generated data, tests, a deploy script, `.gitignore` and a
     Foundry `remappings.txt`. Then install the compiler and build the model, so `ape test`
     passes at once. Refuses to overwrite files unless --force; a second run changes nothing."""
-    from ogkit import scaffold
+    from ogkit import scaffold, solidity
     from ogkit import toolchain as tc
 
     try:
@@ -37,6 +38,12 @@ def init(directory: Path, force: bool, no_toolchain: bool) -> None:
         except tc.ToolchainError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"  compiler   {folder / tc.WRAPPER_NAME}")
+        if shutil.which("forge"):
+            linked = tc.install_for_foundry(folder / tc.WRAPPER_NAME)
+            if linked is not None:
+                click.echo(f"  forge      solc {solidity.SOLC_VERSION} -> {linked}")
+    # Foundry reads the interfaces through remappings.txt, before Ape has ever compiled
+    solidity.materialise(directory / "contracts")
     cid = scaffold.build_model(directory)
     click.echo(f"  model      forecaster -> {cid}")
     where = "" if directory.resolve() == Path.cwd() else f"cd {directory} && "

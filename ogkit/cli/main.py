@@ -10,6 +10,9 @@ COMMANDS = {
     "inference": LazyCommand(
         "ogkit.cli.inference:inference", "Read inference records from a running node."
     ),
+    "export-mocks": LazyCommand(
+        "ogkit.cli.export_mocks:export_mocks", "Write recorded inferences as a Foundry test mock."
+    ),
     "init": LazyCommand("ogkit.cli.init:init", "Create a new Ape project that calls a model."),
     "models": LazyCommand("ogkit.cli.models:models", "Manage the content-addressed model store."),
     "node": LazyCommand("ogkit.cli.node:node", "Run the AI chain as a local JSON-RPC node."),

@@ -13,8 +13,17 @@ def toolchain() -> None:
 
 @toolchain.command("install", short_help="Install solc (npm's solc-js) once per user.")
 @click.option("--force", is_flag=True, help="Reinstall even if it is there.")
-def install(force: bool) -> None:
-    """Install the pinned solc-js with npm and its wrapper; a second run changes nothing."""
+@click.option(
+    "--foundry/--no-foundry",
+    default=None,
+    help="Also link it where Foundry's forge looks for solc (default: when forge is on PATH).",
+)
+def install(force: bool, foundry: bool | None) -> None:
+    """Install the pinned solc-js with npm and its wrapper; a second run changes nothing.
+    With Foundry, also link it as svm's solc so `solc = "<version>"` in foundry.toml works
+    offline (a solc already there is kept)."""
+    import shutil
+
     from ogkit import toolchain as tc
 
     try:
@@ -23,6 +32,10 @@ def install(force: bool) -> None:
     except tc.ToolchainError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"solc {version} in {folder}")
+    if foundry or (foundry is None and shutil.which("forge")):
+        linked = tc.install_for_foundry(folder / tc.WRAPPER_NAME)
+        where = tc.svm_dir() / tc.SOLC_VERSION
+        click.echo(f"forge uses {linked}" if linked else f"forge keeps the solc in {where}")
 
 
 @toolchain.command("show", short_help="Say which compiler and settings projects get.")

@@ -194,6 +194,7 @@ class InferenceEngine:
                 state=first_state(mode, mocked),
                 tee_signature=signed,
                 mocked=mocked,
+                caller=context.sender,
             )
         )
         if mode is ModelInferenceMode.ZK and not mocked:

@@ -115,6 +115,8 @@ class InferenceRecord:
     """ZK mode: ezkl's off-chain verdict on `zk_proof`."""
     mocked: bool = False
     """The output came from a test's mock, not the model: never signed, proved or settled."""
+    caller: bytes | None = None
+    """The contract (or account) that called the precompile: receipts list it."""
 
     @property
     def key(self) -> InferenceId:

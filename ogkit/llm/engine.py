@@ -232,6 +232,7 @@ class LLMEngine:
                 else SettlementState.PENDING,
                 tee_signature=signed,
                 tee=tee,
+                caller=context.sender,
             )
         )
 

@@ -51,8 +51,19 @@ if [[ " $* " == *" --standard-json "* ]]; then
     cat >"$in"
 fi
 
+# Foundry passes `--allow-paths <dirs>` with --standard-json; solc-js has no such option (it
+# reads no files itself: forge puts every source's content into the JSON), so drop it.
+args=()
+while (($#)); do
+    case "$1" in
+        --allow-paths) shift 2 || shift ;;
+        --allow-paths=*) shift ;;
+        *) args+=("$1"); shift ;;
+    esac
+done
+
 rc=0
-"$node" "$solcjs" "$@" <"$in" >"$out" || rc=$?
+"$node" "$solcjs" ${args[@]+"${args[@]}"} <"$in" >"$out" || rc=$?
 # Drop solc-js's ">>> " chatter, keep everything else (stdout of --version, the JSON, ...).
 # sed rather than `grep -v`, which exits 1 when nothing is left (e.g. empty output).
 sed -e '/^>>> /d' -- "$out"

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from node_support import DEV_KEYS, transact
 
 from ogkit.cli import main
-from ogkit.node.chain.records import decode_inference_event
+from ogkit.inference.receipts import decode_inference_event
 
 
 def test_show_and_list_a_mined_inference(node, w3, gate):

@@ -40,6 +40,10 @@ def exercise(uri):
         receipt = gate.submit(WORDS, sender=owner)
         out["status"] = receipt.status
         out["events"] = [log.event_name for log in receipt.decode_logs()]
+        out["inferences"] = [
+            (c["function"], c["modelId"], c["mode"], c["caller"]) for c in receipt.inferences
+        ]
+        out["gate"] = gate.address.lower()
         out["supports_tracing"] = provider.supports_tracing
         tree = receipt.trace.get_calltree()
         out["trace_calls"] = [
@@ -85,6 +89,7 @@ def test_ape_script_through_the_node_provider(node, tmp_path, model_store, proje
         assert run["managed"] is managed
         assert run["status"] == 1
         assert run["events"] == ["ModelInferenceEvent", "SentimentRecorded"]
+        assert run["inferences"] == [["runModelInference", "sentiment", 0, run["gate"]]]
         # the call trace through the node (debug_traceTransaction, callTracer)
         assert run["supports_tracing"] is True
         assert run["trace_calls"] == [[OG_INFERENCE, RUN_MODEL_INFERENCE, "CALL"]]

@@ -151,7 +151,8 @@ def test_eth_call_is_unaffected(inproc: Node) -> None:
 def test_a_block_never_exceeds_its_gas_limit() -> None:
     """1 MB of calldata has a floor above the block gas limit: refused at any gas limit and
     not estimable. With automine off, floor-priced transactions go into the pending block
-    while they fit; the next is refused, and the sealed block stays within its limit."""
+    while they fit; the next waits in the pool for the next block (it fits the block gas
+    limit), and the sealed block stays within its limit."""
     fresh = Node()
     limit = int(fresh.call("eth_getBlockByNumber", "latest", False)["gasLimit"], 16)
     huge = b"\x01" * 1_000_000
@@ -169,12 +170,14 @@ def test_a_block_never_exceeds_its_gas_limit() -> None:
     nonce = int(fresh.call("eth_getTransactionCount", SENDER.address, "latest"), 16)
     for n in range(fits):
         fresh.raw(BIG, floor, nonce=nonce + n)
-    with pytest.raises(RpcRefusal, match="exceeds block gas limit"):
-        fresh.raw(BIG, floor, nonce=nonce + fits)
+    waiting = fresh.raw(BIG, floor, nonce=nonce + fits)
+    assert fresh.call("eth_getTransactionByHash", waiting)["blockNumber"] is None
     fresh.call("evm_mine")
     block = fresh.call("eth_getBlockByNumber", "latest", False)
-    assert len(block["transactions"]) == fits == 7
+    assert len(block["transactions"]) == fits == 7 and waiting not in block["transactions"]
     assert int(block["gasUsed"], 16) == fits * floor <= int(block["gasLimit"], 16) == limit
+    fresh.call("evm_mine")
+    assert fresh.receipt(waiting)["blockNumber"] == hex(int(block["number"], 16) + 1)
 
 
 def test_over_http_a_node_process_refuses_in_the_same_words(node) -> None:

@@ -12,9 +12,9 @@ from eth_account import Account
 from node_support import DEV_KEYS, NodeProcess, deploy, post, transact, web3_artifact
 from web3 import Web3
 
+from ogkit.inference.receipts import decode_inference_event
 from ogkit.inference.records import PENDING_STATES
 from ogkit.node.chain import recovery
-from ogkit.node.chain.records import decode_inference_event
 from precompiles.addresses import OG_INFERENCE_ADDRESS
 from precompiles.fixed_point import to_number
 from precompiles.inference.models import MODEL_INFERENCE_EVENT_TOPIC as EVENT_TOPIC

@@ -10,7 +10,7 @@ from web3 import Web3
 from web3.logs import DISCARD
 
 from ogkit.contracts import load
-from ogkit.node.chain.records import decode_inference_event
+from ogkit.inference.receipts import decode_inference_event
 from ogkit.settlement.merkle import SETTLEMENT_LEAF_TYPES, standard_leaf
 from precompiles.addresses import OG_INFERENCE_ADDRESS
 from precompiles.fixed_point import to_number

@@ -9,7 +9,7 @@ from node_support import DEV_KEYS, RpcFailure, transact
 
 from ogkit.chain.genesis import INFERENCE_HUB_ADDRESS
 from ogkit.contracts import load
-from ogkit.node.chain.records import decode_inference_event
+from ogkit.inference.receipts import decode_inference_event
 
 DEMO = "upstream_demo"  # output = 2 a - 0.5 b + 0.25 (float32)
 OG_INFERENCE = "0x00000000000000000000000000000000000000F4"

@@ -24,7 +24,7 @@ from node_support import (
 )
 from web3 import Web3
 
-from ogkit.node.chain.records import decode_inference_event
+from ogkit.inference.receipts import decode_inference_event
 
 CHAIN_ID = 31337
 

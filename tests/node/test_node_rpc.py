@@ -23,7 +23,7 @@ from node_support import (
 )
 from web3 import Web3
 
-from ogkit.node.chain.records import decode_inference_event
+from ogkit.inference.receipts import decode_inference_event
 from precompiles.inference.models import MODEL_INFERENCE_EVENT_TOPIC
 
 OG_INFERENCE = "0x00000000000000000000000000000000000000F4"

@@ -10,14 +10,16 @@ Slow by nature (a full `pip install`, ~1 min with a warm pip cache): one venv pe
 from __future__ import annotations
 
 import os
+import platform
 import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from node_support import free_port
+from node_support import free_port, post
 
 REPO = Path(__file__).resolve().parents[2]
 VERSION = "0.1.0"
@@ -140,7 +142,7 @@ def test_a_second_init_changes_nothing(user_env: dict[str, str], tmp_path: Path)
     run("ogkit", "init", "again", cwd=tmp_path, env=user_env)
     before = _files(tmp_path / "again")
     out = run("ogkit", "init", ".", cwd=tmp_path / "again", env=user_env)
-    assert "wrote" not in out and "  unchanged  8 files" in out
+    assert "wrote" not in out and "  unchanged  9 files" in out
     assert _files(tmp_path / "again") == before
 
 
@@ -155,3 +157,111 @@ def test_pip_install_from_git(tmp_path: Path, user_env: dict[str, str]):
     code = "import ogkit.solidity as s, os; print(sorted(os.listdir(s.SOURCE_DIR)))"
     files = run(venv / "bin" / "python", "-c", code, cwd=tmp_path, env=user_env)
     assert "'OGInference.sol'" in files and "'solc-wrapper.sh'" in files
+
+
+# --------------------------------------------------------------------------- Foundry beside Ape
+FOUNDRY_STEPS = re.compile(r"<!-- foundry: (\S+) -->\n```[a-z]*\n(.*?)```", re.S)
+NPM_BIN = REPO / "node_modules" / ".bin"
+DEPLOY_SCRIPT = """// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+import "../contracts/Forecaster.sol";
+
+interface Vm {
+    function startBroadcast() external;
+    function stopBroadcast() external;
+}
+
+contract Deploy {
+    Vm constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
+
+    function run() external returns (Forecaster forecaster) {
+        vm.startBroadcast();
+        forecaster = new Forecaster("forecaster");
+        vm.stopBroadcast();
+    }
+}
+"""
+
+
+def _started_node(root: Path, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    log = open(root / "node.log", "wb")  # noqa: SIM115 - the child owns it
+    node = subprocess.Popen(
+        ["ogkit", "node", "--port", str(port), "-q"],
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    log.close()
+    for _ in range(600):
+        try:
+            status, _ = post(
+                f"http://127.0.0.1:{port}",
+                b'{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}',
+                timeout=5,
+            )
+            if status == 200:
+                return node, port
+        except OSError:
+            pass
+        time.sleep(0.05)
+    node.kill()
+    raise AssertionError(f"ogkit node did not start: {(root / 'node.log').read_text()}")
+
+
+@pytest.mark.skipif(
+    not (sys.platform == "linux" and platform.machine() in ("x86_64", "AMD64")),
+    reason="the npm forge and cast binaries exist for linux-x64 only",
+)
+def test_foundry_deploys_calls_and_tests_against_recorded_answers(
+    user_project: Path, user_env: dict[str, str], tmp_path: Path
+):
+    """The README's Foundry steps in a copy of the user's project: forge builds with the
+    offline solc, deploys to `ogkit node`, cast gets the model's answer, and a forge test
+    passes against the answers `ogkit export-mocks` exported."""
+    assert (NPM_BIN / "forge").exists(), "npm ci (make setup) installs forge"
+    root = tmp_path / "project"
+    shutil.copytree(user_project, root, ignore=shutil.ignore_patterns(".build", "node*.log"))
+    home = tmp_path / "home"  # forge's compiler folder lives under HOME: keep the real one clean
+    home.mkdir()
+    env = {**user_env, "HOME": str(home), "PATH": f"{NPM_BIN}{os.pathsep}{user_env['PATH']}"}
+    node, port = _started_node(root, env)
+    try:
+        outputs = []
+        for target, text in FOUNDRY_STEPS.findall((REPO / "README.md").read_text()):
+            if target != "shell":
+                (root / target).write_text(text)
+                continue
+            script = text.replace("127.0.0.1:8545", f"127.0.0.1:{port}")
+            outputs.append(run("bash", "-c", f"set -e\n{script}", cwd=root, env=env))
+        (root / "script").mkdir()
+        (root / "script" / "Deploy.s.sol").write_text(DEPLOY_SCRIPT)
+        key = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+        script = run(
+            "forge",
+            "script",
+            "script/Deploy.s.sol",
+            "--rpc-url",
+            f"http://127.0.0.1:{port}",
+            "--private-key",
+            key,
+            "--broadcast",
+            "--skip-simulation",
+            cwd=root,
+            env=env,
+        )
+    finally:
+        node.kill()
+        node.wait(timeout=30)
+    linked = home / ".local" / "share" / "svm" / "0.8.28" / "solc-0.8.28"
+    assert linked.is_symlink() and "solc-v0.8.28" in str(linked.resolve())
+    steps, tests = outputs
+    assert "102525 [1.025e5]" in steps.splitlines()  # cast call value()
+    assert "wrote test/OGInferenceMock.sol: 1 recorded calls" in steps
+    mock = (root / "test" / "OGInferenceMock.sol").read_text()
+    assert mock.count("if (key == 0x") == 1
+    assert "2 passed; 0 failed" in tests, tests
+    assert "ONCHAIN EXECUTION COMPLETE & SUCCESSFUL" in script

@@ -14,6 +14,7 @@ FILES = [
     ".gitignore",
     "ape-config.yaml",
     "contracts/Forecaster.sol",
+    "foundry.toml",
     "remappings.txt",
     "scripts/build_model.py",
     "scripts/deploy.py",

@@ -9,7 +9,7 @@ sealing (`remember_block`) and moving the head (`forget_head`) change the head.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -55,6 +55,8 @@ class Blocks:
         self.block_cache = LRU(256)
         self.receipt_cache = LRU(256)
         self._head: BlockHeaderAPI | None = None
+        self.waiting: Callable[[bytes], SignedTransactionAPI | None] = lambda tx_hash: None
+        """A transaction waiting in the pool (txpool.py), by hash."""
 
     # ------------------------------------------------------------------ head
 
@@ -149,8 +151,8 @@ class Blocks:
 
     def find_transaction(
         self, tx_hash: bytes
-    ) -> tuple[SignedTransactionAPI, BlockAPI | None, int] | None:
-        """(tx, block or None when pending, index)."""
+    ) -> tuple[SignedTransactionAPI, BlockAPI | None, int | None] | None:
+        """(tx, block or None when pending, index: None when it waits in the pool)."""
         with self.lock:
             try:
                 number, index = self.chain.chaindb.get_transaction_index(tx_hash)
@@ -166,7 +168,8 @@ class Blocks:
                 for i, tx in enumerate(self.chain.get_block().transactions):
                     if tx.hash == tx_hash:
                         return tx, None, i
-            return None
+            waiting = self.waiting(tx_hash)
+            return None if waiting is None else (waiting, None, None)
 
     def sender_of(self, tx: SignedTransactionAPI) -> bytes:
         with self.lock:

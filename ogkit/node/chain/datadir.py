@@ -145,6 +145,25 @@ def create_genesis(
     return chain_class(db)
 
 
+def write_settings(
+    db: Any, settings: ChainSettings, config: NodeConfig, chain: MiningChain, store_root: Path
+) -> None:
+    """What a new chain is made with, for a resume to take back (`resolve_settings`)."""
+    root = settings.tee_root_pem
+    write_meta(
+        db,
+        chainId=settings.chain_id,
+        mnemonic=settings.mnemonic,
+        accounts=settings.num_accounts,
+        balance=settings.balance,
+        hdPath=settings.hd_path,
+        gasLimit=config.gas_limit,
+        genesisHash="0x" + chain.get_canonical_block_hash(0).hex(),
+        modelStore=str(store_root),
+        teeRoot=root.decode() if root else None,  # absent or None: the dev root
+    )
+
+
 def write_meta(db: Any, **fields: Any) -> None:
     db[META_KEY] = json.dumps(
         {"version": META_VERSION, **fields, "created": int(time.time())}

@@ -77,6 +77,11 @@ class LevelDB(BaseAtomicDB):
             batch._track_diff = None
             batch._write_target_db = None
 
+    def items_with_prefix(self, prefix: bytes) -> list[tuple[bytes, bytes]]:
+        """Every (key, value) whose key starts with `prefix`, in key order."""
+        with self.db.iterator(prefix=prefix) as it:
+            return list(it)
+
     def close(self) -> None:
         if not self.db.closed:
             self.db.close()
@@ -87,6 +92,11 @@ class MemoryDB(AtomicDB):
 
     def is_empty(self) -> bool:
         return not len(self.wrapped_db)
+
+    def items_with_prefix(self, prefix: bytes) -> list[tuple[bytes, bytes]]:
+        """Every (key, value) whose key starts with `prefix`, in key order."""
+        store = self.wrapped_db.kv_store
+        return sorted((k, v) for k, v in store.items() if k.startswith(prefix))
 
     def close(self) -> None:
         pass

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ogkit.inference import receipts
 from ogkit.node.chain import records
 from ogkit.pricefeed import record_json
 
@@ -33,6 +34,23 @@ class InferenceDesk:
     def record(self, inference_id: str) -> dict[str, Any] | None:
         with self.blocks.lock:
             return records.read_record(self.blocks.db, inference_id, self.blocks.head.block_number)
+
+    def precompile_calls(self, logs: Any, first_log_index: int) -> list[dict[str, Any]]:
+        """The 0xF4 calls a mined transaction made, from its receipt's py-evm logs: the
+        stored record of a model call, the record book's for an LLM call (kept in memory)."""
+
+        def lookup(inference_id: str) -> dict[str, Any] | None:
+            stored = records.read_record(
+                self.blocks.db, inference_id, self.blocks.head.block_number
+            )
+            if stored is not None:
+                return stored
+            kept = self.engine.book.get(inference_id)
+            return None if kept is None else receipts.record_fields(kept)
+
+        entries = ((log.address, log.topics, log.data) for log in logs)
+        with self.blocks.lock:
+            return receipts.precompile_calls(entries, lookup, first_log_index)
 
     def store_settlement(self, engine_record: Any) -> None:
         with self.blocks.lock:

@@ -7,7 +7,9 @@ nothing answered: recovery.py); with a block time, a thread seals the pending bl
 periodically; `evm_mine` seals on request. Before a block is sealed, what goes with it is
 written in one batch: the inference records of its transactions and the state root each
 transaction ran on (a trace re-executes on it); the sender of an impersonated transaction
-is stored when it is applied.
+is stored when it is applied. A transaction that cannot run yet (a nonce gap, no room left
+in the pending block) waits in the pool (txpool.py; admission.py decides and runs it later);
+one in the pending block is stored until its block is (`_in_pending`), like the pool's.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from eth.abc import BlockAPI, SignedTransactionAPI
 from eth_utils import ValidationError, keccak
 
 from ogkit.node.chain import records
+from ogkit.node.chain.admission import Admission
 from ogkit.node.chain.blocks import SENDER_KEY
-from ogkit.node.chain.outcome import rejection
 from ogkit.node.chain.transactions import check_chain_id
+from ogkit.node.chain.txpool import NonceAhead, TxPool, refused
 from ogkit.node.rpc.errors import ServerError
 
 if TYPE_CHECKING:
@@ -54,7 +57,7 @@ class MinedTx:
     inferences: list[records.InferenceEvent] = field(default_factory=list)
 
 
-class Miner:
+class Miner(Admission):
     """Seals blocks on `blocks` with `clock`'s timestamps; `engine_record(inference id)` is
     the inference engine's record of a run, stored with the block."""
 
@@ -83,12 +86,19 @@ class Miner:
         """An automined block executed but not sealed yet (see ogkit/chain/locking.py)."""
         self.before_block: Callable[[], object] | None = None
         """Adds the node's own transactions to the pending block (`_add_node_transactions`)."""
+        self.pool = TxPool(blocks)
+        """What waits for a nonce gap to fill or for room in a block (txpool.py)."""
+        blocks.waiting = self.pool.find
+        self._in_pending: list[bytes] = []
+        """Stored transactions (txpool.py `POOL_KEY`) in the pending block: unstored once sealed."""
+        self._promoting = False
 
     # ------------------------------------------------------------------ transactions
 
     def submit(self, tx: SignedTransactionAPI, sender: bytes | None = None) -> bytes:
-        """Apply `tx` to the pending block (and seal it, with automine); `sender` overrides
-        the signature's (an impersonated account)."""
+        """Apply `tx` to the pending block (and seal it, with automine), or keep it in the
+        pool until it can run (txpool.py); `sender` overrides the signature's (an
+        impersonated account)."""
         blocks = self.blocks
         check_chain_id(tx, self.chain_id)
         with blocks.lock:
@@ -96,17 +106,36 @@ class Miner:
                 raise ServerError("already known")
             if sender is not None:
                 tx.__dict__["sender"] = sender
+            who = sender or tx.sender
             self.clock.freshen_pending()
-            if self.automine and not blocks.pending_has_txs():
-                self._node_transactions_first()
-            if self.automine and not blocks.pending_has_txs():
-                pre_state = blocks.chain.header.state_root
-                self._seal_alone(tx, sender, pre_state, getattr(self._defer, "on", False))
-                return tx.hash
-            self.include(tx, sender)
-            if self.automine:
-                self.mine_one()
+            if self.pool.has_sender(who) or not self._fits(tx):
+                self._admit(tx, who, sender)
+            else:
+                try:
+                    self._run(tx, sender)
+                except NonceAhead:
+                    self._admit(tx, who, sender)  # checks what py-evm did not get to
+            self._promote(who)
             return tx.hash
+
+    def _run(self, tx: SignedTransactionAPI, sender: bytes | None, stored: bool = False) -> None:
+        """Into a block: one of its own at once with automine, else the pending block, where
+        it is stored until sealed (`stored`: it is already, coming from the pool)."""
+        blocks = self.blocks
+        if self.automine and not blocks.pending_has_txs():
+            self._node_transactions_first()
+        if self.automine and not blocks.pending_has_txs():
+            pre_state = blocks.chain.header.state_root
+            defer = getattr(self._defer, "on", False) and not stored
+            self._seal_alone(tx, sender, pre_state, defer, stored)
+            return
+        self.include(tx, sender)
+        if not stored and not self.automine:
+            self.pool.store(tx, sender, self.pool.next_seq())
+        if stored or not self.automine:
+            self._in_pending.append(tx.hash)
+        if self.automine:
+            self.mine_one()
 
     def include(self, tx: SignedTransactionAPI, sender: bytes | None = None) -> None:
         """Apply `tx` to the pending block, without sealing it."""
@@ -115,7 +144,7 @@ class Miner:
         try:
             block, receipt, _computation = chain.apply_transaction(tx)
         except ValidationError as exc:
-            raise rejection(exc) from None
+            raise refused(exc) from None
         previous = (
             block.get_receipts(chain.chaindb)[-2].gas_used if len(block.transactions) > 1 else 0
         )
@@ -137,7 +166,12 @@ class Miner:
             self.clock.freshen_pending()
 
     def _seal_alone(
-        self, tx: SignedTransactionAPI, sender: bytes | None, pre_state: bytes, defer: bool
+        self,
+        tx: SignedTransactionAPI,
+        sender: bytes | None,
+        pre_state: bytes,
+        defer: bool,
+        stored: bool = False,
     ) -> None:
         """Automine's path: the transaction and its block in one VM, so the state root is
         computed once and the pending block is never stored and read back.
@@ -154,7 +188,7 @@ class Miner:
         try:
             receipt, _computation = vm.apply_transaction(base.header, tx)
         except ValidationError as exc:
-            raise rejection(exc) from None
+            raise refused(exc) from None
         header = vm.add_receipt_to_header(base.header, receipt)
         block = vm.set_block_transactions_and_withdrawals(base, header, (tx,), (receipt,))
         try:
@@ -162,6 +196,8 @@ class Miner:
         except BaseException:
             self.reset_pending()
             raise
+        if stored:
+            self._in_pending.append(tx.hash)
         if defer:
             self.blocks.db[OWED_TX_KEY] = rlp.encode([tx.encode(), sender or b""])
             self._owed = (vm, block, receipt)
@@ -248,6 +284,16 @@ class Miner:
         self._pending_records = []
         self._pending_mined = []
         self._pending_prestates = []
+        self._unstore_pending()  # its transactions are gone with it
+
+    def keep_stored(self) -> None:
+        """The pending block's transactions stay stored when it is next replaced."""
+        self._in_pending = []
+
+    def _unstore_pending(self) -> None:
+        if self._in_pending:
+            self.pool.unstore(self._in_pending)
+            self._in_pending = []
 
     # ------------------------------------------------------------------ blocks
 
@@ -278,6 +324,8 @@ class Miner:
         self.clock.next_timestamp = None
         self._pending_records = []
         self._pending_prestates = []
+        self._unstore_pending()  # after the block is stored (a crash between: restore_pool)
+        self.pool.unblock()
         mined, self._pending_mined = self._pending_mined, []
         for listener in self.on_mined:
             try:
@@ -295,6 +343,7 @@ class Miner:
                 elif i and interval > 1:
                     stamp = self.blocks.head.timestamp + interval
                 hashes.append(self.mine_one(stamp).hash)
+                self._promote()
             return hashes
 
     def set_automine(self, on: bool) -> None:
@@ -302,6 +351,7 @@ class Miner:
             self.automine = on
             if on and self.blocks.pending_has_txs():
                 self.mine_one()
+            self._promote()
 
     # ------------------------------------------------------------------ interval mining
 
@@ -314,6 +364,7 @@ class Miner:
                 try:
                     with self.blocks.lock:
                         self.mine_one()
+                        self._promote()
                 except Exception as exc:  # noqa: BLE001 - keep the block clock running
                     print(f"interval mining failed: {exc}", flush=True)
 

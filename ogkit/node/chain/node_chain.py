@@ -13,7 +13,7 @@ The parts, one job each:
     ogkit/chain      the py-evm chain class (assembly.py: the precompiles bound to the engines)
     blocks.py        the head, blocks, receipts, senders and state by block parameter
     clock.py         block timestamps and the dev clock
-    mining.py        transactions into blocks (automine, interval, evm_mine)
+    mining.py        transactions into blocks; what waits: txpool, admission, pendingdrop.py
     transactions.py  raw transactions decoded and checked; eth_sendTransaction signed
     signing.py       the dev accounts' keys, message signing, impersonation
     execution.py     eth_call, eth_estimateGas
@@ -50,10 +50,11 @@ from ogkit.chain.scheduling import ScheduledRuns, StoredRunLedger
 from ogkit.inference import InferenceEngine
 from ogkit.inference.node import default_inference_node
 from ogkit.models.store import ModelStore
-from ogkit.node.chain import datadir, devkeys, devstate, fees, logs, recovery, transactions
+from ogkit.node.chain import datadir, devstate, fees, logs, pendingdrop, recovery, transactions
 from ogkit.node.chain.blocks import Blocks
 from ogkit.node.chain.clock import Clock
 from ogkit.node.chain.config import DataDirError, NodeConfig
+from ogkit.node.chain.devkeys import check_settings, trust_enclave
 from ogkit.node.chain.execution import Executor
 from ogkit.node.chain.head import HeadControl
 from ogkit.node.chain.inference import InferenceDesk
@@ -82,7 +83,7 @@ class NodeChain:
         meta = datadir.read_meta(self.db)
         self.resumed = meta is not None
         settings = datadir.resolve_settings(config, meta)
-        devkeys.check_settings(settings, config)  # before anything is written
+        check_settings(settings, config)  # before anything is written
         self.chain_id, self.mnemonic = settings.chain_id, settings.mnemonic
         self.num_accounts, self.hd_path = settings.num_accounts, settings.hd_path
         self.balance = settings.balance
@@ -90,7 +91,7 @@ class NodeChain:
         self.inference = default_inference_node(self.model_store.root)
         """Engines, enclave, records and settlement (started by `Node`) of this store."""
         self.engine = engine or self.inference.engine
-        tee_root = devkeys.trust_enclave(self.engine, settings.tee_root_pem, config.tee_ca)
+        tee_root = trust_enclave(self.engine, settings.tee_root_pem, config.tee_ca)
         self.engine.on_settlement.append(self._store_settlement)
         self.pipe = config.pipe
         self.llm_engine = self.inference.llm_engine
@@ -107,18 +108,7 @@ class NodeChain:
             self.chain = datadir.create_genesis(
                 self.db, self.chain_class, self.keys, self.balance, config.gas_limit
             )
-            datadir.write_meta(
-                self.db,
-                chainId=self.chain_id,
-                mnemonic=self.mnemonic,
-                accounts=self.num_accounts,
-                balance=self.balance,
-                hdPath=self.hd_path,
-                gasLimit=config.gas_limit,
-                genesisHash="0x" + self.chain.get_canonical_block_hash(0).hex(),
-                modelStore=str(self.model_store.root),
-                teeRoot=tee_root.decode() if tee_root else None,
-            )
+            datadir.write_settings(self.db, settings, config, self.chain, self.model_store.root)
         else:
             self.chain = self.chain_class(self.db)
         self.genesis_hash = self.chain.get_canonical_block_hash(0)
@@ -141,6 +131,8 @@ class NodeChain:
         self.miner.before_block = self.workflows.before_seal
         self.miner.on_mined.append(lambda block, _: self.workflows.after_seal(block.header))
         self.lock.on_acquire = self.miner.settle
+        self.txpool = self.miner.pool  # txpool_*, anvil_dropTransaction (rpc/methods/txpool.py)
+        self.txpool.drop_pending = lambda tx_hash: pendingdrop.drop_from_pending(self, tx_hash)
         self.heads = HeadControl(self.blocks, self._pending_replaced)
         self.executor = Executor(self.blocks, self.clock)
         self.tracer = Tracer(
@@ -227,7 +219,7 @@ class NodeChain:
 
     def find_transaction(
         self, tx_hash: bytes
-    ) -> tuple[SignedTransactionAPI, BlockAPI | None, int] | None:
+    ) -> tuple[SignedTransactionAPI, BlockAPI | None, int | None] | None:
         """(tx, block or None when pending, index)."""
         return self.blocks.find_transaction(tx_hash)
 
@@ -238,8 +230,10 @@ class NodeChain:
             return state.get_balance(address)
 
     def nonce_of(self, address: bytes, ref: BlockRef) -> int:
+        """At "pending", past the transactions waiting in the pool without a gap (geth's)."""
         with self.blocks.state_at(ref) as state:
-            return state.get_nonce(address)
+            nonce = state.get_nonce(address)
+            return self.txpool.next_nonce(address, nonce) if ref.tag == "pending" else nonce
 
     def code_of(self, address: bytes, ref: BlockRef) -> bytes:
         with self.blocks.state_at(ref) as state:

@@ -11,44 +11,15 @@ the stored record's settlement fields (`update_settlement`), in the same JSON as
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
+from ogkit.inference.receipts import InferenceEvent, decode_inference_event
 from ogkit.inference.records import PENDING_STATES
 from precompiles.addresses import OG_INFERENCE_ADDRESS
 from precompiles.inference.models import MODEL_INFERENCE_EVENT_TOPIC
 
 _RECORD_KEY = b"ogkit:inference:"
 _BLOCK_KEY = b"ogkit:block-inferences:"
-
-
-@dataclass(frozen=True)
-class InferenceEvent:
-    inference_id: str
-    mode: int
-    model_id: str
-
-
-def _word(data: bytes, offset: int) -> int:
-    if offset < 0 or offset + 32 > len(data):
-        raise ValueError("event data too short")
-    return int.from_bytes(data[offset : offset + 32], "big")
-
-
-def _string(data: bytes, offset: int) -> str:
-    length = _word(data, offset)
-    if offset + 32 + length > len(data):
-        raise ValueError("event string out of range")
-    return data[offset + 32 : offset + 32 + length].decode("utf-8", "replace")
-
-
-def decode_inference_event(data: bytes) -> InferenceEvent:
-    """The head of `ModelInferenceEvent(string, ModelInferenceRequest, ModelOutput)` data."""
-    inference_id = _string(data, _word(data, 0))
-    request = _word(data, 32)
-    mode = _word(data, request)
-    model_id = _string(data, request + _word(data, request + 32))
-    return InferenceEvent(inference_id, mode, model_id)
 
 
 def inference_events(logs: Any) -> list[InferenceEvent]:
@@ -65,6 +36,10 @@ def inference_events(logs: Any) -> list[InferenceEvent]:
             except (ValueError, IndexError):
                 continue
     return events
+
+
+def _hex(value: bytes | None) -> str | None:
+    return None if value is None else "0x" + value.hex()
 
 
 def record_json(engine_record: Any, event: InferenceEvent, tx_hash: bytes) -> dict[str, Any]:
@@ -84,6 +59,9 @@ def record_json(engine_record: Any, event: InferenceEvent, tx_hash: bytes) -> di
                 "outputHash": "0x" + engine_record.output_hash.hex(),
                 "mode": int(engine_record.mode),
                 "mocked": bool(getattr(engine_record, "mocked", False)),
+                "caller": None
+                if engine_record.caller is None
+                else "0x" + engine_record.caller.hex(),
             }
         )
         out.update(settlement_json(engine_record))

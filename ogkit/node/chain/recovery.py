@@ -4,7 +4,9 @@ Over HTTP an automined block is sealed just after its `eth_sendRawTransaction` a
 written (mining.py, ogkit/chain/locking.py). The transaction is stored under
 `OWED_TX_KEY` before that answer, and the key goes once its block is in the database; a key
 left at start names a transaction whose hash was returned but whose block was not sealed,
-so it is applied again, in a block of its own, before the node serves anything.
+so it is applied again, in a block of its own, before the node serves anything. The
+transactions answered but not sealed otherwise (waiting in the pool, or in the pending block
+of `--block-time`) are stored too, and go back into the pool (txpool.py).
 
 Inference records are stored with their blocks, but the record book that settles them lives
 in memory: a record a crash left "pending", "proving" or "proved" goes back into the book.
@@ -44,6 +46,7 @@ def resume(node: NodeChain) -> None:
     """At start, before the node serves anything."""
     keep_enclave_key(node)
     seal_owed_transaction(node)
+    node.miner.restore_pool()  # answered, not sealed: waiting or in the pending block
     requeue_records(node)
 
 

@@ -206,7 +206,10 @@ def format_receipt(
     tx: SignedTransactionAPI,
     tx_index: int,
     sender: bytes,
+    inferences: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """geth's receipt, plus `inferences`: the transaction's 0xF4 calls (see
+    `ogkit.inference.receipts`), empty for a transaction that made none."""
     receipt = receipts[tx_index]
     previous = receipts[tx_index - 1].gas_used if tx_index else 0
     base_fee = getattr(block.header, "base_fee_per_gas", None)
@@ -228,6 +231,7 @@ def format_receipt(
         "status": q(receipt_status(receipt)),
         "effectiveGasPrice": q(effective_gas_price(tx, base_fee)),
         "type": q(tx_type(tx)),
+        "inferences": inferences or [],
     }
     return out
 

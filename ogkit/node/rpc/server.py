@@ -30,6 +30,7 @@ from ogkit.node.rpc.codec import encode, error_response
 from ogkit.node.rpc.connections import Connection, ConnectionTable, ServerLimits
 from ogkit.node.rpc.dispatch import Rpc
 from ogkit.node.rpc.errors import INTERNAL_ERROR, INVALID_REQUEST, LIMIT_EXCEEDED
+from ogkit.node.rpc.websocket import WebSocketSession
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_DISCARD_BYTES = 64 * 1024 * 1024
@@ -153,7 +154,26 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def do_GET(self) -> None:  # noqa: N802
+        if self.headers.get("Upgrade", "").lower() == "websocket":
+            self._websocket()
+            return
         self._send(405, _error_body(INVALID_REQUEST, "JSON-RPC requests must be POSTed"))
+
+    def _websocket(self) -> None:
+        """Hand the connection to a websocket session (same port, as anvil); it stays BUSY,
+        so the idle sweep leaves it alone, and it counts against the connection cap."""
+        self.close_connection = True
+        if not self.server.connections.busy(self._connection):
+            return
+        head = "\r\n".join([self.requestline, *(f"{k}: {v}" for k, v in self.headers.items())])
+        self.connection.settimeout(None)
+        session = WebSocketSession(
+            self.connection, self.server.rpc, self.server.limits.allow_origins
+        )
+        try:
+            session.serve((head + "\r\n\r\n").encode("latin-1"))
+        except Exception:  # noqa: BLE001 - one session's failure never reaches the server
+            traceback.print_exc(file=sys.stderr)
 
     def do_POST(self) -> None:  # noqa: N802
         try:

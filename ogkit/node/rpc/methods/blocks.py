@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from ogkit.node.rpc import params as p
-from ogkit.node.rpc.formatting import format_block, format_receipt, format_transaction, q
+from ogkit.node.rpc.formatting import (
+    first_log_index,
+    format_block,
+    format_receipt,
+    format_transaction,
+    q,
+)
 from ogkit.node.rpc.methods.base import Handler, Methods
 
 
@@ -44,7 +50,13 @@ class BlockMethods(Methods):
                 return None
             tx, block, index = found
             receipts = self.node.receipts(block)
-            return format_receipt(block, receipts, tx, index, self.node.sender_of(tx))
+            return self._receipt_json(block, receipts, tx, index)
+
+    def _receipt_json(self, block: Any, receipts: Any, tx: Any, index: int) -> dict[str, Any]:
+        calls = self.node.desk.precompile_calls(
+            receipts[index].logs, first_log_index(receipts, index)
+        )
+        return format_receipt(block, receipts, tx, index, self.node.sender_of(tx), calls)
 
     def _block_json(self, ref: p.BlockRef, full: Any) -> dict[str, Any] | None:
         full = p.boolean(full, "full transactions") if full is not None else False
@@ -72,7 +84,7 @@ class BlockMethods(Methods):
             block = found[0]
             receipts = self.node.receipts(block)
             return [
-                format_receipt(block, receipts, tx, i, self.node.sender_of(tx))
+                self._receipt_json(block, receipts, tx, i)
                 for i, tx in enumerate(block.transactions)
             ]
 

@@ -1,7 +1,7 @@
 """Deploy Forecaster.
 
-    ape run deploy                                   # local chain, first test account, local model
-    ape run deploy --network opengradient:alpha:node --account me --model-id <CID>
+ape run deploy                                   # local chain, first test account, local model
+ape run deploy --network opengradient:alpha:node --account me --model-id <CID>
 """
 
 from __future__ import annotations
