@@ -78,6 +78,12 @@ def load_tee_ca(path: Path | str, root_pem: bytes) -> DevCertificateAuthority:
         if not above:
             raise TrustConfigError(f"TEE CA {path}: its certificates do not reach the TEE root")
         chain.append(above[0])
+    for child, parent in zip(chain, chain[1:], strict=False):
+        if not _issued_by(child, parent):
+            raise TrustConfigError(
+                f"TEE CA {path}: {child.subject.rfc4514_string()} is not signed by the "
+                "certificate after it"
+            )
     return ChainedCertificateAuthority(key, chain)
 
 

@@ -126,6 +126,15 @@ def test_tee_root_and_ca_files(tmp_path, ca) -> None:
         assert issuer.cabundle == ca.cabundle and issuer.root_pem == ca.root_pem
     with pytest.raises(TrustConfigError, match="do not reach the TEE root"):
         load_tee_ca(short, dev_root_pem())
+    stranger = DevCertificateAuthority.generate()  # its intermediate, then our root
+    unlinked = tmp_path / "unlinked.pem"
+    unlinked.write_bytes(
+        key_pem(stranger.intermediate_key)
+        + cert_pem(stranger.intermediate_certificate)
+        + cert_pem(ca.root_certificate)
+    )
+    with pytest.raises(TrustConfigError, match="is not signed by the certificate after it"):
+        load_tee_ca(unlinked, ca.root_pem)
     wrong = tmp_path / "wrong.pem"
     wrong.write_bytes(key_pem(ca.root_key) + cert_pem(ca.intermediate_certificate))
     with pytest.raises(TrustConfigError, match="the first certificate is not the key's"):
