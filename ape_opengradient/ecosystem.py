@@ -39,6 +39,15 @@ class OpenGradientConfig(BaseEthereumConfig):
     price_csv: str | None = None
     """CSV of candles served by OGHistorical (0xF5) on the local chain (default
     `$OGKIT_PRICE_CSV`, else the shipped synthetic sample)."""
+    tee_root: str | None = None
+    """PEM file of the TEE root the local chain's 0x900 trusts (default: the dev root, whose
+    key is public), as `ogkit node --tee-root`."""
+    tee_ca: str | None = None
+    """PEM file of a CA under `tee_root` (P-384 key, its certificate, the chain up to the
+    root) the local enclave attests with; without it, TEE mode reverts under a custom root."""
+    price_feed_key_file: str | None = None
+    """File holding the hex private key that signs 0xF5's records on the local chain (else
+    `$OGKIT_PRICE_FEED_KEY`, else the public dev key). Never the key itself in this file."""
 
     model_config = SettingsConfigDict(extra="allow", env_prefix="APE_OPENGRADIENT_")
 

@@ -21,9 +21,10 @@ from ogkit.inference import InferenceEngine, InferenceRecord
 from ogkit.inference.node import InferenceNode
 from ogkit.llm import LLMEngine
 from ogkit.models.store import ModelStore
-from ogkit.pricefeed import PriceDataNode, default_price_feed
+from ogkit.pricefeed import PriceDataNode, default_price_feed, load_price_feed_key
 from ogkit.project import model_store_dir
 from ogkit.settlement import SettlementService
+from ogkit.tee.trust import load_tee_root
 from precompiles.addresses import OG_INFERENCE_ADDRESS
 
 
@@ -126,12 +127,26 @@ class AIProvider(LocalProvider):
     @cached_property
     def price_feed(self) -> PriceDataNode:
         """The data node behind 0xF5: `opengradient.price_csv`, `$OGKIT_PRICE_CSV` or the
-        synthetic sample; `price_feed.records()` holds its signed records."""
-        return default_price_feed(self._project_path(self.og_config.price_csv))
+        synthetic sample, signing with `opengradient.price_feed_key_file`,
+        `$OGKIT_PRICE_FEED_KEY` or the dev key; `price_feed.records()` holds its records."""
+        key = load_price_feed_key(self._project_path(self.og_config.price_feed_key_file))
+        return default_price_feed(self._project_path(self.og_config.price_csv), key)
+
+    @cached_property
+    def tee_root_pem(self) -> bytes | None:
+        """The root 0x900 trusts (`opengradient.tee_root`; None: the dev root). This chain's
+        enclave attests under it with `opengradient.tee_ca`, else TEE mode reverts."""
+        return trust_tee_root(
+            self.inference_node,
+            self._project_path(self.og_config.tee_root),
+            self._project_path(self.og_config.tee_ca),
+        )
 
     @cached_property
     def tester(self) -> AITester:
-        services = ChainServices(self.inference_engine, self.llm_engine, self.price_feed)
+        services = ChainServices(
+            self.inference_engine, self.llm_engine, self.price_feed, self.tee_root_pem
+        )
         return AITester(self.config, self.settings.chain_id, services, pipe=self.og_config.pipe)
 
     @property
@@ -190,3 +205,11 @@ def _register_precompile_abi(provider: AIProvider) -> None:
         ecosystem_key=network.ecosystem.name,
         network_key=network.name,
     )
+
+
+def trust_tee_root(node: InferenceNode, root: Path | None, ca: Path | None) -> bytes | None:
+    """The TEE root in `root` (None: the dev root), with `node`'s enclave attesting under
+    it through the CA in `ca`, or not at all (`EnclaveSlot.trust_root`)."""
+    root_pem = load_tee_root(root) if root is not None else None
+    node.enclave_slot.trust_root(root_pem, ca)
+    return root_pem

@@ -47,6 +47,14 @@ class CallContext:
     gas_available: int
     is_static: bool = False
     phase: ExecutionPhase = ExecutionPhase.COMMIT
+    origin_nonce: int = 0
+    """The origin's account nonce when this transaction's first precompile call ran (its
+    own nonce + 1, as the EVM bumps it before running): with `origin`, it tells the
+    transactions of one sender apart, and an eth_call or estimate on the state the
+    transaction will run on sees the same value."""
+    call_index: int = 0
+    """How many calls to the chain's precompiles (0xF4, 0xF5, 0x900) ran before this one in
+    this transaction: the call's place in it, the same in every replay of the transaction."""
 
     @property
     def commits(self) -> bool:

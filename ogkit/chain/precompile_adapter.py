@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 from eth.abc import ComputationAPI
@@ -14,8 +15,28 @@ from precompiles.host import CallContext, PrecompileResult
 PrecompileFn = Callable[[bytes, CallContext], PrecompileResult]
 
 
+_POSITION = "_ogkit_precompile_position"
+"""The attribute on py-evm's per-transaction context that counts our precompile calls."""
+
+
+def _position(computation: ComputationAPI) -> tuple[int, int]:
+    """(origin nonce, call index) of this call within its transaction.
+
+    py-evm makes a new transaction context for every execution of a transaction (mined,
+    eth_call, each estimate attempt, a trace's re-execution), so a count kept on it starts
+    at 0 in each and follows the transaction's own path: deterministic across replays.
+    """
+    context = computation.transaction_context
+    counter = getattr(context, _POSITION, None)
+    if counter is None:
+        counter = (computation.state.get_nonce(context.origin), itertools.count())
+        setattr(context, _POSITION, counter)
+    return counter[0], next(counter[1])
+
+
 def call_context(computation: ComputationAPI) -> CallContext:
     msg = computation.msg
+    origin_nonce, call_index = _position(computation)
     return CallContext(
         sender=msg.sender,
         origin=computation.transaction_context.origin,
@@ -24,6 +45,8 @@ def call_context(computation: ComputationAPI) -> CallContext:
         gas_available=computation.get_gas_remaining(),
         is_static=msg.is_static,
         phase=current_phase(),
+        origin_nonce=origin_nonce,
+        call_index=call_index,
     )
 
 

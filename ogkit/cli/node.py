@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from ogkit.chain.budget import DEFAULT_EVM_TIMEOUT, DEFAULT_GAS_CAP
 from ogkit.chain.genesis import DEFAULT_HD_PATH
+from ogkit.cli.node_budget import budget_options, describe_budget
 from ogkit.project import STORE_OPTION_HELP
 
 
@@ -101,26 +101,7 @@ def _ether(value: str | None) -> int | None:
     help="Emulate alpha's two-phase execution: eth_call and gas estimates get empty model "
     "outputs with is_simulation_result=true (toggle at run time with ogkit_setPipe).",
 )
-@click.option(
-    "--rpc-gas-cap",
-    type=click.IntRange(min=0),
-    default=DEFAULT_GAS_CAP,
-    show_default=True,
-    metavar="GAS",
-    help="Most gas an eth_call, debug_traceCall or eth_estimateGas gets (geth's "
-    "--rpc.gascap): a call asking more is capped, an estimate searches up to it. 0: no cap "
-    "(the block gas limit still applies).",
-)
-@click.option(
-    "--rpc-evm-timeout",
-    type=click.FloatRange(min=0),
-    default=DEFAULT_EVM_TIMEOUT,
-    show_default=True,
-    metavar="SECONDS",
-    help="Stop an eth_call, eth_estimateGas or debug_trace* that runs longer (geth's "
-    "--rpc.evmtimeout): it gets 'execution aborted (timeout = ...)', and no request holds "
-    "up the others longer. 0: no limit.",
-)
+@budget_options
 @click.option(
     "--settlement/--no-settlement",
     default=True,
@@ -152,6 +133,41 @@ def _ether(value: str | None) -> int | None:
     help="Let web pages from ORIGIN (e.g. http://localhost:3000, or *) call the node (CORS). "
     "Repeatable. Default: none, since any page could drive the unlocked dev accounts.",
 )
+@click.option(
+    "--tee-root",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    envvar="OGKIT_TEE_ROOT",
+    default=None,
+    metavar="PEM_FILE",
+    help="Root certificate(s) the TEE verifier (0x900) trusts, e.g. AWS Nitro's [env "
+    "OGKIT_TEE_ROOT; default: the dev root, whose key is public]. Kept in --data-dir.",
+)
+@click.option(
+    "--tee-ca",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    envvar="OGKIT_TEE_CA",
+    default=None,
+    metavar="PEM_FILE",
+    help="A CA under --tee-root (P-384 key, its certificate, the chain up to the root) the "
+    "node's simulated enclave attests with. Without it, TEE-mode inferences revert under a "
+    "custom root: the enclave has no identity there.",
+)
+@click.option(
+    "--price-feed-key",
+    "price_feed_key_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    metavar="KEY_FILE",
+    help="File holding the hex private key that signs OGHistorical (0xF5) records [else env "
+    "OGKIT_PRICE_FEED_KEY (the hex key); default: the public dev key]. Never on the command "
+    "line: it would show in ps and shell history.",
+)
+@click.option(
+    "--allow-dev-keys",
+    is_flag=True,
+    help="Start on a chain id other than 1337 or 31337 even with publicly known keys (dev "
+    "mnemonic, dev TEE root, dev price-feed key); refused without it.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 def node(
     host: str,
@@ -166,12 +182,15 @@ def node(
     price_csv: Path | None,
     fsync: bool,
     pipe: bool,
-    rpc_gas_cap: int,
-    rpc_evm_timeout: float,
+    call_budget: dict[str, float],
     settlement: bool,
     settlement_batch: int,
     max_connections: int,
     allow_origins: tuple[str, ...],
+    tee_root: Path | None,
+    tee_ca: Path | None,
+    price_feed_key_file: Path | None,
+    allow_dev_keys: bool,
     quiet: bool,
 ) -> None:
     """Run the AI chain as a local JSON-RPC node (HTTP), for web3.py, Ape, cast, ethers.
@@ -190,11 +209,16 @@ def node(
     \b
     The dev accounts are unlocked and their keys are public; dev methods (anvil_setCode,
     debug_setHead, ...) are open. Keep the default --host 127.0.0.1 unless every machine
-    that can reach the port is yours.
+    that can reach the port is yours. On a chain id other than the dev ones (1337, 31337)
+    the node refuses to start while a publicly known key is in use (the dev mnemonic, TEE
+    root or price-feed key) unless --allow-dev-keys.
     """
     from ogkit.node import DataDirError, Node, NodeConfig, ServerLimits
+    from ogkit.node.chain.devkeys import DevKeysRefused
     from ogkit.pricefeed import CsvFormatError
+    from ogkit.tee.trust import TrustConfigError
 
+    tee_root_pem, price_feed_key = _key_files(tee_root, price_feed_key_file)
     config = NodeConfig(
         chain_id=chain_id,
         accounts=accounts,
@@ -207,10 +231,13 @@ def node(
         price_csv=price_csv,
         fsync=fsync,
         pipe=pipe,
-        rpc_gas_cap=rpc_gas_cap,
-        rpc_evm_timeout=rpc_evm_timeout,
+        **call_budget,
         settlement=settlement,
         settlement_batch_size=settlement_batch,
+        tee_root_pem=tee_root_pem,
+        tee_ca=tee_ca,
+        price_feed_key=price_feed_key,
+        allow_dev_keys=allow_dev_keys,
     )
     try:
         running = Node(
@@ -220,8 +247,13 @@ def node(
             quiet=quiet,
             limits=ServerLimits(max_connections=max_connections, allow_origins=allow_origins),
         )
-    except (DataDirError, CsvFormatError) as exc:
+    except (DataDirError, CsvFormatError, DevKeysRefused, TrustConfigError) as exc:
         raise click.ClickException(str(exc)) from None
+    _serve(running, host, port, quiet)
+
+
+def _serve(running, host: str, port: int, quiet: bool) -> None:
+    """Open the port, serve until SIGINT or SIGTERM, stop cleanly."""
     # Handlers before the port opens: whoever sees the node answer may stop it at once.
     done = threading.Event()
 
@@ -245,6 +277,18 @@ def node(
     running.stop()
     if not quiet:
         click.echo("Stopped.")
+
+
+def _key_files(tee_root: Path | None, price_feed_key: Path | None) -> tuple[bytes | None, ...]:
+    """The TEE root's PEM and the price-feed key (file, else $OGKIT_PRICE_FEED_KEY)."""
+    from ogkit.pricefeed import PriceFeedKeyError, load_price_feed_key
+    from ogkit.tee.trust import TrustConfigError, load_tee_root
+
+    try:
+        root = load_tee_root(tee_root) if tee_root is not None else None
+        return root, load_price_feed_key(price_feed_key)
+    except (TrustConfigError, PriceFeedKeyError) as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _is_loopback(host: str) -> bool:
@@ -280,15 +324,7 @@ def _banner(running) -> None:
         address = key.public_key.to_checksum_address()
         echo(f"({i}) {address} ({Decimal(chain.balance) / 10**18:f} ETH at genesis)")
     echo("")
-    echo("Private Keys (DEV ONLY: publicly known, never use them on a real network)")
-    echo("==================")
-    for i, key in enumerate(chain.keys):
-        echo(f"({i}) 0x{key.to_bytes().hex()}")
-    echo("")
-    echo("Wallet (DEV ONLY: the well-known test mnemonic unless you chose one)")
-    echo("==================")
-    echo(f"Mnemonic:          {chain.mnemonic}")
-    echo(f"Derivation path:   {chain.hd_path}/")
+    _secrets(running)
     echo("")
     echo("Chain ID")
     echo("==================")
@@ -312,14 +348,53 @@ def _banner(running) -> None:
     else:
         echo("CORS:              off (--allow-origin to let web pages call the node)")
     echo(f"Connections:       up to {limits.max_connections}")
-    echo(f"Call budget:       {_call_budget(chain.config)} (eth_call, eth_estimateGas, traces)")
+    echo(f"Call budget:       {describe_budget(chain.config)}")
+    echo(f"TEE root (0x900):  {_tee_root_line(chain.services.tee_root_pem)}")
+    signer = chain.price_feed.address
+    dev = " (the public DEV key)" if signer == _dev_price_feed_address() else ""
+    echo(f"Price feed signer: {signer}{dev}")
     echo("")
     echo(f"Listening on {running.url}")
 
 
-def _call_budget(config) -> str:  # noqa: ANN001 - a NodeConfig
-    from ogkit.chain.budget import go_duration
+def _secrets(running) -> None:
+    """The dev accounts' keys and mnemonic, as anvil prints them; not those of a mnemonic of
+    your own on a non-dev chain id, where stdout may well end up in a log."""
+    from ogkit.chain.genesis import DEFAULT_MNEMONIC
+    from ogkit.node.chain.devkeys import DEV_CHAIN_IDS
 
-    gas = f"{config.rpc_gas_cap} gas" if config.rpc_gas_cap else "no gas cap"
-    timeout = config.rpc_evm_timeout
-    return f"{gas}, {go_duration(timeout) if timeout else 'no timeout'}"
+    chain, echo = running.chain, running.say
+    if chain.chain_id not in DEV_CHAIN_IDS and chain.mnemonic.strip() != DEFAULT_MNEMONIC:
+        echo(f"Private keys and mnemonic: not printed (chain id {chain.chain_id} is not a dev")
+        echo("chain id; they derive from the --mnemonic you gave)")
+        echo(f"Derivation path:   {chain.hd_path}/")
+        return
+    echo("Private Keys (DEV ONLY: publicly known, never use them on a real network)")
+    echo("==================")
+    for i, key in enumerate(chain.keys):
+        echo(f"({i}) 0x{key.to_bytes().hex()}")
+    echo("")
+    echo("Wallet (DEV ONLY: the well-known test mnemonic unless you chose one)")
+    echo("==================")
+    echo(f"Mnemonic:          {chain.mnemonic}")
+    echo(f"Derivation path:   {chain.hd_path}/")
+
+
+def _tee_root_line(root_pem: bytes | None) -> str:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    from ogkit.tee.trust import is_dev_root
+
+    if is_dev_root(root_pem):
+        return "the DEV root (its key is public: it trusts anyone; --tee-root to replace)"
+    cert = x509.load_pem_x509_certificates(bytes(root_pem or b""))[0]
+    return f"{cert.subject.rfc4514_string()} (SHA-256 {cert.fingerprint(hashes.SHA256()).hex()})"
+
+
+def _dev_price_feed_address() -> str:
+    from eth_account import Account
+
+    from ogkit.pricefeed import DEV_SIGNING_KEY
+
+    return Account.from_key(DEV_SIGNING_KEY).address

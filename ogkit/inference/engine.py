@@ -147,6 +147,8 @@ class InferenceEngine:
         mocked = self.mocks.get(key)
         if mocked is not None:
             return mocked  # never cached: once the mock goes, the model answers again
+        if mode == ModelInferenceMode.TEE:
+            self.enclave_slot.require_attestable()  # a result nothing could ever settle
         outputs = self.cache.get(key)
         if outputs is None:
             outputs = self._by_hash[model.model_hash].run(inputs)

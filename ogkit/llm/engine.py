@@ -142,6 +142,8 @@ class LLMEngine:
     def generate(
         self, model: LLMSpec, request: LLMRequest, inference_id: str, context: CallContext
     ) -> LLMResult:
+        if request.mode == LLMInferenceMode.TEE:
+            self.enclave_slot.require_attestable()  # a result nothing could ever settle
         seed = sampling_seed(inference_id) if request.temperature > 0 else None
         key = _cache_key(model, request, seed)
         cached = self.cache.get(key)

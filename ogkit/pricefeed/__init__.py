@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from ogkit.pricefeed.csv_source import COLUMNS, CsvFormatError, CsvPriceSource
+from ogkit.pricefeed.keys import PRICE_FEED_KEY_ENV, PriceFeedKeyError, load_price_feed_key
 from ogkit.pricefeed.node import (
     DEV_SIGNING_KEY,
     PriceDataNode,
@@ -22,18 +23,22 @@ from ogkit.pricefeed.sample import SamplePriceSource
 
 PRICE_CSV_ENV = "OGKIT_PRICE_CSV"
 
-_nodes: dict[str, PriceDataNode] = {}
+_nodes: dict[tuple[str, bytes], PriceDataNode] = {}
 
 
-def default_price_feed(csv_path: Path | str | None = None) -> PriceDataNode:
-    """One data node per source per process: the CSV at `csv_path`, else `$OGKIT_PRICE_CSV`,
-    else the synthetic sample."""
+def default_price_feed(
+    csv_path: Path | str | None = None, signing_key: bytes | None = None
+) -> PriceDataNode:
+    """One data node per source and signing key per process: the CSV at `csv_path`, else
+    `$OGKIT_PRICE_CSV`, else the synthetic sample; signed with `signing_key`, else the
+    public dev key (`ogkit.pricefeed.keys`)."""
     chosen = csv_path or os.environ.get(PRICE_CSV_ENV) or None
-    key = str(Path(chosen).resolve()) if chosen else "sample"
-    node = _nodes.get(key)
+    source_key = str(Path(chosen).resolve()) if chosen else "sample"
+    key = signing_key or DEV_SIGNING_KEY
+    node = _nodes.get((source_key, key))
     if node is None:
-        source = CsvPriceSource.load(key) if chosen else SamplePriceSource()
-        node = _nodes[key] = PriceDataNode(source)
+        source = CsvPriceSource.load(source_key) if chosen else SamplePriceSource()
+        node = _nodes[(source_key, key)] = PriceDataNode(source, signing_key=key)
     return node
 
 
@@ -41,12 +46,15 @@ __all__ = [
     "COLUMNS",
     "DEV_SIGNING_KEY",
     "PRICE_CSV_ENV",
+    "PRICE_FEED_KEY_ENV",
     "CsvFormatError",
     "CsvPriceSource",
     "PriceDataNode",
+    "PriceFeedKeyError",
     "PriceFeedRecord",
     "SamplePriceSource",
     "default_price_feed",
+    "load_price_feed_key",
     "record_digest",
     "record_json",
     "recover_signer",

@@ -2,9 +2,9 @@
 
 A local chain starts without them, and Ape's test isolation may revert them away, so the
 settlement service checks for them before each pass and (re)deploys from the committed
-artifacts: TEERegistry (trusting the dev root, the engine's enclave approved and registered
-with an attestation stamped at block time), TEEInferenceVerifier, InferenceSettlementRelay
-and ZkInferenceSettlement.
+artifacts: TEERegistry (trusting the root the engine's enclave attests under, the enclave
+approved and registered with an attestation stamped at block time), TEEInferenceVerifier,
+InferenceSettlementRelay and ZkInferenceSettlement.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from web3 import Web3
 
 from ogkit.contracts import load
 from ogkit.settlement.sender import TxSender
-from ogkit.tee.dev_ca import dev_root_pem
 from ogkit.tee.enclave import SimulatedEnclave
 
 LLM_PROXY = 0
@@ -62,11 +61,24 @@ def is_deployed(w3: Web3, contracts: VerificationContracts | None) -> bool:
         return False
 
 
-def deploy(sender: TxSender, enclave: SimulatedEnclave) -> VerificationContracts:
+def deploy(sender: TxSender, enclave: SimulatedEnclave | None) -> VerificationContracts:
     """Deploy and wire the stack; the relayer is admin, operator and relay. 8 transactions;
-    each model's ZK verifier is deployed by `ZkSettlement` when it first needs it."""
+    each model's ZK verifier is deployed by `ZkSettlement` when it first needs it. With no
+    enclave (one without an identity under the chain's TEE root) the registry is left
+    empty: there is no TEE result to settle, and ZK settles all the same."""
     registry = _deploy(sender, "TEERegistry")
-    _call(sender, "TEERegistry", registry, "setAWSRootCertificate", dev_root_pem())
+    if enclave is not None:
+        _register(sender, registry, enclave)
+    verifier = _deploy(sender, "TEEInferenceVerifier", ("address", registry))
+    relay = _deploy(sender, "InferenceSettlementRelay", ("address", verifier))
+    zk_settlement = _deploy(sender, "ZkInferenceSettlement")
+    return VerificationContracts(registry, verifier, relay, zk_settlement)
+
+
+def _register(sender: TxSender, registry: str, enclave: SimulatedEnclave) -> None:
+    """Trust the root the enclave attests under (the dev root, or one given with --tee-ca),
+    approve its PCRs and register it with an attestation stamped at block time."""
+    _call(sender, "TEERegistry", registry, "setAWSRootCertificate", enclave.ca.root_pem)
     _call(sender, "TEERegistry", registry, "addTEEType", LLM_PROXY, "LLMProxy")
     pcrs = (enclave.pcrs[0], enclave.pcrs[1], enclave.pcrs[2])
     _call(sender, "TEERegistry", registry, "approvePCR", pcrs, "dev", LLM_PROXY)
@@ -83,7 +95,3 @@ def deploy(sender: TxSender, enclave: SimulatedEnclave) -> VerificationContracts
         "http://127.0.0.1/dev-enclave",
         LLM_PROXY,
     )
-    verifier = _deploy(sender, "TEEInferenceVerifier", ("address", registry))
-    relay = _deploy(sender, "InferenceSettlementRelay", ("address", verifier))
-    zk_settlement = _deploy(sender, "ZkInferenceSettlement")
-    return VerificationContracts(registry, verifier, relay, zk_settlement)

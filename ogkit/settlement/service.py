@@ -152,7 +152,9 @@ class SettlementService:
             return
         sender = TxSender(self.w3, self.relayer, self.receipt_timeout)
         self.contracts, self.settlers = None, []
-        self.contracts = deployment.deploy(sender, self.engine.enclave)
+        slot = getattr(self.engine, "enclave_slot", None)
+        enclave = self.engine.enclave if slot is None or slot.attestable else None
+        self.contracts = deployment.deploy(sender, enclave)
         log.info("verification contracts deployed: %s", self.contracts)
         self.settlers = [
             TeeSettlement(

@@ -101,6 +101,9 @@ class TeeSettlement:
             return NOT_MINED_REASON
         signed = record.tee_signature
         assert signed is not None
+        slot = getattr(self.engine, "enclave_slot", None)
+        if slot is not None and not slot.attestable:  # restarted without its --tee-ca
+            return "the node's enclave has no identity under the chain's TEE root now"
         check = verify_result_signature(
             self.engine.enclave.signing_public_key_der,
             record.input_hash,

@@ -292,6 +292,8 @@ def test_inference_on_the_price_feed_is_onnxruntime_exactly(
         receipt.block_number,
         timestamp,
         0,
+        origin_nonce=receipt.nonce + 1,  # as the EVM left it when the call ran
+        call_index=0,  # the transaction's first precompile call
     )
     record = engine.records[make_inference_id(context, model, args)]
     assert record.mode is ModelInferenceMode.VANILLA and record.block_number == receipt.block_number

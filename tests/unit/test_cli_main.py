@@ -25,11 +25,12 @@ Options:
   --help     Show this message and exit.
 
 Commands:
-  inference  Read inference records from a running node.
-  init       Create a new Ape project that calls a model.
-  models     Manage the content-addressed model store.
-  node       Run the AI chain as a local JSON-RPC node.
-  toolchain  Install the offline Solidity compiler.
+  export-mocks  Write recorded inferences as a Foundry test mock.
+  inference     Read inference records from a running node.
+  init          Create a new Ape project that calls a model.
+  models        Manage the content-addressed model store.
+  node          Run the AI chain as a local JSON-RPC node.
+  toolchain     Install the offline Solidity compiler.
 """
 
 
@@ -60,6 +61,7 @@ def test_help_imports_no_command() -> None:
     )
     loaded = set(json.loads(done.stderr))
     heavy = {
+        "ogkit.cli.export_mocks",
         "ogkit.cli.inference",
         "ogkit.cli.models",
         "ogkit.cli.node",

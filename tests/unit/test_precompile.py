@@ -122,12 +122,29 @@ def expected_output(outputs: list[tuple[str, np.ndarray]]) -> tuple:
 
 
 def inference_id(
-    block: int, origin: bytes, sender: bytes, model_file: bytes, req: ModelInferenceRequest
+    block: int,
+    origin: bytes,
+    sender: bytes,
+    model_file: bytes,
+    req: ModelInferenceRequest,
+    origin_nonce: int = 0,
+    call_index: int = 0,
 ) -> str:
+    """keccak(abi.encode(block, origin, origin nonce, sender, call index, model hash,
+    keccak(calldata))): the origin's nonce as the EVM left it (the transaction's + 1) and
+    the call's place among the transaction's precompile calls."""
     request_hash = keccak(calldata(req)[4:])
     payload = encode(
-        ["uint256", "address", "address", "bytes32", "bytes32"],
-        [block, origin, sender, hashlib.sha256(model_file).digest(), request_hash],
+        ["uint256", "address", "uint256", "address", "uint256", "bytes32", "bytes32"],
+        [
+            block,
+            origin,
+            origin_nonce,
+            sender,
+            call_index,
+            hashlib.sha256(model_file).digest(),
+            request_hash,
+        ],
     )
     return keccak(payload).hex()
 
@@ -354,7 +371,8 @@ def test_example_on_chain(env: Env, name: str) -> None:
     receipt = env.send(data, 2_000_000)
     assert receipt["status"] == 1
     sender = to_canonical_address(env.account)
-    inf_id = inference_id(receipt["block_number"], sender, sender, env.files[name], req)
+    nonce = env.tester.get_nonce(env.account)  # the EVM's, once it bumped the sender's
+    inf_id = inference_id(receipt["block_number"], sender, sender, env.files[name], req, nonce)
     event = encode(["string", REQUEST_TYPE, OUTPUT_TYPE], [inf_id, request_abi(req), output])
     (log,) = receipt["logs"]
     assert log["address"] == F4

@@ -37,6 +37,14 @@ class NodeConfig:
     settlement: bool = True
     """Run the settlement service (HACA's full-node role) inside the node."""
     settlement_batch_size: int = 1
+    tee_root_pem: bytes | None = None
+    """The root 0x900 trusts; None: the one stored in the data directory, else the dev root."""
+    tee_ca: Path | None = None
+    """A CA under `tee_root_pem` (key + chain, PEM) the node's enclave attests with."""
+    price_feed_key: bytes | None = None
+    """The key 0xF5's records are signed with; None: the public dev key."""
+    allow_dev_keys: bool = False
+    """Start on a non-dev chain id even with publicly known keys (`devkeys.py`)."""
     rpc_gas_cap: int = DEFAULT_GAS_CAP
     """geth's --rpc.gascap: the most gas an eth_call, estimate or traced call gets (0: none)."""
     rpc_evm_timeout: float = DEFAULT_EVM_TIMEOUT

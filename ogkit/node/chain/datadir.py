@@ -77,6 +77,8 @@ class ChainSettings:
     hd_path: str
     balance: int
     model_store: Path | None
+    tee_root_pem: bytes | None = None
+    """None: the dev root."""
 
 
 def resolve_settings(config: NodeConfig, meta: dict[str, Any] | None) -> ChainSettings:
@@ -93,7 +95,24 @@ def resolve_settings(config: NodeConfig, meta: dict[str, Any] | None) -> ChainSe
         hd_path=config.hd_path,
         balance=balance if balance is not None else DEFAULT_BALANCE,
         model_store=store_dir,
+        tee_root_pem=resolve_tee_root(config, meta),
     )
+
+
+def resolve_tee_root(config: NodeConfig, meta: dict[str, Any] | None) -> bytes | None:
+    """The chain's TEE root: a resumed chain keeps the one it was made with (0x900's past
+    answers must replay the same), so a different `--tee-root` is refused like a chain id."""
+    if meta is None:
+        return config.tee_root_pem
+    stored = meta.get("teeRoot")  # absent: made with the dev root
+    stored_pem = stored.encode() if stored else None
+    if config.tee_root_pem is not None and config.tee_root_pem != stored_pem:
+        held = "the dev TEE root" if stored_pem is None else "another TEE root"
+        raise DataDirError(
+            f"the data directory's chain trusts {held}, not the --tee-root given; "
+            "use another --data-dir for a new chain"
+        )
+    return stored_pem
 
 
 def resolve_chain_id(config: NodeConfig, meta: dict[str, Any] | None) -> int:
@@ -124,6 +143,25 @@ def create_genesis(
     db[INIT_KEY] = b"1"
     chain_class.from_genesis(db, params, state)
     return chain_class(db)
+
+
+def write_settings(
+    db: Any, settings: ChainSettings, config: NodeConfig, chain: MiningChain, store_root: Path
+) -> None:
+    """What a new chain is made with, for a resume to take back (`resolve_settings`)."""
+    root = settings.tee_root_pem
+    write_meta(
+        db,
+        chainId=settings.chain_id,
+        mnemonic=settings.mnemonic,
+        accounts=settings.num_accounts,
+        balance=settings.balance,
+        hdPath=settings.hd_path,
+        gasLimit=config.gas_limit,
+        genesisHash="0x" + chain.get_canonical_block_hash(0).hex(),
+        modelStore=str(store_root),
+        teeRoot=root.decode() if root else None,  # absent or None: the dev root
+    )
 
 
 def write_meta(db: Any, **fields: Any) -> None:

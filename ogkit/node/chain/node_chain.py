@@ -9,6 +9,7 @@ The parts, one job each:
 
     config.py        the settings (`NodeConfig`)
     datadir.py, db.py the database, the settings stored with the chain, the genesis
+    devkeys.py       no publicly known key on a non-dev chain id; the enclave's TEE identity
     ogkit/chain      the py-evm chain class (assembly.py: the precompiles bound to the engines)
     blocks.py        the head, blocks, receipts, senders and state by block parameter
     clock.py         block timestamps and the dev clock
@@ -54,6 +55,7 @@ from ogkit.node.chain import datadir, devstate, fees, logs, pendingdrop, recover
 from ogkit.node.chain.blocks import Blocks
 from ogkit.node.chain.clock import Clock
 from ogkit.node.chain.config import DataDirError, NodeConfig
+from ogkit.node.chain.devkeys import check_settings, trust_enclave
 from ogkit.node.chain.execution import CallBudget, Executor
 from ogkit.node.chain.head import HeadControl
 from ogkit.node.chain.inference import InferenceDesk
@@ -82,6 +84,7 @@ class NodeChain:
         meta = datadir.read_meta(self.db)
         self.resumed = meta is not None
         settings = datadir.resolve_settings(config, meta)
+        check_settings(settings, config)  # before anything is written
         self.chain_id, self.mnemonic = settings.chain_id, settings.mnemonic
         self.num_accounts, self.hd_path = settings.num_accounts, settings.hd_path
         self.balance = settings.balance
@@ -89,6 +92,7 @@ class NodeChain:
         self.inference = default_inference_node(self.model_store.root)
         """Engines, enclave, records and settlement (started by `Node`) of this store."""
         self.engine = engine or self.inference.engine
+        tee_root = trust_enclave(self.engine, settings.tee_root_pem, config.tee_ca)
         self.engine.on_settlement.append(self._store_settlement)
         self.pipe = config.pipe
         self.llm_engine = self.inference.llm_engine
@@ -98,24 +102,14 @@ class NodeChain:
             else ()
         )
         self.signer = Signer(self.keys)
-        self.price_feed = default_price_feed(config.price_csv)
-        self.services = ChainServices(self.engine, self.llm_engine, self.price_feed)
+        self.price_feed = default_price_feed(config.price_csv, config.price_feed_key)
+        self.services = ChainServices(self.engine, self.llm_engine, self.price_feed, tee_root)
         self.chain_class = mining_chain_class(self.chain_id, self.services)
         if meta is None:
             self.chain = datadir.create_genesis(
                 self.db, self.chain_class, self.keys, self.balance, config.gas_limit
             )
-            datadir.write_meta(
-                self.db,
-                chainId=self.chain_id,
-                mnemonic=self.mnemonic,
-                accounts=self.num_accounts,
-                balance=self.balance,
-                hdPath=self.hd_path,
-                gasLimit=config.gas_limit,
-                genesisHash="0x" + self.chain.get_canonical_block_hash(0).hex(),
-                modelStore=str(self.model_store.root),
-            )
+            datadir.write_settings(self.db, settings, config, self.chain, self.model_store.root)
         else:
             self.chain = self.chain_class(self.db)
         self.genesis_hash = self.chain.get_canonical_block_hash(0)

@@ -27,7 +27,7 @@ from ogkit.inference.records import InferenceRecord, SettlementState
 from ogkit.node.chain import records
 from ogkit.node.chain.mining import OWED_TX_KEY
 from ogkit.node.chain.transactions import decode_raw
-from ogkit.tee.enclave import SignedResult, SimulatedEnclave
+from ogkit.tee.enclave import SignedResult
 from precompiles.inference.types import ModelInferenceMode
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def keep_enclave_key(node: NodeChain) -> None:
     """A chain in LevelDB keeps its enclave's signing key: TEE records signed before a
     restart verify, and settle, after it (an in-memory chain outlives nothing)."""
     db, slot = node.db, getattr(node.engine, "enclave_slot", None)
-    if not hasattr(db, "db") or slot is None:
+    if not hasattr(db, "db") or slot is None or not slot.attestable:
         return
     try:
         pem = db[ENCLAVE_KEY]
@@ -66,7 +66,7 @@ def keep_enclave_key(node: NodeChain) -> None:
         )
         return
     key = serialization.load_pem_private_key(pem, password=None)
-    slot.install(SimulatedEnclave(signing_key=key))  # type: ignore[arg-type]
+    slot.install_key(key)  # type: ignore[arg-type]
 
 
 def seal_owed_transaction(node: NodeChain) -> bytes | None:
