@@ -10,7 +10,6 @@ from pathlib import Path
 
 import click
 
-from ogkit.chain.genesis import DEFAULT_HD_PATH
 from ogkit.cli.node_budget import budget_options, describe_budget
 from ogkit.project import STORE_OPTION_HELP
 
@@ -224,7 +223,6 @@ def node(
         accounts=accounts,
         balance=_ether(balance),
         mnemonic=mnemonic,
-        hd_path=DEFAULT_HD_PATH,
         block_time=block_time,
         data_dir=data_dir,
         model_store=model_store,
