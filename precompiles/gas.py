@@ -4,9 +4,24 @@
         + PER_INPUT_ELEMENT  * input numbers and strings
         + PER_STRING_BYTE    * UTF-8 bytes of input strings
         + PER_MODEL_KIB      * ceil(model file size / 1024)
+        + compute_gas(cost of the model for the call's input shapes)
         + PER_OUTPUT_ELEMENT * output numbers and strings
         + PER_STRING_BYTE    * UTF-8 bytes of output strings
         + LOG_BASE + LOG_TOPIC + LOG_DATA_BYTE * len(event data)   (not in static calls)
+
+    compute_gas = ceil(macs / MACS_PER_GAS)
+                + ceil(bytes_moved / BYTES_PER_GAS)
+                + ceil(large_bytes / LARGE_BYTES_PER_GAS)
+                + PER_NODE_RUN * node runs
+
+The cost (`precompiles.host.ComputeCost`) is a static analysis of the model's graph for the
+concrete input shapes (`ModelSpec.compute`, done by the backend): multiply-adds (matrix
+products, convolutions, tree traversals; an exp/tanh/… counts 8, a string compared or
+normalised 800), bytes every node reads and writes, the part of those bytes in tensors over
+2 MiB (they stream from memory), and node runs (loop bodies times their constant trip count).
+It depends on the input's shapes only, never on its values, so it is known, and charged,
+before the model runs. The rates make one millisecond of compute cost about 2,000 gas on the
+machine they were calibrated on (`bench/gas_compute.py`).
 
 LLM functions (runLLMCompletion, runLLMChat):
 
@@ -31,6 +46,10 @@ PER_MODEL_KIB = 10
 LOG_BASE = 375
 LOG_TOPIC = 375
 LOG_DATA_BYTE = 8
+MACS_PER_GAS = 20_000
+BYTES_PER_GAS = 16_000
+LARGE_BYTES_PER_GAS = 4_000
+PER_NODE_RUN = 3
 LLM_BASE = 50_000
 PER_PROMPT_BYTE = 8
 PER_GENERATED_TOKEN = 400
@@ -38,6 +57,16 @@ PER_GENERATED_TOKEN = 400
 
 def model_gas(size_bytes: int) -> int:
     return PER_MODEL_KIB * -(-size_bytes // 1024)
+
+
+def compute_gas(macs: int, bytes_moved: int, large_bytes: int, nodes: int) -> int:
+    """What running the model costs, from its static cost for the call's input shapes."""
+    return (
+        -(-macs // MACS_PER_GAS)
+        + -(-bytes_moved // BYTES_PER_GAS)
+        + -(-large_bytes // LARGE_BYTES_PER_GAS)
+        + PER_NODE_RUN * nodes
+    )
 
 
 def elements_gas(elements: int, string_bytes: int, per_element: int) -> int:

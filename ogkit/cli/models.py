@@ -37,25 +37,32 @@ def models() -> None:
 def add(file: Path, aliases: tuple[str, ...], store_dir: Path | None) -> None:
     """Store FILE (an ONNX model) and print its CID (CIDv1, sha2-256).
 
-    The file must pass onnx's checker and load in onnxruntime. Adding a stored file again
-    repairs the stored copy if its bytes were damaged.
+    The file must pass onnx's checker and load in onnxruntime, and what it computes must be
+    priced from its input shapes alone (no loop whose count is an input, no tensor sized by
+    the input's values) within the compute and memory limits of 0xF4; the verdict and the
+    cost of the smallest call go in the store's manifest. Adding a stored file again repairs
+    the stored copy if its bytes were damaged.
     """
-    from ogkit.models.validate import InvalidModel, check_onnx
+    from ogkit.models.manifest import analyse, write_manifest
+    from ogkit.models.validate import InvalidModel, Refused, check_onnx, refuse_unmeterable
 
     input_file(file)
     try:
-        check_onnx(file)
+        check_onnx(file, before_loading=refuse_unmeterable)
     except InvalidModel as exc:
         raise click.ClickException(
             f"cannot add {file}: {exc}; give an ONNX model file "
             "(an LLM goes in with `ogkit models add-llm`)"
         ) from None
+    except Refused as exc:
+        raise click.ClickException(f"cannot add {file}: {exc}") from None
     store = open_store(store_dir)
     data = file.read_bytes()
     cid = cid_for(data)
     stored = store.blobs / cid
     damaged = stored.is_file() and not store.intact(store.resolve(cid))
     click.echo(store.add(data, *aliases))
+    write_manifest(store.root, cid, analyse(data))
     if damaged:
         click.echo(f"Repaired the stored copy of {cid}: its bytes no longer matched.", err=True)
 
