@@ -133,7 +133,7 @@ class InferenceEngine:
                 except CorruptModel as exc:
                     raise ModelExecutionError(str(exc)) from exc
                 manifest = ensure_manifest(self.store.root, stored.cid, data)
-                if not manifest.admitted:  # never even loaded: loading may be the harm
+                if manifest.onnx and not manifest.admitted:  # loading may be the harm
                     raise ModelExecutionError(f"the model is refused: {manifest.reason}")
                 model = OnnxModel(data, hashlib.sha256(data).digest(), CostMeter(data))
                 self._by_cid[stored.cid] = model

@@ -35,6 +35,8 @@ class Manifest:
     cost: dict[str, int] = field(default_factory=dict)
     """`ComputeCost` of the smallest call."""
     compute_gas: int = 0
+    onnx: bool = True
+    """False: onnx cannot parse the file (the runtime's own error then says why)."""
     analyser: int = ANALYSER_VERSION
 
     def to_json(self) -> bytes:
@@ -47,7 +49,7 @@ def analyse(data: bytes) -> Manifest:
     try:
         model = onnx.load_from_string(data)
     except Exception as exc:  # noqa: BLE001 - protobuf raises its own types
-        return Manifest(False, f"not an ONNX file ({str(exc).splitlines()[0]})")
+        return Manifest(False, f"not an ONNX file ({str(exc).splitlines()[0]})", onnx=False)
     shapes = input_shapes_probe(model)
     probe = {name: list(shape) for name, shape in shapes.items()}
     try:
