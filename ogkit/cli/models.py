@@ -61,8 +61,11 @@ def add(file: Path, aliases: tuple[str, ...], store_dir: Path | None) -> None:
     cid = cid_for(data)
     stored = store.blobs / cid
     damaged = stored.is_file() and not store.intact(store.resolve(cid))
+    manifest = analyse(data)
+    if not manifest.admitted:  # a non-standard operator onnxruntime does know
+        raise click.ClickException(f"cannot add {file}: {manifest.reason}")
     click.echo(store.add(data, *aliases))
-    write_manifest(store.root, cid, analyse(data))
+    write_manifest(store.root, cid, manifest)
     if damaged:
         click.echo(f"Repaired the stored copy of {cid}: its bytes no longer matched.", err=True)
 

@@ -71,6 +71,10 @@ def _standalone(outer: _Graph, body: onnx.GraphProto, inputs: list[tuple[int, Va
     return analysed
 
 
+def _named(node: onnx.NodeProto) -> str:
+    return f" {node.name!r}" if node.name else ""
+
+
 def _typed(outer: _Graph, name: str) -> tuple[int, Value]:
     value = outer.values.get(name)
     if value is None or value.shape is None:
@@ -97,7 +101,7 @@ def _loop(outer: _Graph, node: onnx.NodeProto) -> tuple[ComputeCost, list[Value]
     trips_value = outer.constant(trip_name) if trip_name else None
     if trips_value is None or trips_value.size != 1:
         raise Unmeterable(
-            f"Loop {node.name or '?'} runs a number of times that is not a constant of the "
+            f"the Loop{_named(node)} runs a number of times that is not a constant of the "
             "model (an input or a computed value), so its cost cannot be known before it runs"
         )
     trips = max(0, int(trips_value.reshape(-1)[0]))
@@ -109,7 +113,7 @@ def _loop(outer: _Graph, node: onnx.NodeProto) -> tuple[ComputeCost, list[Value]
     for (_, before), after in zip(carried, results, strict=False):
         if before.shape != after.shape:
             raise Unmeterable(
-                f"Loop {node.name or '?'} changes a carried value's shape from {before.shape} "
+                f"the Loop{_named(node)} changes a carried value's shape from {before.shape} "
                 f"to {after.shape} each iteration"
             )
     scans = [Value(v.itemsize, (trips, *v.shape) if v.shape is not None else None)
@@ -124,7 +128,7 @@ def _scan(outer: _Graph, node: onnx.NodeProto) -> tuple[ComputeCost, list[Value]
     states, scans = inputs[: len(inputs) - scanned], inputs[len(inputs) - scanned :]
     axes = list(attrs.get("scan_input_axes") or [0] * scanned)
     if not scans or scans[0][1].shape is None:
-        raise Unmeterable(f"Scan {node.name or '?'} has no scan input of known shape")
+        raise Unmeterable(f"the Scan{_named(node)} has no scan input of known shape")
     trips = scans[0][1].shape[axes[0]]
     slices = [
         (elem, Value(v.itemsize, tuple(d for i, d in enumerate(v.shape or ()) if i != axis)))
@@ -146,7 +150,7 @@ def _if(outer: _Graph, node: onnx.NodeProto) -> tuple[ComputeCost, list[Value]]:
     dear = max(costs, key=lambda c: (c.macs + c.bytes_moved, c.peak_bytes))
     if shapes[0] != shapes[1]:
         raise Unmeterable(
-            f"If {node.name or '?'}: its branches make outputs of different shapes, so what "
+            f"the If{_named(node)}: its branches make outputs of different shapes, so what "
             "follows it cannot be priced before it runs"
         )
     peak = max(c.peak_bytes for c in costs)

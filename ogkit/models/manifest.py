@@ -37,6 +37,8 @@ class Manifest:
     compute_gas: int = 0
     onnx: bool = True
     """False: onnx cannot parse the file (the runtime's own error then says why)."""
+    standard: bool = True
+    """False: a node is no standard ONNX operator (onnxruntime may still refuse it itself)."""
     analyser: int = ANALYSER_VERSION
 
     def to_json(self) -> bytes:
@@ -52,6 +54,10 @@ def analyse(data: bytes) -> Manifest:
         return Manifest(False, f"not an ONNX file ({str(exc).splitlines()[0]})", onnx=False)
     shapes = input_shapes_probe(model)
     probe = {name: list(shape) for name, shape in shapes.items()}
+    custom = _custom_op(model.graph)
+    if custom:
+        reason = f"{custom} is not a standard ONNX operator, so its cost cannot be known"
+        return Manifest(False, reason, probe, standard=False)
     try:
         cost = model_cost(model, shapes)
     except Unmeterable as exc:
@@ -69,6 +75,17 @@ def analyse(data: bytes) -> Manifest:
             f"{limits.MAX_COMPUTE_GAS:,} limit ({describe(cost)})"
         )
     return Manifest(not reason, reason, probe, asdict(cost), amount)
+
+
+def _custom_op(graph: onnx.GraphProto) -> str:
+    """The first node (in subgraphs too) whose operator onnx has no schema for, if any."""
+    for index, node in enumerate(graph.node):
+        if not onnx.defs.has(node.op_type, node.domain):
+            return f"node {node.name or index} ({node.op_type} of domain {node.domain!r})"
+        for attribute in node.attribute:
+            if attribute.type == onnx.AttributeProto.GRAPH and (found := _custom_op(attribute.g)):
+                return found
+    return ""
 
 
 def manifest_path(store_root: Path, cid: str) -> Path:

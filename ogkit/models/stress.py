@@ -176,3 +176,22 @@ def nonzero_driven() -> bytes:
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [])],
     )
     return _model(graph)
+
+
+def square_chain(columns: int, depth: int) -> bytes:
+    """x [n, columns] -> s = x @ x^T [n, n], then `depth` times s = s @ s: memory and work
+    that grow with the input's dynamic dimension n (tiny at n = 1)."""
+    nodes = [
+        helper.make_node("Transpose", ["x"], ["xt"]),
+        helper.make_node("MatMul", ["x", "xt"], ["s0"]),
+    ]
+    for i in range(depth):
+        nodes.append(helper.make_node("MatMul", [f"s{i}", f"s{i}"], [f"s{i + 1}"]))
+    nodes.append(helper.make_node("ReduceSum", [f"s{depth}"], ["y"], keepdims=0))
+    graph = helper.make_graph(
+        nodes,
+        "square_chain",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", columns])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [])],
+    )
+    return _model(graph)

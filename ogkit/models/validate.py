@@ -16,11 +16,12 @@ class Refused(ValueError):  # noqa: N818 - names the condition
 
 
 def refuse_unmeterable(model_bytes: bytes) -> None:
-    """Raise `Refused` with the reason unless the static cost analysis admits the model."""
+    """Raise `Refused` with the reason unless the static cost analysis admits the model; a
+    non-standard operator is left to onnxruntime first (its error names what it lacks)."""
     from ogkit.models.manifest import analyse
 
     manifest = analyse(model_bytes)
-    if not manifest.admitted:
+    if not manifest.admitted and manifest.standard:
         raise Refused(manifest.reason)
 
 
