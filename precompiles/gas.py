@@ -29,6 +29,14 @@ LLM functions (runLLMCompletion, runLLMChat):
         + PER_PROMPT_BYTE     * UTF-8 bytes of the request's text (prompt or messages, tool
                                 definitions, tool_choice, stop sequences)
         + PER_GENERATED_TOKEN * tokens the model generated
+        + ceil(model weight bytes * token positions / LLM_WEIGHT_BYTES_PER_GAS)
+
+Token positions are what a model without a key-value cache (ogkit's local LLMs) runs: one
+forward pass over the whole sequence per generated token and one more, so
+positions = (generated + 1) * prompt tokens + generated * (generated + 1) / 2. A float32
+weight is one multiply-add per position, so 80,000 weight bytes a gas is the model rate
+(MACS_PER_GAS = 20,000 multiply-adds a gas). An HTTP endpoint's model has no known size:
+its compute is not the chain's, and the term is 0.
         + LOG_BASE + LOG_TOPIC + LOG_DATA_BYTE * len(event data)   (not in static calls)
 
 Generated tokens are the backend's count (the local model's tokenizer, or the endpoint's
@@ -53,6 +61,7 @@ PER_NODE_RUN = 3
 LLM_BASE = 50_000
 PER_PROMPT_BYTE = 8
 PER_GENERATED_TOKEN = 400
+LLM_WEIGHT_BYTES_PER_GAS = 80_000
 
 
 def model_gas(size_bytes: int) -> int:
@@ -79,6 +88,16 @@ def llm_prompt_gas(prompt_bytes: int) -> int:
 
 def llm_output_gas(tokens: int) -> int:
     return PER_GENERATED_TOKEN * tokens
+
+
+def llm_positions(prompt_tokens: int, generated: int) -> int:
+    """Token positions through the model: a pass over the sequence per token, and the last."""
+    return (generated + 1) * prompt_tokens + generated * (generated + 1) // 2
+
+
+def llm_compute_gas(size_bytes: int, prompt_tokens: int, generated: int) -> int:
+    """What running a local LLM costs: its weights read once per token position."""
+    return -(-size_bytes * llm_positions(prompt_tokens, generated) // LLM_WEIGHT_BYTES_PER_GAS)
 
 
 def log_gas(data_len: int, topics: int = 1) -> int:

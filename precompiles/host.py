@@ -230,6 +230,9 @@ class LLMSpec:
     """32 bytes that pin the model: results, inference ids and records are keyed by it."""
     backend: str
     """Which kind of node runs it, e.g. "onnx" or "http"."""
+    size_bytes: int = 0
+    """Bytes of the model's weights, which every token through it reads: what its compute
+    gas scales with. 0 for an endpoint (the chain runs nothing, so charges no compute)."""
 
 
 @dataclass(frozen=True)
@@ -241,6 +244,8 @@ class LLMResult:
     message: ChatMessage
     completion_tokens: int
     """Tokens generated: what gas is charged per."""
+    prompt_tokens: int = 0
+    """Tokens of the prompt as the model's tokenizer counts them (compute gas)."""
 
 
 LLMRequest = LLMCompletionRequest | LLMChatRequest

@@ -30,7 +30,8 @@ class Watchdog:
                 self._thread = threading.Thread(target=self._watch, name="ogkit-watchdog")
                 self._thread.daemon = True
                 self._thread.start()
-            self._wake.notify()
+            if self._due[0][1] == ticket:  # the thread sleeps until a later deadline: wake it
+                self._wake.notify()
         return ticket
 
     def disarm(self, ticket: int) -> bool:
