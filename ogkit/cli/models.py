@@ -33,8 +33,17 @@ def models() -> None:
 @models.command("add", short_help="Store an ONNX model file and print its CID.")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--alias", "aliases", multiple=True, help="Also name it this (repeatable).")
+@click.option(
+    "--max-loop-iterations",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Admit a Loop whose trip count is an input: calls pay for this many iterations, "
+    "and a call asking for more reverts.",
+)
 @store_option
-def add(file: Path, aliases: tuple[str, ...], store_dir: Path | None) -> None:
+def add(
+    file: Path, aliases: tuple[str, ...], max_loop_iterations: int | None, store_dir: Path | None
+) -> None:
     """Store FILE (an ONNX model) and print its CID (CIDv1, sha2-256).
 
     The file must pass onnx's checker and load in onnxruntime, and what it computes must be
@@ -48,7 +57,7 @@ def add(file: Path, aliases: tuple[str, ...], store_dir: Path | None) -> None:
 
     input_file(file)
     try:
-        check_onnx(file, before_loading=refuse_unmeterable)
+        check_onnx(file, before_loading=lambda data: refuse_unmeterable(data, max_loop_iterations))
     except InvalidModel as exc:
         raise click.ClickException(
             f"cannot add {file}: {exc}; give an ONNX model file "
@@ -61,7 +70,7 @@ def add(file: Path, aliases: tuple[str, ...], store_dir: Path | None) -> None:
     cid = cid_for(data)
     stored = store.blobs / cid
     damaged = stored.is_file() and not store.intact(store.resolve(cid))
-    manifest = analyse(data)
+    manifest = analyse(data, max_loop_iterations)
     if not manifest.admitted:  # a non-standard operator onnxruntime does know
         raise click.ClickException(f"cannot add {file}: {manifest.reason}")
     click.echo(store.add(data, *aliases))

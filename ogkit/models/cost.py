@@ -87,10 +87,14 @@ class _Totals:
 class _Graph:
     """One graph (the model's or a loop body) analysed for concrete input types."""
 
-    def __init__(self, model: onnx.ModelProto, depth: int = 0) -> None:
+    def __init__(
+        self, model: onnx.ModelProto, depth: int = 0, loop_bound: int | None = None
+    ) -> None:
         self.model = model
         self.graph = model.graph
         self.depth = depth
+        self.loop_bound = loop_bound
+        """Declared most iterations of a main-graph Loop whose count is not a constant."""
         self.sub: dict[int, tuple[ComputeCost, list[Value]]] = {}
         self.values: dict[str, Value] = {}
         self.elem: dict[str, int] = {}
@@ -259,16 +263,15 @@ def with_input_shapes(model: onnx.ModelProto, shapes: Mapping[str, Shape]) -> on
     return copy
 
 
-def model_cost(model: onnx.ModelProto, shapes: Mapping[str, Shape]) -> ComputeCost:
+def model_cost(
+    model: onnx.ModelProto, shapes: Mapping[str, Shape], loop_bound: int | None = None
+) -> ComputeCost:
     """The cost of running `model` once on inputs of these shapes; `Unmeterable` if the
-    shapes alone cannot bound it."""
-    graph = _Graph(with_input_shapes(model, shapes))
+    shapes alone cannot bound it. `loop_bound` prices a main-graph Loop whose count is an
+    input at that many iterations (the runtime enforces it: `ogkit.models.loop_bound`)."""
+    graph = _Graph(with_input_shapes(model, shapes), loop_bound=loop_bound)
     graph.infer()
     return graph.walk()
-
-
-def ceil_div(a: int, b: int) -> int:
-    return -(-a // b) if b else 0
 
 
 def describe(cost: ComputeCost) -> str:

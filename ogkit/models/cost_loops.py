@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import onnx
 from onnx import helper
 
@@ -99,10 +100,15 @@ def _outputs(graph: _Graph) -> list[Value]:
 def _loop(outer: _Graph, node: onnx.NodeProto) -> tuple[ComputeCost, list[Value]]:
     trip_name = node.input[0] if node.input else ""
     trips_value = outer.constant(trip_name) if trip_name else None
+    bounded = outer.depth == 0 and outer.loop_bound is not None and trip_name
+    if (trips_value is None or trips_value.size != 1) and bounded:
+        trips_value = np.array(outer.loop_bound)  # enforced by the runtime's rewrite
     if trips_value is None or trips_value.size != 1:
         raise Unmeterable(
             f"the Loop{_named(node)} runs a number of times that is not a constant of the "
-            "model (an input or a computed value), so its cost cannot be known before it runs"
+            "model (an input or a computed value), so its cost cannot be known before it runs; "
+            "declare a bound with `ogkit models add --max-loop-iterations N` (a Loop of the "
+            "main graph with a trip count input only)"
         )
     trips = max(0, int(trips_value.reshape(-1)[0]))
     carried = [_typed(outer, name) for name in node.input[2:]]

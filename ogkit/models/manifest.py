@@ -39,15 +39,19 @@ class Manifest:
     """False: onnx cannot parse the file (the runtime's own error then says why)."""
     standard: bool = True
     """False: a node is no standard ONNX operator (onnxruntime may still refuse it itself)."""
+    max_loop_iterations: int | None = None
+    """Declared at add: a main-graph Loop whose count is an input is priced at, and capped
+    to, this many iterations (a call asking for more reverts)."""
     analyser: int = ANALYSER_VERSION
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), indent=2, sort_keys=True).encode()
 
 
-def analyse(data: bytes) -> Manifest:
-    """The verdict on a model file: refused if its work cannot be known from input shapes,
-    or if even its smallest call is over the limits of `precompiles.limits`."""
+def analyse(data: bytes, max_loop_iterations: int | None = None) -> Manifest:
+    """The verdict on a model file: refused if its work cannot be known from input shapes
+    (and the declared loop bound), or if even its smallest call is over the limits of
+    `precompiles.limits`."""
     try:
         model = onnx.load_from_string(data)
     except Exception as exc:  # noqa: BLE001 - protobuf raises its own types
@@ -59,9 +63,9 @@ def analyse(data: bytes) -> Manifest:
         reason = f"{custom} is not a standard ONNX operator, so its cost cannot be known"
         return Manifest(False, reason, probe, standard=False)
     try:
-        cost = model_cost(model, shapes)
+        cost = model_cost(model, shapes, max_loop_iterations)
     except Unmeterable as exc:
-        return Manifest(False, str(exc), probe)
+        return Manifest(False, str(exc), probe, max_loop_iterations=max_loop_iterations)
     amount = gas.compute_gas(cost.macs, cost.bytes_moved, cost.large_bytes, cost.nodes)
     reason = ""
     if cost.peak_bytes > limits.MAX_MODEL_PEAK_BYTES:
@@ -74,7 +78,9 @@ def analyse(data: bytes) -> Manifest:
             f"its smallest call costs {amount:,} compute gas, over the "
             f"{limits.MAX_COMPUTE_GAS:,} limit ({describe(cost)})"
         )
-    return Manifest(not reason, reason, probe, asdict(cost), amount)
+    return Manifest(
+        not reason, reason, probe, asdict(cost), amount, max_loop_iterations=max_loop_iterations
+    )
 
 
 def _custom_op(graph: onnx.GraphProto) -> str:

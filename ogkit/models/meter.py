@@ -19,8 +19,9 @@ Shapes = dict[str, tuple[int, ...]]
 class CostMeter:
     """`ModelSpec.compute` for one stored model: shapes in, `ComputeCost` out."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, loop_bound: int | None = None) -> None:
         self._data = data
+        self._loop_bound = loop_bound
         self._model: onnx.ModelProto | None = None
         self._cache: dict[tuple, ComputeCost | str] = {}
         self._lock = threading.Lock()
@@ -44,6 +45,6 @@ class CostMeter:
                 self._model = onnx.load_from_string(self._data)
             model = self._model
         try:
-            return model_cost(model, shapes)
+            return model_cost(model, shapes, self._loop_bound)
         except Unmeterable as exc:
             return str(exc)

@@ -8,6 +8,7 @@ import threading
 import numpy as np
 import onnxruntime as ort
 
+from ogkit.models.loop_bound import FLAG_PREFIX
 from ogkit.models.watchdog import WATCHDOG
 from precompiles import limits
 from precompiles.host import ComputeMeter, ModelExecutionError, ModelSpec, TensorSpec
@@ -35,7 +36,11 @@ class OnnxModel:
         model_hash: bytes,
         compute: ComputeMeter | None = None,
         budget_s: float | None = None,
+        loop_bound: int | None = None,
     ) -> None:
+        """`data` may be a graph `bound_loops` capped; `loop_bound` is then its bound, and
+        the extra outputs it added are checked after each run, never returned."""
+        self.loop_bound = loop_bound
         self.budget_s = limits.MODEL_TIME_BUDGET_S if budget_s is None else budget_s
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1  # determinism, and no thread pool per model
@@ -51,9 +56,12 @@ class OnnxModel:
             model_hash=model_hash,
             size_bytes=len(data),
             inputs=tuple(_spec(i) for i in self.session.get_inputs()),
-            outputs=tuple(_spec(o) for o in self.session.get_outputs()),
+            outputs=tuple(
+                _spec(o) for o in self.session.get_outputs() if not o.name.startswith(FLAG_PREFIX)
+            ),
             compute=compute,
         )
+        self._flags = [o.name for o in self.session.get_outputs() if o.name.startswith(FLAG_PREFIX)]
         self._lock = threading.Lock()
 
     def run(self, inputs: dict[str, np.ndarray]) -> list[tuple[str, np.ndarray]]:
@@ -65,7 +73,7 @@ class OnnxModel:
             with self._lock:
                 ticket = WATCHDOG.arm(options, self.budget_s)
                 try:
-                    results = self.session.run(names, inputs, options)
+                    results = self.session.run(names + self._flags, inputs, options)
                 finally:
                     stopped = WATCHDOG.disarm(ticket)
         except Exception as exc:  # noqa: BLE001
@@ -75,4 +83,9 @@ class OnnxModel:
                 ) from None
             message = str(exc).split("\n")[0]
             raise ModelExecutionError(message) from exc
-        return list(zip(names, results, strict=True))
+        if any(bool(np.asarray(flag).any()) for flag in results[len(names) :]):
+            raise ModelExecutionError(
+                f"a Loop's trip count is over the model's declared bound of {self.loop_bound} "
+                "iterations (ogkit models add --max-loop-iterations)"
+            )
+        return list(zip(names, results[: len(names)], strict=True))

@@ -15,12 +15,12 @@ class Refused(ValueError):  # noqa: N818 - names the condition
     """A valid model the chain will not run: its compute cannot be priced or bounded."""
 
 
-def refuse_unmeterable(model_bytes: bytes) -> None:
+def refuse_unmeterable(model_bytes: bytes, max_loop_iterations: int | None = None) -> None:
     """Raise `Refused` with the reason unless the static cost analysis admits the model; a
     non-standard operator is left to onnxruntime first (its error names what it lacks)."""
     from ogkit.models.manifest import analyse
 
-    manifest = analyse(model_bytes)
+    manifest = analyse(model_bytes, max_loop_iterations)
     if not manifest.admitted and manifest.standard:
         raise Refused(manifest.reason)
 

@@ -104,7 +104,9 @@ def test_loop_with_an_input_trip_count_is_refused() -> None:
     assert not verdict.admitted
     assert verdict.reason == (
         "the Loop runs a number of times that is not a constant of the model (an input or a "
-        "computed value), so its cost cannot be known before it runs"
+        "computed value), so its cost cannot be known before it runs; declare a bound with "
+        "`ogkit models add --max-loop-iterations N` (a Loop of the main graph with a trip count "
+        "input only)"
     )
 
 

@@ -15,12 +15,12 @@ from ogkit.models import stress
 from ogkit.models.cid import cid_for
 
 
-def add(path: Path, store: Path) -> Result:
+def add(path: Path, store: Path, *options: str) -> Result:
     try:
         runner = CliRunner(mix_stderr=False)
     except TypeError:  # click 8.2+: stderr is always apart
         runner = CliRunner()
-    return runner.invoke(main, ["models", "add", str(path), "--store", str(store)])
+    return runner.invoke(main, ["models", "add", str(path), "--store", str(store), *options])
 
 
 def test_add_refuses_the_loop_whose_count_is_an_input(tmp_path: Path) -> None:
@@ -30,7 +30,9 @@ def test_add_refuses_the_loop_whose_count_is_an_input(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr == (
         f"Error: cannot add {path}: the Loop runs a number of times that is not a constant of "
-        "the model (an input or a computed value), so its cost cannot be known before it runs\n"
+        "the model (an input or a computed value), so its cost cannot be known before it runs; "
+        "declare a bound with `ogkit models add --max-loop-iterations N` (a Loop of the main "
+        "graph with a trip count input only)\n"
     )
     assert not (tmp_path / "store" / "blobs").exists()
 
@@ -66,6 +68,7 @@ def test_add_keeps_the_verdict_in_the_manifest(tmp_path: Path) -> None:
             "nodes": 16,
             "peak_bytes": 320,
         },
+        "max_loop_iterations": None,
         "onnx": True,
         "probe_shapes": {"open_high_low_close": [10, 4]},
         "reason": "",
@@ -78,3 +81,14 @@ def test_add_admits_a_loop_with_a_constant_count(tmp_path: Path) -> None:
     path.write_bytes(stress.loop_matmul(10))
     result = add(path, tmp_path / "store")
     assert result.exit_code == 0, result.stderr
+
+
+def test_add_admits_the_loop_with_a_declared_bound(tmp_path: Path) -> None:
+    path = tmp_path / "loop.onnx"
+    data = stress.loop_matmul(None, 64)
+    path.write_bytes(data)
+    result = add(path, tmp_path / "store", "--max-loop-iterations", "8")
+    assert result.exit_code == 0, result.stderr
+    manifest = json.loads((tmp_path / "store" / "manifests" / f"{cid_for(data)}.json").read_text())
+    assert (manifest["admitted"], manifest["max_loop_iterations"]) == (True, 8)
+    assert manifest["cost"]["macs"] == 8 * 64**3 + 64 * 64
