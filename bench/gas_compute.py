@@ -95,50 +95,66 @@ def cases() -> list[Case]:
     return rows
 
 
-def _median_ms(model: OnnxModel, feeds: dict[str, np.ndarray]) -> tuple[float, list]:
-    outputs = model.run(feeds)  # warm: the arena grows once
-    times: list[float] = []
-    started = time.perf_counter()
-    while len(times) < 5 or (time.perf_counter() - started < 0.5 and len(times) < 25):
-        begin = time.perf_counter()
-        model.run(feeds)
-        times.append(time.perf_counter() - begin)
-    return statistics.median(times) * 1000, outputs
-
-
 def _elements(feeds: dict[str, np.ndarray]) -> tuple[int, int]:
     count = sum(a.size for a in feeds.values())
     strings = sum(len(str(v).encode()) for a in feeds.values() if a.dtype == object for v in a.flat)
     return count, strings
 
 
-def measure_case(case: Case) -> dict:
-    """One row: gas beyond the base as the precompile charges it, and the compute time."""
-    name, size, build, make_inputs = case
-    data, feeds = build(), make_inputs()
-    meter = CostMeter(data)
-    cost = meter({k: tuple(v.shape) for k, v in feeds.items()})
-    model = OnnxModel(data, b"bench", meter, budget_s=60.0)
-    ms, outputs = _median_ms(model, feeds)
-    elements, string_bytes = _elements(feeds)
-    out_elements = sum(np.asarray(a).size for _, a in outputs)
-    compute = gas.compute_gas(cost.macs, cost.bytes_moved, cost.large_bytes, cost.nodes)
-    beyond = (
-        gas.elements_gas(elements, string_bytes, gas.PER_INPUT_ELEMENT)
-        + gas.model_gas(len(data))
-        + compute
-        + gas.elements_gas(out_elements, 0, gas.PER_OUTPUT_ELEMENT)
-    )
-    return {
-        "kind": "onnx",
-        "model": name,
-        "input": size,
-        "gas_beyond_base": beyond,
-        "compute_gas": compute,
-        "median_ms": ms,
-        "gas_per_ms": beyond / ms if ms else float("inf"),
-        "compute_gas_per_ms": compute / ms if ms else float("inf"),
-    }
+ROUNDS = 9
+"""Each round runs every case once, in turn: load from other processes on a shared machine
+then falls on all cases alike, and the median over rounds drops its spikes."""
+
+
+class _Prepared:
+    """One case, loaded and warm: what a round runs, and the gas its call is charged."""
+
+    def __init__(self, case: Case) -> None:
+        self.name, self.size, build, make_inputs = case
+        data, self.feeds = build(), make_inputs()
+        meter = CostMeter(data)
+        cost = meter({k: tuple(v.shape) for k, v in self.feeds.items()})
+        self.model = OnnxModel(data, b"bench", meter, budget_s=60.0)
+        outputs = self.model.run(self.feeds)  # warm: the arena grows once
+        elements, string_bytes = _elements(self.feeds)
+        out_elements = sum(np.asarray(a).size for _, a in outputs)
+        self.compute = gas.compute_gas(cost.macs, cost.bytes_moved, cost.large_bytes, cost.nodes)
+        self.beyond = (
+            gas.elements_gas(elements, string_bytes, gas.PER_INPUT_ELEMENT)
+            + gas.model_gas(len(data))
+            + self.compute
+            + gas.elements_gas(out_elements, 0, gas.PER_OUTPUT_ELEMENT)
+        )
+        self.times: list[float] = []
+
+    def run_once(self) -> None:
+        begin = time.perf_counter()
+        self.model.run(self.feeds)
+        self.times.append(time.perf_counter() - begin)
+
+    def row(self) -> dict:
+        ms = statistics.median(self.times) * 1000
+        return {
+            "kind": "onnx",
+            "model": self.name,
+            "input": self.size,
+            "gas_beyond_base": self.beyond,
+            "compute_gas": self.compute,
+            "median_ms": ms,
+            "gas_per_ms": self.beyond / ms if ms else float("inf"),
+            "compute_gas_per_ms": self.compute / ms if ms else float("inf"),
+        }
+
+
+def onnx_rows(rounds: int = ROUNDS) -> list[dict]:
+    """Every ONNX case: gas beyond the base as the precompile charges it, and the median
+    compute time over `rounds` interleaved rounds (a fast case runs 20 times a round)."""
+    prepared = [_Prepared(case) for case in cases()]
+    for _ in range(rounds):
+        for case in prepared:
+            for _ in range(20 if not case.times or case.times[-1] < 0.005 else 1):
+                case.run_once()
+    return [case.row() for case in prepared]
 
 
 def llm_rows() -> list[dict]:
@@ -185,7 +201,7 @@ def llm_rows() -> list[dict]:
 
 def measure() -> list[dict]:
     """Every case, in order (a few seconds on 1 core); the LLM rows last."""
-    return [measure_case(case) for case in cases()] + llm_rows()
+    return onnx_rows() + llm_rows()
 
 
 def markdown(rows: list[dict]) -> str:

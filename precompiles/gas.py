@@ -20,8 +20,9 @@ products, convolutions, tree traversals; an exp/tanh/… counts 8, a string comp
 normalised 800), bytes every node reads and writes, the part of those bytes in tensors over
 2 MiB (they stream from memory), and node runs (loop bodies times their constant trip count).
 It depends on the input's shapes only, never on its values, so it is known, and charged,
-before the model runs. The rates make one millisecond of compute cost about 2,000 gas on the
-machine they were calibrated on (`bench/gas_compute.py`).
+before the model runs. On the machine the rates were calibrated on (2 shared AMD EPYC cores,
+onnxruntime on one thread; `bench/gas_compute.py`, bench/RESULTS-gas.md) every call that
+computes over 1 ms pays 1,500-7,000 gas per ms of compute, whatever the model does.
 
 LLM functions (runLLMCompletion, runLLMChat):
 

@@ -9,7 +9,7 @@ MAX_OUTPUT_ELEMENTS = 1 << 16
 # Model compute (0xF4 runModelInference, 0xF5 runInferenceOnPriceFeed). The cost of a run is
 # known before it starts (precompiles.gas.compute_gas); a call over either static cap reverts
 # before the model runs, paying the gas charged up to then.
-MAX_COMPUTE_GAS = 3_000_000  # ~1.5 s of compute at the calibrated ~2,000 gas per ms
+MAX_COMPUTE_GAS = 3_000_000  # at most ~2 s of compute at the calibrated >= 1,500 gas per ms
 MAX_MODEL_PEAK_BYTES = 256 << 20  # 256 MiB of activations alive at once
 MODEL_TIME_BUDGET_S = 5.0
 """Wall-clock cap on one model run, enforced by the node (onnxruntime's terminate flag): the
