@@ -11,6 +11,7 @@ before the run: `Unmeterable` says which node, and the model is refused.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ STRING_OP_MACS = 800
 normalising a string takes about 10 ns, as long as ~800 multiply-adds in a matrix product."""
 LARGE_TENSOR_BYTES = 2 << 20
 """A tensor over this many bytes no longer fits a core's cache: its bytes count as large."""
+WEIGHT = "ogkit: an initializer, typed without its data"
 MAX_FILLS = 64
 """Nodes whose output shapes the analysis may fill in itself (loops, bounded ops)."""
 _BOUNDED_BY_INPUT = {"StringNormalizer"}
@@ -192,10 +194,10 @@ class _Graph:
                 last_use[name] = index
         keep = {o.name for o in self.graph.output}
         initializers = {i.name for i in self.graph.initializer}
-        live = {
+        live = {  # weights live in the session, not per run: the model-size gas pays for them
             i.name: self.values[i.name].nbytes
             for i in self.graph.input
-            if i.name not in initializers and i.name in self.values
+            if i.name not in initializers and i.name in self.values and i.doc_string != WEIGHT
         }
         for index, node in enumerate(self.graph.node):
             ins = [self.shape(n) if n else None for n in node.input]
@@ -249,10 +251,33 @@ def input_shapes_probe(model: onnx.ModelProto) -> dict[str, Shape]:
     }
 
 
+SMALL_CONSTANT = 4096
+"""Initializers up to this many elements keep their values for shape inference (a Reshape's
+target, a Loop's count); bigger ones (weights) go in as typed inputs, without their bytes."""
+
+
 def with_input_shapes(model: onnx.ModelProto, shapes: Mapping[str, Shape]) -> onnx.ModelProto:
-    """A copy of `model` whose graph inputs have these concrete shapes."""
-    copy = onnx.ModelProto()
-    copy.CopyFrom(model)
+    """A copy of `model` whose graph inputs have these concrete shapes and whose weights are
+    typed inputs without data: pricing a 100 MB model copies kilobytes, not its weights."""
+    source = model.graph
+    graph = onnx.GraphProto(name=source.name)
+    for field in ("node", "input", "output", "value_info"):
+        getattr(graph, field).extend(getattr(source, field))
+    copy = onnx.ModelProto(ir_version=model.ir_version, graph=graph)
+    copy.opset_import.extend(model.opset_import)
+    copy.functions.extend(model.functions)
+    initializers = source.initializer  # read, never changed: meters price concurrently
+    declared = {i.name for i in copy.graph.input}
+    for init in initializers:
+        if math.prod(init.dims) <= SMALL_CONSTANT:
+            copy.graph.initializer.append(init)
+            continue
+        info = helper.make_tensor_value_info(init.name, init.data_type, list(init.dims))
+        info.doc_string = WEIGHT
+        if init.name in declared:
+            next(i for i in copy.graph.input if i.name == init.name).CopyFrom(info)
+        else:
+            copy.graph.input.append(info)
     for graph_input in copy.graph.input:
         if graph_input.name not in shapes or not graph_input.type.HasField("tensor_type"):
             continue
