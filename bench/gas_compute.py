@@ -199,9 +199,9 @@ def llm_rows() -> list[dict]:
     return rows
 
 
-def measure() -> list[dict]:
-    """Every case, in order (a few seconds on 1 core); the LLM rows last."""
-    return onnx_rows() + llm_rows()
+def measure(quick: bool = False) -> list[dict]:
+    """Every case, in order (~15 s; `quick`: 3 rounds, ~8 s); the LLM rows last."""
+    return onnx_rows(3 if quick else ROUNDS) + llm_rows()
 
 
 def markdown(rows: list[dict]) -> str:
