@@ -66,6 +66,9 @@ def analyse(data: bytes, max_loop_iterations: int | None = None) -> Manifest:
         cost = model_cost(model, shapes, max_loop_iterations)
     except Unmeterable as exc:
         return Manifest(False, str(exc), probe, max_loop_iterations=max_loop_iterations)
+    except Exception as exc:  # noqa: BLE001 - a model the analysis trips on is refused, not a crash
+        reason = f"the cost analysis fails on it: {type(exc).__name__}: {str(exc)[:200]}"
+        return Manifest(False, reason, probe, max_loop_iterations=max_loop_iterations)
     amount = gas.compute_gas(cost.macs, cost.bytes_moved, cost.large_bytes, cost.nodes)
     reason = ""
     if cost.peak_bytes > limits.MAX_MODEL_PEAK_BYTES:

@@ -48,3 +48,5 @@ class CostMeter:
             return model_cost(model, shapes, self._loop_bound)
         except Unmeterable as exc:
             return str(exc)
+        except Exception as exc:  # noqa: BLE001 - becomes the call's revert reason
+            return f"the cost analysis fails: {type(exc).__name__}: {str(exc)[:200]}"
