@@ -203,6 +203,20 @@ def show(model_id: str, store_dir: Path | None) -> None:
             click.echo(f"  {tensor.name:{width}}  {tensor.dtype:7} {shape_text(tensor.shape)}")
     gas = "n/a" if info.gas is None else f"{info.gas:,}"
     click.echo(f"gas      {gas} ({info.gas_note})")
+    _show_compute(store, model.cid)
+
+
+def _show_compute(store: ModelStore, cid: str) -> None:
+    """The static cost of the smallest call, from the store's manifest (made if missing)."""
+    from ogkit.models.cost import describe as describe_cost
+    from ogkit.models.manifest import ensure_manifest
+    from precompiles.host import ComputeCost
+
+    manifest = ensure_manifest(store.root, cid, store.read(store.resolve(cid)))
+    bound = manifest.max_loop_iterations
+    note = f"; loops bounded at {bound:,} iterations" if bound else ""
+    cost = describe_cost(ComputeCost(**manifest.cost))
+    click.echo(f"compute  {manifest.compute_gas:,} gas of it: {cost}{note}")
 
 
 def _show_llm(store: ModelStore, cid: str) -> bool:
@@ -219,7 +233,8 @@ def _show_llm(store: ModelStore, cid: str) -> bool:
     click.echo(f"context  {bundle.context_length:,} tokens")
     click.echo(
         f"gas      {gas.BASE + gas.LLM_BASE:,} + {gas.PER_PROMPT_BYTE} per prompt byte "
-        f"+ {gas.PER_GENERATED_TOKEN} per generated token + the event's log"
+        f"+ {gas.PER_GENERATED_TOKEN} per generated token + weight bytes x token positions "
+        f"/ {gas.LLM_WEIGHT_BYTES_PER_GAS:,} + the event's log"
     )
     return True
 

@@ -206,6 +206,7 @@ def test_show_names_dynamic_dims_and_prices_a_call(project: Path) -> None:
         "outputs\n"
         "  y  float   [batch, 3]\n"
         "gas      39,888 (inputs of ones, dynamic dims 1, event included; the 0xF4 call alone)\n"
+        "compute  4 gas of it: 0 multiply-adds, 24 bytes moved, peak 0.0 MiB\n"
     )
 
 
@@ -240,7 +241,8 @@ def test_show_a_model_the_typical_input_does_not_run(project: Path) -> None:
     ogkit("add", "../reshape.onnx", "--alias", "reshape")
     result = ogkit("show", "reshape")
     assert result.exit_code == 0
-    gas_line = result.stdout.splitlines()[-1]
+    *_, gas_line, compute_line = result.stdout.splitlines()
+    assert compute_line == "compute  4 gas of it: 0 multiply-adds, 36 bytes moved, peak 0.0 MiB"
     assert gas_line.startswith(
         "gas      n/a (a call with inputs of ones reverts: OGInference: model execution failed: "
     )
@@ -256,7 +258,8 @@ def test_show_an_llm(project: Path) -> None:
         "kind     LLM: call it with runLLMCompletion or runLLMChat",
         f"parts    {bundle.model} (ONNX), {bundle.tokenizer} (tokenizer)",
         "context  2,048 tokens",
-        "gas      75,000 + 8 per prompt byte + 400 per generated token + the event's log",
+        "gas      75,000 + 8 per prompt byte + 400 per generated token + weight bytes x token "
+        "positions / 80,000 + the event's log",
     ]
 
 
