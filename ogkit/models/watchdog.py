@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import os
 import threading
 import time
 
@@ -19,6 +20,8 @@ class Watchdog:
         self._ids = itertools.count()
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._pid = 0
+        """The process the thread runs in: a forked child starts its own."""
 
     def arm(self, options: ort.RunOptions, seconds: float) -> int:
         """Set `options.terminate` in `seconds` unless `disarm` comes first; returns a ticket."""
@@ -26,7 +29,8 @@ class Watchdog:
         with self._wake:
             heapq.heappush(self._due, (time.monotonic() + seconds, ticket, options))
             self._live.add(ticket)
-            if self._thread is None:
+            if self._thread is None or self._pid != os.getpid():
+                self._pid = os.getpid()
                 self._thread = threading.Thread(target=self._watch, name="ogkit-watchdog")
                 self._thread.daemon = True
                 self._thread.start()
