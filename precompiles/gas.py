@@ -22,7 +22,10 @@ normalised 800), bytes every node reads and writes, the part of those bytes in t
 It depends on the input's shapes only, never on its values, so it is known, and charged,
 before the model runs. On the machine the rates were calibrated on (2 shared AMD EPYC cores,
 onnxruntime on one thread; `bench/gas_compute.py`, bench/RESULTS-gas.md) every call that
-computes over 1 ms pays 1,500-7,000 gas per ms of compute, whatever the model does.
+computes over 1 ms pays 1,500-7,000 gas per ms of compute, whatever the model does. A
+call whose cost is over `precompiles.limits` (MAX_COMPUTE_GAS, MAX_MODEL_PEAK_BYTES) reverts
+before the model runs, and a run over MODEL_TIME_BUDGET_S is stopped and reverts; both keep
+the gas charged.
 
 LLM functions (runLLMCompletion, runLLMChat):
 
@@ -31,14 +34,15 @@ LLM functions (runLLMCompletion, runLLMChat):
                                 definitions, tool_choice, stop sequences)
         + PER_GENERATED_TOKEN * tokens the model generated
         + ceil(model weight bytes * token positions / LLM_WEIGHT_BYTES_PER_GAS)
+        + LOG_BASE + LOG_TOPIC + LOG_DATA_BYTE * len(event data)   (not in static calls)
 
 Token positions are what a model without a key-value cache (ogkit's local LLMs) runs: one
 forward pass over the whole sequence per generated token and one more, so
 positions = (generated + 1) * prompt tokens + generated * (generated + 1) / 2. A float32
 weight is one multiply-add per position, so 80,000 weight bytes a gas is the model rate
 (MACS_PER_GAS = 20,000 multiply-adds a gas). An HTTP endpoint's model has no known size:
-its compute is not the chain's, and the term is 0.
-        + LOG_BASE + LOG_TOPIC + LOG_DATA_BYTE * len(event data)   (not in static calls)
+its compute is not the chain's, and the term is 0. Token counts are known only after the
+generation, so this term is charged with the generated tokens, after it.
 
 Generated tokens are the backend's count (the local model's tokenizer, or the endpoint's
 `usage.completion_tokens`); the result is recorded, so replays charge the same.
