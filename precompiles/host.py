@@ -147,12 +147,38 @@ class TensorSpec:
 
 
 @dataclass(frozen=True)
+class ComputeCost:
+    """What one run of a model costs for given input shapes, from a static analysis of its
+    graph: the terms 0xF4's compute gas is a function of (see `precompiles.gas`)."""
+
+    macs: int
+    """Multiply-adds (matrix products, convolutions, tree traversals, transcendentals)."""
+    bytes_moved: int
+    """Bytes every node reads and writes, summed over nodes (loop bodies times their count)."""
+    nodes: int
+    """Node executions (loop bodies times their count)."""
+    peak_bytes: int
+    """Most bytes of activations alive at once: the run's memory bound."""
+    large_bytes: int = 0
+    """The part of `bytes_moved` in tensors too big for a core's cache: they stream from
+    memory, several times slower per byte."""
+
+
+ComputeMeter = Callable[[dict[str, tuple[int, ...]]], ComputeCost]
+"""Input name -> concrete shape in, the run's cost out. Raises `ModelExecutionError` when the
+shapes cannot be priced (the model's work depends on the input's values)."""
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     model_hash: bytes
     """sha256 of the model file: what results and proofs are keyed by."""
     size_bytes: int
     inputs: tuple[TensorSpec, ...]
     outputs: tuple[TensorSpec, ...]
+    compute: ComputeMeter | None = field(default=None, compare=False, repr=False)
+    """Prices a run before it happens; None (a backend that cannot analyse its models) charges
+    no compute gas."""
 
 
 class ModelBackend(Protocol):
@@ -204,6 +230,9 @@ class LLMSpec:
     """32 bytes that pin the model: results, inference ids and records are keyed by it."""
     backend: str
     """Which kind of node runs it, e.g. "onnx" or "http"."""
+    size_bytes: int = 0
+    """Bytes of the model's weights, which every token through it reads: what its compute
+    gas scales with. 0 for an endpoint (the chain runs nothing, so charges no compute)."""
 
 
 @dataclass(frozen=True)
@@ -215,6 +244,8 @@ class LLMResult:
     message: ChatMessage
     completion_tokens: int
     """Tokens generated: what gas is charged per."""
+    prompt_tokens: int = 0
+    """Tokens of the prompt as the model's tokenizer counts them (compute gas)."""
 
 
 LLMRequest = LLMCompletionRequest | LLMChatRequest

@@ -33,29 +33,48 @@ def models() -> None:
 @models.command("add", short_help="Store an ONNX model file and print its CID.")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--alias", "aliases", multiple=True, help="Also name it this (repeatable).")
+@click.option(
+    "--max-loop-iterations",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Admit a Loop whose trip count is an input: calls pay for this many iterations, "
+    "and a call asking for more reverts.",
+)
 @store_option
-def add(file: Path, aliases: tuple[str, ...], store_dir: Path | None) -> None:
+def add(
+    file: Path, aliases: tuple[str, ...], max_loop_iterations: int | None, store_dir: Path | None
+) -> None:
     """Store FILE (an ONNX model) and print its CID (CIDv1, sha2-256).
 
-    The file must pass onnx's checker and load in onnxruntime. Adding a stored file again
-    repairs the stored copy if its bytes were damaged.
+    The file must pass onnx's checker and load in onnxruntime, and what it computes must be
+    priced from its input shapes alone (no loop whose count is an input, no tensor sized by
+    the input's values) within the compute and memory limits of 0xF4; the verdict and the
+    cost of the smallest call go in the store's manifest. Adding a stored file again repairs
+    the stored copy if its bytes were damaged.
     """
-    from ogkit.models.validate import InvalidModel, check_onnx
+    from ogkit.models.manifest import analyse, write_manifest
+    from ogkit.models.validate import InvalidModel, Refused, check_onnx, refuse_unmeterable
 
     input_file(file)
     try:
-        check_onnx(file)
+        check_onnx(file, before_loading=lambda data: refuse_unmeterable(data, max_loop_iterations))
     except InvalidModel as exc:
         raise click.ClickException(
             f"cannot add {file}: {exc}; give an ONNX model file "
             "(an LLM goes in with `ogkit models add-llm`)"
         ) from None
+    except Refused as exc:
+        raise click.ClickException(f"cannot add {file}: {exc}") from None
     store = open_store(store_dir)
     data = file.read_bytes()
     cid = cid_for(data)
     stored = store.blobs / cid
     damaged = stored.is_file() and not store.intact(store.resolve(cid))
+    manifest = analyse(data, max_loop_iterations)
+    if not manifest.admitted:  # a non-standard operator onnxruntime does know
+        raise click.ClickException(f"cannot add {file}: {manifest.reason}")
     click.echo(store.add(data, *aliases))
+    write_manifest(store.root, cid, manifest)
     if damaged:
         click.echo(f"Repaired the stored copy of {cid}: its bytes no longer matched.", err=True)
 
@@ -184,6 +203,20 @@ def show(model_id: str, store_dir: Path | None) -> None:
             click.echo(f"  {tensor.name:{width}}  {tensor.dtype:7} {shape_text(tensor.shape)}")
     gas = "n/a" if info.gas is None else f"{info.gas:,}"
     click.echo(f"gas      {gas} ({info.gas_note})")
+    _show_compute(store, model.cid)
+
+
+def _show_compute(store: ModelStore, cid: str) -> None:
+    """The static cost of the smallest call, from the store's manifest (made if missing)."""
+    from ogkit.models.cost import describe as describe_cost
+    from ogkit.models.manifest import ensure_manifest
+    from precompiles.host import ComputeCost
+
+    manifest = ensure_manifest(store.root, cid, store.read(store.resolve(cid)))
+    bound = manifest.max_loop_iterations
+    note = f"; loops bounded at {bound:,} iterations" if bound else ""
+    cost = describe_cost(ComputeCost(**manifest.cost))
+    click.echo(f"compute  {manifest.compute_gas:,} gas of it: {cost}{note}")
 
 
 def _show_llm(store: ModelStore, cid: str) -> bool:
@@ -200,7 +233,8 @@ def _show_llm(store: ModelStore, cid: str) -> bool:
     click.echo(f"context  {bundle.context_length:,} tokens")
     click.echo(
         f"gas      {gas.BASE + gas.LLM_BASE:,} + {gas.PER_PROMPT_BYTE} per prompt byte "
-        f"+ {gas.PER_GENERATED_TOKEN} per generated token + the event's log"
+        f"+ {gas.PER_GENERATED_TOKEN} per generated token + weight bytes x token positions "
+        f"/ {gas.LLM_WEIGHT_BYTES_PER_GAS:,} + the event's log"
     )
     return True
 

@@ -28,6 +28,9 @@ from ogkit.inference.records import (
     SettlementTimeout,
     first_state,
 )
+from ogkit.models.loop_bound import bound_loops
+from ogkit.models.manifest import ensure_manifest
+from ogkit.models.meter import CostMeter
 from ogkit.models.onnx_runtime import OnnxModel
 from ogkit.models.store import CorruptModel, ModelStore, StoredModel
 from ogkit.tee.enclave import SimulatedEnclave
@@ -130,7 +133,16 @@ class InferenceEngine:
                     data = self.store.read(stored)
                 except CorruptModel as exc:
                     raise ModelExecutionError(str(exc)) from exc
-                model = OnnxModel(data, hashlib.sha256(data).digest())
+                manifest = ensure_manifest(self.store.root, stored.cid, data)
+                if manifest.onnx and not manifest.admitted:  # loading may be the harm
+                    raise ModelExecutionError(f"the model is refused: {manifest.reason}")
+                bound = manifest.max_loop_iterations
+                model = OnnxModel(
+                    bound_loops(data, bound) if bound else data,
+                    hashlib.sha256(data).digest(),
+                    CostMeter(data, bound),
+                    loop_bound=bound,
+                )
                 self._by_cid[stored.cid] = model
                 self._by_hash[model.spec.model_hash] = model
             return self._by_cid[stored.cid]

@@ -114,7 +114,8 @@ class LLMEngine:
         if cid is not None:
             loaded = self._local.get(cid) or self._load(model_id)
             if loaded is not None:
-                return LLMSpec(model_id, loaded[0].model_hash, "onnx")
+                size = self.store.resolve(loaded[0].model).size_bytes
+                return LLMSpec(model_id, loaded[0].model_hash, "onnx", size)
         if self.http is not None:
             pin = keccak(text=f"{self.http.base_url}\0{model_id}")
             return LLMSpec(model_id, pin, "http")
@@ -187,12 +188,13 @@ class LLMEngine:
                 generation.finish_reason,
                 ChatMessage("assistant", generation.text),
                 generation.completion_tokens,
+                generation.prompt_tokens,
             )
         offered = [t.name for t in request.tools] if request.tool_choice != "none" else []
         reply = chat_template.parse_reply(generation.text, offered, inference_id)
         finish = "tool_calls" if reply.tool_calls else generation.finish_reason
         message = ChatMessage("assistant", reply.content, tool_calls=reply.tool_calls)
-        return LLMResult(finish, message, generation.completion_tokens)
+        return LLMResult(finish, message, generation.completion_tokens, generation.prompt_tokens)
 
     def record_llm(
         self,

@@ -1,4 +1,5 @@
-"""Runs stored ONNX models with onnxruntime, one cached session per model hash."""
+"""Runs stored ONNX models with onnxruntime, one cached session per model hash; every run is
+stopped at the time budget (`precompiles.limits.MODEL_TIME_BUDGET_S`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import threading
 import numpy as np
 import onnxruntime as ort
 
-from precompiles.host import ModelExecutionError, ModelSpec, TensorSpec
+from ogkit.models.loop_bound import FLAG_PREFIX
+from ogkit.models.watchdog import WATCHDOG
+from precompiles import limits
+from precompiles.host import ComputeMeter, ModelExecutionError, ModelSpec, TensorSpec
 
 
 def _dims(shape: list) -> tuple[int | None, ...]:
@@ -26,7 +30,18 @@ def _spec(arg) -> TensorSpec:  # noqa: ANN001 - onnxruntime's NodeArg
 class OnnxModel:
     """A loaded session and the spec the precompile validates requests against."""
 
-    def __init__(self, data: bytes, model_hash: bytes) -> None:
+    def __init__(
+        self,
+        data: bytes,
+        model_hash: bytes,
+        compute: ComputeMeter | None = None,
+        budget_s: float | None = None,
+        loop_bound: int | None = None,
+    ) -> None:
+        """`data` may be a graph `bound_loops` capped; `loop_bound` is then its bound, and
+        the extra outputs it added are checked after each run, never returned."""
+        self.loop_bound = loop_bound
+        self.budget_s = limits.MODEL_TIME_BUDGET_S if budget_s is None else budget_s
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1  # determinism, and no thread pool per model
         options.inter_op_num_threads = 1
@@ -41,16 +56,36 @@ class OnnxModel:
             model_hash=model_hash,
             size_bytes=len(data),
             inputs=tuple(_spec(i) for i in self.session.get_inputs()),
-            outputs=tuple(_spec(o) for o in self.session.get_outputs()),
+            outputs=tuple(
+                _spec(o) for o in self.session.get_outputs() if not o.name.startswith(FLAG_PREFIX)
+            ),
+            compute=compute,
         )
+        self._flags = [o.name for o in self.session.get_outputs() if o.name.startswith(FLAG_PREFIX)]
         self._lock = threading.Lock()
 
     def run(self, inputs: dict[str, np.ndarray]) -> list[tuple[str, np.ndarray]]:
         names = [o.name for o in self.spec.outputs]
+        options = ort.RunOptions()
+        options.log_severity_level = 4
+        stopped = False
         try:
             with self._lock:
-                results = self.session.run(names, inputs)
+                ticket = WATCHDOG.arm(options, self.budget_s)
+                try:
+                    results = self.session.run(names + self._flags, inputs, options)
+                finally:
+                    stopped = WATCHDOG.disarm(ticket)
         except Exception as exc:  # noqa: BLE001
+            if stopped:
+                raise ModelExecutionError(
+                    f"the model ran over its time budget of {self.budget_s:g} s and was stopped"
+                ) from None
             message = str(exc).split("\n")[0]
             raise ModelExecutionError(message) from exc
-        return list(zip(names, results, strict=True))
+        if any(bool(np.asarray(flag).any()) for flag in results[len(names) :]):
+            raise ModelExecutionError(
+                f"a Loop's trip count is over the model's declared bound of {self.loop_bound} "
+                "iterations (ogkit models add --max-loop-iterations)"
+            )
+        return list(zip(names, results[: len(names)], strict=True))

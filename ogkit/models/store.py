@@ -130,6 +130,7 @@ class ModelStore:
         if dropped:
             self._write_aliases({k: v for k, v in self.aliases().items() if v != cid})
         (self.blobs / cid).unlink()
+        (self.root / "manifests" / f"{cid}.json").unlink(missing_ok=True)
         return cid, dropped
 
     def list(self) -> list[StoredModel]:

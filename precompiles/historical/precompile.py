@@ -62,6 +62,7 @@ from precompiles.inference.model_codec import encode_model_output
 from precompiles.inference.models import (
     SIMULATION_OUTPUT,
     bind_inputs,
+    charge_compute,
     make_inference_id,
     model_output,
 )
@@ -162,6 +163,7 @@ def _run_inference(
     mode = ModelInferenceMode.VANILLA
     with _as_historical():
         arrays = bind_inputs(model, model_input)
+        charge_compute(model, arrays, meter)
         if context.phase is ExecutionPhase.PIPE_SIMULATION:  # as 0xF4: collected, not run
             feed.record(query, candles, context)
             return PrecompileResult(encode_model_output(SIMULATION_OUTPUT), meter.used)

@@ -75,6 +75,9 @@ def run_llm_completion(
     if result.message.tool_calls:
         raise PrecompileRevert("OGInference: the model answered a completion with tool calls")
     meter.charge(gas.llm_output_gas(result.completion_tokens))
+    meter.charge(
+        gas.llm_compute_gas(model.size_bytes, result.prompt_tokens, result.completion_tokens)
+    )
     response = LLMCompletionResponse(result.message.content)
     logs = []
     if not context.is_static:  # a log in a static frame would be a state change
@@ -102,6 +105,9 @@ def run_llm_chat(
     model, result, inference_id = _generate(request, args, context, backend)
     _check_tool_calls(result.message.tool_calls, "the model returned")
     meter.charge(gas.llm_output_gas(result.completion_tokens))
+    meter.charge(
+        gas.llm_compute_gas(model.size_bytes, result.prompt_tokens, result.completion_tokens)
+    )
     response = LLMChatResponse(result.finish_reason, result.message)
     logs = []
     if not context.is_static:

@@ -81,6 +81,7 @@ def run_model_inference(
     meter.charge(gas.model_gas(model.size_bytes))
 
     arrays = bind_inputs(model, request.input)
+    charge_compute(model, arrays, meter)
     if context.phase is ExecutionPhase.PIPE_SIMULATION:
         # alpha's first pass: the call is collected, not run; the contract sees the flag
         return PrecompileResult(encode_model_output(SIMULATION_OUTPUT), meter.used)
@@ -101,6 +102,34 @@ def run_model_inference(
     if context.commits:
         backend.record(model, request.mode, arrays, outputs, inference_id, context)
     return PrecompileResult(return_data, meter.used, logs=logs)
+
+
+def charge_compute(model: ModelSpec, arrays: dict[str, np.ndarray], meter: gas.GasMeter) -> None:
+    """Price the run for these input shapes and charge it before the model runs; a run over
+    the static caps (`limits`) reverts here, paying what was charged so far."""
+    if model.compute is None:
+        return
+    shapes = {name: tuple(int(d) for d in array.shape) for name, array in arrays.items()}
+    try:
+        cost = model.compute(shapes)
+    except ModelExecutionError as exc:
+        raise PrecompileRevert(f"OGInference: cannot price the model's run: {exc}") from None
+    if cost.peak_bytes > limits.MAX_MODEL_PEAK_BYTES:
+        raise PrecompileRevert(
+            f"OGInference: the model needs {_mib(cost.peak_bytes)} of tensors at once for "
+            f"these input shapes, over the {_mib(limits.MAX_MODEL_PEAK_BYTES)} limit"
+        )
+    amount = gas.compute_gas(cost.macs, cost.bytes_moved, cost.large_bytes, cost.nodes)
+    if amount > limits.MAX_COMPUTE_GAS:
+        raise PrecompileRevert(
+            f"OGInference: the model's run costs {amount:,} compute gas for these input "
+            f"shapes, over the {limits.MAX_COMPUTE_GAS:,} limit"
+        )
+    meter.charge(amount)
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1 << 20):,.1f} MiB"
 
 
 def validate_input(model_input: ModelInput) -> tuple[int, int]:

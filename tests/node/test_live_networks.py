@@ -111,7 +111,11 @@ def closed_port() -> str:
 def alpha_node(tmp_path_factory, model_store) -> Iterator[NodeProcess]:
     """`ogkit node` with alpha's chain id: what a healthy alpha RPC looks like to Ape."""
     node = NodeProcess(
-        tmp_path_factory.mktemp("alpha"), "--chain-id", "10744", store=model_store.root
+        tmp_path_factory.mktemp("alpha"),
+        "--chain-id",
+        "10744",
+        "--allow-dev-keys",
+        store=model_store.root,
     )
     yield node.start()
     node.stop()

@@ -167,6 +167,10 @@ def test_list_in_a_terminal_has_a_header_and_dashes(project: Path) -> None:
 # --- show -----------------------------------------------------------------------------------------
 
 
+RELU_COMPUTE_GAS = 4
+"""Relu on [1, 3] floats: 0 multiply-adds, 24 bytes moved, 1 node -> 0 + 1 + 0 + 3 * 1."""
+
+
 def expected_gas(size: int, inputs: int, outputs: ModelOutput, request: ModelInferenceRequest):
     """The formula of precompiles/gas.py for one call, with its ModelInferenceEvent."""
     event = encode_model_inference_event("0" * 64, request, outputs)
@@ -174,6 +178,7 @@ def expected_gas(size: int, inputs: int, outputs: ModelOutput, request: ModelInf
         gas.BASE
         + gas.PER_INPUT_ELEMENT * inputs
         + gas.PER_MODEL_KIB * -(-size // 1024)
+        + RELU_COMPUTE_GAS
         + gas.PER_OUTPUT_ELEMENT * sum(len(t.values) for t in outputs.numbers)
         + gas.LOG_BASE
         + gas.LOG_TOPIC
@@ -189,7 +194,7 @@ def test_show_names_dynamic_dims_and_prices_a_call(project: Path) -> None:
     )
     output = ModelOutput((NumberTensor("y", ((1, 0),) * 3, (1, 3)),))
     price = expected_gas(size, 3, output, request)
-    assert price == 39_884
+    assert price == 39_888
     result = ogkit("show", "relu")
     assert (result.exit_code, result.stderr) == (0, "")
     assert result.stdout == (
@@ -200,7 +205,8 @@ def test_show_names_dynamic_dims_and_prices_a_call(project: Path) -> None:
         "  x  float   [batch, 3]\n"
         "outputs\n"
         "  y  float   [batch, 3]\n"
-        "gas      39,884 (inputs of ones, dynamic dims 1, event included; the 0xF4 call alone)\n"
+        "gas      39,888 (inputs of ones, dynamic dims 1, event included; the 0xF4 call alone)\n"
+        "compute  4 gas of it: 0 multiply-adds, 24 bytes moved, peak 0.0 MiB\n"
     )
 
 
@@ -235,7 +241,8 @@ def test_show_a_model_the_typical_input_does_not_run(project: Path) -> None:
     ogkit("add", "../reshape.onnx", "--alias", "reshape")
     result = ogkit("show", "reshape")
     assert result.exit_code == 0
-    gas_line = result.stdout.splitlines()[-1]
+    *_, gas_line, compute_line = result.stdout.splitlines()
+    assert compute_line == "compute  4 gas of it: 0 multiply-adds, 36 bytes moved, peak 0.0 MiB"
     assert gas_line.startswith(
         "gas      n/a (a call with inputs of ones reverts: OGInference: model execution failed: "
     )
@@ -251,7 +258,8 @@ def test_show_an_llm(project: Path) -> None:
         "kind     LLM: call it with runLLMCompletion or runLLMChat",
         f"parts    {bundle.model} (ONNX), {bundle.tokenizer} (tokenizer)",
         "context  2,048 tokens",
-        "gas      75,000 + 8 per prompt byte + 400 per generated token + the event's log",
+        "gas      75,000 + 8 per prompt byte + 400 per generated token + weight bytes x token "
+        "positions / 80,000 + the event's log",
     ]
 
 

@@ -62,6 +62,10 @@ def call(engines, data: bytes, ctx: CallContext | None = None):
     return run(data, ctx or context(), backend, llm)
 
 
+LLM_COMPUTE = 14_272
+"""The tiny LLM's compute term for the completion below (precompiles/gas.py)."""
+
+
 def test_completion_gas_is_the_documented_formula(engines):
     result = call(engines, completion())
     assert not result.reverted, result.reason
@@ -77,8 +81,11 @@ def test_completion_gas_is_the_documented_formula(engines):
         + gas.LLM_BASE
         + gas.PER_PROMPT_BYTE * len("The quick brown fox")
         + gas.PER_GENERATED_TOKEN * tokens
+        + LLM_COMPUTE
         + gas.log_gas(len(log.data))
     )
+    # 3,534,716 weight bytes x (17 passes x 11 prompt tokens + 1 + 2 + ... + 16) positions
+    assert LLM_COMPUTE == gas.llm_compute_gas(3_534_716, 11, tokens) == 14_272
 
 
 def test_static_call_emits_nothing_and_records_nothing(engines):

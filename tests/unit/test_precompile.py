@@ -156,6 +156,12 @@ def input_gas(model_input: ModelInput) -> int:
     return G_IN * elements + G_BYTE * string_bytes
 
 
+COMPUTE_GAS = {"volatility": 50, "credit_risk": 14, "sentiment": 31, "upstream_demo": 14}
+"""0xF4's compute term for each example's sample input: `gas.compute_gas` of the static costs
+pinned in tests/unit/test_compute_gas.py (e.g. volatility: 341 multiply-adds, 2,252 bytes
+moved, 16 nodes -> 1 + 1 + 0 + 3 * 16 = 50)."""
+
+
 def model_gas(model_file: bytes) -> int:
     return G_KIB * math.ceil(len(model_file) / 1024)
 
@@ -336,7 +342,12 @@ def test_example_from_python(env: Env, name: str) -> None:
     assert result.logs == [LogEntry(F4_BYTES, (TOPIC,), event)]
     file = env.files[name]
     assert result.gas_used == (
-        G_BASE + input_gas(req.input) + model_gas(file) + output_gas(output) + log_gas(event)
+        G_BASE
+        + input_gas(req.input)
+        + model_gas(file)
+        + COMPUTE_GAS[name]
+        + output_gas(output)
+        + log_gas(event)
     )
     record = env.engine.records[inf_id]
     assert record.settlement == "not required"
@@ -380,7 +391,11 @@ def test_example_on_chain(env: Env, name: str) -> None:
     assert log["data"] == "0x" + event.hex()
     assert decode(["string", REQUEST_TYPE, OUTPUT_TYPE], event)[0] == inf_id
     execution = (
-        G_BASE + input_gas(req.input) + model_gas(env.files[name]) + output_gas(output)
+        G_BASE
+        + input_gas(req.input)
+        + model_gas(env.files[name])
+        + COMPUTE_GAS[name]
+        + output_gas(output)
     ) + log_gas(event)
     assert receipt["gas_used"] == tx_gas(data, execution)
     assert env.call(data) == encode([OUTPUT_TYPE], [output])
@@ -513,6 +528,11 @@ def demo(values: tuple, shape: tuple = (2,), name: str = "input") -> ModelInput:
 GOOD = ((1, 0), (2, 0))
 STRING_BOMB = aliased_strings(8, 1000, 1 << 16)
 BASE_ONLY, WITH_INPUT, WITH_MODEL = "base", "input", "model"
+WITH_COMPUTE = {"sentiment": 21, "nan_output": 5, "wide_output": 20}
+"""Stage "compute": the model's compute term was charged too (the run was priced and began).
+sentiment on 0 words: 32,040 multiply-adds, 2,100 bytes, 6 nodes -> 2 + 1 + 18; nan_output
+(Sqrt of [1]): 8, 8, 1 -> 1 + 1 + 3; wide_output (Expand to 65,537 floats): 0, 262,160,
+1 -> 0 + 17 + 3."""
 
 # id -> (calldata builder, exact reason, which gas terms were charged before the revert)
 BAD_INPUTS = {
@@ -624,12 +644,12 @@ BAD_INPUTS = {
     "onnxruntime error": (
         lambda: request("sentiment", ModelInput((), (StringTensor("text", ()),))),
         "OGInference: model execution failed: " + ORT_STRING_NORMALIZER_ERROR,
-        WITH_MODEL,
+        "compute",
     ),
     "NaN output": (
         lambda: request("nan_output", demo(((-1, 0),), shape=(1,), name="x")),
         "OGInference: output 'y': model output is not finite (NaN or infinity)",
-        WITH_MODEL,
+        "compute",
     ),
     "cap: calldata": (
         lambda: SELECTOR + bytes(limits.MAX_CALLDATA_BYTES - 3),
@@ -673,21 +693,23 @@ BAD_INPUTS = {
     "cap: output elements": (
         lambda: request("wide_output", demo(((1, 0),), shape=(1,), name="x")),
         f"OGInference: model output exceeds {limits.MAX_OUTPUT_ELEMENTS} elements",
-        WITH_MODEL,
+        "compute",
     ),
 }
 
 
 def charged(env: Env, data: bytes, stage: str) -> int:
-    """Gas charged before the revert: BASE, then the input terms, then the model term."""
+    """Gas charged before the revert: BASE, then the input terms, the model term, compute."""
     if stage == BASE_ONLY:
         return G_BASE
     from precompiles.inference.model_codec import decode_model_inference_request
 
     req = decode_model_inference_request(data[4:])
     total = G_BASE + input_gas(req.input)
-    if stage == WITH_MODEL:
+    if stage in (WITH_MODEL, "compute"):
         total += model_gas(env.files[req.model_cid])
+    if stage == "compute":
+        total += WITH_COMPUTE[req.model_cid]
     return total
 
 
