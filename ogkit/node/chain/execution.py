@@ -27,6 +27,8 @@ from ogkit.chain.fork import floor_data_gas
 from ogkit.chain.phase import execution_phase, simulation_phase
 from ogkit.node.chain.outcome import computation_error, rejection
 from ogkit.node.rpc.errors import ServerError
+from ogkit.node.rpc.overrides import StateOverrides
+from ogkit.node.rpc.overrides import apply as apply_overrides
 from ogkit.node.rpc.params import BlockRef, TxParams
 
 if TYPE_CHECKING:
@@ -94,7 +96,9 @@ class Executor:
             fields["base_fee_per_gas"] = 0
         return base.copy(**fields)
 
-    def call(self, tx: TxParams, ref: BlockRef, pipe: bool) -> bytes:
+    def call(
+        self, tx: TxParams, ref: BlockRef, pipe: bool, overrides: StateOverrides | None = None
+    ) -> bytes:
         budget = self.budget
         with (
             self.blocks.lock,
@@ -106,14 +110,16 @@ class Executor:
             gas = budget.gas(tx.gas, header.gas_limit)
             vm = self.blocks.chain.get_vm(header)
             try:
-                computation = run(vm, tx, gas)
+                computation = run(vm, tx, gas, overrides)
             except ValidationError as exc:
                 raise rejection(exc) from None
             if computation.is_error:
                 raise computation_error(computation)
             return computation.output
 
-    def estimate_gas(self, tx: TxParams, ref: BlockRef, pipe: bool) -> int:
+    def estimate_gas(
+        self, tx: TxParams, ref: BlockRef, pipe: bool, overrides: StateOverrides | None = None
+    ) -> int:
         """The least gas limit that succeeds (to 0.1%), by bisection above what a run used,
         up to the gas cap (geth's search is bounded by it too); all runs share one deadline."""
         budget = self.budget
@@ -126,7 +132,7 @@ class Executor:
             header = self.exec_header(ref)
             cap = budget.gas(tx.gas, header.gas_limit)
             vm = self.blocks.chain.get_vm(header)
-            return least_gas(vm, tx, cap)
+            return least_gas(vm, tx, cap, overrides)
 
 
 def spoof(vm: Any, tx: TxParams, gas: int) -> SpoofTransaction:
@@ -141,31 +147,32 @@ def spoof(vm: Any, tx: TxParams, gas: int) -> SpoofTransaction:
     return SpoofTransaction(unsigned, from_=tx.sender or ZERO_ADDRESS)
 
 
-def run(vm: Any, tx: TxParams, gas: int) -> ComputationAPI:
+def run(vm: Any, tx: TxParams, gas: int, overrides: StateOverrides | None = None) -> ComputationAPI:
     state = vm.state
     snapshot = state.snapshot()
     try:
+        apply_overrides(state, overrides)
         return state.apply_transaction(spoof(vm, tx, gas))
     finally:
         state.revert(snapshot)
 
 
-def least_gas(vm: Any, tx: TxParams, cap: int) -> int:
+def least_gas(vm: Any, tx: TxParams, cap: int, overrides: StateOverrides | None = None) -> int:
     """The least gas limit up to `cap` that is valid and succeeds: at least EIP-7623's
     calldata floor (geth's `max(estimate, floor)`; the trial runs are exempt from the floor
     rule, fork.py), and what execution needs by bisection (to 0.1%)."""
     floor = floor_data_gas(tx.data)
     if floor > cap:
         raise ServerError(f"gas required exceeds allowance ({cap})")
-    return max(floor, execution_gas(vm, tx, cap))
+    return max(floor, execution_gas(vm, tx, cap, overrides))
 
 
-def execution_gas(vm: Any, tx: TxParams, cap: int) -> int:
+def execution_gas(vm: Any, tx: TxParams, cap: int, overrides: StateOverrides | None = None) -> int:
     """Bisection: the least gas limit up to `cap` whose execution succeeds (to 0.1%)."""
 
     def attempt(gas: int) -> ComputationAPI:
         try:
-            return run(vm, tx, gas)
+            return run(vm, tx, gas, overrides)
         except ValidationError as exc:
             raise rejection(exc) from None
 

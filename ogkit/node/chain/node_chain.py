@@ -258,11 +258,11 @@ class NodeChain:
             signed = transactions.as_received(self.chain, signed)
             return self.miner.submit(signed, sender=sender if stand_in else None)
 
-    def call(self, tx: TxParams, ref: BlockRef) -> bytes:
-        return self.executor.call(tx, ref, self.pipe)
+    def call(self, tx: TxParams, ref: BlockRef, overrides: Any = None) -> bytes:
+        return self.executor.call(tx, ref, self.pipe, overrides)
 
-    def estimate_gas(self, tx: TxParams, ref: BlockRef) -> int:
-        return self.executor.estimate_gas(tx, ref, self.pipe)
+    def estimate_gas(self, tx: TxParams, ref: BlockRef, overrides: Any = None) -> int:
+        return self.executor.estimate_gas(tx, ref, self.pipe, overrides)
 
     def trace_transaction(self, tx_hash: bytes, options: TraceOptions) -> dict[str, Any]:
         return self.tracer.trace_transaction(tx_hash, options)

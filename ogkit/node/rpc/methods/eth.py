@@ -10,6 +10,7 @@ from ogkit.node.rpc.codec import loads
 from ogkit.node.rpc.errors import InvalidParams
 from ogkit.node.rpc.formatting import addr, b, q, word
 from ogkit.node.rpc.methods.base import Handler, Methods
+from ogkit.node.rpc.overrides import state_overrides
 
 
 class EthMethods(Methods):
@@ -84,15 +85,13 @@ class EthMethods(Methods):
 
     def eth_call(self, params: Any) -> str:
         a = p.Args(params, "eth_call", 1, 3)
-        if a[2] is not None:
-            raise InvalidParams("eth_call: state overrides are not supported")
-        return b(self.node.call(p.tx_params(a[0]), p.block_ref(a[1])))
+        overrides = state_overrides(a[2])
+        return b(self.node.call(p.tx_params(a[0]), p.block_ref(a[1]), overrides))
 
     def eth_estimate_gas(self, params: Any) -> str:
         a = p.Args(params, "eth_estimateGas", 1, 3)
-        if a[2] is not None:
-            raise InvalidParams("eth_estimateGas: state overrides are not supported")
-        return q(self.node.estimate_gas(p.tx_params(a[0]), p.block_ref(a[1])))
+        overrides = state_overrides(a[2])
+        return q(self.node.estimate_gas(p.tx_params(a[0]), p.block_ref(a[1]), overrides))
 
     def eth_send_raw_transaction(self, params: Any) -> str:
         a = p.Args(params, "eth_sendRawTransaction", 1, 1)
