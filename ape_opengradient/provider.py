@@ -9,14 +9,18 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
+from ape.api.trace import TraceAPI
+from ape_ethereum.trace import TraceApproach, TransactionTrace
 from ape_test.provider import ApeEVMBackend, ApeTester, LocalProvider
 from eth_tester import EthereumTester
 
+from ape_opengradient import call_traces
 from ape_opengradient.ecosystem import OpenGradientConfig
 from ape_opengradient.inference_api import InferenceAPI, LocalInferenceAPI
 from ogkit.chain.assembly import ChainServices
 from ogkit.chain.backend import AIBackendMixin, DevAccounts
 from ogkit.chain.locking import LockedEthereumTester
+from ogkit.chain.tracing import TesterTracer
 from ogkit.inference import InferenceEngine, InferenceRecord
 from ogkit.inference.node import InferenceNode
 from ogkit.llm import LLMEngine
@@ -181,6 +185,36 @@ class AIProvider(LocalProvider):
     ) -> InferenceRecord:
         """The record once settled (or failed, or VANILLA); raises if it stays pending."""
         return self.inference_node.wait_for_settlement(inference_id, timeout)
+
+    # ------------------------------------------------------------------ call traces
+
+    @property
+    def supports_tracing(self) -> bool:
+        return True  # debug_traceTransaction / debug_traceCall, callTracer (call_traces.py)
+
+    @property
+    def call_trace_approach(self) -> TraceApproach:
+        return TraceApproach.GETH_CALL_TRACER  # the only tracer answered: Ape probes no other
+
+    def get_transaction_trace(self, transaction_hash: str, **kwargs) -> TraceAPI:
+        # Not cached by hash: after a snapshot revert the same hash can be mined again.
+        kwargs.setdefault("call_trace_approach", self.call_trace_approach)
+        return TransactionTrace(transaction_hash=transaction_hash, **kwargs)
+
+    @property
+    def tracer(self) -> TesterTracer:
+        """Re-executes on this chain for traces; `tracer.replay.model_runs` counts the model
+        runs a trace needed (results the cache no longer held)."""
+        backend = self.tester.backend
+        tracer = self.__dict__.get("_tracer")
+        if tracer is None or tracer.backend is not backend:
+            tracer = self.__dict__["_tracer"] = TesterTracer(backend, backend.services)
+        return tracer
+
+    def make_request(self, rpc: str, parameters=None):  # noqa: ANN001, ANN201 - Ape's
+        if rpc in call_traces.TRACE_METHODS:
+            return call_traces.answer(self.tracer, rpc, parameters)
+        return super().make_request(rpc, parameters)
 
     def connect(self) -> None:
         super().connect()

@@ -1,0 +1,200 @@
+"""Call traces on the in-process provider (`opengradient:local`): geth's callTracer, in-process.
+
+eth-tester answers no tracing RPC; the provider answers `debug_traceTransaction` and
+`debug_traceCall` itself (ape_opengradient/call_traces.py, ogkit/chain/tracing.py) by
+re-executing on the transaction's pre-state with 0xF4 reading the result cache. So Ape's
+`receipt.trace`, `show_trace()` and `ape test --gas` see the call to 0xF4 by name, with the
+receipt's gas, and no model runs again.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from ape.exceptions import APINotImplementedError, ProviderError
+from eth_abi import decode
+from web3 import Web3
+
+from precompiles.inference.models import MODEL_INFERENCE_EVENT_TOPIC
+
+OG_INFERENCE = "0x00000000000000000000000000000000000000f4"
+RUN_MODEL_INFERENCE = "0x7289e9c2"
+EVENT_TOPIC = "0x" + MODEL_INFERENCE_EVENT_TOPIC.to_bytes(32, "big").hex()
+CALL_TRACER = {"tracer": "callTracer"}
+WITH_LOG = {"tracer": "callTracer", "tracerConfig": {"withLog": True}}
+NOT_FOUND = "OGInference: model not found: no-such-model"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def gate(project, owner, model_store):
+    return owner.deploy(project.SentimentGate, "sentiment")
+
+
+def fresh_words() -> list[str]:
+    """Words no earlier run sent, so the model really runs for the transaction."""
+    return ["good", "strong", f"trace{time.monotonic_ns()}"]
+
+
+def test_inference_transaction_trace(chain, owner, gate, engine):
+    receipt = gate.submit(fresh_words(), sender=owner)
+    assert receipt.status == 1
+    provider = chain.provider
+    runs, replay = engine.model_runs, provider.tracer.replay
+    replay_runs, hits = replay.model_runs, replay.cache_hits
+
+    top = provider.make_request("debug_traceTransaction", [receipt.txn_hash, WITH_LOG])
+
+    assert top["type"] == "CALL"
+    assert top["from"] == owner.address.lower() and top["to"] == gate.address.lower()
+    assert top["input"] == "0x" + bytes(receipt.data).hex()
+    assert int(top["gas"], 16) == receipt.gas_limit
+    assert int(top["gasUsed"], 16) == receipt.gas_used  # the re-execution charged the same
+    assert decode(["bool"], bytes.fromhex(top["output"][2:])) == (True,)
+    (call,) = top["calls"]
+    assert call["type"] == "CALL" and call["from"] == gate.address.lower()
+    assert call["to"] == OG_INFERENCE and call["input"].startswith(RUN_MODEL_INFERENCE)
+    assert int(call["gasUsed"], 16) >= 25_000 and "error" not in call
+    (event,) = call["logs"]
+    assert event["topics"][0] == EVENT_TOPIC and event["position"] == "0x0"
+    logged = next(log for log in receipt.logs if log["address"].lower() == OG_INFERENCE)
+    assert event["data"] == Web3.to_hex(logged["data"])
+    (recorded,) = top["logs"]  # SentimentRecorded, after the call to 0xF4
+    assert recorded["address"] == gate.address.lower() and recorded["position"] == "0x1"
+    # served from the result cache: no model ran for the trace
+    assert (engine.model_runs, replay.model_runs) == (runs, replay_runs)
+    assert replay.cache_hits == hits + 1
+    assert provider.make_request("debug_traceTransaction", [receipt.txn_hash, WITH_LOG]) == top
+
+
+def test_ape_trace_and_show_trace(chain, owner, gate, engine):
+    receipt = gate.submit(fresh_words(), sender=owner)
+    runs, replay_runs = engine.model_runs, chain.provider.tracer.replay.model_runs
+    assert chain.provider.supports_tracing is True
+
+    tree = receipt.trace.get_calltree()
+    (call,) = tree.calls
+    assert Web3.to_hex(call.address) == OG_INFERENCE
+    assert Web3.to_hex(call.calldata[:4]) == RUN_MODEL_INFERENCE
+    assert call.call_type.value == "CALL"
+    assert tree.gas_cost == receipt.gas_used
+    shown = io.StringIO()
+    receipt.show_trace(file=shown)
+    assert "SentimentGate.submit" in shown.getvalue(), shown.getvalue()
+    assert "OGInference.runModelInference" in shown.getvalue(), shown.getvalue()
+    report = receipt.trace.get_gas_report()
+    assert report["SentimentGate"]["submit"] == [receipt.gas_used]
+    assert report["OGInference"]["runModelInference"] == [call.gas_cost]
+    assert (engine.model_runs, chain.provider.tracer.replay.model_runs) == (runs, replay_runs)
+
+
+def test_reverted_transaction_trace(chain, project, owner):
+    missing = owner.deploy(project.SentimentGate, "no-such-model")
+    receipt = missing.submit(["x"], sender=owner, gas=2_000_000, raise_on_revert=False)
+    assert receipt.failed
+
+    top = chain.provider.make_request("debug_traceTransaction", [receipt.txn_hash, CALL_TRACER])
+    assert top["error"] == "execution reverted" and top["revertReason"] == NOT_FOUND
+    assert int(top["gasUsed"], 16) == receipt.gas_used
+    (call,) = top["calls"]
+    assert call["to"] == OG_INFERENCE and call["revertReason"] == NOT_FOUND
+    tree = receipt.trace.get_calltree()
+    assert tree.failed and tree.calls[0].failed
+    assert receipt.trace.revert_message == NOT_FOUND
+
+
+def test_earlier_transactions_of_the_block_are_replayed(chain, accounts, gate):
+    """Two txs in one block: the second's pre-state includes the first (its SSTOREs find
+    the slots already set: the second pays less, and its trace must charge exactly that)."""
+    sender = accounts[3]
+    backend = chain.provider.tester.backend
+    nonce = sender.nonce
+    hashes = []
+    for offset, words in enumerate((["good", "strong"], ["good", "solid"])):
+        tx = gate.submit.as_transaction(words, sender=sender, gas=2_000_000, nonce=nonce + offset)
+        signed = sender.sign_transaction(tx)
+        hashes.append(backend.send_raw_transaction(signed.serialize_transaction()))
+    backend.mine_blocks(1)  # both in one block, the eth-tester way (no auto-mine in between)
+
+    receipts = [chain.provider.get_receipt(Web3.to_hex(h)) for h in hashes]
+    assert receipts[0].block_number == receipts[1].block_number
+    assert receipts[1].gas_used < receipts[0].gas_used
+    for receipt in receipts:
+        top = chain.provider.make_request("debug_traceTransaction", [receipt.txn_hash, WITH_LOG])
+        assert int(top["gasUsed"], 16) == receipt.gas_used
+
+
+def test_trace_call(chain, owner, gate):
+    data = Web3.to_hex(gate.submit.encode_input(["good", "strong"]))
+    call_params = {"from": owner.address, "to": gate.address, "data": data}
+    top = chain.provider.make_request("debug_traceCall", [call_params, "latest", CALL_TRACER])
+    assert top["to"] == gate.address.lower()
+    assert decode(["bool"], bytes.fromhex(top["output"][2:])) == (True,)
+    (call,) = top["calls"]
+    assert call["to"] == OG_INFERENCE and call["input"].startswith(RUN_MODEL_INFERENCE)
+
+    empty = Web3.to_hex(gate.submit.encode_input([]))
+    reverted = chain.provider.make_request(
+        "debug_traceCall", [{**call_params, "data": empty}, "latest", CALL_TRACER]
+    )
+    assert reverted["error"] == "execution reverted"
+    assert reverted["output"] == Web3.keccak(text="EmptyText()")[:4].to_0x_hex()
+
+
+def test_trace_request_errors(chain, owner, gate):
+    receipt = gate.submit(["good"], sender=owner)
+    with pytest.raises(APINotImplementedError, match="callTracer"):
+        chain.provider.make_request("debug_traceTransaction", [receipt.txn_hash])
+    with pytest.raises(ProviderError, match="not found"):
+        chain.provider.make_request("debug_traceTransaction", ["0x" + "ab" * 32, CALL_TRACER])
+    with pytest.raises(ProviderError, match="is not supported"):
+        chain.provider.make_request(
+            "debug_traceTransaction", [receipt.txn_hash, {"tracer": "prestateTracer"}]
+        )
+
+
+GAS_TEST = """
+def test_submit(project, accounts):
+    gate = accounts[0].deploy(project.SentimentGate, "sentiment")
+    assert gate.submit(["good", "strong"], sender=accounts[0]).status == 1
+"""
+
+
+def test_ape_test_gas_report(tmp_path, project, model_store):
+    """`ape test --gas` in a process of its own: the gas table names the user's function and
+    0xF4's, and says nothing about tracing being unsupported."""
+    project.SentimentGate  # noqa: B018 - compiled (and cached in .build) before the run
+    test_file = tmp_path / "test_gas_profile.py"
+    test_file.write_text(GAS_TEST)
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "ape"),
+            "test",
+            str(test_file),
+            "--gas",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "OGKIT_MODEL_STORE": str(model_store.root)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    out = done.stdout
+    assert done.returncode == 0, (out[-4000:], done.stderr[-4000:])
+    assert "does not support transaction tracing" not in out
+    assert "No gas usage data found" not in out
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.split()}
+    assert "submit" in rows and "runModelInference" in rows, out
+    for name in ("submit", "runModelInference"):
+        calls, *figures = rows[name]
+        assert calls == "1" and all(f.replace(",", "").isdigit() for f in figures), out
