@@ -117,9 +117,15 @@ class TesterTracer:
         """The frames of a mined (or pending) transaction, re-executed on its pre-state."""
         with self.backend.chain_lock, execution_phase(ExecutionPhase.COMMIT):
             chain = self.backend.chain
-            header, transactions, index = _find(chain, tx_hash)
+            header, transactions, index, sealed = _find(chain, tx_hash)
             parent = chain.get_block_header_by_hash(header.parent_hash)
-            state = self._vm(chain, header.copy(state_root=parent.state_root)).state
+            ran_under = header.copy(state_root=parent.state_root)
+            if sealed:  # eth-tester draws the mixHash when it seals a block; its transactions
+                # ran with the pending header's: the one a new header from the parent gets
+                ran_under = ran_under.copy(
+                    mix_hash=chain.create_header_from_parent(parent).mix_hash
+                )
+            state = self._vm(chain, ran_under).state
             for earlier in transactions[:index]:
                 _apply(state, earlier, f"0x{earlier.hash.hex()}")
                 state.lock_changes()
@@ -172,8 +178,9 @@ class TesterTracer:
         )
 
 
-def _find(chain: Any, tx_hash: bytes) -> tuple[BlockHeaderAPI, tuple, int]:
-    """(the header it ran under, its block's transactions, its index): canonical or pending."""
+def _find(chain: Any, tx_hash: bytes) -> tuple[BlockHeaderAPI, tuple, int, bool]:
+    """(its block's header, the block's transactions, its index, whether the block is
+    sealed): canonical or pending."""
     head = chain.get_canonical_head()
     try:
         number, index = chain.chaindb.get_transaction_index(tx_hash)
@@ -182,11 +189,11 @@ def _find(chain: Any, tx_hash: bytes) -> tuple[BlockHeaderAPI, tuple, int]:
     if number is not None and number <= head.block_number:  # else: a reverted block's
         block = chain.get_canonical_block_by_number(number)
         if index < len(block.transactions) and block.transactions[index].hash == tx_hash:
-            return block.header, block.transactions, index
+            return block.header, block.transactions, index, True
     pending = chain.get_block()
     for index, tx in enumerate(pending.transactions):
         if tx.hash == tx_hash:
-            return chain.header, pending.transactions, index
+            return chain.header, pending.transactions, index, False
     raise TraceError(f"transaction 0x{tx_hash.hex()} not found")
 
 

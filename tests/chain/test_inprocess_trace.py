@@ -108,6 +108,10 @@ def test_reverted_transaction_trace(chain, project, owner):
     tree = receipt.trace.get_calltree()
     assert tree.failed and tree.calls[0].failed
     assert receipt.trace.revert_message == NOT_FOUND
+    shown = io.StringIO()
+    receipt.show_trace(file=shown)
+    assert f'reverted with message: "{NOT_FOUND}"' in shown.getvalue(), shown.getvalue()
+    assert "SentimentGate.submit" in shown.getvalue(), shown.getvalue()
 
 
 def test_earlier_transactions_of_the_block_are_replayed(chain, accounts, gate):
@@ -131,6 +135,28 @@ def test_earlier_transactions_of_the_block_are_replayed(chain, accounts, gate):
         assert int(top["gasUsed"], 16) == receipt.gas_used
 
 
+RANDAO_RUNTIME = "448060005560005260206000f3"
+"""Runtime code: store PREVRANDAO in slot 0 and return it."""
+RANDAO_INIT = "0x600d80600b6000396000f3" + RANDAO_RUNTIME
+
+
+def test_trace_sees_the_prevrandao_the_transaction_saw(chain, owner):
+    """eth-tester draws a block's mixHash when it seals it, after its transactions ran with
+    the pending block's: the trace must re-execute with the latter."""
+    w3 = chain.provider.web3
+    deployed = w3.eth.wait_for_transaction_receipt(
+        w3.eth.send_transaction({"from": owner.address, "data": RANDAO_INIT})
+    )
+    tx_hash = w3.eth.send_transaction({"from": owner.address, "to": deployed.contractAddress})
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
+    assert receipt.status == 1
+    seen = w3.eth.get_storage_at(deployed.contractAddress, 0)
+
+    top = chain.provider.make_request("debug_traceTransaction", [Web3.to_hex(tx_hash), CALL_TRACER])
+    assert top["output"] == Web3.to_hex(seen)
+    assert int(top["gasUsed"], 16) == receipt.gasUsed
+
+
 def test_trace_call(chain, owner, gate):
     data = Web3.to_hex(gate.submit.encode_input(["good", "strong"]))
     call_params = {"from": owner.address, "to": gate.address, "data": data}
@@ -146,6 +172,26 @@ def test_trace_call(chain, owner, gate):
     )
     assert reverted["error"] == "execution reverted"
     assert reverted["output"] == Web3.keccak(text="EmptyText()")[:4].to_0x_hex()
+
+
+def test_pipe_traces_follow_each_phase(chain, owner, gate):
+    """With PIPE on, a mined transaction is traced with the real result it got (`submit`
+    returns true) and `debug_traceCall` with the simulation pass's (false), as `eth_call`."""
+    provider = chain.provider
+    estimate = gate.submit.estimate_gas_cost(["good", "strong"], sender=owner)
+    provider.pipe = True
+    try:
+        receipt = gate.submit(["good", "strong"], sender=owner, gas=estimate * 3)
+        mined = provider.make_request("debug_traceTransaction", [receipt.txn_hash, CALL_TRACER])
+        data = Web3.to_hex(gate.submit.encode_input(["good", "strong"]))
+        call = {"from": owner.address, "to": gate.address, "data": data}
+        simulated = provider.make_request("debug_traceCall", [call, "latest", CALL_TRACER])
+    finally:
+        provider.pipe = False
+    assert receipt.return_value is True
+    assert decode(["bool"], bytes.fromhex(mined["output"][2:])) == (True,)
+    assert int(mined["gasUsed"], 16) == receipt.gas_used
+    assert decode(["bool"], bytes.fromhex(simulated["output"][2:])) == (False,)
 
 
 def test_trace_request_errors(chain, owner, gate):
