@@ -18,11 +18,10 @@ from ogkit.chain.tracing import CallRequest, TesterTracer, TraceError
 from ogkit.node.rpc import params as p
 from ogkit.node.rpc.errors import MethodNotFound, RpcError
 
-TRACE_METHODS = ("debug_traceTransaction", "debug_traceCall")
-
 
 def answer(tracer: TesterTracer, method: str, parameters: Iterable | None) -> dict[str, Any]:
-    """The callTracer frames for one of `TRACE_METHODS`; Ape's exceptions on bad requests."""
+    """The callTracer frames for `debug_traceTransaction` or `debug_traceCall`; Ape's
+    exceptions on bad requests."""
     try:
         if method == "debug_traceTransaction":
             a = p.Args(list(parameters or []), method, 1, 2)

@@ -8,19 +8,18 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ape.api.trace import TraceAPI
 from ape_ethereum.trace import TraceApproach, TransactionTrace
 from ape_test.provider import ApeEVMBackend, ApeTester, LocalProvider
 from eth_tester import EthereumTester
 
-from ape_opengradient import call_traces
 from ape_opengradient.ecosystem import OpenGradientConfig
 from ape_opengradient.inference_api import InferenceAPI, LocalInferenceAPI
 from ogkit.chain.assembly import ChainServices
 from ogkit.chain.backend import AIBackendMixin, DevAccounts
 from ogkit.chain.locking import LockedEthereumTester
-from ogkit.chain.tracing import TesterTracer
 from ogkit.inference import InferenceEngine, InferenceRecord
 from ogkit.inference.node import InferenceNode
 from ogkit.llm import LLMEngine
@@ -30,6 +29,11 @@ from ogkit.project import model_store_dir
 from ogkit.settlement import SettlementService
 from ogkit.tee.trust import load_tee_root
 from precompiles.addresses import OG_INFERENCE_ADDRESS
+
+if TYPE_CHECKING:
+    from ogkit.chain.tracing import TesterTracer
+
+TRACE_METHODS = ("debug_traceTransaction", "debug_traceCall")
 
 
 class AIEVMBackend(AIBackendMixin, ApeEVMBackend):
@@ -205,6 +209,8 @@ class AIProvider(LocalProvider):
     def tracer(self) -> TesterTracer:
         """Re-executes on this chain for traces; `tracer.replay.model_runs` counts the model
         runs a trace needed (results the cache no longer held)."""
+        from ogkit.chain.tracing import TesterTracer  # with the node's frame builder: on use
+
         backend = self.tester.backend
         tracer = self.__dict__.get("_tracer")
         if tracer is None or tracer.backend is not backend:
@@ -212,7 +218,9 @@ class AIProvider(LocalProvider):
         return tracer
 
     def make_request(self, rpc: str, parameters=None):  # noqa: ANN001, ANN201 - Ape's
-        if rpc in call_traces.TRACE_METHODS:
+        if rpc in TRACE_METHODS:
+            from ape_opengradient import call_traces  # the node's params parsing: on use
+
             return call_traces.answer(self.tracer, rpc, parameters)
         return super().make_request(rpc, parameters)
 
