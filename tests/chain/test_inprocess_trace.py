@@ -157,6 +157,20 @@ def test_trace_sees_the_prevrandao_the_transaction_saw(chain, owner):
     assert int(top["gasUsed"], 16) == receipt.gasUsed
 
 
+def test_a_reverted_block_is_not_traced(chain, owner, gate):
+    """After a snapshot revert (Ape's test isolation) the undone transaction is not found,
+    even once another transaction is mined at its height."""
+    snapshot = chain.snapshot()
+    undone = gate.submit(["good", "strong"], sender=owner)
+    chain.restore(snapshot)
+    other = gate.submit(["good", "solid", "fine"], sender=owner)
+    assert other.block_number == undone.block_number
+    with pytest.raises(ProviderError, match="not found"):
+        chain.provider.make_request("debug_traceTransaction", [undone.txn_hash, CALL_TRACER])
+    top = chain.provider.make_request("debug_traceTransaction", [other.txn_hash, CALL_TRACER])
+    assert int(top["gasUsed"], 16) == other.gas_used
+
+
 def test_trace_call(chain, owner, gate):
     data = Web3.to_hex(gate.submit.encode_input(["good", "strong"]))
     call_params = {"from": owner.address, "to": gate.address, "data": data}
