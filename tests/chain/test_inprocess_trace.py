@@ -125,14 +125,21 @@ def test_earlier_transactions_of_the_block_are_replayed(chain, accounts, gate):
         tx = gate.submit.as_transaction(words, sender=sender, gas=2_000_000, nonce=nonce + offset)
         signed = sender.sign_transaction(tx)
         hashes.append(backend.send_raw_transaction(signed.serialize_transaction()))
+    pending = [trace_hash(chain, h) for h in hashes]  # in the pending block
     backend.mine_blocks(1)  # both in one block, the eth-tester way (no auto-mine in between)
 
     receipts = [chain.provider.get_receipt(Web3.to_hex(h)) for h in hashes]
     assert receipts[0].block_number == receipts[1].block_number
     assert receipts[1].gas_used < receipts[0].gas_used
-    for receipt in receipts:
-        top = chain.provider.make_request("debug_traceTransaction", [receipt.txn_hash, WITH_LOG])
+    for receipt, before_seal in zip(receipts, pending, strict=True):
+        top = trace_hash(chain, receipt.txn_hash)
         assert int(top["gasUsed"], 16) == receipt.gas_used
+        assert top == before_seal
+
+
+def trace_hash(chain, tx_hash) -> dict:
+    tx_hash = tx_hash if isinstance(tx_hash, str) else Web3.to_hex(tx_hash)
+    return chain.provider.make_request("debug_traceTransaction", [tx_hash, WITH_LOG])
 
 
 RANDAO_RUNTIME = "448060005560005260206000f3"
