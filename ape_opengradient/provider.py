@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from ape.api.trace import TraceAPI
+from ape_ethereum.trace import TraceApproach, TransactionTrace
 from ape_test.provider import ApeEVMBackend, ApeTester, LocalProvider
 from eth_tester import EthereumTester
 
@@ -26,6 +29,11 @@ from ogkit.project import model_store_dir
 from ogkit.settlement import SettlementService
 from ogkit.tee.trust import load_tee_root
 from precompiles.addresses import OG_INFERENCE_ADDRESS
+
+if TYPE_CHECKING:
+    from ogkit.chain.tracing import TesterTracer
+
+TRACE_METHODS = ("debug_traceTransaction", "debug_traceCall")
 
 
 class AIEVMBackend(AIBackendMixin, ApeEVMBackend):
@@ -181,6 +189,40 @@ class AIProvider(LocalProvider):
     ) -> InferenceRecord:
         """The record once settled (or failed, or VANILLA); raises if it stays pending."""
         return self.inference_node.wait_for_settlement(inference_id, timeout)
+
+    # ------------------------------------------------------------------ call traces
+
+    @property
+    def supports_tracing(self) -> bool:
+        return True  # debug_traceTransaction / debug_traceCall, callTracer (call_traces.py)
+
+    @property
+    def call_trace_approach(self) -> TraceApproach:
+        return TraceApproach.GETH_CALL_TRACER  # the only tracer answered: Ape probes no other
+
+    def get_transaction_trace(self, transaction_hash: str, **kwargs) -> TraceAPI:
+        # Not cached by hash: after a snapshot revert the same hash can be mined again.
+        kwargs.setdefault("call_trace_approach", self.call_trace_approach)
+        return TransactionTrace(transaction_hash=transaction_hash, **kwargs)
+
+    @property
+    def tracer(self) -> TesterTracer:
+        """Re-executes on this chain for traces; `tracer.replay.model_runs` counts the model
+        runs a trace needed (results the cache no longer held)."""
+        from ogkit.chain.tracing import TesterTracer  # with the node's frame builder: on use
+
+        backend = self.tester.backend
+        tracer = self.__dict__.get("_tracer")
+        if tracer is None or tracer.backend is not backend:
+            tracer = self.__dict__["_tracer"] = TesterTracer(backend, backend.services)
+        return tracer
+
+    def make_request(self, rpc: str, parameters=None):  # noqa: ANN001, ANN201 - Ape's
+        if rpc in TRACE_METHODS:
+            from ape_opengradient import call_traces  # the node's params parsing: on use
+
+            return call_traces.answer(self.tracer, rpc, parameters)
+        return super().make_request(rpc, parameters)
 
     def connect(self) -> None:
         super().connect()

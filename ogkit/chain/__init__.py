@@ -7,6 +7,8 @@ backend.py   the mixin that makes an eth-tester backend an AI backend (tester.py
              provider); the chain-side services every host shares: scheduling.py (scheduled
              runs), locking.py (the chain lock), phase.py (calls run as simulations),
              budget.py (deadlines that stop a long call inside py-evm's opcode loop)
+tracing.py   call traces (geth's callTracer) on an eth-tester chain: Ape's in-process
+             provider re-executes a transaction on its pre-state with the replay map
 """
 
 from ogkit.chain.assembly import ChainServices, mining_chain_class, vm_configuration
