@@ -7,7 +7,7 @@ from typing import Any, ClassVar, cast
 from ape.api import ReceiptAPI
 from ape_ethereum.ecosystem import BaseEthereumConfig, Ethereum
 from ape_ethereum.transactions import Receipt
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from ape_opengradient.live_networks import ALPHA, LIVE_NETWORKS
@@ -36,6 +36,8 @@ class OpenGradientConfig(BaseEthereumConfig):
     """Run the settlement service (HACA's full-node role) beside the local chain."""
     settlement_batch_size: int = 1
     """1 settles each TEE inference on its own; more settles them in Merkle batches."""
+    provers: int | None = Field(default=None, ge=1)
+    """ZK proofs the local chain makes at once (default: one per CPU core)."""
     price_csv: str | None = None
     """CSV of candles served by OGHistorical (0xF5) on the local chain (default
     `$OGKIT_PRICE_CSV`, else the shipped synthetic sample)."""

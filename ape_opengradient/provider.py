@@ -106,7 +106,7 @@ class AIProvider(LocalProvider):
         """This chain's inference node: model and LLM engines with one cache, one enclave key
         and one record book, and the settlement service. Its own (models and caches are
         cheap to share, records are not): the records belong to this chain alone."""
-        return InferenceNode(ModelStore(self._model_store_dir()))
+        return InferenceNode(ModelStore(self._model_store_dir()), provers=self.og_config.provers)
 
     @property
     def inference_engine(self) -> InferenceEngine:

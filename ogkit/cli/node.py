@@ -116,6 +116,14 @@ def _ether(value: str | None) -> int | None:
     help="Settle TEE results in Merkle batches of up to N (1: one by one).",
 )
 @click.option(
+    "--provers",
+    type=click.IntRange(1, 1024),
+    default=None,
+    metavar="N",
+    help="Make up to N ZK proofs at once, each in its own process [default: one per CPU core "
+    "the node may use].",
+)
+@click.option(
     "--max-connections",
     type=click.IntRange(1, 100_000),
     default=256,
@@ -184,6 +192,7 @@ def node(
     call_budget: dict[str, float],
     settlement: bool,
     settlement_batch: int,
+    provers: int | None,
     max_connections: int,
     allow_origins: tuple[str, ...],
     tee_root: Path | None,
@@ -236,6 +245,7 @@ def node(
         tee_ca=tee_ca,
         price_feed_key=price_feed_key,
         allow_dev_keys=allow_dev_keys,
+        provers=provers,
     )
     try:
         running = Node(

@@ -2,8 +2,9 @@
 
 It owns the services and their life cycle: the model engine and the LLM engine (0xF4's two
 backends), the one result cache, the one enclave key, the one record book, the prover queue
-(the model engine's, started by the first ZK record) and the settlement service (HACA's
-full-node role, started by the host once it has a Web3 to the chain):
+(the model engine's: `provers` proofs at once, started by the first ZK record) and the
+settlement service (HACA's full-node role, started by the host once it has a Web3 to the
+chain):
 
     node = InferenceNode(store)                       # Ape provider, new_tester, `ogkit node`
     chain = build_chain(node.engine, llm_backend=node.llm_engine, ...)
@@ -50,6 +51,7 @@ class InferenceNode:
         enclave: SimulatedEnclave | None = None,
         max_final_records: int = DEFAULT_MAX_FINAL,
         cache_entries: int = 4096,
+        provers: int | None = None,
     ) -> None:
         self.store = store if isinstance(store, ModelStore) else ModelStore(store)
         self.book = RecordBook(max_final_records)
@@ -64,6 +66,8 @@ class InferenceNode:
         self.settlement: SettlementService | None = None
         """The running settlement service, once a host started it."""
         self._lock = threading.Lock()
+        if provers is not None:
+            self.provers = provers
 
     @property
     def enclave(self) -> SimulatedEnclave:
@@ -73,6 +77,21 @@ class InferenceNode:
     @property
     def prover_queue(self) -> ProverQueue:
         return self.engine.prover_queue
+
+    @property
+    def provers(self) -> int:
+        """ZK proofs made at once (default: one per core this process may use)."""
+        return self.prover_queue.provers
+
+    @provers.setter
+    def provers(self, count: int) -> None:
+        self.prover_queue.provers = count
+
+    def stop_provers(self) -> None:
+        """Kill the proofs being made, fail the records left unproved (as a restart would:
+        ZK inputs are not kept) and end the prover's workers; new ZK work starts them again."""
+        if self.engine._prover_queue is not None:
+            self.engine._prover_queue.stop()
 
     # --- settlement -------------------------------------------------------------------
 
@@ -114,8 +133,9 @@ class InferenceNode:
             self.book.work.notify_all()
 
     def stop(self) -> None:
-        """Stop the services this node started (the prover's worker is a daemon thread)."""
+        """Stop the services this node started: settlement, then the prover's workers."""
         self.stop_settlement()
+        self.stop_provers()
 
     # --- records ----------------------------------------------------------------------
 

@@ -1,7 +1,9 @@
 """ZK mode's prover: proves recorded inferences in the background, never on the call path.
 
 A ZK-mode call returns its output at once; the engine hands the record and the inference's
-input and output arrays to this queue. One worker thread takes the jobs in order and, per job:
+input and output arrays to this queue. Its workers (`provers` threads, by default one per core
+this process may run on) take the jobs in submission order, each proving one at a time, so
+proofs run side by side; per job a worker:
 
 1. finds the model's EZKL artifacts by its CID (derived from the record's model hash);
 2. proves the recorded inputs in a child process (`ogkit.zk.isolated`: ezkl holds the GIL);
@@ -11,13 +13,17 @@ input and output arrays to this queue. One worker thread takes the jobs in order
    two): a proof of some other result is no proof.
 
 The record moves through its book's transitions: PENDING (queued) -> PROVING -> PROVED (with
-`record.zk_proof` set) or FAILED. The worker never touches the chain; settling a proved record
-is `ogkit.settlement.ZkSettlement`'s job.
+`record.zk_proof` set) or FAILED, once: one worker takes each job. A record a revert dropped
+from the book (`RecordBook.forget_after`) before its turn is not proved. `stop()` kills the
+running children, fails the records it cuts short and joins the workers; new work starts them
+again. The workers never touch the chain; settling a proved record is
+`ogkit.settlement.ZkSettlement`'s job.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections import deque
 from collections.abc import Mapping
@@ -38,6 +44,7 @@ from ogkit.models.store import ModelStore
 
 if TYPE_CHECKING:
     from ogkit.zk import ZkArtifacts, ZkProof
+    from ogkit.zk.isolated import Children
 
 log = logging.getLogger("ogkit.inference.prover")
 
@@ -45,6 +52,15 @@ QUEUED = SettlementState.PENDING.value
 PROVING = SettlementState.PROVING.value
 PROVED = SettlementState.PROVED.value
 _IN_FLIGHT = frozenset({SettlementState.PENDING, SettlementState.PROVING})
+
+
+def default_provers() -> int:
+    """Proofs to run at once: the cores this process may run on (each proof is one child
+    process, and a proof keeps about one core busy)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def no_setup_reason(cid: str) -> str:
@@ -95,16 +111,38 @@ def output_mismatch(
 
 
 class ProverQueue:
-    """One background worker proving ZK records in submission order; `book` is the
-    inference node's record book (a queue made alone keeps its own)."""
+    """Background workers proving ZK records, `provers` at once, taken in submission order;
+    `book` is the inference node's record book (a queue made alone keeps its own)."""
 
-    def __init__(self, store: ModelStore, book: RecordBook | None = None) -> None:
+    def __init__(
+        self, store: ModelStore, book: RecordBook | None = None, provers: int | None = None
+    ) -> None:
         self.store = store
         self.book = book if book is not None else RecordBook()
+        self._provers = _checked(provers if provers is not None else default_provers())
         self._jobs: deque[ProofJob] = deque()
         self._records: dict[bytes, InferenceRecord] = {}
         self._condition = threading.Condition()
-        self._worker: threading.Thread | None = None
+        self._workers: set[threading.Thread] = set()
+        self._busy = 0
+        self._generation = 0
+        from ogkit.zk.isolated import Children  # ezkl's side is imported once needed
+
+        self.children: Children = Children()
+        """The running prover child processes (one per busy worker)."""
+
+    @property
+    def provers(self) -> int:
+        """How many proofs run at once; may be changed while the queue runs (extra workers
+        finish their job and go)."""
+        return self._provers
+
+    @provers.setter
+    def provers(self, count: int) -> None:
+        with self._condition:
+            self._provers = _checked(count)
+            self._start_workers()
+            self._condition.notify_all()
 
     def submit(
         self,
@@ -124,22 +162,26 @@ class ProverQueue:
         with self._condition:
             self._records[record.key] = record
             self._jobs.append(job)
-            if self._worker is None:
-                self._worker = threading.Thread(
-                    target=self._work, name="ogkit-zk-prover", daemon=True
-                )
-                self._worker.start()
+            self._start_workers()
             self._condition.notify_all()
 
     def wait(self, inference_id: str, timeout: float | None = None) -> InferenceRecord:
         """Block until the record is proved or failed; `TimeoutError` if that takes longer
-        than `timeout` seconds, `KeyError` if it was never queued."""
+        than `timeout` seconds, `KeyError` if it was never queued or a revert dropped it
+        before it was proved."""
+        key = record_key(inference_id)
         with self._condition:
-            record = self._records[record_key(inference_id)]
-        if not self.book.wait_until(record, lambda r: r.state not in _IN_FLIGHT, timeout):
+            record = self._records[key]
+        if not self.book.wait_until(
+            record,
+            lambda r: r.state not in _IN_FLIGHT or self._records.get(key) is not r,
+            timeout,
+        ):
             raise TimeoutError(
                 f"inference {inference_id} is still {record.settlement!r} after {timeout} s"
             )
+        if record.state in _IN_FLIGHT:
+            raise KeyError(f"inference {inference_id} was dropped by a revert before its proof")
         return record
 
     def __contains__(self, inference_id: object) -> bool:
@@ -154,15 +196,100 @@ class ProverQueue:
         with self._condition:
             return sum(r.state in _IN_FLIGHT for r in self._records.values())
 
-    def _work(self) -> None:
-        while True:
-            with self._condition:
-                self._condition.wait_for(lambda: bool(self._jobs))
+    @property
+    def busy(self) -> int:
+        """Jobs being proved right now."""
+        with self._condition:
+            return self._busy
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """End the workers: kill the running proofs and fail their records and the queued
+        ones (`STOPPED`), then join the threads. Work submitted later starts new workers."""
+        with self._condition:
+            self._generation += 1
+            left, workers = list(self._jobs), list(self._workers)
+            self._jobs.clear()
+            self._workers.clear()
+            self._condition.notify_all()
+        from ogkit.zk.isolated import STOPPED
+
+        self.children.close()
+        for worker in workers:
+            worker.join(timeout)
+        for job in left:
+            if self._current(job.record):
+                self._settle(job.record, STOPPED)
+            else:
+                self._drop(job.record)
+        with self._condition:
+            self.children.reopen()
+            self._start_workers()
+
+    # --- the workers ------------------------------------------------------------------
+
+    def _start_workers(self) -> None:
+        """(Under the lock.) One more worker while jobs outnumber the busy ones."""
+        while len(self._workers) < min(self._provers, len(self._jobs) + self._busy):
+            worker = threading.Thread(
+                target=self._work,
+                args=(self._generation,),
+                name=f"ogkit-zk-prover-{len(self._workers) + 1}",
+                daemon=True,
+            )
+            self._workers.add(worker)
+            worker.start()
+
+    def _next(self, generation: int) -> ProofJob | None:
+        """The next job still in the book, or None when this worker should go."""
+        me = threading.current_thread()
+        with self._condition:
+            while True:
+                self._condition.wait_for(
+                    lambda: (
+                        bool(self._jobs)
+                        or generation != self._generation
+                        or len(self._workers) > self._provers
+                    )
+                )
+                if generation != self._generation or len(self._workers) > self._provers:
+                    self._workers.discard(me)
+                    return None
                 job = self._jobs.popleft()
+                if self._current(job.record):
+                    self._busy += 1
+                    return job
+                self._drop(job.record)
+
+    def _work(self, generation: int) -> None:
+        while (job := self._next(generation)) is not None:
             try:
                 self._run(job.record, job)
             except IllegalTransition as exc:  # moved on meanwhile (e.g. replaced by hand)
                 log.warning("proving %s: %s", job.record.inference_id, exc)
+            finally:
+                with self._condition:
+                    self._busy -= 1
+
+    def _current(self, record: InferenceRecord) -> bool:
+        """Is the record still the book's? (A revert drops it: then it is not proved.)"""
+        return self.book.get(record.key) is record
+
+    def _drop(self, record: InferenceRecord) -> None:
+        """Forget a job whose record left the book; wake whoever waits on it."""
+        with self._condition:
+            if self._records.get(record.key) is record:
+                del self._records[record.key]
+        with self.book.changed:
+            self.book.changed.notify_all()
+
+    def _settle(self, record: InferenceRecord, failure: str | None) -> None:
+        try:
+            if failure is None:
+                self.book.proved(record, record.zk_proof, bool(record.zk_verified))
+            else:
+                self.book.failed(record, failure)
+        except IllegalTransition as exc:
+            log.warning("proving %s: %s", record.inference_id, exc)
 
     def _run(self, record: InferenceRecord, job: ProofJob) -> None:
         self.book.proving(record)
@@ -171,10 +298,7 @@ class ProverQueue:
         except Exception as exc:  # noqa: BLE001 - a job fails, the worker lives on
             log.exception("proving %s failed", record.inference_id)
             failure = f"{type(exc).__name__}: {exc}"
-        if failure is None:
-            self.book.proved(record, record.zk_proof, bool(record.zk_verified))
-        else:
-            self.book.failed(record, failure)
+        self._settle(record, failure)
 
     def _prove(self, job: ProofJob) -> str | None:
         """Prove and check one job; the reason it failed, or None once proved."""
@@ -188,7 +312,7 @@ class ProverQueue:
         except (zk.ZkError, LookupError):
             return no_setup_reason(cid)
         try:
-            proof = prove_isolated(artifacts, job.inputs)
+            proof = prove_isolated(artifacts, job.inputs, children=self.children)
         except zk.ZkError as exc:
             return str(exc)
         record.zk_proof = proof
@@ -196,3 +320,9 @@ class ProverQueue:
         if not record.zk_verified:
             return "ezkl rejects the proof off chain"
         return output_mismatch(artifacts, proof, job.outputs, job.inputs)
+
+
+def _checked(provers: int) -> int:
+    if isinstance(provers, bool) or not isinstance(provers, int) or provers < 1:
+        raise ValueError(f"provers must be a whole number >= 1, not {provers!r}")
+    return provers

@@ -1,7 +1,11 @@
 """Prove in a child process: `ezkl.prove` holds the GIL for its whole run (seconds), so a
 proof made on a thread would freeze the chain, the node or the tests sharing the process.
+Children also let several proofs run at once, one per core (the prover queue's workers).
 
     proof = prove_isolated(artifacts, inputs)          # same result as `pipeline.prove`
+    children = Children()                              # the prover queue's: stop() ends them
+    proof = prove_isolated(artifacts, inputs, children=children)
+    children.close()                                   # kills the running ones; no new ones
 
 The child (`python -m ogkit.zk.isolated DIR CID INPUT.json PROOF.json`) loads the artifacts,
 proves and writes EZKL's proof JSON; a failure ends it with exit status 1 and the reason as the
@@ -14,6 +18,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -23,14 +28,78 @@ from ogkit.zk.artifacts import ZkArtifacts, ZkError, ZkProof, _load
 from ogkit.zk.pipeline import prove
 
 DEFAULT_TIMEOUT_S = 600.0
+STOPPED = "the prover queue stopped before this inference was proved"
+KILL_GRACE_S = 5.0
+"""How long a terminated child gets to exit before it is killed."""
+
+
+class Children:
+    """The prover children running on behalf of one owner, so it can end them all: after
+    `close()` the running ones are terminated (killed if they linger) and none starts."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen] = set()
+        self.closed = False
+
+    def start(self, argv: list[str]) -> subprocess.Popen:
+        """Start a child (`ZkError` once closed)."""
+        with self._lock:
+            if self.closed:
+                raise ZkError(STOPPED)
+            child = subprocess.Popen(
+                argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+            )
+            self._running.add(child)
+            return child
+
+    def done(self, child: subprocess.Popen) -> None:
+        with self._lock:
+            self._running.discard(child)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._running)
+
+    def pids(self) -> list[int]:
+        with self._lock:
+            return [child.pid for child in self._running]
+
+    def close(self) -> None:
+        """Terminate the running children and refuse new ones; returns once they are gone
+        (their owners' threads reap them and see `STOPPED`)."""
+        with self._lock:
+            self.closed = True
+            running = list(self._running)
+        for child in running:
+            _end(child)
+
+    def reopen(self) -> None:
+        """Allow children again (a stopped prover queue that gets new work)."""
+        with self._lock:
+            self.closed = False
+
+
+def _end(child: subprocess.Popen) -> None:
+    if child.poll() is not None:
+        return
+    child.terminate()
+    try:
+        child.wait(KILL_GRACE_S)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
 
 
 def prove_isolated(
     artifacts: ZkArtifacts,
     inputs: Mapping[str, np.ndarray],
     timeout: float = DEFAULT_TIMEOUT_S,
+    children: Children | None = None,
 ) -> ZkProof:
-    """`pipeline.prove` in a child process; `ZkError` with the child's reason if it fails."""
+    """`pipeline.prove` in a child process; `ZkError` with the child's reason if it fails,
+    with `STOPPED` if `children` was closed meanwhile."""
+    owner = children if children is not None else Children()
     with tempfile.TemporaryDirectory(prefix="ogkit-zk-job-") as tmp:
         data, out = Path(tmp) / "inputs.json", Path(tmp) / "proof.json"
         data.write_text(
@@ -42,15 +111,19 @@ def prove_isolated(
             )
         )
         argv = [sys.executable, "-m", __name__, str(artifacts.directory), artifacts.cid]
+        child = owner.start([*argv, str(data), str(out)])
         try:
-            done = subprocess.run(
-                [*argv, str(data), str(out)], capture_output=True, text=True, timeout=timeout
-            )
+            _, stderr = child.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
+            _end(child)
             raise ZkError(f"proving took longer than {timeout:g} s") from None
-        if done.returncode != 0:
-            lines = [line for line in done.stderr.splitlines() if line.strip()]
-            raise ZkError(lines[-1] if lines else f"prover exited with {done.returncode}")
+        finally:
+            owner.done(child)
+        if child.returncode != 0:
+            if owner.closed:
+                raise ZkError(STOPPED)
+            lines = [line for line in stderr.splitlines() if line.strip()]
+            raise ZkError(lines[-1] if lines else f"prover exited with {child.returncode}")
         return ZkProof.from_json(json.loads(out.read_text()), artifacts)
 
 

@@ -49,3 +49,5 @@ class NodeConfig:
     """geth's --rpc.gascap: the most gas an eth_call, estimate or traced call gets (0: none)."""
     rpc_evm_timeout: float = DEFAULT_EVM_TIMEOUT
     """geth's --rpc.evmtimeout: seconds a call, estimate or trace may run (0: no limit)."""
+    provers: int | None = None
+    """ZK proofs made at once; None: one per core the node may use."""

@@ -94,6 +94,8 @@ class NodeChain:
         self.engine = engine or self.inference.engine
         tee_root = trust_enclave(self.engine, settings.tee_root_pem, config.tee_ca)
         self.engine.on_settlement.append(self._store_settlement)
+        if config.provers is not None:
+            self.engine.prover_queue.provers = config.provers
         self.pipe = config.pipe
         self.llm_engine = self.inference.llm_engine
         self.keys = (
@@ -172,6 +174,7 @@ class NodeChain:
 
     def close(self) -> None:
         self.miner.stop()
+        self.inference.stop_provers()  # no orphan ezkl child; its records are stored first
         if self._store_settlement in self.engine.on_settlement:
             self.engine.on_settlement.remove(self._store_settlement)
         with self.lock:
