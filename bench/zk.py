@@ -12,7 +12,12 @@ A benchmark, not a test: it measures and reports, it never fails on a timing.
 * on chain, on the AI chain (py-evm): gas of deploying the `Halo2Verifier`, of a direct
   `verifyProof` transaction and of `ZkInferenceSettlement.settleProof` as `ZkSettlement`
   submits it — for ZK inferences sent to 0xF4 as real transactions, proved by the engine's
-  prover queue (its latency, transaction to "proved", is reported too).
+  prover queue (its latency, transaction to "proved", is reported too);
+* the prover queue's workers: four ZK transactions sent back to back, time until all four
+  records are proved, with 1 worker and with N (one per usable core), in interleaved rounds
+  (1, N, N, 1, ...), so load that drifts over the run hits both alike; the median of each and
+  their ratio, the machine's load average while it ran, and the largest prover child's peak
+  RSS (what N proofs at once need in memory, N times over).
 
 Inputs: the model's sample input scaled by 1 + k/100 (inside the calibration range), one per
 run, so every run is a new inference (the result cache cannot answer it).
@@ -24,6 +29,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import resource
 import sys
 import time
 from pathlib import Path
@@ -45,6 +51,7 @@ from ogkit import zk  # noqa: E402
 from ogkit.chain import new_tester  # noqa: E402
 from ogkit.contracts import load as load_contract  # noqa: E402
 from ogkit.inference.engine import InferenceEngine  # noqa: E402
+from ogkit.inference.prover_queue import default_provers  # noqa: E402
 from ogkit.models.store import ModelStore  # noqa: E402
 from ogkit.settlement import ZkSettlement  # noqa: E402
 from ogkit.zk.isolated import prove_isolated  # noqa: E402
@@ -53,6 +60,8 @@ from precompiles.addresses import OG_INFERENCE_ADDRESS  # noqa: E402
 RESULTS = HERE / "RESULTS-zk.md"
 MODEL = "upstream_demo"
 ZK_MODE = 1
+QUEUED = 4
+"""ZK transactions per round of the workers' comparison."""
 
 
 def _inputs(k: int) -> dict[str, np.ndarray]:
@@ -159,6 +168,69 @@ def measure(runs: int) -> dict[str, object]:
     return out
 
 
+def measure_workers(rounds: int, workers: int) -> dict[str, object]:
+    """Four ZK transactions at once, until all four are proved: 1 worker vs `workers`."""
+    engine = InferenceEngine(ModelStore())
+    w3 = Web3(EthereumTesterProvider(new_tester(engine)))
+    account = w3.eth.accounts[0]
+    seconds: dict[int, list[float]] = {1: [], workers: []}
+    loads = [os.getloadavg()[0]]
+    k = 0
+    for r in range(rounds):
+        for count in (1, workers) if r % 2 == 0 else (workers, 1):
+            engine.prover_queue.provers = count
+            before = set(engine.records)
+            sent = time.perf_counter()
+            for _ in range(QUEUED):
+                k += 1
+                tx = {
+                    "from": account,
+                    "to": Web3.to_checksum_address(OG_INFERENCE_ADDRESS),
+                    "data": _zk_call(_inputs(k)),
+                    "gas": 1_000_000,
+                }
+                w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(tx))
+            for inference_id in set(engine.records) - before:
+                record = engine.prover_queue.wait(inference_id, timeout=1200)
+                assert record.settlement == "proved", record.settlement
+            seconds[count].append(time.perf_counter() - sent)
+            loads.append(os.getloadavg()[0])
+    engine.prover_queue.stop()
+    child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {
+        "workers": workers,
+        "seconds": seconds,
+        "loads": loads,
+        "child_peak_mb": child_kb / 1024,
+    }
+
+
+def report_workers(w: dict) -> list[str]:
+    n = w["workers"]
+    one, many = (Summary.of(w["seconds"][c]) for c in (1, n))
+    per_round = [b / a for a, b in zip(w["seconds"][1], w["seconds"][n], strict=True)]
+    loads = w["loads"]
+    return [
+        "",
+        f"## Prover queue: {QUEUED} queued ZK proofs, 1 worker vs {n}",
+        "",
+        f"{QUEUED} ZK transactions sent back to back, timed from the first until all {QUEUED} "
+        f"records are `proved`; rounds interleaved (1, {n}, {n}, 1, ...).",
+        "",
+        "| workers | median | p10 – p90 | n |",
+        "|---|---|---|---|",
+        f"| 1 | {fmt(one.median, 2)} s | {fmt(one.p10, 2)} – {fmt(one.p90, 2)} | {one.n} |",
+        f"| {n} | {fmt(many.median, 2)} s | {fmt(many.p10, 2)} – {fmt(many.p90, 2)} | {many.n} |",
+        "",
+        f"Ratio {n} workers / 1 worker: **{many.median / one.median:.2f}** (of the medians); "
+        f"per round {', '.join(f'{x:.2f}' for x in per_round)}.",
+        f"Load average (1 min) during the run: {min(loads):.2f} – {max(loads):.2f} on "
+        f"{os.cpu_count()} CPUs (other work on the machine slows both sides).",
+        f"Largest prover child's peak RSS: {w['child_peak_mb']:.0f} MB ({n} at once: "
+        f"~{n * w['child_peak_mb']:.0f} MB).",
+    ]
+
+
 def report(m: dict, runs: int, runtime: float) -> str:
     def line(label: str, samples: list[float], unit: str, scale: float = 1.0, digits: int = 2):
         s = Summary.of(samples).scaled(scale)
@@ -198,17 +270,22 @@ def report(m: dict, runs: int, runtime: float) -> str:
             f"Halo2Verifier: {m['verifier_runtime_bytes']:,} B runtime, deployed for "
             f"{m['verifier_deploy_gas']:,} gas (once per model). Gas is what py-evm charges "
             "(the AI chain: Prague rules, EIP-1108 prices for ecAdd/ecMul/ecPairing).",
-            "",
         ]
+        + report_workers(m["workers"])
+        + [""]
     )
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="rounds of the 1-vs-N workers comparison"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     measured = measure(args.runs)
+    measured["workers"] = measure_workers(args.rounds, max(2, default_provers()))
     text = report(measured, args.runs, time.perf_counter() - started)
     RESULTS.write_text(text)
     print(text)

@@ -171,7 +171,12 @@ class ProverQueue:
         before it was proved."""
         key = record_key(inference_id)
         with self._condition:
-            record = self._records[key]
+            record = self._records.get(key)
+        if record is None:
+            raise KeyError(
+                f"inference {inference_id} is not queued: never submitted, or dropped by a "
+                "revert before its proof"
+            )
         if not self.book.wait_until(
             record,
             lambda r: r.state not in _IN_FLIGHT or self._records.get(key) is not r,
