@@ -283,6 +283,7 @@ def _serve(running, host: str, port: int, quiet: bool) -> None:
     while not done.wait(1.0):
         pass
     running.stop()
+    running.chain.inference.stop_provers()  # no proof outlives the node
     if not quiet:
         click.echo("Stopped.")
 

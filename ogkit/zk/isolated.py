@@ -7,14 +7,17 @@ Children also let several proofs run at once, one per core (the prover queue's w
     proof = prove_isolated(artifacts, inputs, children=children)
     children.close()                                   # kills the running ones; no new ones
 
-The child (`python -m ogkit.zk.isolated DIR CID INPUT.json PROOF.json`) loads the artifacts,
-proves and writes EZKL's proof JSON; a failure ends it with exit status 1 and the reason as the
-last line on stderr.
+The child (`python -m ogkit.zk.isolated DIR CID INPUT.json PROOF.json [PARENT_PID]`) loads the
+artifacts, proves and writes EZKL's proof JSON; a failure ends it with exit status 1 and the
+reason as the last line on stderr. On Linux it dies with the thread that started it (parent
+death signal), so no proof outlives a node killed with `kill -9`.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -29,6 +32,8 @@ from ogkit.zk.pipeline import prove
 
 DEFAULT_TIMEOUT_S = 600.0
 STOPPED = "the prover queue stopped before this inference was proved"
+PR_SET_PDEATHSIG = 1
+"""prctl(2) option: the signal a child gets when the thread that started it ends."""
 KILL_GRACE_S = 5.0
 """How long a terminated child gets to exit before it is killed."""
 
@@ -111,7 +116,7 @@ def prove_isolated(
             )
         )
         argv = [sys.executable, "-m", __name__, str(artifacts.directory), artifacts.cid]
-        child = owner.start([*argv, str(data), str(out)])
+        child = owner.start([*argv, str(data), str(out), str(os.getpid())])
         try:
             _, stderr = child.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -127,8 +132,23 @@ def prove_isolated(
         return ZkProof.from_json(json.loads(out.read_text()), artifacts)
 
 
+def _die_with_parent(parent: int) -> None:
+    """Linux: be killed when the thread that started this child ends (its worker, or the
+    whole node on a `kill -9`); exit at once if the parent is gone already."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the parent's `Children.close` only
+        return
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def main(argv: list[str]) -> int:
-    directory, cid, data, out = argv
+    directory, cid, data, out, *parent = argv
+    if parent:
+        _die_with_parent(int(parent[0]))
     artifacts = _load(Path(directory), cid)
     if artifacts is None:
         print(f"no complete ZK setup for {cid} in {directory}", file=sys.stderr)

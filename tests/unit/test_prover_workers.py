@@ -219,3 +219,82 @@ def test_stop_kills_the_proofs_fails_what_it_cut_short_and_restarts_on_new_work(
     finally:
         queue.stop()
     assert later.zk_verified is True and new_prover_threads(before) == []
+
+
+KILLED_NODE = """
+import sys, time
+from og_examples.models import sample_input
+from ogkit import zk
+from ogkit.inference.prover_queue import ProverQueue
+from ogkit.models.store import ModelStore
+from test_prover_workers import inputs, zk_record
+store = ModelStore(sys.argv[1])
+artifacts = zk.load(store, "upstream_demo")
+queue = ProverQueue(store, provers=2)
+for k in range(2):
+    queue.submit(zk_record(f"k{k}", artifacts), inputs(k), [("output", [0.0])])
+while len(queue.children) < 2:
+    time.sleep(0.02)
+print(*queue.children.pids(), flush=True)
+time.sleep(600)
+"""
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie waiting for its reaper counts as gone)."""
+    try:
+        stat = open(f"/proc/{pid}/stat").read()  # noqa: SIM115, PTH123 - one read
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_no_proof_outlives_a_node_killed_with_sigkill(model_store, artifacts):
+    """The children die with their parent (Linux parent-death signal), stop() or not."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    support = str(Path(__file__).parent)
+    node = subprocess.Popen(
+        [sys.executable, "-c", KILLED_NODE, str(model_store.root)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([support, *sys.path])},
+    )
+    try:
+        children = [int(pid) for pid in node.stdout.readline().split()]
+        assert len(children) == 2 and all(alive(pid) for pid in children)
+    finally:
+        node.kill()
+        node.wait()
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [alive(pid) for pid in children] == [False, False]
+
+
+def test_the_prover_count_comes_from_the_node_the_plugin_and_the_cli(tmp_path):
+    from click.testing import CliRunner
+    from pydantic import ValidationError
+
+    from ape_opengradient.ecosystem import OpenGradientConfig
+    from ogkit.cli import main
+    from ogkit.inference.node import InferenceNode
+    from ogkit.node import NodeChain, NodeConfig
+
+    store = ModelStore(tmp_path / "store")
+    assert InferenceNode(store, provers=3).provers == 3
+    assert InferenceNode(store).engine._prover_queue is None  # made when first needed
+    chain = NodeChain(NodeConfig(model_store=store.root, provers=5))
+    try:
+        assert chain.engine.prover_queue.provers == 5
+    finally:
+        chain.close()
+    assert OpenGradientConfig(provers=2).provers == 2 and OpenGradientConfig().provers is None
+    with pytest.raises(ValidationError, match="greater than or equal to 1"):
+        OpenGradientConfig(provers=0)
+    refused = CliRunner().invoke(main, ["node", "--provers", "0"])
+    assert refused.exit_code == 2
+    assert "'--provers': 0 is not in the range 1<=x<=1024" in refused.output
+    assert "--provers N" in CliRunner().invoke(main, ["node", "--help"]).output

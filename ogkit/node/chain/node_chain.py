@@ -174,7 +174,6 @@ class NodeChain:
 
     def close(self) -> None:
         self.miner.stop()
-        self.inference.stop_provers()  # no orphan ezkl child; its records are stored first
         if self._store_settlement in self.engine.on_settlement:
             self.engine.on_settlement.remove(self._store_settlement)
         with self.lock:
