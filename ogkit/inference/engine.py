@@ -103,7 +103,7 @@ class InferenceEngine:
 
     @property
     def prover_queue(self) -> ProverQueue:
-        """Proves ZK-mode records in the background; its worker starts with the first one."""
+        """Proves ZK-mode records in the background; its workers start with the first ones."""
         with self._lock:
             if self._prover_queue is None:
                 self._prover_queue = ProverQueue(self.store, book=self.book)
