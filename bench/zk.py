@@ -174,12 +174,14 @@ def measure_workers(rounds: int, workers: int) -> dict[str, object]:
     w3 = Web3(EthereumTesterProvider(new_tester(engine)))
     account = w3.eth.accounts[0]
     seconds: dict[int, list[float]] = {1: [], workers: []}
+    cores: dict[int, list[float]] = {1: [], workers: []}
     loads = [os.getloadavg()[0]]
     k = 0
     for r in range(rounds):
         for count in (1, workers) if r % 2 == 0 else (workers, 1):
             engine.prover_queue.provers = count
             before = set(engine.records)
+            cpu = _children_cpu()
             sent = time.perf_counter()
             for _ in range(QUEUED):
                 k += 1
@@ -194,15 +196,23 @@ def measure_workers(rounds: int, workers: int) -> dict[str, object]:
                 record = engine.prover_queue.wait(inference_id, timeout=1200)
                 assert record.settlement == "proved", record.settlement
             seconds[count].append(time.perf_counter() - sent)
+            cores[count].append((_children_cpu() - cpu) / seconds[count][-1])
             loads.append(os.getloadavg()[0])
     engine.prover_queue.stop()
     child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {
         "workers": workers,
         "seconds": seconds,
+        "cores": cores,
         "loads": loads,
         "child_peak_mb": child_kb / 1024,
     }
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of this process's finished children: the provers."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def report_workers(w: dict) -> list[str]:
@@ -210,6 +220,7 @@ def report_workers(w: dict) -> list[str]:
     one, many = (Summary.of(w["seconds"][c]) for c in (1, n))
     per_round = [b / a for a, b in zip(w["seconds"][1], w["seconds"][n], strict=True)]
     loads = w["loads"]
+    busy = {c: Summary.of(w["cores"][c]).median for c in (1, n)}
     return [
         "",
         f"## Prover queue: {QUEUED} queued ZK proofs, 1 worker vs {n}",
@@ -226,6 +237,9 @@ def report_workers(w: dict) -> list[str]:
         f"per round {', '.join(f'{x:.2f}' for x in per_round)}.",
         f"Load average (1 min) during the run: {min(loads):.2f} – {max(loads):.2f} on "
         f"{os.cpu_count()} CPUs (other work on the machine slows both sides).",
+        f"Cores the provers kept busy (their CPU seconds / wall seconds, median): "
+        f"{busy[1]:.2f} with 1 worker, {busy[n]:.2f} with {n}; where the two are close, the "
+        "machine had no idle core for the extra worker.",
         f"Largest prover child's peak RSS: {w['child_peak_mb']:.0f} MB ({n} at once: "
         f"~{n * w['child_peak_mb']:.0f} MB).",
     ]
