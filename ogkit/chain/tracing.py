@@ -3,7 +3,7 @@
 py-evm has no tracer hooks, but every computation keeps its child computations. A trace
 re-executes the transaction on a throwaway state (never persisted) with a computation
 subclass that notes, for each child, the opcode that made it and where each log fell among
-the calls; `ogkit.node.chain.callframes` turns the tree into geth's frames.
+the calls; `callframes.py` turns the tree into geth's frames.
 
 A mined transaction's pre-state is its block's parent state root (eth-tester keeps every
 state in its in-memory database) plus the block's earlier transactions, re-executed first.
@@ -13,7 +13,7 @@ reads the engines' result cache, which the original execution filled, and record
 `ReplayBackend.model_runs` counts the results the cache no longer held.
 
 `tracing_vm_class` and `transaction_gas_used` are host-independent: `ogkit node`'s tracer
-(ogkit/node/chain/tracing.py) has the same two and is meant to import them from here.
+(ogkit/node/chain/tracing.py) uses them too.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from eth.vm.spoof import SpoofTransaction
 from eth_utils import ValidationError
 
 from ogkit.chain.assembly import ChainServices, PrecompileMap, precompile_map, replay_services
+from ogkit.chain.callframes import call_frames
 from ogkit.chain.phase import execution_phase, simulation_phase
 from ogkit.chain.replay import ReplayBackend
-from ogkit.node.chain.callframes import call_frames
 from precompiles.host import ExecutionPhase
 
 CALL_TYPES = {

@@ -172,8 +172,8 @@ def test_a_trace_through_0xf5_reads_the_cache_and_records_nothing(tmp_path) -> N
     from eth_abi import encode
 
     from og_examples.models import build_examples
+    from ogkit.chain.callframes import TraceOptions
     from ogkit.node import NodeChain, NodeConfig
-    from ogkit.node.chain.callframes import TraceOptions
     from ogkit.node.rpc.params import TxParams
 
     store = ModelStore(tmp_path / "store")

@@ -83,9 +83,7 @@ def as_numbers(values) -> list[tuple[int, int]]:
 # ---------------------------------------------------------------- opengradient-neuroml 1.0.x
 
 
-def test_llm_by_its_1_0_names_answers_like_run_llm_completion(
-    built, ids, project, owner, networks
-):
+def test_llm_by_its_1_0_names_answers_like_run_llm_completion(built, ids, project, owner, networks):
     consumer = owner.deploy(built["NeuroMLConsumer"], WALRUS_ID, LLM_ID)
     today = owner.deploy(project.LLMAssistant, LLM_ID, 0)
     receipt = consumer.complete("The quick brown fox", sender=owner)

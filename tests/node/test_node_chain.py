@@ -175,7 +175,7 @@ def test_prevrandao_is_the_sealed_mix_hash(chains):
 
 def test_trace_without_a_recorded_pre_state():
     """A transaction mined before pre-states were kept is traced by replaying its block."""
-    from ogkit.node.chain.callframes import TraceOptions
+    from ogkit.chain.callframes import TraceOptions
     from ogkit.node.chain.mining import PRESTATE_KEY
 
     d = Driver(automine=False)

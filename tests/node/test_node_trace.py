@@ -291,7 +291,7 @@ def test_trace_after_restart(tmp_path, sentiment, model_store):
 def test_error_words_are_geths():
     from eth.exceptions import InvalidInstruction, OutOfGas, Revert, StackDepthLimit
 
-    from ogkit.node.chain.callframes import error_text
+    from ogkit.chain.callframes import error_text
 
     assert error_text(Revert(b"")) == "execution reverted"
     assert error_text(OutOfGas("OGInference: out of gas")) == "out of gas"

@@ -20,7 +20,7 @@ The parts, one job each:
     execution.py     eth_call, eth_estimateGas; the call budget (gas cap, timeout)
     outcome.py       reverts and refused transactions as JSON-RPC errors
     tracing.py       debug_traceTransaction, debug_traceCall: re-execution
-    callframes.py    ... and geth's callTracer frames from it
+    (ogkit/chain/callframes.py turns it into geth's callTracer frames)
     head.py          evm_snapshot / evm_revert, debug_setHead
     ogkit/chain/locking.py  the lock; its hook seals an automined block owed after the response
     recovery.py      at start: a block a crash left owed; records it left unsettled
@@ -46,6 +46,7 @@ from eth.abc import BlockAPI, BlockHeaderAPI, SignedTransactionAPI
 from eth_tester.backends.pyevm.main import get_account_keys_from_mnemonic
 
 from ogkit.chain.assembly import ChainServices, mining_chain_class
+from ogkit.chain.callframes import TraceOptions
 from ogkit.chain.locking import ChainLock
 from ogkit.chain.scheduling import ScheduledRuns, StoredRunLedger
 from ogkit.inference import InferenceEngine
@@ -63,7 +64,7 @@ from ogkit.node.chain.mining import MinedTx, Miner
 from ogkit.node.chain.signing import Signer
 from ogkit.node.chain.tracing import Tracer
 from ogkit.node.chain.transactions import TxDefaults
-from ogkit.node.rpc.params import BlockRef, LogFilter, TraceOptions, TxParams
+from ogkit.node.rpc.params import BlockRef, LogFilter, TxParams
 from ogkit.pricefeed import default_price_feed
 
 PENDING = BlockRef(tag="pending")

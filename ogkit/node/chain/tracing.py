@@ -19,77 +19,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from eth.abc import BlockHeaderAPI, ComputationAPI, MessageAPI
+from eth.abc import BlockHeaderAPI, ComputationAPI
 from eth.vm.chain_context import ChainContext
 from eth_utils import ValidationError
 
 from ogkit.chain.assembly import (
     ChainServices,
-    PrecompileMap,
     precompile_map,
     replay_services,
 )
+from ogkit.chain.callframes import TraceOptions, call_frames
 from ogkit.chain.phase import execution_phase, simulation_phase
 from ogkit.chain.replay import ReplayBackend
-from ogkit.node.chain.callframes import call_frames
+from ogkit.chain.tracing import tracing_vm_class, transaction_gas_used
 from ogkit.node.chain.execution import CallBudget, spoof
 from ogkit.node.chain.outcome import rejection
 from ogkit.node.rpc.errors import ServerError
-from ogkit.node.rpc.params import BlockRef, TraceOptions, TxParams
+from ogkit.node.rpc.params import BlockRef, TxParams
 
 if TYPE_CHECKING:
     from ogkit.node.chain.blocks import Blocks
 
-CALL_TYPES = {
-    0xF0: "CREATE",
-    0xF1: "CALL",
-    0xF2: "CALLCODE",
-    0xF4: "DELEGATECALL",
-    0xF5: "CREATE2",
-    0xFA: "STATICCALL",
-}
 ZERO_ADDRESS = b"\x00" * 20
-
-
-def tracing_vm_class(vm_class: type, precompiles: PrecompileMap) -> type:
-    """`vm_class` whose computations remember how each child was made and where each log
-    fell among the calls, and whose precompiles are `precompiles` (the replay map)."""
-    state_class = vm_class._state_class
-    base = state_class.computation_class
-
-    class TracingComputation(base):  # type: ignore[misc, valid-type]
-        _precompiles = precompiles
-        trace_call_type: str | None = None
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.trace_log_positions: list[int] = []
-
-        def apply_child_computation(self, child_msg: MessageAPI) -> ComputationAPI:
-            # The opcode that makes a child has no immediate: it is the byte before the pc.
-            pc = self.code.program_counter - 1
-            opcode = self.code[pc] if 0 <= pc < len(self.code) else None
-            child = self.generate_child_computation(child_msg)
-            child.trace_call_type = CALL_TYPES.get(
-                opcode, "CREATE" if child_msg.is_create else "CALL"
-            )
-            self.add_child_computation(child)
-            return child
-
-        def add_log_entry(self, account: bytes, topics: Any, data: bytes) -> None:
-            self.trace_log_positions.append(len(self.children))
-            super().add_log_entry(account, topics, data)
-
-    state = state_class.configure(__name__="TracingAIState", computation_class=TracingComputation)
-    return vm_class.configure(__name__="TracingAIVM", _state_class=state)
-
-
-def transaction_gas_used(state: Any, tx: Any, computation: ComputationAPI) -> int:
-    """What the receipt charges: the executor's own arithmetic (refund cap, calldata floor)."""
-    executor = state.get_transaction_executor()
-    used = tx.gas - computation.get_gas_remaining()
-    refund = executor.calculate_gas_refund(computation, used)
-    return used - refund + getattr(computation, "data_floor_gas", 0)
 
 
 class Tracer:

@@ -9,29 +9,13 @@ import rlp
 from eth.abc import BlockAPI, ReceiptAPI, SignedTransactionAPI
 from eth_utils import keccak
 
+from ogkit.chain.hexjson import addr, b, q, word
+
 if TYPE_CHECKING:
     from ogkit.node.chain.mining import MinedTx
 
 ZERO_ADDRESS = b"\x00" * 20
 DYNAMIC_FEE_TYPE = 2
-
-
-def q(value: int) -> str:
-    return hex(value)
-
-
-def b(value: bytes) -> str:
-    return "0x" + value.hex()
-
-
-def word(value: int) -> str:
-    return "0x" + value.to_bytes(32, "big").hex()
-
-
-def addr(value: bytes | None) -> str | None:
-    if not value:
-        return None
-    return "0x" + value.hex()
 
 
 def tx_type(tx: SignedTransactionAPI) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ogkit.chain.callframes import TraceOptions
 from ogkit.node.rpc.errors import InvalidParams, MethodNotFound
 
 UINT256_MAX = 2**256 - 1
@@ -259,14 +260,6 @@ class Args:
 
     def __len__(self) -> int:
         return len(self.params)
-
-
-@dataclass(frozen=True)
-class TraceOptions:
-    """`callTracer`'s options (`tracerConfig`)."""
-
-    only_top_call: bool = False
-    with_log: bool = False
 
 
 STRUCT_LOGGER_UNSUPPORTED = (

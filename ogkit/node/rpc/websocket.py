@@ -25,10 +25,11 @@ from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
 from websockets.server import ServerProtocol
 
+from ogkit.chain.hexjson import q
 from ogkit.node.rpc import params as p
 from ogkit.node.rpc.codec import encode, error_response
 from ogkit.node.rpc.errors import INTERNAL_ERROR, InvalidParams, RpcError
-from ogkit.node.rpc.formatting import format_block, format_log, q
+from ogkit.node.rpc.formatting import format_block, format_log
 from ogkit.node.rpc.params import BlockRef, LogFilter
 
 if TYPE_CHECKING:

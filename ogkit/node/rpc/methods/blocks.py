@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ogkit.chain.hexjson import q
 from ogkit.node.rpc import params as p
 from ogkit.node.rpc.formatting import (
     first_log_index,
     format_block,
     format_receipt,
     format_transaction,
-    q,
 )
 from ogkit.node.rpc.methods.base import Handler, Methods
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ogkit.chain.hexjson import q
 from ogkit.node.rpc import params as p
-from ogkit.node.rpc.formatting import q
 from ogkit.node.rpc.methods.base import Handler, Methods
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ogkit.chain.hexjson import addr, b, q, word
 from ogkit.node.rpc import params as p
 from ogkit.node.rpc.codec import loads
 from ogkit.node.rpc.errors import InvalidParams
-from ogkit.node.rpc.formatting import addr, b, q, word
 from ogkit.node.rpc.methods.base import Handler, Methods
 from ogkit.node.rpc.overrides import state_overrides
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ogkit.chain.hexjson import b, q
 from ogkit.node.rpc import params as p
 from ogkit.node.rpc.errors import ServerError
 from ogkit.node.rpc.filters import Filters
-from ogkit.node.rpc.formatting import b, format_log, q
+from ogkit.node.rpc.formatting import format_log
 from ogkit.node.rpc.methods.base import Handler, Methods
 
 if TYPE_CHECKING:

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from eth_utils import keccak
 
+from ogkit.chain.hexjson import b
 from ogkit.node.rpc import params as p
-from ogkit.node.rpc.formatting import b
 from ogkit.node.rpc.methods.base import Handler, Methods
 
 if TYPE_CHECKING:

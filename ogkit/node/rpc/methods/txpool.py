@@ -12,9 +12,10 @@ from typing import Any
 from eth.abc import SignedTransactionAPI
 from eth_utils import to_checksum_address
 
+from ogkit.chain.hexjson import b, q
 from ogkit.node.chain.txpool import fee_cap
 from ogkit.node.rpc import params as p
-from ogkit.node.rpc.formatting import b, format_transaction, q
+from ogkit.node.rpc.formatting import format_transaction
 from ogkit.node.rpc.methods.base import Handler, Methods
 
 

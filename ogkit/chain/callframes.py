@@ -1,4 +1,5 @@
-"""geth's callTracer frames from a py-evm computation tree (see tracing.py).
+"""geth's callTracer frames from a py-evm computation tree (see tracing.py here and in
+ogkit/node/chain/).
 
 A frame: type (CALL, STATICCALL, DELEGATECALL, CALLCODE, CREATE, CREATE2), from, to, value
 (not for STATICCALL), gas, gasUsed, input, output, error, revertReason, calls[], and with
@@ -10,6 +11,7 @@ revert, a failed CREATE has no `to`, and a failed frame (or one under it) shows 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from eth.abc import ComputationAPI
@@ -28,9 +30,8 @@ from eth.exceptions import (
     WriteProtection,
 )
 
-from ogkit.node.chain.outcome import revert_reason
-from ogkit.node.rpc.formatting import addr, b, q, word
-from ogkit.node.rpc.params import TraceOptions
+from ogkit.chain.hexjson import addr, b, q, word
+from ogkit.chain.reverts import revert_reason
 
 ZERO_ADDRESS = b"\x00" * 20
 CREATE_TYPES = ("CREATE", "CREATE2")
@@ -50,6 +51,14 @@ _ERRORS: tuple[tuple[type[Exception], str], ...] = (
     (ReservedBytesInCode, "invalid code: must not begin with 0xef"),
 )
 """py-evm's errors in geth's words (core/vm/errors.go)."""
+
+
+@dataclass(frozen=True)
+class TraceOptions:
+    """`callTracer`'s options (`tracerConfig`)."""
+
+    only_top_call: bool = False
+    with_log: bool = False
 
 
 def error_text(error: Exception) -> str:
