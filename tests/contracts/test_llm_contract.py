@@ -107,17 +107,16 @@ def test_max_tokens_is_honoured(assistant, owner, llm_engine):
 
 def test_sampling_is_seeded_by_the_inference_id(assistant, owner, llm_engine):
     """temperature 1.00 samples; the seed comes from the inference id, so the estimate and
-    the transaction agree and the model runs once for both. After it, Ape replays the mined
-    transaction as an eth_call on the state after it (for its debug logs): there the
-    sender's nonce has moved on, so that replay is another call, with an id, and a sample,
-    of its own: one more run."""
+    the transaction agree and the model runs once for both. Ape's look at the mined
+    transaction afterwards (debug logs, return value) is a call trace on its pre-state,
+    answered from the result cache: no run of its own."""
 
     def estimate_then_send():
         assistant.complete.estimate_gas_cost("Snow in", 12, [], 100, sender=owner)
         return assistant.complete("Snow in", 12, [], 100, sender=owner)
 
     receipt, runs = _runs_for(llm_engine, estimate_then_send)
-    assert runs == 2
+    assert runs == 1
     answer = assistant.lastAnswer()
     # the sample follows the id: this one with the id's origin nonce and call index
     assert answer == "to the chain itself. The precompile"
