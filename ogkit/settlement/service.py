@@ -130,6 +130,8 @@ class SettlementService:
                 # whole, under the chain's lock: a snapshot revert (which takes its records
                 # with it) comes before or after a pass, never between a check and a send
                 with self.chain_lock:
+                    if not self._has_work():  # a revert took it while we waited for quiet
+                        return []
                     self._ensure_contracts()
                     return [done for s in self.settlers for done in s.settle_pending()]
             except Exception as exc:  # noqa: BLE001 - a service thread must not die

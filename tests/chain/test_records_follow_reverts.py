@@ -49,3 +49,28 @@ def test_records_of_blocks_a_revert_keeps_stay(chain, pool, accounts):
     chain.restore(snapshot)
     record = provider.wait_for_settlement(event.inferenceID, timeout=60)
     assert record.settlement == f"settled {record.settlement_tx}"
+
+
+def test_a_pass_whose_work_a_revert_took_sends_nothing(chain, pool, accounts, monkeypatch):
+    """A pass sees a TEE record, waits for the chain to go quiet, and meanwhile a revert takes
+    the record: the pass must find nothing to do under the lock, and send nothing (it once
+    deployed the settlement contracts anyway, into a later test's chain)."""
+    provider, admin = chain.provider, accounts[0]
+    service = provider.settlement
+    features = sample_input("credit_risk")["features"].reshape(-1)
+    relayer = service.relayer.address
+    with service.paused():
+        snapshot = chain.snapshot()
+        before = provider.web3.eth.get_transaction_count(relayer)
+        pool.setInferenceMode(TEE, sender=admin)
+        pool.assess(tuple(to_number(x) for x in features), sender=admin)
+        assert service.engine.book.has_work()
+
+        def revert_while_waiting() -> float:
+            chain.restore(snapshot)  # what a test's isolation does meanwhile
+            return 60.0  # quiet: go on
+
+        monkeypatch.setattr(service, "idle_seconds", revert_while_waiting)
+        assert service.run_once() == []
+    assert not service.engine.book.has_work()
+    assert provider.web3.eth.get_transaction_count(relayer) == before
