@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-import ipaddress
 import signal
+import sys
 import threading
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import click
 
-from ogkit.cli.node_budget import budget_options, describe_budget
+from ogkit.cli.node_banner import banner, is_loopback, warn_exposed
+from ogkit.cli.node_budget import budget_options
 from ogkit.project import STORE_OPTION_HELP
+
+SWITCH_INTERVAL_S = 0.001
+"""How often Python hands the GIL to another thread (default 5 ms): a long eth_call runs
+Python bytecode flat out, and at 5 ms a turn the accept loop and the connection threads
+answered a probe in 2.1 s at p99 with 1,000 idle connections held (1 ms: 0.38 s; a
+transfer's latency is the same either way: bench/RESULTS-reliability.md)."""
 
 
 def _ether(value: str | None) -> int | None:
@@ -209,10 +216,9 @@ def node(
     With --data-dir every mined block is in LevelDB before its RPC call returns, and so is
     every automined transaction whose hash was returned (its block is sealed just after
     the answer; one a kill -9 cut off is sealed at the next start), so a restart resumes
-    the chain; chain id and accounts come from there.
-    Requests over 8 MiB are refused (HTTP 413, JSON-RPC error -32600).
-    Every answer, even to garbage, is JSON-RPC. A connection that sends no request within
-    10 s, or idles 120 s between requests, is closed.
+    the chain; chain id and accounts come from there. Websockets share the port. Every answer,
+    even to garbage, is JSON-RPC; a request over 8 MiB gets HTTP 413 (-32600), and a
+    connection silent for 10 s before its first request or 120 s between requests is closed.
 
     \b
     The dev accounts are unlocked and their keys are public; dev methods (anvil_setCode,
@@ -270,10 +276,11 @@ def _serve(running, host: str, port: int, quiet: bool) -> None:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    if not _is_loopback(host):
-        _warn_exposed(host)
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
+    if not is_loopback(host):
+        warn_exposed(host)
     try:
-        running.start(before_serving=None if quiet else lambda: _banner(running))
+        running.start(before_serving=None if quiet else lambda: banner(running))
     except OSError as exc:
         running.chain.close()
         raise click.ClickException(
@@ -298,112 +305,3 @@ def _key_files(tee_root: Path | None, price_feed_key: Path | None) -> tuple[byte
         return root, load_price_feed_key(price_feed_key)
     except (TrustConfigError, PriceFeedKeyError) as exc:
         raise click.ClickException(str(exc)) from None
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False  # a name: it may resolve to anything
-
-
-def _warn_exposed(host: str) -> None:
-    """Loud, on stderr, even with --quiet: this is how a dev node gets robbed."""
-    lines = [
-        f"WARNING: listening on {host}, reachable from other machines.",
-        "WARNING: the dev accounts are unlocked and their private keys are public: anyone who",
-        "WARNING: can reach this port can spend their funds, and anvil_setCode, debug_setHead",
-        "WARNING: and evm_revert let them rewrite the chain. Use --host 127.0.0.1 unless every",
-        "WARNING: machine on this network is yours.",
-    ]
-    click.secho("\n".join(lines), fg="red", bold=True, err=True)
-
-
-def _banner(running) -> None:
-    chain = running.chain
-    echo = running.say
-    echo("")
-    echo("ogkit node: the OpenGradient-compatible AI chain (OGInference precompile at 0x…F4)")
-    echo("")
-    echo("Available Accounts")
-    echo("==================")
-    for i, key in enumerate(chain.keys):
-        address = key.public_key.to_checksum_address()
-        echo(f"({i}) {address} ({Decimal(chain.balance) / 10**18:f} ETH at genesis)")
-    echo("")
-    _secrets(running)
-    echo("")
-    echo("Chain ID")
-    echo("==================")
-    echo(str(chain.chain_id))
-    echo("")
-    head = chain.head
-    echo(f"Gas limit:         {head.gas_limit}")
-    echo(f"Base fee:          {chain.next_base_fee()}")
-    mining = "automine" if chain.block_time is None else f"every {chain.block_time:g} s"
-    echo(f"Mining:            {mining}")
-    models = chain.model_store.list()
-    echo(f"Model store:       {chain.model_store.root} ({len(models)} models)")
-    if chain.config.data_dir is None:
-        echo("Storage:           in memory (use --data-dir to keep the chain)")
-    else:
-        state = f"resumed at block {head.block_number}" if chain.resumed else "new chain"
-        echo(f"Storage:           {Path(chain.config.data_dir).resolve()} (LevelDB, {state})")
-    limits = running.limits
-    if limits.allow_origins:
-        echo(f"CORS:              allowed from {', '.join(limits.allow_origins)}")
-    else:
-        echo("CORS:              off (--allow-origin to let web pages call the node)")
-    echo(f"Connections:       up to {limits.max_connections}")
-    echo(f"Call budget:       {describe_budget(chain.config)}")
-    echo(f"TEE root (0x900):  {_tee_root_line(chain.services.tee_root_pem)}")
-    signer = chain.price_feed.address
-    dev = " (the public DEV key)" if signer == _dev_price_feed_address() else ""
-    echo(f"Price feed signer: {signer}{dev}")
-    echo("")
-    echo(f"Listening on {running.url}")
-
-
-def _secrets(running) -> None:
-    """The dev accounts' keys and mnemonic, as anvil prints them; not those of a mnemonic of
-    your own on a non-dev chain id, where stdout may well end up in a log."""
-    from ogkit.chain.genesis import DEFAULT_MNEMONIC
-    from ogkit.node.chain.devkeys import DEV_CHAIN_IDS
-
-    chain, echo = running.chain, running.say
-    if chain.chain_id not in DEV_CHAIN_IDS and chain.mnemonic.strip() != DEFAULT_MNEMONIC:
-        echo(f"Private keys and mnemonic: not printed (chain id {chain.chain_id} is not a dev")
-        echo("chain id; they derive from the --mnemonic you gave)")
-        echo(f"Derivation path:   {chain.hd_path}/")
-        return
-    echo("Private Keys (DEV ONLY: publicly known, never use them on a real network)")
-    echo("==================")
-    for i, key in enumerate(chain.keys):
-        echo(f"({i}) 0x{key.to_bytes().hex()}")
-    echo("")
-    echo("Wallet (DEV ONLY: the well-known test mnemonic unless you chose one)")
-    echo("==================")
-    echo(f"Mnemonic:          {chain.mnemonic}")
-    echo(f"Derivation path:   {chain.hd_path}/")
-
-
-def _tee_root_line(root_pem: bytes | None) -> str:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-
-    from ogkit.tee.trust import is_dev_root
-
-    if is_dev_root(root_pem):
-        return "the DEV root (its key is public: it trusts anyone; --tee-root to replace)"
-    cert = x509.load_pem_x509_certificates(bytes(root_pem or b""))[0]
-    return f"{cert.subject.rfc4514_string()} (SHA-256 {cert.fingerprint(hashes.SHA256()).hex()})"
-
-
-def _dev_price_feed_address() -> str:
-    from eth_account import Account
-
-    from ogkit.pricefeed import DEV_SIGNING_KEY
-
-    return Account.from_key(DEV_SIGNING_KEY).address
