@@ -503,3 +503,15 @@ def test_the_pool_outlives_a_revert(node):
     node.raw(0, value=9)
     node.raw(1)
     assert node.receipt(queued)["status"] == "0x1" and node.nonce("latest") == 3
+
+
+def test_tracing_a_waiting_transaction_says_it_waits(node):
+    waiting = node.raw(1)  # nonce 0 never came: it waits in the pool
+    with pytest.raises(RpcRefusal) as refused:
+        node.call("debug_traceTransaction", waiting, {"tracer": "callTracer"})
+    assert refused.value.message == (
+        f"transaction {waiting} waits in the transaction pool; trace it once it has run"
+    )
+    ran = node.raw(0)
+    assert node.call("debug_traceTransaction", ran, {"tracer": "callTracer"})["type"] == "CALL"
+    assert node.call("debug_traceTransaction", waiting, {"tracer": "callTracer"})["to"] == SINK

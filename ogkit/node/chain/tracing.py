@@ -75,6 +75,11 @@ class Tracer:
             if found is None:
                 raise ServerError(f"transaction 0x{tx_hash.hex()} not found")
             tx, block, index = found
+            if index is None:  # in the pool: it has no pre-state yet
+                raise ServerError(
+                    f"transaction 0x{tx_hash.hex()} waits in the transaction pool; "
+                    "trace it once it has run"
+                )
             header = blocks.chain.header if block is None else block.header
             pre_state = self.prestate_root(tx_hash)
             if pre_state is not None:
