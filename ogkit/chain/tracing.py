@@ -89,6 +89,42 @@ def transaction_gas_used(state: Any, tx: Any, computation: ComputationAPI) -> in
     return used - refund + getattr(computation, "data_floor_gas", 0)
 
 
+class TracingVMs:
+    """The tracing variant of each VM class a chain uses (made once per class), bound to
+    `precompiles`, the replay map; both hosts' tracers build their VMs here."""
+
+    def __init__(self, precompiles: PrecompileMap) -> None:
+        self.precompiles = precompiles
+        self._classes: dict[type, type] = {}
+
+    def vm(self, chain: Any, header: BlockHeaderAPI, chain_id: int) -> Any:
+        vm_class = chain.get_vm_class_for_block_number(header.block_number)
+        traced = self._classes.get(vm_class)
+        if traced is None:
+            traced = self._classes[vm_class] = tracing_vm_class(vm_class, self.precompiles)
+        return traced(
+            header=header,
+            chaindb=chain.chaindb,
+            chain_context=ChainContext(chain_id),
+            consensus_context=chain.consensus_context,
+        )
+
+
+def spoofed_call(
+    vm: Any, sender: bytes, to: bytes | None, value: int, data: bytes, gas: int
+) -> SpoofTransaction:
+    """An `eth_call` as a transaction from `sender` (unsigned, gas price 0, its current nonce)."""
+    unsigned = vm.create_unsigned_transaction(
+        nonce=vm.state.get_nonce(sender),
+        gas_price=0,
+        gas=gas,
+        to=to or b"",
+        value=value,
+        data=data,
+    )
+    return SpoofTransaction(unsigned, from_=sender)
+
+
 @dataclass(frozen=True)
 class CallRequest:
     """What `debug_traceCall` runs: an `eth_call` with these fields, gas None for the
@@ -110,8 +146,7 @@ class TesterTracer:
     def __init__(self, backend: Any, services: ChainServices) -> None:
         self.backend = backend
         self.replay = ReplayBackend(services.inference, services.llm)
-        self._precompiles = precompile_map(replay_services(services, self.replay))
-        self._vm_classes: dict[type, type] = {}
+        self._vms = TracingVMs(precompile_map(replay_services(services, self.replay)))
 
     def trace_transaction(self, tx_hash: bytes, options: Any) -> dict[str, Any]:
         """The frames of a mined (or pending) transaction, re-executed on its pre-state."""
@@ -147,15 +182,7 @@ class TesterTracer:
             vm = self._vm(chain, header)
             gas = min(call.gas or header.gas_limit, header.gas_limit)
             sender = call.sender or ZERO_ADDRESS
-            unsigned = vm.create_unsigned_transaction(
-                nonce=vm.state.get_nonce(sender),
-                gas_price=0,
-                gas=gas,
-                to=call.to or b"",
-                value=call.value,
-                data=call.data,
-            )
-            spoofed = SpoofTransaction(unsigned, from_=sender)
+            spoofed = spoofed_call(vm, sender, call.to, call.value, call.data, gas)
             computation = _apply(vm.state, spoofed, "the call")
             return call_frames(
                 computation,
@@ -166,16 +193,7 @@ class TesterTracer:
             )
 
     def _vm(self, chain: Any, header: BlockHeaderAPI) -> Any:
-        vm_class = chain.get_vm_class_for_block_number(header.block_number)
-        traced = self._vm_classes.get(vm_class)
-        if traced is None:
-            traced = self._vm_classes[vm_class] = tracing_vm_class(vm_class, self._precompiles)
-        return traced(
-            header=header,
-            chaindb=chain.chaindb,
-            chain_context=ChainContext(chain.chain_id),
-            consensus_context=chain.consensus_context,
-        )
+        return self._vms.vm(chain, header, chain.chain_id)
 
 
 def _find(chain: Any, tx_hash: bytes) -> tuple[BlockHeaderAPI, tuple, int, bool]:

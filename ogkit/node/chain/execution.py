@@ -25,6 +25,7 @@ from eth_utils import ValidationError
 from ogkit.chain.budget import DEFAULT_EVM_TIMEOUT, DEFAULT_GAS_CAP, ExecutionTimeout, deadline
 from ogkit.chain.fork import floor_data_gas
 from ogkit.chain.phase import execution_phase, simulation_phase
+from ogkit.chain.tracing import spoofed_call
 from ogkit.node.chain.outcome import computation_error, rejection
 from ogkit.node.rpc.errors import ServerError
 from ogkit.node.rpc.overrides import StateOverrides
@@ -68,6 +69,19 @@ class CallBudget:
             raise ServerError(str(exc)) from None
 
 
+@contextmanager
+def call_scope(blocks: Blocks, budget: CallBudget, pipe: bool) -> Iterator[None]:
+    """What every call, estimate and call trace runs under: the chain lock (cheap reads may
+    pass it, `reads_only`), the simulation phase (PIPE's if on) and the budget's deadline."""
+    with (
+        blocks.lock,
+        blocks.lock.reads_only(),
+        execution_phase(simulation_phase(pipe)),
+        budget.running(),
+    ):
+        yield
+
+
 class Executor:
     """Runs calls on `blocks`, in the next block's context `clock` times, within `budget`."""
 
@@ -100,12 +114,7 @@ class Executor:
         self, tx: TxParams, ref: BlockRef, pipe: bool, overrides: StateOverrides | None = None
     ) -> bytes:
         budget = self.budget
-        with (
-            self.blocks.lock,
-            self.blocks.lock.reads_only(),
-            execution_phase(simulation_phase(pipe)),
-            budget.running(),
-        ):
+        with call_scope(self.blocks, budget, pipe):
             header = self.exec_header(ref)
             gas = budget.gas(tx.gas, header.gas_limit)
             vm = self.blocks.chain.get_vm(header)
@@ -123,12 +132,7 @@ class Executor:
         """The least gas limit that succeeds (to 0.1%), by bisection above what a run used,
         up to the gas cap (geth's search is bounded by it too); all runs share one deadline."""
         budget = self.budget
-        with (
-            self.blocks.lock,
-            self.blocks.lock.reads_only(),
-            execution_phase(simulation_phase(pipe)),
-            budget.running(),
-        ):
+        with call_scope(self.blocks, budget, pipe):
             header = self.exec_header(ref)
             cap = budget.gas(tx.gas, header.gas_limit)
             vm = self.blocks.chain.get_vm(header)
@@ -136,15 +140,7 @@ class Executor:
 
 
 def spoof(vm: Any, tx: TxParams, gas: int) -> SpoofTransaction:
-    unsigned = vm.create_unsigned_transaction(
-        nonce=vm.state.get_nonce(tx.sender or ZERO_ADDRESS),
-        gas_price=0,
-        gas=gas,
-        to=tx.to or b"",
-        value=tx.value,
-        data=tx.data,
-    )
-    return SpoofTransaction(unsigned, from_=tx.sender or ZERO_ADDRESS)
+    return spoofed_call(vm, tx.sender or ZERO_ADDRESS, tx.to, tx.value, tx.data, gas)
 
 
 def run(vm: Any, tx: TxParams, gas: int, overrides: StateOverrides | None = None) -> ComputationAPI:

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from eth.abc import BlockHeaderAPI, ComputationAPI
-from eth.vm.chain_context import ChainContext
 from eth_utils import ValidationError
 
 from ogkit.chain.assembly import (
@@ -29,10 +28,9 @@ from ogkit.chain.assembly import (
     replay_services,
 )
 from ogkit.chain.callframes import TraceOptions, call_frames
-from ogkit.chain.phase import execution_phase, simulation_phase
 from ogkit.chain.replay import ReplayBackend
-from ogkit.chain.tracing import tracing_vm_class, transaction_gas_used
-from ogkit.node.chain.execution import CallBudget, spoof
+from ogkit.chain.tracing import TracingVMs, transaction_gas_used
+from ogkit.node.chain.execution import CallBudget, call_scope, spoof
 from ogkit.node.chain.outcome import rejection
 from ogkit.node.rpc.errors import ServerError
 from ogkit.node.rpc.params import BlockRef, TxParams
@@ -64,8 +62,7 @@ class Tracer:
         self.prestate_root = prestate_root
         self.exec_header = exec_header
         self.backend = ReplayBackend(services.inference, services.llm)
-        self._precompiles = precompile_map(replay_services(services, self.backend))
-        self._vm_classes: dict[type, type] = {}
+        self._vms = TracingVMs(precompile_map(replay_services(services, self.backend)))
 
     def trace_transaction(self, tx_hash: bytes, options: TraceOptions) -> dict[str, Any]:
         """The frames of a mined (or pending) transaction, re-executed on its pre-state."""
@@ -105,12 +102,7 @@ class Tracer:
     ) -> dict[str, Any]:
         """The frames of an `eth_call` with the same parameters (reverts included)."""
         budget = self.budget
-        with (
-            self.blocks.lock,
-            self.blocks.lock.reads_only(),
-            execution_phase(simulation_phase(pipe)),
-            budget.running(),
-        ):
+        with call_scope(self.blocks, budget, pipe):
             header = self.exec_header(ref)
             gas = budget.gas(tx.gas, header.gas_limit)
             vm = self._vm(header)
@@ -142,14 +134,4 @@ class Tracer:
             raise ServerError(f"cannot re-execute 0x{tx.hash.hex()}: {exc}") from None
 
     def _vm(self, header: BlockHeaderAPI) -> Any:
-        chain = self.blocks.chain
-        vm_class = chain.get_vm_class_for_block_number(header.block_number)
-        traced = self._vm_classes.get(vm_class)
-        if traced is None:
-            traced = self._vm_classes[vm_class] = tracing_vm_class(vm_class, self._precompiles)
-        return traced(
-            header=header,
-            chaindb=chain.chaindb,
-            chain_context=ChainContext(self.chain_id),
-            consensus_context=chain.consensus_context,
-        )
+        return self._vms.vm(self.blocks.chain, header, self.chain_id)
