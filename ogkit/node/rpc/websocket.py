@@ -105,9 +105,7 @@ class WebSocketSession:
                     self.protocol.receive_eof()
                 events = self.protocol.events_received()
             for event in events:
-                if isinstance(event, Frame) and event.opcode is Opcode.TEXT:
-                    self._answer(event.data)
-                elif isinstance(event, Frame) and event.opcode is Opcode.BINARY:
+                if isinstance(event, Frame) and event.opcode in (Opcode.TEXT, Opcode.BINARY):
                     self._answer(event.data)
             self._flush()
             if not data or self.protocol.state.name == "CLOSED":
@@ -208,7 +206,7 @@ class WebSocketSession:
             head = node.block_number()
             for subscription_id, sub in list(self.subscriptions.items()):
                 since = min(sub.last_block, head)
-                for result in self._results(sub, since):
+                for result in self._results(sub, since, head):
                     out.append(
                         {
                             "jsonrpc": "2.0",
@@ -219,7 +217,7 @@ class WebSocketSession:
                 sub.last_block = head
         return out
 
-    def _results(self, sub: Subscription, since: int) -> list[Any]:
+    def _results(self, sub: Subscription, since: int, head: int) -> list[Any]:
         node = self.rpc.node
         if sub.kind == "newPendingTransactions":
             return ["0x" + h.hex() for h in node.tx_hashes_after(since)]
@@ -227,7 +225,7 @@ class WebSocketSession:
             found = node.logs(sub.query or LogFilter(), from_number=since + 1)
             return [format_log(*entry) for entry in found]
         heads = []
-        for number in range(since + 1, node.block_number() + 1):
+        for number in range(since + 1, head + 1):
             found = node.block(BlockRef(number=number))
             if found is not None:
                 block = format_block(found[0], False, node.sender_of)
