@@ -132,10 +132,12 @@ class WebSocketSession:
 
     # ------------------------------------------------------------------ requests
     def _answer(self, body: bytes) -> None:
-        try:
-            request = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            request = None
+        request = None
+        if b"subscribe" in body:  # only then parse here too; the dispatcher parses the rest
+            try:
+                request = json.loads(body)
+            except (ValueError, UnicodeDecodeError):
+                request = None
         subscribing = isinstance(request, dict) and request.get("method") in SUBSCRIPTION_METHODS
         if subscribing:
             response: bytes | None = encode(self._subscription_call(request))
