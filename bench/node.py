@@ -2,6 +2,8 @@
 bench/RESULTS-node.md.
 
     cd <repo> && .venv/bin/python bench/node.py      # also run by bench/run.py (make bench)
+    .venv/bin/python bench/node.py --quick           # transfers and calls, 8 rounds, no
+                                                     # profile, results to bench/.work/
 
 A benchmark, not a test: it measures and reports, it never fails on a timing.
 
@@ -28,6 +30,7 @@ under cProfile, plus the HTTP round trip of a trivial request on both nodes.
 
 from __future__ import annotations
 
+import argparse
 import cProfile
 import datetime as dt
 import json
@@ -79,6 +82,14 @@ WORDS = ["ETH", "looks", "bullish", "after", "a", "strong", "breakout"]
 WORKLOADS = ("transfer", "call", "infer-fresh", "infer-cached")
 MODES = ("sequential", "pipelined")
 BOTH = ("transfer", "call")  # the workloads anvil can run
+QUICK_PROFILE = {
+    "send_ms": [float("nan")],
+    "receipt_ms": [float("nan")],
+    "profiled_ms_per_tx": float("nan"),
+    "phases": [],
+    "hot": [],
+}
+"""What `--quick` reports instead of the in-process profile (it skips it)."""
 
 
 # ------------------------------------------------------------------------------ set-up
@@ -648,7 +659,27 @@ def machine_info(anvil: Server) -> dict[str, str]:
     }
 
 
-def main() -> None:
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Defaults: the full run `make bench` records. `--quick` (a before/after check while
+    working on the node) writes elsewhere, so the recorded results stay the full run's."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="transfer+call, 8 rounds, no profile")
+    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--out", type=Path, default=None, help=f"default {RESULTS}")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.rounds = args.rounds or 8
+        args.out = args.out or WORK / "RESULTS-node-quick.md"
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    global ROUNDS, RESULTS, WORKLOADS
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    ROUNDS = args.rounds or ROUNDS
+    RESULTS = args.out or RESULTS
+    if args.quick:
+        WORKLOADS = BOTH
     started = time.perf_counter()
     from og_examples.install import install_examples
     from ogkit.models.store import ModelStore
@@ -673,7 +704,7 @@ def main() -> None:
         ours.stop()
         anvil.stop()
     print("node bench: profile …", flush=True)
-    prof = profile_in_process(artifacts)
+    prof = QUICK_PROFILE if args.quick else profile_in_process(artifacts)
     info["load average (1 min) at end"] = f"{os.getloadavg()[0]:.2f}"
     WORK.mkdir(exist_ok=True)
     (WORK / "node-raw.json").write_text(
