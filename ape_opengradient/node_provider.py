@@ -141,7 +141,12 @@ class OGNodeProvider(EthereumNodeProvider, TestProviderAPI, SubprocessProvider):
         # logger, which the node does not implement; the revert data and reason come with
         # the eth_call error anyway. Transactions are traced with the call tracer.
         kwargs.setdefault("skip_trace", True)
-        return super().send_call(txn, block_id=block_id, state=state, **kwargs)
+        result = super().send_call(txn, block_id=block_id, state=state, **kwargs)
+        if self._test_runner is not None and self._test_runner.coverage_tracker.enabled:
+            from ape_opengradient.coverage import cover_call  # statements of calls
+
+            cover_call(self, txn, block_id)
+        return result
 
     @property
     def gas_price(self) -> int:

@@ -217,6 +217,12 @@ class AIProvider(LocalProvider):
             tracer = self.__dict__["_tracer"] = TesterTracer(backend, backend.services)
         return tracer
 
+    def _increment_call_func_coverage_hit_count(self, txn) -> None:  # noqa: ANN001 - Ape's
+        from ape_opengradient.coverage import cover_call  # statements of calls: coverage.py
+
+        if not cover_call(self, txn):
+            super()._increment_call_func_coverage_hit_count(txn)
+
     def make_request(self, rpc: str, parameters=None):  # noqa: ANN001, ANN201 - Ape's
         if rpc in TRACE_METHODS:
             from ape_opengradient import call_traces  # the node's params parsing: on use
