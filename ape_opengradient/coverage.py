@@ -199,9 +199,9 @@ def install() -> None:
 
 def _give_sources_an_ast() -> None:
     """Ape makes a `ContractSource` (which coverage and tracebacks need) only for a contract
-    type with an AST, and ape-solidity stores none. In a coverage session of an
-    opengradient project, a Solidity contract type without one gets a placeholder AST and pc map (the
-    statements come from this module's own solc run, not from it)."""
+    type with an AST and a pc map, and ape-solidity stores neither. In a coverage session of
+    an opengradient project, a Solidity contract type without them gets placeholders (the
+    statements come from this module's own solc run, not from them)."""
     from ape.managers.project import LocalProject
     from ethpm_types import ASTNode
     from ethpm_types.sourcemap import PCMap, SourceMapItem
