@@ -32,7 +32,14 @@ EXTRA_OUTPUTS = (
     "evm.deployedBytecode.immutableReferences",
 )
 CACHE_PREFIX = ".cache/"
+OPTIMIZER_NOTE = (
+    "Coverage: the contracts are compiled with the optimizer, which merges and moves code, "
+    "so statement coverage is approximate; for exact statements set `solidity: optimize: "
+    "false` in ape-config.yaml (then `ape compile --force`)."
+)
 _index_cache: dict[tuple, CoverageIndex] = {}
+notes: list[str] = []
+"""What the session's summary should tell (coverage_report.py prints it)."""
 
 
 def coverage_on() -> bool:
@@ -67,8 +74,32 @@ def project_index(project: Any) -> CoverageIndex:
     key = (str(project.path), tuple((str(p), p.stat().st_mtime_ns) for p in paths))
     if key not in _index_cache:
         _index_cache.clear()
+        notes.clear()
         _index_cache[key] = _compile_index(project, paths)
+        _warn_stale(project, _index_cache[key])
     return _index_cache[key]
+
+
+def _warn_stale(project: Any, index: CoverageIndex) -> None:
+    """Ape recompiles only sources whose text changed, so a build made with other settings
+    (say, before `optimize: false`) stays; its code matches nothing here: say so."""
+    from ape.logging import logger
+
+    stale = []
+    for contract in index.contracts:
+        try:
+            built = project.contracts[contract.name].contract_type.runtime_bytecode.bytecode
+        except (KeyError, AttributeError):
+            continue
+        if built and not contract.matches(bytes.fromhex(built.removeprefix("0x"))):
+            stale.append(contract.name)
+    if stale:
+        notes.append(
+            f"Coverage: the build of {', '.join(sorted(stale))} differs from its source compiled "
+            "now with the project's settings (compiled with other settings?); statements there "
+            "are not measured. Run `ape compile --force`."
+        )
+        logger.warning(notes[-1])
 
 
 def _compile_index(project: Any, paths: list[Path]) -> CoverageIndex:
@@ -93,6 +124,8 @@ def _compile_index(project: Any, paths: list[Path]) -> CoverageIndex:
         texts = {k: v.get("content", "") for k, v in input_json["sources"].items()}
         outputs.append((output, texts))
     profiled = {p.relative_to(project.path).as_posix() for p in paths}
+    if solidity.get_config(project=project).optimize:
+        notes.append(OPTIMIZER_NOTE)
     return build_index(outputs, profiled)
 
 

@@ -56,7 +56,7 @@ def write_session_lcov(terminalreporter: Any = None) -> Path | None:
     opengradient project with Solidity sources; its path, else None."""
     from ape.utils.basemodel import ManagerAccessMixin
 
-    from ape_opengradient.coverage import applies, project_index
+    from ape_opengradient.coverage import applies, notes, project_index
 
     if not applies():
         return None
@@ -75,5 +75,7 @@ def write_session_lcov(terminalreporter: Any = None) -> Path | None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     if terminalreporter is not None:
+        for note in notes:
+            terminalreporter.write_line(f"WARNING: {note}", yellow=True)
         terminalreporter.write_line(f"lcov coverage: {path}")
     return path

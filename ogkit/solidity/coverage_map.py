@@ -37,9 +37,11 @@ STATEMENT_TYPES = frozenset(
         "Continue",
         "TryStatement",
         "InlineAssembly",
-        "PlaceholderStatement",
     }
 )
+"""Not `PlaceholderStatement` (a modifier's `_;`): it marks where the function runs, and
+via-IR puts the continuation's address there before the modifier's checks, so it would
+count as run when the checks revert."""
 Location = tuple[int, int, int, int]
 """(line, column, end line, end column), 1-based lines and columns, as Ape's coverage."""
 
