@@ -1,0 +1,41 @@
+"""`ape test --coverage --network opengradient:local:node` in a user's project (made by
+`ogkit init`): the same statement and function coverage as in process, from the node's
+geth-format struct logs and call tracer (ape_opengradient/coverage_frames.py), and the lcov.
+
+Needs the node's struct logger (`debug_traceTransaction` with no tracer, branch wt-trace,
+ogkit/chain/struct_logger.py); until it is merged this module is skipped, because a node
+without it gives Ape only function-level coverage.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from coverage_project import LCOV, TABLE, ape_test, make_project, table_rows
+from node_support import free_port
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("ogkit.chain.struct_logger") is None,
+    reason="the node answers geth's struct logs only with ogkit/chain/struct_logger.py",
+)
+
+NODE_LCOV = LCOV.replace("FNDA:3,Owned.modifier onlyOwner()", "FNDA:2,Owned.modifier onlyOwner()")
+NODE_LCOV = NODE_LCOV.replace("DA:8,3\n", "DA:8,2\n")
+"""As in process, but the non-owner's `add` never reaches the chain: Ape estimates its gas
+first on a node, the estimate reverts, and no transaction is sent."""
+
+
+@pytest.fixture(scope="module")
+def user_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    node = f"node:\n  opengradient:\n    local:\n      uri: http://127.0.0.1:{free_port()}\n"
+    return make_project(tmp_path_factory.mktemp("coverage-node") / "tally", node)
+
+
+def test_coverage_table_and_lcov_on_the_node(user_project: Path):
+    out = ape_test(user_project, "--coverage", "--network", "opengradient:local:node")
+    assert "4 passed" in out, out[-3000:]
+    assert "No statement coverage from this node" not in out
+    assert table_rows(out) == TABLE
+    assert (user_project / ".build" / "coverage.lcov").read_text() == NODE_LCOV
