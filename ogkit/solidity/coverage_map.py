@@ -127,7 +127,7 @@ class LineIndex:
     """Byte offset -> (line, column), 1-based; solc's offsets count UTF-8 bytes."""
 
     def __init__(self, text: str) -> None:
-        data = text.encode("utf-8")
+        data = self.text = text.encode("utf-8")
         self.starts = [0] + [i + 1 for i, c in enumerate(data) if c == 0x0A]
 
     def at(self, offset: int) -> tuple[int, int]:
@@ -162,6 +162,28 @@ def _function_names(node: dict[str, Any]) -> tuple[str, str]:
     kind = node.get("kind", "function")
     name = node.get("name") or kind  # constructor, fallback, receive have no name
     return name, f"{name}({_param_types(node)})"
+
+
+BODY_KEYS = ("trueBody", "body", "clauses")
+
+
+def _head(stmt: dict[str, Any], text: bytes) -> tuple[int, int]:
+    """Where a statement shows: a compound one (if, for, while, try) up to its body, so a
+    report does not paint its branches with its own hits; do-while: its condition."""
+    start, length, _ = _src(stmt)
+    if stmt["nodeType"] == "DoWhileStatement":
+        cond, cond_len, _ = _src(stmt["condition"])
+        return cond, cond_len
+    for key in BODY_KEYS:
+        body = stmt.get(key)
+        if isinstance(body, list):
+            body = body[0] if body else None
+        if isinstance(body, dict) and "src" in body:
+            end = _src(body)[0]
+            while end > start and text[end - 1 : end].isspace():
+                end -= 1
+            return start, max(1, end - start)
+    return start, length
 
 
 def _statements(node: Any, out: list[dict[str, Any]]) -> None:
@@ -210,7 +232,7 @@ class _Items:
             s, n, _ = _src(stmt)
             skey = len(self.index.functions) + len(self.index.statements)
             self.index.statements[skey] = StatementItem(
-                skey, source_id, key, lines.location(s, n), s, n
+                skey, source_id, key, lines.location(*_head(stmt, lines.text)), s, n
             )
             self.ranges.setdefault(file_index, []).append((s, s + n, skey))
 

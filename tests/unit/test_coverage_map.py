@@ -95,7 +95,7 @@ def test_statements_and_functions_of_a_real_compile(unoptimized: dict):
     assert statements == [
         ("Owned.sol", "onlyOwner", (8, 9, 8, 49)),  # `_;` is not a statement
         ("Tally.sol", "add", (12, 9, 12, 23)),
-        ("Tally.sol", "add", (13, 9, 17, 9)),  # the `if`: its condition
+        ("Tally.sol", "add", (13, 9, 13, 24)),  # the `if`, shown up to its body
         ("Tally.sol", "add", (14, 13, 14, 20)),
         ("Tally.sol", "add", (16, 13, 16, 22)),
         ("Tally.sol", "double", (27, 9, 27, 20)),
