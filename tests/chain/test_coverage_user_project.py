@@ -1,7 +1,9 @@
 """`ape test --coverage` in a user's project (made by `ogkit init`, outside this repository)
 on `opengradient:local`: Ape's table with statement and function coverage of the Solidity
-sources, and `.build/coverage.lcov` beside it, both exact. Before this, ape-solidity gave
-Ape nothing and it printed "No coverage data found". Without `--coverage`: neither.
+sources, `.build/coverage.lcov` beside it and Ape's `coverage.xml`, all exact. Before this,
+ape-solidity gave Ape nothing and it printed "No coverage data found". Without
+`--coverage`: no report. With the plugin's default settings (via-IR with the optimizer)
+the same figures for this project, and a note that optimized code makes them approximate.
 """
 
 from __future__ import annotations
@@ -9,7 +11,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from coverage_project import LCOV, TABLE, ape_test, make_project, table_rows
+from coverage_project import (
+    LCOV,
+    TABLE,
+    XML_LINES,
+    ape_test,
+    make_project,
+    table_rows,
+    xml_lines,
+)
+
+from ape_opengradient.coverage import OPTIMIZER_NOTE
 
 
 @pytest.fixture(scope="module")
@@ -20,11 +32,12 @@ def user_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_coverage_table_and_lcov(user_project: Path):
     out = ape_test(user_project, "--coverage")
     assert "4 passed" in out, out[-3000:]
-    assert "No coverage data found" not in out
+    assert "No coverage data found" not in out and "optimizer" not in out
     assert table_rows(out) == TABLE
     lcov = user_project / ".build" / "coverage.lcov"
     assert f"lcov coverage: {lcov}" in out
     assert lcov.read_text() == LCOV
+    assert xml_lines(user_project / ".build" / "coverage.xml") == XML_LINES
 
 
 def test_no_coverage_no_report(user_project: Path):
@@ -34,3 +47,12 @@ def test_no_coverage_no_report(user_project: Path):
     assert "4 passed" in out, out[-3000:]
     assert "Coverage Profile" not in out and "lcov" not in out
     assert not lcov.exists()
+
+
+def test_the_default_optimized_build(tmp_path: Path):
+    root = make_project(tmp_path / "tally", optimize=True)
+    out = ape_test(root, "--coverage")
+    assert "4 passed" in out, out[-3000:]
+    assert table_rows(out) == TABLE
+    assert (root / ".build" / "coverage.lcov").read_text() == LCOV
+    assert OPTIMIZER_NOTE in " ".join(out.split())

@@ -13,7 +13,15 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-from coverage_project import LCOV, TABLE, ape_test, make_project, table_rows
+from coverage_project import (
+    LCOV,
+    TABLE,
+    XML_LINES,
+    ape_test,
+    make_project,
+    table_rows,
+    xml_lines,
+)
 from node_support import free_port
 
 pytestmark = pytest.mark.skipif(
@@ -34,3 +42,4 @@ def test_coverage_table_and_lcov_on_the_node(user_project: Path):
     assert "No statement coverage from this node" not in out
     assert table_rows(out) == TABLE
     assert (user_project / ".build" / "coverage.lcov").read_text() == LCOV
+    assert xml_lines(user_project / ".build" / "coverage.xml") == XML_LINES

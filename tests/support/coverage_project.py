@@ -144,8 +144,35 @@ end_of_record
 (missed); a line's count is its busiest statement's."""
 
 
-def make_project(root: Path, extra_config: str = "") -> Path:
-    """`ogkit init` at `root` (the model built into its own store), plus the files above."""
+COVERAGE_CONFIG = """
+solidity:
+  optimize: false
+test:
+  coverage:
+    reports:
+      xml: true
+"""
+
+XML_LINES = {
+    "contracts/Forecaster.sol": {17: 1, 18: 1, 19: 1, 20: 1, 21: 1, 22: 1, 23: 1, 24: 1},
+    "contracts/Owned.sol": {8: 3},
+    "contracts/Tally.sol": {12: 2, 13: 2, 14: 0, 16: 2, 21: 0, 22: 0, 23: 0, 27: 1},
+}
+"""Ape's `coverage.xml` (Cobertura): every line a statement spans, with its hits."""
+
+
+def xml_lines(path: Path) -> dict[str, dict[int, int]]:
+    from xml.etree import ElementTree
+
+    return {
+        c.get("name"): {int(x.get("number")): int(x.get("hits")) for x in c.iter("line")}
+        for c in ElementTree.parse(path).getroot().iter("class")
+    }
+
+
+def make_project(root: Path, extra_config: str = "", optimize: bool = False) -> Path:
+    """`ogkit init` at `root` (the model built into its own store), plus the files above;
+    with `optimize`, the project keeps the plugin's default (the optimizer on)."""
     env = user_env()
     done = subprocess.run(
         [str(OGKIT), "init", "--no-toolchain", str(root)],
@@ -160,7 +187,12 @@ def make_project(root: Path, extra_config: str = "") -> Path:
     (root / "contracts" / "Tally.sol").write_text(TALLY_SOL)
     (root / "tests" / "test_tally.py").write_text(TALLY_TESTS)
     config = root / "ape-config.yaml"
-    config.write_text(config.read_text() + "\nsolidity:\n  optimize: false\n" + extra_config)
+    coverage_config = (
+        COVERAGE_CONFIG.replace("solidity:\n  optimize: false\n", "")
+        if optimize
+        else COVERAGE_CONFIG
+    )
+    config.write_text(config.read_text() + coverage_config + extra_config)
     return root
 
 
