@@ -18,6 +18,8 @@ provider hand them here. Outside a coverage session nothing is traced or compile
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -103,30 +105,49 @@ def _warn_stale(project: Any, index: CoverageIndex) -> None:
 
 
 def _compile_index(project: Any, paths: list[Path]) -> CoverageIndex:
-    from ape_solidity.compiler import compile_standard, get_executable
-    from packaging.version import Version
-
     solidity = ManagerAccessMixin.compiler_manager.registered_compilers[".sol"]
     inputs = solidity.get_standard_input_json(paths, project=project)
-    outputs = []
+    cache = Path(project.manifest_path).parent / "coverage"
+    outputs, kept = [], set()
     for version, input_json in inputs.items():
         for selection in input_json["settings"]["outputSelection"].values():
             selection["*"] = sorted({*selection.get("*", []), *EXTRA_OUTPUTS})
             selection[""] = ["ast"]
-        clean = Version(Version(str(version)).base_version)
-        output = compile_standard(
-            input_json,
-            solc_binary=get_executable(version=clean),
-            solc_version=clean,
-            base_path=project.path,
-            allow_empty=True,
-        )
+        output, name = _solc_output(project, str(version), input_json, cache)
+        kept.add(name)
         texts = {k: v.get("content", "") for k, v in input_json["sources"].items()}
         outputs.append((output, texts))
+    for old in cache.glob("solc-*.json"):
+        if old.name not in kept:
+            old.unlink()
     profiled = {p.relative_to(project.path).as_posix() for p in paths}
     if solidity.get_config(project=project).optimize:
         notes.append(OPTIMIZER_NOTE)
     return build_index(outputs, profiled)
+
+
+def _solc_output(project: Any, version: str, input_json: dict, cache: Path) -> tuple[dict, str]:
+    """solc's output for `input_json`, kept in `.build/coverage/` by the input's hash: the
+    next coverage session of unchanged sources and settings skips the compile (~5 s)."""
+    from ape_solidity.compiler import compile_standard, get_executable
+    from packaging.version import Version
+
+    digest = hashlib.sha256(json.dumps([version, input_json], sort_keys=True).encode())
+    name = f"solc-{digest.hexdigest()[:24]}.json"
+    path = cache / name
+    if path.is_file():
+        return json.loads(path.read_text()), name
+    clean = Version(Version(version).base_version)
+    output = compile_standard(
+        input_json,
+        solc_binary=get_executable(version=clean),
+        solc_version=clean,
+        base_path=project.path,
+        allow_empty=True,
+    )
+    cache.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(output))
+    return output, name
 
 
 def init_coverage_profile(source_coverage: Any, contract_source: Any) -> None:

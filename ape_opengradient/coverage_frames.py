@@ -108,12 +108,13 @@ def _tx_block(provider: Any, tx_hash: Any) -> Any:
 def _node_frames(provider: Any, method: str, params: list, block: Any) -> list[Frame]:
     try:
         logs = provider.make_request(method, [*params, STRUCT_LOG_OPTIONS])
-    except Exception as exc:  # noqa: BLE001 - a node without geth's struct logger
-        if not _warned:
+    except Exception as exc:  # noqa: BLE001 - no struct logger, or the trace is too large
+        message = f"No statement coverage from this node for a {method}: {exc}"
+        if message not in _warned:
             from ape.logging import logger
 
-            logger.warning(f"No statement coverage from this node: {method} ({exc}).")
-            _warned.append(method)
+            logger.warning(message)
+            _warned.append(message)
         return []
     tree = provider.make_request(method, [*params, CALL_TRACER])
     frames = []
