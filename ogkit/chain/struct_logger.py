@@ -204,8 +204,7 @@ class StructLogger:
         if opcode in (CREATE, CREATE2):
             cost -= child_gas  # geth's CREATE cost leaves out the gas the init code gets
         if isinstance(exc, OutOfGas):
-            cost += computation._gas_meter.trace_failed_amount
-            entry["error"] = "out of gas"
+            cost, entry["error"] = _out_of_gas(exc, cost, computation._gas_meter)
         elif isinstance(exc, (InsufficientStack, FullStack)):
             size = len(entry.get("stack", ())) or len(computation._stack.values)
             entry["error"] = stack_error(opcode, size, isinstance(exc, FullStack))
@@ -233,6 +232,22 @@ class StructLogger:
                 f"trace output exceeds {self.config.max_bytes} bytes; pass "
                 '"limit", "disableStack", leave "enableMemory" off, or use {"tracer": "callTracer"}'
             )
+
+
+def _out_of_gas(exc: OutOfGas, cost: int, meter: Any) -> tuple[int, str]:
+    """geth's gasCost and error for a step out of gas: the cost includes what the step
+    could not pay, unless that is past what geth's uint64 gas arithmetic allows."""
+    failed = meter.trace_failed_amount
+    if failed > _MAX_MEMORY_COST:
+        return cost, "out of gas: gas uint64 overflow"
+    if str(exc.args[0] if exc.args else "").startswith("Net-metered SSTORE"):
+        return cost, "out of gas: not enough gas for reentrancy sentry"
+    return cost + failed, "out of gas"
+
+
+_MAX_WORDS = 0x1FFFFFFFE0 // 32
+_MAX_MEMORY_COST = 3 * _MAX_WORDS + _MAX_WORDS**2 // 512
+"""geth's largest memory (0x1FFFFFFFE0 bytes) costs this; a dearer step overflows its uint64s."""
 
 
 def _as_int(value: int | bytes) -> int:

@@ -338,3 +338,70 @@ def test_output_is_capped(node, w3):
     assert [s["op"] for s in few["structLogs"]] == ["PUSH3", "MLOAD", "JUMPDEST", "PUSH1"]
     assert few["structLogs"][1]["gasCost"] == 3 + 3 * 65537 + 65537**2 // 512
     assert int(node.rpc("eth_blockNumber"), 16) > 0
+
+
+TARGET = "0x" + "99" * 20
+EDGE_CODE = {
+    "staticcall to the sha256 precompile": "0x60206000600060006002620186a0fa00",
+    "call with value to an account without code": "0x600060006000600060017312"
+    + "12" * 19
+    + "61fffff100",
+    "PUSH3 past the code's end": "0x6001600262",
+    "SSTORE, then clearing it (a refund)": "0x6001600055600060005500",
+    "SELFDESTRUCT": "0x73" + "34" * 20 + "ff",
+    "CREATE2": "0x7f600a600c600039600a6000f3" + "00" * 19 + "60005260006020600060f500",
+    "RETURNDATACOPY after a precompile": "0x60206000600060006002620186a0fa3d6000600039596000f3",
+}
+
+
+@pytest.mark.parametrize("code", EDGE_CODE.values(), ids=EDGE_CODE.keys())
+def test_call_struct_logs_are_anvils(node, anvil, code):
+    for client in (node.rpc, lambda method, *params: rpc(anvil, method, *params)):
+        client("anvil_setCode", TARGET, code)
+        client("anvil_setBalance", TARGET, "0x10")
+    call = {"from": "0x" + "11" * 20, "to": TARGET, "gas": hex(200_000)}
+    ours = node.rpc("debug_traceCall", call, "latest", MEMORY)
+    theirs = rpc(anvil, "debug_traceCall", call, "latest", MEMORY)
+    assert ours["structLogs"] == as_geth(theirs["structLogs"])
+    assert [ours[k] for k in ("gas", "failed", "returnValue")] == [
+        theirs[k] for k in ("gas", "failed", "returnValue")
+    ]
+
+
+FAILING_STEPS = {
+    # code, gas: the last step's op, gasCost and error as geth logs them (anvil's errors
+    # read "Some(OutOfGas)" and its costs differ: it is not the reference here)
+    "out of gas in a loop": ("0x5b600056", 30_000, "JUMPDEST", 1, "out of gas"),
+    "stack underflow": ("0x600101", 100_000, "ADD", 3, "stack underflow (1 <=> 2)"),
+    "stack overflow": ("0x" + "5f" * 1025, 100_000, "PUSH0", 2, "stack limit reached 1024 (1023)"),
+    "invalid opcode (found as it runs)": ("0x6001fe", 100_000, "INVALID", 0, None),
+    "invalid jump (found as it runs)": ("0x600356", 100_000, "JUMP", 8, None),
+    "memory too dear": ("0x6301000000510000", 100_000, "MLOAD", 3 + 538_445_827, "out of gas"),
+    "memory past uint64": (
+        "0x7f" + "ff" * 32 + "51",
+        100_000,
+        "MLOAD",
+        3,
+        "out of gas: gas uint64 overflow",
+    ),
+    "SSTORE below the sentry": (
+        "0x6001600055",
+        21_000 + 6 + 2_300,
+        "SSTORE",
+        0,
+        "out of gas: not enough gas for reentrancy sentry",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", FAILING_STEPS.values(), ids=FAILING_STEPS.keys())
+def test_failing_steps_as_geth_logs_them(node, case):
+    code, gas, op, cost, error = case
+    node.rpc("anvil_setCode", TARGET, code)
+    call = {"from": "0x" + "11" * 20, "to": TARGET, "gas": hex(gas)}
+    trace = node.rpc("debug_traceCall", call, "latest", {})
+    last = trace["structLogs"][-1]
+    assert (last["op"], last["gasCost"], last.get("error")) == (op, cost, error)
+    assert trace["failed"] is True and trace["returnValue"] == "0x"
+    assert trace["gas"] == gas
+    assert all("error" not in step for step in trace["structLogs"][:-1])
