@@ -275,7 +275,6 @@ def test_block_tracing(node, w3, on_node):
             {"txHash": h.to_0x_hex(), "result": trace_of(node, h, tracer)} for h in (first, second)
         ]
         assert by_number == by_hash == expected
-    assert node.rpc("debug_traceBlockByNumber", "0x0") == []
     latest = node.rpc("debug_traceBlockByNumber", "latest", {"tracer": "callTracer"})
     assert [t["txHash"] for t in latest] == [first.to_0x_hex(), second.to_0x_hex()]
 
@@ -300,6 +299,14 @@ def test_block_tracing(node, w3, on_node):
         ),
         ("debug_traceTransaction", [[1]], -32602, "the trace options must be an object"),
         ("debug_traceBlockByNumber", ["0xffffff"], -32000, "block #16777215 not found"),
+        ("debug_traceBlockByNumber", ["earliest"], -32000, "genesis is not traceable"),
+        (
+            "debug_traceCall",
+            [{}, "latest", {"disableStack": 1}],
+            -32602,
+            "invalid argument 2: json: cannot unmarshal number into Go struct field "
+            "TraceConfig.disableStack of type bool",
+        ),
         ("debug_traceBlockByHash", ["0x" + "ab" * 32], -32000, f"block 0x{'ab' * 32} not found"),
         ("debug_traceBlockByNumber", ["0x1", {"tracer": 5}], -32602, "'5' not found"),
         ("debug_traceBlockByHash", ["0x12"], -32602, "block hash"),
@@ -308,6 +315,8 @@ def test_block_tracing(node, w3, on_node):
 def test_bad_requests(node, on_node, method, params, code, message):
     if method == "debug_traceTransaction":
         params = [on_node["hashes"]["work"].to_0x_hex(), *params]
+    if method == "debug_traceCall":
+        params = [{"to": on_node["addresses"]["Leaf"]}, *params[1:]]
     with pytest.raises(RpcFailure) as failure:
         node.rpc(method, *params)
     assert failure.value.code == code

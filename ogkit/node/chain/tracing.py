@@ -105,6 +105,8 @@ class Tracer:
             header = blocks.header_for(ref)
             if header is None:
                 raise ServerError(_missing_block(ref))
+            if header.block_number == 0:
+                raise ServerError("genesis is not traceable")  # geth's words
             if ref.tag == "pending":
                 transactions = blocks.chain.get_block().transactions
             else:
