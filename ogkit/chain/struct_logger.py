@@ -135,7 +135,8 @@ class StructLogger:
             _active.logger = previous
 
     def result(self, computation: ComputationAPI, gas_used: int) -> dict[str, Any]:
-        """geth's `ExecutionResult`: the output when it succeeded or reverted, else ""."""
+        """geth's `ExecutionResult`: `gas` as the receipt's gas used, the output when the
+        run succeeded or reverted, else "0x" (hex with `0x`, as anvil and current geth)."""
         failed = computation.is_error
         keep = not failed or isinstance(computation.error, Revert)
         return {
