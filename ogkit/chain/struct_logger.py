@@ -22,6 +22,11 @@ a `StructLogVMs` VM iterates a `StepCodeStream`, which records a step before yie
 opcode (and keeps the execution deadline of budget.py). A step's cost is known when the
 next step of its frame starts, when it starts a child frame, or when its frame ends.
 
+The options and caps are `StructLogConfig` (struct_log_config.py); geth's opcode names and
+stack errors come from struct_log_ops.py. A step names no contract: a consumer (Ape, a
+coverage tool) follows the call opcodes' stack arguments and `depth`, as with geth. Steps of a
+frame whose memory did not change share one `memory` list.
+
 Bounds: the run keeps the caller's deadline (budget.py); the collected output is capped at
 `max_steps` steps and about `max_bytes` bytes of JSON. Past either, `TraceTooLarge` unwinds
 out of py-evm (it is not a VMError) before the output is built, so no request can make the
@@ -33,7 +38,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from eth.abc import ComputationAPI, MessageAPI
@@ -43,69 +47,16 @@ from eth.vm.opcode_values import CREATE, CREATE2, SLOAD, SSTORE, STOP
 
 from ogkit.chain.assembly import PrecompileMap
 from ogkit.chain.budget import CHECK_EVERY, Budget, active_budget
+from ogkit.chain.struct_log_config import DEFAULT_MAX_BYTES, DEFAULT_MAX_STEPS, StructLogConfig
 from ogkit.chain.struct_log_ops import op_name, stack_error
 from ogkit.chain.tracing import TracingVMs, tracing_vm_class
 
-DEFAULT_MAX_STEPS = 200_000
-"""Steps one trace may collect (a 30M-gas loop runs ~10M opcodes)."""
-DEFAULT_MAX_BYTES = 64 * 1024 * 1024
-"""About the JSON size one trace may collect (memory dumps grow fastest)."""
 _STEP_BYTES = 90
 """The JSON of a step without stack, memory, storage or return data, roughly."""
-
-OPTION_KEYS = ("disableStack", "enableMemory", "disableStorage", "enableReturnData")
 
 
 class TraceTooLarge(Exception):  # noqa: N818 - what the client is told
     """The trace would exceed the output caps."""
-
-
-@dataclass(frozen=True)
-class StructLogConfig:
-    """geth's `logger.Config` (the top-level keys of the trace options) and the caps."""
-
-    disable_stack: bool = False
-    enable_memory: bool = False
-    disable_storage: bool = False
-    enable_return_data: bool = False
-    limit: int = 0
-    max_steps: int = DEFAULT_MAX_STEPS
-    max_bytes: int = DEFAULT_MAX_BYTES
-
-    @classmethod
-    def from_json(
-        cls,
-        options: dict[str, Any],
-        max_steps: int = DEFAULT_MAX_STEPS,
-        max_bytes: int = DEFAULT_MAX_BYTES,
-    ) -> StructLogConfig:
-        """From the trace options object; ValueError in geth's words for a wrong type."""
-        flags = {}
-        for key in OPTION_KEYS:
-            value = options.get(key, False)
-            if value is None:
-                value = False
-            if not isinstance(value, bool):
-                raise ValueError(_unmarshal_error(value, key, "bool"))
-            flags[key] = value
-        limit = options.get("limit", 0) or 0
-        if not isinstance(limit, int) or isinstance(limit, bool):
-            raise ValueError(_unmarshal_error(limit, "limit", "int"))
-        return cls(
-            disable_stack=flags["disableStack"],
-            enable_memory=flags["enableMemory"],
-            disable_storage=flags["disableStorage"],
-            enable_return_data=flags["enableReturnData"],
-            limit=limit,
-            max_steps=max_steps,
-            max_bytes=max_bytes,
-        )
-
-
-def _unmarshal_error(value: Any, key: str, go_type: str) -> str:
-    kinds = {bool: "bool", str: "string", list: "array", dict: "object", float: "number"}
-    kind = kinds.get(type(value), "number")
-    return f"json: cannot unmarshal {kind} into Go struct field TraceConfig.{key} of type {go_type}"
 
 
 class _Active(threading.local):
@@ -182,8 +133,7 @@ class StructLogger:
             size += len(memory) * 2 + len(memory) // 8
             self._check_size(size)
             if memory:
-                hexed = memory.hex()
-                entry["memory"] = [hexed[i : i + 64] for i in range(0, len(hexed), 64)]
+                entry["memory"] = _memory_words(computation, memory)
         if not config.disable_storage and opcode in (SLOAD, SSTORE):
             size += self._storage(computation, opcode, values, entry)
             self._check_size(size)
@@ -251,6 +201,18 @@ _MAX_MEMORY_COST = 3 * _MAX_WORDS + _MAX_WORDS**2 // 512
 """geth's largest memory (0x1FFFFFFFE0 bytes) costs this; a dearer step overflows its uint64s."""
 
 
+def _memory_words(computation: Any, memory: bytearray) -> list[str]:
+    """The memory in geth's 32-byte hex words; the frame's previous step's list when the
+    memory has not changed since (most steps change none), so a trace holds each once."""
+    cached = computation.trace_memory
+    if cached is not None and cached[0] == memory:
+        return cached[1]
+    hexed = memory.hex()
+    words = [hexed[i : i + 64] for i in range(0, len(hexed), 64)]
+    computation.trace_memory = (bytes(memory), words)
+    return words
+
+
 def _as_int(value: int | bytes) -> int:
     return value if isinstance(value, int) else int.from_bytes(value, "big")
 
@@ -305,6 +267,7 @@ def struct_log_vm_class(vm_class: type, precompiles: PrecompileMap) -> type:
 
     class StructLogComputation(base):  # type: ignore[misc, valid-type]
         trace_open_step: tuple | None = None
+        trace_memory: tuple[bytes, list[str]] | None = None
         trace_logger: StructLogger | None = None
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -384,6 +347,8 @@ class StructLogVMs(TracingVMs):
 
 
 __all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_STEPS",
     "StructLogConfig",
     "StructLogVMs",
     "StructLogger",
