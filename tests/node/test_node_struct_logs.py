@@ -414,3 +414,28 @@ def test_failing_steps_as_geth_logs_them(node, case):
     assert trace["failed"] is True and trace["returnValue"] == "0x"
     assert trace["gas"] == gas
     assert all("error" not in step for step in trace["structLogs"][:-1])
+
+
+def test_trace_call_with_state_overrides(node):
+    """geth's `stateOverrides` in debug_traceCall's options: the call runs on the overridden
+    state, with either tracer, and nothing is written."""
+    address = "0x" + "42" * 20
+    overrides = {address: {"code": "0x602a60005260206000f3", "balance": "0x5"}}  # return 42
+    call = {"from": OWNER.address, "to": address, "gas": hex(100_000)}
+    steps = node.rpc("debug_traceCall", call, "latest", {"stateOverrides": overrides})
+    assert [s["op"] for s in steps["structLogs"]] == [
+        "PUSH1", "PUSH1", "MSTORE", "PUSH1", "PUSH1", "RETURN"
+    ]  # fmt: skip
+    assert steps["returnValue"] == "0x" + "00" * 31 + "2a" and steps["gas"] == 21_018
+    frames = node.rpc(
+        "debug_traceCall", call, "latest", {"tracer": "callTracer", "stateOverrides": overrides}
+    )
+    assert frames["output"] == steps["returnValue"] and frames["gasUsed"] == hex(21_018)
+    assert node.rpc("eth_getCode", address, "latest") == "0x"
+    assert node.rpc("eth_getBalance", address, "latest") == "0x0"
+    with pytest.raises(RpcFailure) as bad:
+        node.rpc("debug_traceCall", call, "latest", {"stateOverrides": {address: {"x": 1}}})
+    assert bad.value.code == -32602
+    with pytest.raises(RpcFailure) as on_a_transaction:
+        node.rpc("debug_traceTransaction", "0x" + "ab" * 32, {"stateOverrides": overrides})
+    assert on_a_transaction.value.code == -32602

@@ -40,6 +40,8 @@ from ogkit.chain.tracing import TracingVMs, transaction_gas_used
 from ogkit.node.chain.execution import CallBudget, call_scope, spoof
 from ogkit.node.chain.outcome import rejection
 from ogkit.node.rpc.errors import ServerError
+from ogkit.node.rpc.overrides import StateOverrides
+from ogkit.node.rpc.overrides import apply as apply_overrides
 from ogkit.node.rpc.params import BlockRef, TxParams
 
 if TYPE_CHECKING:
@@ -121,8 +123,16 @@ class Tracer:
                 traces.append({"txHash": "0x" + tx.hash.hex(), "result": result})
             return traces
 
-    def trace_call(self, tx: TxParams, ref: BlockRef, options: Options, pipe: bool) -> Any:
-        """The trace of an `eth_call` with the same parameters (reverts included)."""
+    def trace_call(
+        self,
+        tx: TxParams,
+        ref: BlockRef,
+        options: Options,
+        pipe: bool,
+        overrides: StateOverrides | None = None,
+    ) -> Any:
+        """The trace of an `eth_call` with the same parameters (reverts included), on the
+        state with geth's `stateOverrides` written in (the state is thrown away)."""
         budget = self.budget
         with call_scope(self.blocks, budget, pipe), _too_large():
             header = self.exec_header(ref)
@@ -130,6 +140,7 @@ class Tracer:
             vm = self._vm(header, options)
             state = vm.state
             spoofed = spoof(vm, tx, gas)
+            apply_overrides(state, overrides)
             logger = _logger(options)
             try:
                 with logger.collecting():

@@ -11,6 +11,7 @@ from ogkit.node.chain.tracing import Options
 from ogkit.node.rpc import params as p
 from ogkit.node.rpc.errors import InvalidParams
 from ogkit.node.rpc.methods.base import Handler, Methods
+from ogkit.node.rpc.overrides import state_overrides
 from ogkit.node.rpc.params import trace_options
 
 TRACERS = ("callTracer",)
@@ -64,10 +65,17 @@ class DebugMethods(Methods):
         return self.node.trace_transaction(tx_hash, options)
 
     def debug_trace_call(self, params: Any) -> dict[str, Any]:
+        """geth's `debug_traceCall`, with its `stateOverrides` (as `eth_call`'s third param)."""
         a = p.Args(params, "debug_traceCall", 1, 3)
         tx = p.tx_params(a[0])
         ref = p.block_ref(a[1])
-        return self.node.trace_call(tx, ref, tracer_options(a[2], "debug_traceCall", 2))
+        config = a[2]
+        overrides = None
+        if isinstance(config, dict) and "stateOverrides" in config:
+            config = {k: v for k, v in config.items() if k != "stateOverrides"}
+            overrides = state_overrides(a[2]["stateOverrides"])
+        options = tracer_options(config, "debug_traceCall", 2)
+        return self.node.tracer.trace_call(tx, ref, options, self.node.pipe, overrides)
 
     def debug_trace_block_by_number(self, params: Any) -> list[dict[str, Any]]:
         a = p.Args(params, "debug_traceBlockByNumber", 1, 2)
