@@ -36,7 +36,7 @@ contract Echo {
 """
 
 TRACE_TEST = """
-from ape_ethereum.trace import TraceApproach, TransactionTrace
+from ape_ethereum.trace import CallTrace, TraceApproach, TransactionTrace
 
 PRICES = [(1005, 1), (10125, 2), (9975, 2), (102, 0)]
 
@@ -45,6 +45,10 @@ def flat(node, depth=0):
     yield [depth, node.call_type.value, bytes(node.address).hex(), bytes(node.calldata[:4]).hex()]
     for call in node.calls:
         yield from flat(call, depth + 1)
+
+
+def as_call(owner, contract, data):
+    return {"from": owner.address, "to": contract.address, "data": "0x" + bytes(data).hex()}
 
 
 def test_struct_log_traces(accounts, project):
@@ -70,6 +74,13 @@ def test_struct_log_traces(accounts, project):
         transaction_hash=bad.txn_hash, call_trace_approach=TraceApproach.GETH_STRUCT_LOG_PARSE
     )
     assert failed.revert_message == "too big"
+    echo.refuse(5, sender=owner)
+    # Ape's trace of an eth_call: debug_traceCall with the default struct logger
+    call = CallTrace(tx=as_call(owner, echo, echo.stored.encode_input()), arguments=["latest"])
+    assert int(call.return_value, 16) == 5 and call.get_calltree().failed is False
+    refused = CallTrace(tx=as_call(owner, echo, echo.refuse.encode_input(12)), arguments=["latest"])
+    assert refused.return_value.startswith("0x08c379a0")  # Error("too big")
+    assert refused.get_calltree().failed is True
     print("FRAMES", len(frames), sum("memory" in f for f in frames), frames[-1]["op"])
     print("TREE", tree)
 """
