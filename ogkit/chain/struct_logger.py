@@ -121,9 +121,9 @@ class StructLogger:
         size = _STEP_BYTES
         values = computation._stack.values
         if not config.disable_stack:
-            size += 70 * len(values)
+            words = entry["stack"] = _stack_words(computation, values)  # at most 1024 words
+            size += sum(map(len, words)) + 3 * len(words)
             self._check_size(size)
-            entry["stack"] = [_word_hex(value) for value in values]
         if config.enable_return_data and computation.return_data:
             size += 2 * len(computation.return_data)
             self._check_size(size)
@@ -217,8 +217,30 @@ def _as_int(value: int | bytes) -> int:
     return value if isinstance(value, int) else int.from_bytes(value, "big")
 
 
-def _word_hex(value: int | bytes) -> str:
-    return hex(value if isinstance(value, int) else int.from_bytes(value, "big"))
+def _stack_words(computation: Any, values: list) -> list[str]:
+    """The stack as geth prints it, bottom first. An opcode changes only the top few items,
+    so the words below them are the frame's previous step's (compared in C, not formatted
+    again): a step costs about the same whatever the stack's depth."""
+    cached = computation.trace_stack
+    if len(values) > 2 * _STACK_TOP and cached is not None:
+        raw, words = cached
+        keep = min(len(values), len(raw)) - _STACK_TOP
+        if values[:keep] == raw[:keep]:
+            words = words[:keep]
+            words += [_hex(value) for value in values[keep:]]
+            computation.trace_stack = (values[:], words)
+            return words
+    words = [_hex(value) for value in values]
+    computation.trace_stack = (values[:], words)
+    return words
+
+
+def _hex(value: int | bytes) -> str:
+    return hex(value) if value.__class__ is int else hex(int.from_bytes(value, "big"))
+
+
+_STACK_TOP = 4
+"""How many items at the top of the stack a step formats anew (most opcodes touch fewer)."""
 
 
 class StepCodeStream(CodeStream):
@@ -268,6 +290,7 @@ def struct_log_vm_class(vm_class: type, precompiles: PrecompileMap) -> type:
     class StructLogComputation(base):  # type: ignore[misc, valid-type]
         trace_open_step: tuple | None = None
         trace_memory: tuple[bytes, list[str]] | None = None
+        trace_stack: tuple[list, list[str]] | None = None
         trace_logger: StructLogger | None = None
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
