@@ -5,5 +5,6 @@ chain.py         the payment chain profile `ogkit node --payments` runs: plain P
                  with OPG balances and the contracts at their fixed addresses
 facilitator.py   the x402 facilitator (upstream x402's core, exact + upto on eip155:8453)
                  over the payment chain; refusal reasons; in-flight nonce guard
+reasons.py       every refusal code in words
 facilitator_http.py  its HTTP face: /verify, /settle, /supported (`ogkit facilitator`)
 """
