@@ -31,6 +31,7 @@ from ogkit.payments import reasons
 from ogkit.payments.contracts import FACILITATOR_KEY, NETWORK, PERMIT2_ADDRESS, permit2_abi
 
 SCHEMES = ("exact", "upto")
+UPTO_FAILED = "invalid_upto_evm_transaction_failed"
 TERMS = ("scheme", "network", "asset", "pay_to")
 """What a payload's `accepted` must share with the offer it pays (the amount is checked by
 the scheme: equal for exact, the cap for upto)."""
@@ -82,14 +83,14 @@ class Facilitator:
         result = self.core.verify(payload, requirements)
         if not result.is_valid:
             self.release(payload)
-            if self._permit2_nonce_used(payload):
+            if result.invalid_reason == UPTO_FAILED and self._permit2_nonce_used(payload):
                 result = result.model_copy(update={"invalid_reason": reasons.PERMIT2_REPLAYED})
             return _with_words(result, payload, requirements)
         return result
 
     def _permit2_nonce_used(self, payload: PaymentPayload) -> bool:
-        """x402 names a replayed upto permit only "transaction failed": Permit2's nonce
-        bitmap says whether that is why."""
+        """x402 names a replayed upto permit only "transaction failed" (its simulation
+        reverts): Permit2's nonce bitmap says whether that is why. Other reasons stand."""
         auth = payload.payload.get("permit2Authorization")
         if payload.accepted.scheme != "upto" or not isinstance(auth, dict):
             return False

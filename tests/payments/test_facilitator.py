@@ -138,6 +138,11 @@ def test_upto_payment_settles_the_charge_under_the_cap(w3, facilitator, client, 
     replay = facilitator.verify(payload, requirements, RESOURCE)
     assert replay.invalid_reason == "permit2_invalid_nonce"
     assert replay.invalid_message.startswith("replayed")
+    # a spent permit with a forged recipient is refused for its signature, not as a replay
+    payload["payload"]["permit2Authorization"]["witness"]["to"] = payer.address
+    terms = {**requirements, "payTo": payer.address}
+    payload["accepted"] = terms
+    assert facilitator.verify(payload, terms).invalid_reason == "invalid_permit2_signature"
 
 
 def test_upto_zero_charge_sends_nothing(facilitator, client, opg, payer):
