@@ -8,7 +8,7 @@ import threading
 import click
 
 
-@click.command("facilitator", short_help="Serve the x402 facilitator of the payment chain.")
+@click.command("facilitator", short_help="Serve the x402 facilitator.")
 @click.option(
     "--rpc-url",
     default="http://127.0.0.1:8546",
