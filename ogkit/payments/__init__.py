@@ -6,5 +6,7 @@ chain.py         the payment chain profile `ogkit node --payments` runs: plain P
 facilitator.py   the x402 facilitator (upstream x402's core, exact + upto on eip155:8453)
                  over the payment chain; refusal reasons; in-flight nonce guard
 reasons.py       every refusal code in words
+pricing.py       per-token prices by model: the quote (exact price, upto cap), the upto charge
+offers.py        the x402 offers (402 `accepts` entries) for OPG, as the SDK expects them
 facilitator_http.py  its HTTP face: /verify, /settle, /supported (`ogkit facilitator`)
 """

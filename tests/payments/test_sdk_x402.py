@@ -17,8 +17,9 @@ from eth_account import Account
 from node_support import DEV_KEYS
 from payment_support import PAY_TO, opg_transfers
 
-from ogkit.payments.contracts import NETWORK, OPG_ADDRESS, PERMIT2_ADDRESS
+from ogkit.payments.contracts import PERMIT2_ADDRESS
 from ogkit.payments.facilitator import Facilitator
+from ogkit.payments.offers import exact_offer, upto_offer
 
 ROOT = Path(__file__).resolve().parents[2]
 SDK_PYTHON = ROOT / ".venv-sdk" / "bin" / "python"
@@ -42,20 +43,10 @@ def facilitator(pay_node):
 
 @pytest.fixture(scope="module")
 def offers(facilitator):
-    base = {"network": NETWORK, "asset": OPG_ADDRESS, "payTo": PAY_TO, "maxTimeoutSeconds": 300}
-    domain = {"name": "OpenGradient", "version": "1"}
+    """Made by ogkit.payments.offers, as a gateway's 402 will carry them."""
     return {
-        "exact": {**base, "scheme": "exact", "amount": str(PRICE), "extra": domain},
-        "upto": {
-            **base,
-            "scheme": "upto",
-            "amount": str(CAP),
-            "extra": {
-                **domain,
-                "assetTransferMethod": "permit2",
-                "facilitatorAddress": facilitator.address,
-            },
-        },
+        "exact": exact_offer(PRICE, PAY_TO),
+        "upto": upto_offer(CAP, PAY_TO, facilitator.address),
     }
 
 
