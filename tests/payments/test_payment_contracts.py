@@ -221,3 +221,93 @@ def test_upto_zero_charge_is_refused(approved, facilitator, proxy):
         proxy.functions.settle(permit, 0, approved.address, witness, signature).call(
             {"from": facilitator.address}
         )
+
+
+def _permit_2612(owner: Payer, opg, spender: str, value: int, deadline: int) -> bytes:
+    typed = {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            "Permit": [
+                {"name": "owner", "type": "address"},
+                {"name": "spender", "type": "address"},
+                {"name": "value", "type": "uint256"},
+                {"name": "nonce", "type": "uint256"},
+                {"name": "deadline", "type": "uint256"},
+            ],
+        },
+        "primaryType": "Permit",
+        "domain": {
+            "name": "OpenGradient",
+            "version": "1",
+            "chainId": 8453,
+            "verifyingContract": opg.address,
+        },
+        "message": {
+            "owner": owner.address,
+            "spender": spender,
+            "value": value,
+            "nonce": opg.functions.nonces(owner.address).call(),
+            "deadline": deadline,
+        },
+    }
+    return owner.sign(typed)
+
+
+def test_eip2612_permit_sets_the_allowance_once(w3, opg, relayer):
+    owner = Payer(w3, DEV_KEYS[4])
+    deadline = int(time.time()) + 300
+    signature = _permit_2612(owner, opg, relayer.address, 55, deadline)
+    v, r, s = vrs(signature)
+    permit = opg.functions.permit(owner.address, relayer.address, 55, deadline, v, r, s)
+    assert relayer.send(permit).status == 1
+    assert opg.functions.allowance(owner.address, relayer.address).call() == 55
+    with pytest.raises(ContractLogicError, match="OPG: invalid signature"):  # nonce moved on
+        permit.call({"from": relayer.address})
+    late = _permit_2612(owner, opg, relayer.address, 1, int(time.time()) - 1)
+    with pytest.raises(ContractLogicError, match="OPG: permit is expired"):
+        opg.functions.permit(
+            owner.address, relayer.address, 1, int(time.time()) - 1, *vrs(late)
+        ).call({"from": relayer.address})
+
+
+def test_upto_settle_with_permit_approves_permit2_in_the_same_transaction(
+    w3, opg, proxy, facilitator
+):
+    """x402's EIP-2612 gas sponsoring: a payer who never approved Permit2 pays anyway."""
+    owner = Payer(w3, DEV_KEYS[4])
+    assert opg.functions.allowance(owner.address, PERMIT2_ADDRESS).call() == 0
+    permit, witness, signature = owner.upto_permit(CAP, facilitator.address)
+    deadline = int(time.time()) + 300
+    v, r, s = vrs(_permit_2612(owner, opg, PERMIT2_ADDRESS, CAP, deadline))
+    with pytest.raises(ContractCustomError, match=_error("Permit2612AmountMismatch")):
+        proxy.functions.settleWithPermit(
+            (CAP - 1, deadline, r, s, v), permit, 5, owner.address, witness, signature
+        ).call({"from": facilitator.address})
+    receipt = facilitator.send(
+        proxy.functions.settleWithPermit(
+            (CAP, deadline, r, s, v), permit, 5, owner.address, witness, signature
+        )
+    )
+    assert receipt.status == 1
+    assert opg_transfers(receipt) == [(owner.address.lower(), PAY_TO.lower(), 5)]
+    assert opg.functions.allowance(owner.address, PERMIT2_ADDRESS).call() == CAP - 5
+
+
+def test_permit2_artifact_is_uniswaps_runtime_with_its_notice(w3):
+    import hashlib
+    import json
+
+    from ogkit.contracts.artifacts import ARTIFACTS_DIR
+
+    artifact = json.loads((ARTIFACTS_DIR / "Permit2.json").read_text())
+    runtime = bytes.fromhex(artifact["deployedBytecode"].removeprefix("0x"))
+    assert len(runtime) == 9152
+    assert hashlib.sha256(runtime).hexdigest() == artifact["deployedBytecodeSha256"]
+    assert artifact["license"].startswith("MIT License\n\nCopyright (c) 2022 Uniswap Labs")
+    assert "@uniswap/v4-periphery@1.0.3" in artifact["source"]
+    assert bytes(w3.eth.get_code(PERMIT2_ADDRESS)) == runtime
