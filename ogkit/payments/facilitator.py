@@ -70,17 +70,21 @@ class Facilitator:
     ) -> VerifyResponse:
         """Check a payment for `requirements` (and `resource`, the URL it pays for, if given).
         A valid one holds its nonce until `settle` or `release`: a concurrent request with the
-        same authorization is refused meanwhile."""
+        same authorization is refused meanwhile. Never raises: a refusal says why."""
         parsed = _parse(payload, requirements)
         if isinstance(parsed, VerifyResponse):
             return parsed
         payload, requirements = parsed
-        refused = _terms_refusal(payload, requirements, resource)
+        refused = _terms_refusal(payload, requirements, resource, self.network)
         if refused is None and not self._reserve(payload):
             refused = reasons.NONCE_IN_FLIGHT
         if refused is not None:
             return _invalid(refused, _payer(payload))
-        result = self.core.verify(payload, requirements)
+        try:
+            result = self.core.verify(payload, requirements)
+        except Exception as exc:  # noqa: BLE001 - e.g. the chain unreachable: a refusal
+            self.release(payload)
+            return _invalid(reasons.UNAVAILABLE, _payer(payload), _first_line(exc))
         if not result.is_valid:
             self.release(payload)
             if result.invalid_reason == UPTO_FAILED and self._permit2_nonce_used(payload):
@@ -104,19 +108,24 @@ class Facilitator:
         return bool(int(bitmap) >> (nonce & 0xFF) & 1)
 
     def settle(self, payload: Any, requirements: Any, amount: int | None = None) -> SettleResponse:
-        """Move the money: exact pays `requirements.amount`; upto pays `amount` (the charge,
-        <= the signed cap; default the cap; 0: nothing is sent). Verifies again first."""
+        """Move the money: exact pays `requirements.amount` (an `amount` must equal it); upto
+        pays `amount` (the charge, <= the signed cap; default: `requirements.amount`; 0:
+        nothing is sent). Verifies again first; never raises."""
         parsed = _parse(payload, requirements)
         if isinstance(parsed, VerifyResponse):
             return _failed(parsed.invalid_reason, parsed.payer, self.network)
         payload, requirements = parsed
-        refused = _terms_refusal(payload, requirements, None)
+        refused = _terms_refusal(payload, requirements, None, self.network)
+        if refused is None and amount is not None and payload.accepted.scheme == "exact":
+            refused = None if int(amount) == int(requirements.amount) else reasons.EXACT_AMOUNT
         if refused is not None:
             return _failed(refused, _payer(payload), self.network)
-        if amount is not None and payload.accepted.scheme == "upto":
+        if amount is not None:
             requirements = requirements.model_copy(update={"amount": str(int(amount))})
         try:
             result = self.core.settle(payload, requirements)
+        except Exception as exc:  # noqa: BLE001 - e.g. the chain unreachable: a failure
+            return _failed(reasons.UNAVAILABLE, _payer(payload), self.network, _first_line(exc))
         finally:
             self.release(payload)
         if not result.success:
@@ -161,11 +170,13 @@ def _parse(payload: Any, requirements: Any) -> tuple[PaymentPayload, PaymentRequ
 
 
 def _terms_refusal(
-    payload: PaymentPayload, requirements: PaymentRequirements, resource: str | None
+    payload: PaymentPayload, requirements: PaymentRequirements, resource: str | None, network: str
 ) -> str | None:
     accepted = payload.accepted
     if accepted.scheme not in SCHEMES or requirements.scheme not in SCHEMES:
         return reasons.UNSUPPORTED
+    if requirements.network != network:
+        return reasons.NETWORK_MISMATCH
     for term in TERMS:
         if str(getattr(accepted, term)).lower() != str(getattr(requirements, term)).lower():
             return reasons.ACCEPTED_MISMATCH
@@ -210,11 +221,18 @@ def _with_words(
     return result.model_copy(update={"invalid_message": message})
 
 
-def _failed(code: str | None, payer: str | None, network: str) -> SettleResponse:
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"[:300]
+
+
+def _failed(
+    code: str | None, payer: str | None, network: str, detail: str | None = None
+) -> SettleResponse:
     return SettleResponse(
         success=False,
         error_reason=code,
-        error_message=reasons.explain(code),
+        error_message=reasons.explain(code, detail),
         payer=payer or "",
         transaction="",
         network=network,

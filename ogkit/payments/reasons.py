@@ -12,6 +12,9 @@ MALFORMED = "invalid_payload"
 UNSUPPORTED = "unsupported_scheme"
 OVER_CAP = "invalid_upto_evm_payload_settlement_exceeds_amount"
 PERMIT2_REPLAYED = "permit2_invalid_nonce"
+NETWORK_MISMATCH = "network_mismatch"
+EXACT_AMOUNT = "exact_amount_is_the_price"
+UNAVAILABLE = "facilitator_unavailable"
 
 WORDS: dict[str, str] = {
     # exact (EIP-3009)
@@ -27,6 +30,9 @@ WORDS: dict[str, str] = {
     "invalid_exact_evm_token_name_mismatch": "the token's EIP-712 name is not the offer's",
     "invalid_exact_evm_token_version_mismatch": "the token's EIP-712 version is not the offer's",
     "invalid_exact_evm_transaction_simulation_failed": "the transfer would fail on chain",
+    "invalid_exact_evm_failed_to_verify_signature": (
+        "the facilitator could not check the signature (payment chain unreachable?)"
+    ),
     "missing_eip712_domain": "the offer names no EIP-712 domain (extra.name, extra.version)",
     # upto (Permit2)
     "permit2_amount_mismatch": "the permit's cap is not the cap asked",
@@ -50,7 +56,9 @@ WORDS: dict[str, str] = {
     NONCE_IN_FLIGHT: "this authorization is being used by another request right now",
     MALFORMED: "the payment payload is malformed",
     UNSUPPORTED: "no such scheme on this network here",
-    "network_mismatch": "the payment is for another network",
+    NETWORK_MISMATCH: "the payment is for another network than this facilitator's",
+    EXACT_AMOUNT: "an exact payment settles the price it was signed for, no other amount",
+    UNAVAILABLE: "the facilitator could not check or settle it now (payment chain down?)",
     "unsupported_payload_type": "the payload is not of this scheme's kind",
     "transaction_failed": "the settlement transaction failed",
 }

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 from eth_account import Account
-from node_support import DEV_KEYS
+from node_support import DEV_KEYS, free_port
 from payment_support import PAY_TO, Payer, opg_transfers
 from x402 import x402ClientSync
 from x402.client_base import x402ClientConfig
@@ -298,3 +298,37 @@ def test_http_face_refuses_bad_requests_with_json(http_face, method, path, body,
     except urllib.error.HTTPError as exc:
         assert exc.code == status
         assert "error" in json.loads(exc.read())
+
+
+def test_another_network_is_refused_not_raised(facilitator, client):
+    requirements = offer("exact")
+    payload = pay(client, requirements)
+    elsewhere = {**requirements, "network": "eip155:1"}
+    payload["accepted"] = elsewhere
+    verified = facilitator.verify(payload, elsewhere)
+    assert verified.invalid_reason == "network_mismatch"
+    assert not facilitator.settle(payload, elsewhere).success
+
+
+def test_exact_settles_only_its_price(facilitator, client, opg, payer):
+    requirements = offer("exact")
+    payload = pay(client, requirements)
+    ledger = Ledger(opg, payer.address, PAY_TO)
+    settled = facilitator.settle(payload, requirements, amount=PRICE - 1)
+    assert settled.error_reason == "exact_amount_is_the_price"
+    assert ledger.moved() == [0, 0]
+    assert facilitator.settle(payload, requirements, amount=PRICE).success
+    assert ledger.moved() == [-PRICE, PRICE]
+
+
+def test_unreachable_chain_is_a_refusal_not_an_exception(client):
+    down = Facilitator(f"http://127.0.0.1:{free_port()}")
+    requirements = offer("exact")
+    payload = pay(client, requirements)
+    verified = down.verify(payload, requirements)
+    assert verified.invalid_reason == "invalid_exact_evm_failed_to_verify_signature"
+    assert verified.invalid_message.startswith("the facilitator could not check")
+    settled = down.settle(payload, requirements)
+    assert settled.success is False
+    # and the nonce was not left held: a live facilitator may still take the payment
+    assert down.verify(payload, requirements).invalid_reason != "nonce_in_flight"
