@@ -332,3 +332,15 @@ def test_unreachable_chain_is_a_refusal_not_an_exception(client):
     assert settled.success is False
     # and the nonce was not left held: a live facilitator may still take the payment
     assert down.verify(payload, requirements).invalid_reason != "nonce_in_flight"
+
+
+def test_concurrent_verifies_of_one_payment_admit_exactly_one(facilitator, client):
+    from concurrent.futures import ThreadPoolExecutor
+
+    requirements = offer("exact")
+    payload = pay(client, requirements)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(lambda _: facilitator.verify(payload, requirements), range(6)))
+    reasons = sorted(str(r.invalid_reason) for r in results)
+    assert reasons == ["None"] + ["nonce_in_flight"] * 5
+    facilitator.release(payload)
