@@ -9,4 +9,5 @@ reasons.py       every refusal code in words
 pricing.py       per-token prices by model: the quote (exact price, upto cap), the upto charge
 offers.py        the x402 offers (402 `accepts` entries) for OPG, as the SDK expects them
 facilitator_http.py  its HTTP face: /verify, /settle, /supported (`ogkit facilitator`)
+local.py         both in this process (`start_local_payments()`), for one-process setups
 """

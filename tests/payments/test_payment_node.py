@@ -1,6 +1,6 @@
 """`ogkit node --payments` as a node: its genesis state is the same every time (the predeployed
 contracts are deterministic), `--data-dir` resumes it, a data directory is never reopened as
-the other kind of chain, and `ogkit facilitator` serves on it."""
+the other kind of chain, `ogkit facilitator` serves on it, and both run in one process."""
 
 from __future__ import annotations
 
@@ -10,12 +10,17 @@ import time
 import urllib.request
 
 import pytest
-from node_support import OGKIT, free_port
+from eth_account import Account
+from node_support import DEV_KEYS, OGKIT, free_port
+from payment_support import PAY_TO, Payer
+from web3 import Web3
 
 from ogkit.node import DataDirError, NodeChain, NodeConfig
 from ogkit.node.rpc.params import BlockRef
 from ogkit.payments.chain import payment_config
 from ogkit.payments.contracts import OPG_ADDRESS, canonical, facilitator_address
+from ogkit.payments.local import start_local_payments
+from ogkit.payments.offers import exact_offer
 
 LATEST = BlockRef(tag="latest")
 
@@ -94,3 +99,25 @@ def test_ogkit_facilitator_without_a_chain_says_so():
     )
     assert done.returncode == 1
     assert "cannot reach the payment chain" in done.stderr
+
+
+def test_local_payments_in_one_process():
+    local = start_local_payments()
+    try:
+        w3 = Web3(Web3.HTTPProvider(local.rpc_url))
+        assert w3.eth.chain_id == 8453
+        payer = Payer(w3, DEV_KEYS[1])
+        message, signature = payer.authorization(value=321)
+        authorization = {k: str(v) for k, v in message.items() if k != "nonce"}
+        authorization["nonce"] = "0x" + message["nonce"].hex()
+        terms = exact_offer(321, PAY_TO)
+        payload = {
+            "x402Version": 2,
+            "payload": {"signature": "0x" + signature.hex(), "authorization": authorization},
+            "accepted": terms,
+        }
+        assert local.facilitator.verify(payload, terms).is_valid
+        settled = local.facilitator.settle(payload, terms)
+        assert settled.success and settled.payer == Account.from_key(DEV_KEYS[1]).address
+    finally:
+        local.close()
