@@ -344,3 +344,43 @@ def test_concurrent_verifies_of_one_payment_admit_exactly_one(facilitator, clien
     reasons = sorted(str(r.invalid_reason) for r in results)
     assert reasons == ["None"] + ["nonce_in_flight"] * 5
     facilitator.release(payload)
+
+
+def test_upto_without_approval_pays_through_eip2612_gas_sponsoring(w3, pay_node, facilitator, opg):
+    """x402's eip2612GasSponsoring: the client also signs an EIP-2612 permit of OPG to
+    Permit2; settle calls the proxy's settleWithPermit, which approves and pays in one tx."""
+    from x402.extensions.eip2612_gas_sponsoring.server import (
+        declare_eip2612_gas_sponsoring_extension,
+    )
+    from x402.mechanisms.evm.signers import EthAccountSignerWithRPC
+
+    owner = Payer(w3, DEV_KEYS[5])
+    assert opg.functions.allowance(owner.address, PERMIT2_ADDRESS).call() == 0
+    config = x402ClientConfig(
+        schemes=[], spend_controls={"allowed_assets": [{"network": NETWORK, "asset": OPG_ADDRESS}]}
+    )
+    sponsored = x402ClientSync.from_config(config)
+    sponsored.register(
+        NETWORK, UptoEvmClientScheme(EthAccountSignerWithRPC(owner.account, pay_node.url))
+    )
+    requirements = upto_offer(facilitator, cap=4 * PRICE)
+    required = PaymentRequired.model_validate(
+        {
+            "x402Version": 2,
+            "resource": {"url": RESOURCE},
+            "accepts": [requirements],
+            "extensions": declare_eip2612_gas_sponsoring_extension(),
+        }
+    )
+    payload = sponsored.create_payment_payload(required).model_dump(
+        by_alias=True, exclude_none=True
+    )
+    assert "eip2612GasSponsoring" in payload["extensions"]
+    ledger = Ledger(opg, owner.address, PAY_TO)
+    assert facilitator.verify(payload, requirements, RESOURCE).is_valid
+    settled = facilitator.settle(payload, requirements, amount=PRICE)
+    assert settled.success, settled
+    receipt = w3.eth.get_transaction_receipt(settled.transaction)
+    assert opg_transfers(receipt) == [(owner.address.lower(), PAY_TO.lower(), PRICE)]
+    assert ledger.moved() == [-PRICE, PRICE]
+    assert opg.functions.allowance(owner.address, PERMIT2_ADDRESS).call() == 3 * PRICE
