@@ -123,8 +123,15 @@ def test_exact_payment_verifies_and_settles_the_price(w3, facilitator, client, o
     assert ledger.moved() == [-PRICE, PRICE]
 
 
-def test_upto_payment_settles_the_charge_under_the_cap(w3, facilitator, client, opg, payer):
+@pytest.fixture(scope="module")
+def approved(opg, payer):
+    """The payer's OPG approved to Permit2 (what the SDK's ensure_opg_approval does)."""
     assert payer.send(opg.functions.approve(PERMIT2_ADDRESS, 2**256 - 1)).status == 1
+    return payer
+
+
+def test_upto_payment_settles_the_charge_under_the_cap(w3, facilitator, client, opg, approved):
+    payer = approved
     requirements = upto_offer(facilitator, cap=10 * PRICE)
     payload = pay(client, requirements)
     ledger = Ledger(opg, payer.address, PAY_TO)
@@ -384,3 +391,21 @@ def test_upto_without_approval_pays_through_eip2612_gas_sponsoring(w3, pay_node,
     assert opg_transfers(receipt) == [(owner.address.lower(), PAY_TO.lower(), PRICE)]
     assert ledger.moved() == [-PRICE, PRICE]
     assert opg.functions.allowance(owner.address, PERMIT2_ADDRESS).call() == 3 * PRICE
+
+
+def test_http_face_settles_an_upto_charge_given_as_the_requirements_amount(
+    w3, http_face, facilitator, client, approved
+):
+    """Over HTTP, as x402's resource servers do: verify against the cap, settle with the
+    requirements' amount set to the charge."""
+    from x402.schemas import PaymentPayload, PaymentRequirements
+
+    remote = HTTPFacilitatorClientSync({"url": http_face.url})
+    cap_terms = upto_offer(facilitator, cap=5 * PRICE)
+    typed = PaymentPayload.model_validate(pay(client, cap_terms))
+    assert remote.verify(typed, PaymentRequirements.model_validate(cap_terms)).is_valid
+    charge_terms = PaymentRequirements.model_validate({**cap_terms, "amount": str(PRICE + 1)})
+    settled = remote.settle(typed, charge_terms)
+    assert settled.success, settled
+    receipt = w3.eth.get_transaction_receipt(settled.transaction)
+    assert opg_transfers(receipt) == [(approved.address.lower(), PAY_TO.lower(), PRICE + 1)]
