@@ -17,6 +17,8 @@ PARENT_HASH = "0x4360019003405f5260205ff3"
 """Returns BLOCKHASH(NUMBER - 1)."""
 FORWARD = "0x5f5f5f5f600161beef5af100"
 """Sends 1 wei to 0xbeef."""
+CLEAR = "0x5f5f5500"
+"""Sets slot 0 to zero (a refund when it held a value)."""
 LOOP = "0x5b5f56"
 """JUMPDEST PUSH0 JUMP: runs until its gas or the deadline ends it."""
 REASON = bytes.fromhex("08c379a0") + encode(["string"], ["nope"])
@@ -100,6 +102,7 @@ def test_blocks_carry_state_and_take_their_overrides(node):
         "returnData": word(1),
         "logs": [],
         "gasUsed": counted["gasUsed"],
+        "maxUsedGas": counted["gasUsed"],  # no refund
         "status": "0x1",
     }
     again, hashed = last["calls"]
@@ -133,14 +136,43 @@ def test_failed_calls_report_geth_errors_and_the_block_goes_on(node):
         "returnData": "0x",
         "logs": [],
         "gasUsed": reverted["gasUsed"],
+        "maxUsedGas": reverted["gasUsed"],
         "status": "0x0",
         "error": {"message": "execution reverted: nope", "code": 3, "data": "0x" + REASON.hex()},
     }
     assert logged["status"] == "0x1" and logged["logs"][0]["logIndex"] == "0x0"
-    assert plain == {"returnData": "0x", "logs": [], "gasUsed": "0x5208", "status": "0x1"}
+    assert plain == {
+        "returnData": "0x",
+        "logs": [],
+        "gasUsed": "0x5208",
+        "maxUsedGas": "0x5208",
+        "status": "0x1",
+    }
     assert starved["status"] == "0x0" and starved["gasUsed"] == hex(21_010)
     assert starved["error"] == {"message": "out of gas", "code": -32015}
     assert len(block["transactions"]) == 4
+
+
+def test_gas_used_is_after_the_refund_and_the_floor_max_used_gas_before(node):
+    clear = fresh(13)
+    (block,) = simulate(
+        node,
+        [
+            {
+                "stateOverrides": {clear: {"code": CLEAR, "state": {word(0): word(1)}}},
+                "calls": [
+                    {"from": SENDER, "to": clear},
+                    {"from": SENDER, "to": fresh(14), "input": "0x" + "ab" * 100},
+                ],
+            }
+        ],
+    )
+    refunded, floored = block["calls"]
+    # 21000 + 2 PUSH0 + a cold SSTORE 1 -> 0 (5000), then 4800 back (EIP-3529)
+    assert (refunded["gasUsed"], refunded["maxUsedGas"]) == (hex(21_204), hex(26_004))
+    # 100 non-zero bytes: intrinsic 22600, EIP-7623's floor 25000 is charged
+    assert (floored["gasUsed"], floored["maxUsedGas"]) == (hex(25_000), hex(25_000))
+    assert block["gasUsed"] == hex(21_204 + 25_000)
 
 
 def test_trace_transfers_reports_ether_moves_as_logs(node):

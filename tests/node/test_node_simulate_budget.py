@@ -48,6 +48,7 @@ def test_a_call_without_gas_gets_what_the_cap_leaves(capped):
             "returnData": "0x",
             "logs": [],
             "gasUsed": hex(GAS_CAP - counted),
+            "maxUsedGas": hex(GAS_CAP - counted),
             "status": "0x0",
             "error": {"message": CAPPED, "code": -32015},
         }

@@ -30,6 +30,7 @@ from eth.vm.forks.shanghai.withdrawals import Withdrawal
 from eth_utils import to_checksum_address
 
 from ogkit.chain.callframes import error_text
+from ogkit.chain.fork import floor_data_gas
 from ogkit.chain.reverts import revert_message
 from ogkit.chain.tracing import transaction_gas_used
 from ogkit.node.chain import simcall
@@ -58,6 +59,8 @@ class SimulatedCall:
     logs: list[tuple[bytes, tuple[int, ...], bytes]]
     """(address, topics, data), transfers included; the block places them."""
     gas_used: int
+    max_used_gas: int
+    """geth's `maxUsedGas`: before the refund (at least the calldata floor when it applied)."""
     status: int
     error: dict[str, Any] | None
 
@@ -295,10 +298,20 @@ class _Run:
             return_data=computation.output if status else b"",  # geth: none on failure
             logs=simcall.call_logs(computation),
             gas_used=gas_used,
+            max_used_gas=_peak(spoof, computation),
             status=status,
             error=None if status else _call_error(computation, capped),
         )
         return shown, receipt, result
+
+
+def _peak(spoof: Any, computation: Any) -> int:
+    """geth's `settleGas` peak: the gas used before the refund, or the EIP-7623 floor when
+    that lifted the gas used (py-evm's `data_floor_gas` is what it added)."""
+    before_refund = spoof.gas - computation.get_gas_remaining()
+    if getattr(computation, "data_floor_gas", 0):
+        return max(before_refund, floor_data_gas(spoof.data))
+    return before_refund
 
 
 def _call_error(computation: Any, capped: bool) -> dict[str, Any]:

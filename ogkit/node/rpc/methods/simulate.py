@@ -4,8 +4,9 @@ simulated block per entry, each with its calls' results.
 A block reads as `eth_getBlockByNumber` shows one (its transactions unsigned: zero
 signature), plus `calls`: `returnData`, `logs` (placed in the block: its hash, number and
 timestamp, the call's transaction hash and index, an index counting through the block),
-`gasUsed`, `status`, and for a failed call `error` (code 3 with the revert data for a
-revert, -32015 with the VM's words otherwise), as geth answers.
+`gasUsed`, `maxUsedGas` (the gas used before the refund, as geth's newest answers),
+`status`, and for a failed call `error` (code 3 with the revert data for a revert, -32015
+with the VM's words otherwise), as geth answers.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def simulated_block(sim: SimulatedBlock, full: bool) -> dict[str, Any]:
             "returnData": b(call.return_data),
             "logs": logs,
             "gasUsed": q(call.gas_used),
+            "maxUsedGas": q(call.max_used_gas),
             "status": q(call.status),
         }
         if call.error is not None:
