@@ -17,6 +17,17 @@ PARENT_HASH = "0x4360019003405f5260205ff3"
 """Returns BLOCKHASH(NUMBER - 1)."""
 FORWARD = "0x5f5f5f5f600161beef5af100"
 """Sends 1 wei to 0xbeef."""
+
+
+def env_code(rich: str) -> str:
+    """Returns PREVRANDAO, BASEFEE, BLOBBASEFEE, COINBASE, GASLIMIT, TIMESTAMP and NUMBER;
+    given any input, the BALANCE of `rich` instead."""
+    ops = ["44", "48", "4a", "41", "45", "42", "43"]
+    body = "".join(f"{op}60{32 * i:02x}52" for i, op in enumerate(ops)) + "60e05ff3"
+    balance = f"{4 + len(body) // 2:02x}"
+    return f"0x3660{balance}57" + body + "5b73" + rich[2:] + "315f5260205ff3"
+
+
 CLEAR = "0x5f5f5500"
 """Sets slot 0 to zero (a refund when it held a value)."""
 LOOP = "0x5b5f56"
@@ -113,6 +124,52 @@ def test_blocks_carry_state_and_take_their_overrides(node):
     assert int(node.rpc("eth_blockNumber"), 16) == base  # nothing was mined
     assert node.rpc("eth_getCode", counter, "latest") == "0x"  # nor written
     assert node.rpc("eth_getBlockByHash", first["hash"], False) is None
+
+
+def test_block_overrides_reach_the_evm_and_the_header(node):
+    env, rich = fresh(15), fresh(16)
+    overrides = {
+        "number": hex(int(node.rpc("eth_blockNumber"), 16) + 1),
+        "time": hex(4_000_000_000),
+        "gasLimit": hex(16_000_000),
+        "feeRecipient": fresh(17),
+        "prevRandao": word(0x77),
+        "baseFeePerGas": "0x7",
+        "blobBaseFee": "0x9",
+        "beaconRoot": word(0xBEAC0),
+        "withdrawals": [
+            {"index": "0x0", "validatorIndex": "0x1", "address": rich, "amount": "0x5"}
+        ],
+    }
+    first, second = simulate(
+        node,
+        [
+            {
+                "blockOverrides": overrides,
+                "stateOverrides": {env: {"code": env_code(rich)}},
+                "calls": [{"to": env}],
+            },
+            {"calls": [{"to": env}, {"to": env, "input": "0x01"}]},
+        ],
+    )
+    values = [overrides[k] for k in ("prevRandao", "baseFeePerGas", "blobBaseFee")]
+    values += [overrides["feeRecipient"], overrides["gasLimit"], overrides["time"]]
+    expected = "0x" + "".join(f"{int(v, 16):064x}" for v in [*values, overrides["number"]])
+    assert first["calls"][0]["returnData"] == expected
+    assert (first["mixHash"], first["baseFeePerGas"], first["parentBeaconBlockRoot"]) == (
+        word(0x77),
+        "0x7",
+        word(0xBEAC0),
+    )
+    assert (first["miner"], first["gasLimit"]) == (fresh(17), hex(16_000_000))
+    assert first["withdrawals"] == [
+        {"index": "0x0", "validatorIndex": "0x1", "address": rich, "amount": "0x5"}
+    ]
+    assert first["withdrawalsRoot"] != second["withdrawalsRoot"]  # the empty list's
+    assert second["baseFeePerGas"] == "0x0" and second["mixHash"] == word(0)
+    assert second["gasLimit"] == hex(16_000_000)  # carried, as geth does
+    balance = second["calls"][1]["returnData"]
+    assert int(balance, 16) == 5 * 10**9  # the withdrawal (gwei) was paid at the block's end
 
 
 def test_failed_calls_report_geth_errors_and_the_block_goes_on(node):
