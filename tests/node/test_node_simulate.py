@@ -345,6 +345,29 @@ def test_malformed_requests_are_invalid_params(node, params, message):
     assert failure.code == -32602 and message in failure.message
 
 
+def test_edge_values_are_refused_or_ignored_without_an_internal_error(node):
+    exhausted = {SENDER: {"nonce": hex(2**64 - 1)}}
+    failure = refused(
+        node, {"blockStateCalls": [{"stateOverrides": exhausted, "calls": [{"from": SENDER}]}]}
+    )
+    assert (failure.code, failure.message) == (
+        -32000,
+        f"nonce has max value: address {to_checksum_address(SENDER)}, nonce: {2**64 - 1}",
+    )
+    rich = {fresh(60): {"balance": hex(2**256 - 1)}}
+    paid = {"index": "0x0", "validatorIndex": "0x0", "address": fresh(60), "amount": "0x1"}
+    overflow = refused(
+        node,
+        {"blockStateCalls": [{"stateOverrides": rich, "blockOverrides": {"withdrawals": [paid]}}]},
+    )
+    assert (overflow.code, overflow.message) == (
+        -32000,
+        "withdrawal 0: the balance would exceed 2^256-1",
+    )
+    (block,) = simulate(node, [{"blockOverrides": {"difficulty": "0x5"}}])
+    assert block["difficulty"] == "0x0"  # post-merge: a no-op, as geth says
+
+
 def test_precompiles_move_and_overridden_ones_are_code(node):
     target = fresh(40)
     identity = "0x" + "00" * 19 + "04"

@@ -29,6 +29,7 @@ from ogkit.node.rpc.params import TxParams
 TRANSFER_ADDRESS = b"\xee" * 20
 TRANSFER_TOPIC = int.from_bytes(keccak(text="Transfer(address,address,uint256)"), "big")
 ZERO_ADDRESS = b"\x00" * 20
+NONCE_MAX = 2**64 - 1
 
 NONCE_TOO_LOW = -38010
 NONCE_TOO_HIGH = -38011
@@ -102,8 +103,10 @@ def _hex(address: bytes) -> str:
 def precheck(state: Any, msg: Message, base_fee: int, validate: bool, intrinsic: int) -> None:
     """geth's checks before a message runs, in its order; raise what geth answers."""
     who = _hex(msg.sender)
+    have = state.get_nonce(msg.sender)
+    if have >= NONCE_MAX:  # EIP-2681: it could not be raised (geth: ErrNonceMax)
+        raise ServerError(f"nonce has max value: address {who}, nonce: {have}")
     if validate:
-        have = state.get_nonce(msg.sender)
         if have < msg.nonce:
             raise CallRefused(
                 NONCE_TOO_HIGH, f"nonce too high: address {who}, tx: {msg.nonce} state: {have}"

@@ -27,7 +27,7 @@ from eth.db.trie import make_trie_root_and_nodes
 from eth.exceptions import Revert
 from eth.vm.chain_context import ChainContext
 from eth.vm.forks.shanghai.withdrawals import Withdrawal
-from eth_utils import to_checksum_address
+from eth_utils import ValidationError, to_checksum_address
 
 from ogkit.chain.callframes import error_text
 from ogkit.chain.fork import floor_data_gas
@@ -35,6 +35,7 @@ from ogkit.chain.reverts import revert_message
 from ogkit.chain.tracing import transaction_gas_used
 from ogkit.node.chain import simcall
 from ogkit.node.chain.execution import CallBudget, call_scope
+from ogkit.node.chain.outcome import rejection
 from ogkit.node.rpc.errors import RpcError, ServerError
 from ogkit.node.rpc.overrides import apply as apply_overrides
 from ogkit.node.rpc.params import BlockRef
@@ -197,7 +198,7 @@ class _Run:
             coinbase=o.fee_recipient or template.coinbase,
             gas_limit=o.gas_limit or template.gas_limit,
             mix_hash=o.prev_randao or b"\x00" * 32,
-            difficulty=0 if o.difficulty is None else o.difficulty,
+            difficulty=0,  # post-merge: geth's `difficulty` override is a no-op
             nonce=b"\x00" * 8,
             extra_data=b"",
             parent_beacon_block_root=o.beacon_root or b"\x00" * 32,
@@ -245,7 +246,12 @@ class _Run:
             for w in block.overrides.withdrawals
         ]
         for w in withdrawals:
-            self.state.delta_balance(w.address, w.amount * 10**9)
+            try:
+                self.state.delta_balance(w.address, w.amount * 10**9)
+            except ValidationError:
+                raise ServerError(
+                    f"withdrawal {w.index}: the balance would exceed 2^256-1"
+                ) from None
         bloom = 0
         for receipt in receipts:
             bloom |= receipt.bloom
@@ -286,7 +292,10 @@ class _Run:
         )
         state.free = msg.free
         state.lock_changes()
-        computation = state.apply_transaction(spoof)
+        try:
+            computation = state.apply_transaction(spoof)
+        except ValidationError as exc:  # what py-evm refuses beyond geth's checks
+            raise rejection(exc) from None
         gas_used = transaction_gas_used(state, spoof, computation)
         self.gas_left -= min(gas_used, self.gas_left)
         shown = simcall.shown(builder, msg, chain_id)
