@@ -196,7 +196,7 @@ class _Run:
             self.parent,
             timestamp=o.time,
             coinbase=o.fee_recipient or template.coinbase,
-            gas_limit=o.gas_limit or template.gas_limit,
+            gas_limit=template.gas_limit if o.gas_limit is None else o.gas_limit,
             mix_hash=o.prev_randao or b"\x00" * 32,
             difficulty=0,  # post-merge: geth's `difficulty` override is a no-op
             nonce=b"\x00" * 8,
