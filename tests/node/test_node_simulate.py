@@ -4,8 +4,9 @@ overrides, answered as geth answers them, with nothing written to the chain."""
 from __future__ import annotations
 
 import pytest
+import rlp
 from eth_abi import encode
-from eth_utils import to_checksum_address
+from eth_utils import keccak, to_checksum_address
 from node_support import RpcFailure
 
 SENDER = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
@@ -237,17 +238,24 @@ def test_trace_transfers_reports_ether_moves_as_logs(node):
     blocks = [
         {
             "stateOverrides": {forward: {"code": FORWARD}},
-            "calls": [{"from": SENDER, "to": forward, "value": "0x5"}],
+            "calls": [
+                {"from": SENDER, "to": forward, "value": "0x5"},
+                {"from": SENDER, "value": "0x7", "input": "0x00"},  # creates; init code STOPs
+            ],
         }
     ]
     (traced,) = simulate(node, blocks, traceTransfers=True)
     (plain,) = simulate(node, blocks)
-    logs = traced["calls"][0]["logs"]
+    nonce = int(node.rpc("eth_getTransactionCount", SENDER, "latest"), 16) + 1
+    created = "0x" + keccak(rlp.encode([bytes.fromhex(SENDER[2:]), nonce]))[12:].hex()
+    logs = [log for call in traced["calls"] for log in call["logs"]]
+    ether = "0x" + "ee" * 20
     assert [(log["address"], log["topics"], log["data"], log["logIndex"]) for log in logs] == [
-        ("0x" + "ee" * 20, [TRANSFER_TOPIC, padded(SENDER), padded(forward)], word(5), "0x0"),
-        ("0x" + "ee" * 20, [TRANSFER_TOPIC, padded(forward), word(0xBEEF)], word(1), "0x1"),
+        (ether, [TRANSFER_TOPIC, padded(SENDER), padded(forward)], word(5), "0x0"),
+        (ether, [TRANSFER_TOPIC, padded(forward), word(0xBEEF)], word(1), "0x1"),
+        (ether, [TRANSFER_TOPIC, padded(SENDER), padded(created)], word(7), "0x2"),
     ]
-    assert plain["calls"][0]["logs"] == []
+    assert [call["logs"] for call in plain["calls"]] == [[], []]
     assert traced["logsBloom"] == plain["logsBloom"]  # receipts hold real logs only
 
 
