@@ -237,10 +237,14 @@ def test_trace_transfers_reports_ether_moves_as_logs(node):
     forward = fresh(20)
     blocks = [
         {
-            "stateOverrides": {forward: {"code": FORWARD}},
+            "stateOverrides": {
+                forward: {"code": FORWARD},
+                fresh(21): {"code": "0x61beefff", "balance": "0x9"},
+            },
             "calls": [
                 {"from": SENDER, "to": forward, "value": "0x5"},
                 {"from": SENDER, "value": "0x7", "input": "0x00"},  # creates; init code STOPs
+                {"from": SENDER, "to": fresh(21)},  # SELFDESTRUCT to 0xbeef
             ],
         }
     ]
@@ -254,8 +258,9 @@ def test_trace_transfers_reports_ether_moves_as_logs(node):
         (ether, [TRANSFER_TOPIC, padded(SENDER), padded(forward)], word(5), "0x0"),
         (ether, [TRANSFER_TOPIC, padded(forward), word(0xBEEF)], word(1), "0x1"),
         (ether, [TRANSFER_TOPIC, padded(SENDER), padded(created)], word(7), "0x2"),
+        (ether, [TRANSFER_TOPIC, padded(fresh(21)), word(0xBEEF)], word(9), "0x3"),
     ]
-    assert [call["logs"] for call in plain["calls"]] == [[], []]
+    assert [call["logs"] for call in plain["calls"]] == [[], [], []]
     assert traced["logsBloom"] == plain["logsBloom"]  # receipts hold real logs only
 
 

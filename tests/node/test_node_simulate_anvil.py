@@ -8,8 +8,9 @@ Where they agree, compared here: each call's `returnData` (of a call that succee
 geth (not compared): anvil simulates at the base block's own number with a zero parent
 hash and timestamp 1, keeps the base fee without `validation`, answers a revert with
 -3200 "execution failed" and the revert bytes as `returnData` (geth: code 3 with the
-reason, the bytes in `data`, no `returnData`), puts the transfer logs in `logsBloom`, and
-does not check block order or limits.
+reason, the bytes in `data`, no `returnData`), puts the transfer logs in `logsBloom`, does
+not report the ether a SELFDESTRUCT sends as a transfer (geth's tracer does), and does not
+check block order or limits.
 """
 
 from __future__ import annotations

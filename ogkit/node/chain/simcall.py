@@ -11,7 +11,8 @@ spoofed transaction on a state class whose own checks are off (they ran here).
 `traceTransfers`: every frame that moves ether (not DELEGATECALL or CALLCODE) is reported
 as an ERC-20 `Transfer` log of 0xEeee…EeeE (ERC-7528), in order among the real logs; a
 frame that fails takes its logs and transfers with it, as geth's tracer does (logtracer.go).
-Ether a SELFDESTRUCT sends is not reported (py-evm runs it without a frame).
+Ether a SELFDESTRUCT sends is reported too (py-evm runs it without a frame: the opcode is
+wrapped).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ogkit.node.rpc.params import TxParams
 TRANSFER_ADDRESS = b"\xee" * 20
 TRANSFER_TOPIC = int.from_bytes(keccak(text="Transfer(address,address,uint256)"), "big")
 ZERO_ADDRESS = b"\x00" * 20
+SELFDESTRUCT = 0xFF
 NONCE_MAX = 2**64 - 1
 
 NONCE_TOO_LOW = -38010
@@ -215,6 +217,35 @@ def sim_state_class(state_class: type) -> type:
     return SimState
 
 
+def _note_transfer(computation: Any, sender: bytes, recipient: bytes, value: int) -> None:
+    """A transfer log, numbered by py-evm's log counter so it sorts among the real logs."""
+    topics = (TRANSFER_TOPIC, int.from_bytes(sender, "big"), int.from_bytes(recipient, "big"))
+    counter = computation.transaction_context.get_next_log_counter()
+    computation.sim_transfers.append((counter, TRANSFER_ADDRESS, topics, value.to_bytes(32, "big")))
+
+
+class _TracedSelfdestruct:
+    """SELFDESTRUCT noting the balance it sends (geth's tracer sees it as a frame)."""
+
+    def __init__(self, original: Any) -> None:
+        self.original = original
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.original, name)
+
+    def __call__(self, computation: Any) -> Any:
+        stack = computation._stack.values
+        if stack:
+            top = stack[-1]
+            word = top if isinstance(top, int) else int.from_bytes(top, "big")
+            beneficiary = (word % 2**160).to_bytes(20, "big")
+            contract = computation.msg.storage_address
+            value = computation.state.get_balance(contract)
+            if value:
+                _note_transfer(computation, contract, beneficiary, value)
+        return self.original(computation=computation)
+
+
 def sim_computation_class(base: type, precompiles: dict | None, transfers: bool) -> type:
     """`base` with `precompiles` (moved or overridden ones), noting each ether transfer
     in order among the logs when `transfers`."""
@@ -222,6 +253,11 @@ def sim_computation_class(base: type, precompiles: dict | None, transfers: bool)
     class SimComputation(base):  # type: ignore[misc, valid-type]
         if precompiles is not None:
             _precompiles = precompiles
+        if transfers:
+            opcodes = {
+                **base.opcodes,
+                SELFDESTRUCT: _TracedSelfdestruct(base.opcodes[SELFDESTRUCT]),
+            }
 
         def __init__(self, state: Any, msg: Any, transaction_context: Any) -> None:
             super().__init__(state, msg, transaction_context)
@@ -232,14 +268,7 @@ def sim_computation_class(base: type, precompiles: dict | None, transfers: bool)
                 and msg.should_transfer_value
                 and (msg.is_create or msg.code_address == msg.storage_address)
             ):
-                topics = (
-                    TRANSFER_TOPIC,
-                    int.from_bytes(msg.sender, "big"),
-                    int.from_bytes(msg.storage_address, "big"),
-                )
-                data = msg.value.to_bytes(32, "big")
-                counter = transaction_context.get_next_log_counter()
-                self.sim_transfers.append((counter, TRANSFER_ADDRESS, topics, data))
+                _note_transfer(self, msg.sender, msg.storage_address, msg.value)
 
     return SimComputation
 
