@@ -328,6 +328,8 @@ def test_block_order_and_limits(node):
     assert (many.code, many.message) == (-38026, "too many blocks")
     calls = refused(node, {"blockStateCalls": [{"calls": [{}] * 5_001}]})
     assert (calls.code, calls.message) == (-38026, "too many calls in block: 5001 > 5000")
+    total = refused(node, {"blockStateCalls": [{"calls": [{}] * 4_000}] * 3})
+    assert (total.code, total.message) == (-38026, "too many calls: 12000 > 10000")
     assert len(simulate(node, [{}] * 256)) == 256  # the limit itself is fine
 
 
