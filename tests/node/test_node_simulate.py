@@ -283,20 +283,21 @@ def test_validation_checks_nonces_fees_and_funds(node):
 
     high = code({**paid, "nonce": hex(nonce + 1)})
     assert high.code == -38011 and high.message == (
-        f"nonce too high: address 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266, "
-        f"tx: {nonce + 1} state: {nonce}"
+        f"err: nonce too high: address 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266, "
+        f"tx: {nonce + 1} state: {nonce} (supplied gas 21000)"
     )
     assert code({**paid, "nonce": "0x0"}, overrides={SENDER: {"nonce": "0x5"}}).code == -38010
     low_fee = code({**paid, "maxFeePerGas": hex(fee - 1)})
     assert low_fee.code == -38012 and "max fee per gas less than block base fee" in low_fee.message
     tip = code({**paid, "maxPriorityFeePerGas": hex(fee + 1)})
-    assert tip.code == -32602 and tip.message.startswith("max priority fee per gas higher")
+    assert tip.code == -32602 and tip.message.startswith("err: max priority fee per gas higher")
     poor = code({"from": fresh(31), "to": fresh(30), "value": "0x1"}, validation=False)
-    assert poor.code == -38014 and poor.message.endswith("have 0 want 1")
+    limit = int(node.rpc("eth_getBlockByNumber", "latest", False)["gasLimit"], 16)
+    assert poor.code == -38014 and poor.message.endswith(f"have 0 want 1 (supplied gas {limit})")
     intrinsic = code({"from": SENDER, "to": fresh(30), "gas": hex(20_000)}, validation=False)
     assert (intrinsic.code, intrinsic.message) == (
         -38013,
-        "intrinsic gas too low: have 20000, want 21000",
+        "err: intrinsic gas too low: have 20000, want 21000 (supplied gas 20000)",
     )
     too_much = code({"from": SENDER, "to": fresh(30), "gas": hex(2**40)}, validation=False)
     assert too_much.code == -38015 and too_much.message.startswith("block gas limit reached")
@@ -361,13 +362,20 @@ def test_malformed_requests_are_invalid_params(node, params, message):
 
 
 def test_edge_values_are_refused_or_ignored_without_an_internal_error(node):
+    limit = int(node.rpc("eth_getBlockByNumber", "latest", False)["gasLimit"], 16)
     exhausted = {SENDER: {"nonce": hex(2**64 - 1)}}
-    failure = refused(
-        node, {"blockStateCalls": [{"stateOverrides": exhausted, "calls": [{"from": SENDER}]}]}
-    )
+    blocks = [{"stateOverrides": exhausted, "calls": [{"from": SENDER, "to": fresh(61)}] * 2}]
+    (wrapped,) = simulate(node, blocks)  # geth raises the nonce as a uint64: to 0
+    assert [call["status"] for call in wrapped["calls"]] == ["0x1", "0x1"]
+    failure = refused(node, {"blockStateCalls": blocks, "validation": True})
     assert (failure.code, failure.message) == (
-        -32000,
-        f"nonce has max value: address {to_checksum_address(SENDER)}, nonce: {2**64 - 1}",
+        -32603,  # geth's code for it
+        f"err: nonce has max value: address {to_checksum_address(SENDER)}, "
+        f"nonce: {2**64 - 1} (supplied gas {limit})",
+    )
+    create = [{"stateOverrides": exhausted, "calls": [{"from": SENDER}]}]
+    assert refused(node, {"blockStateCalls": create}).message.startswith(
+        "err: nonce uint64 overflow"
     )
     rich = {fresh(60): {"balance": hex(2**256 - 1)}}
     paid = {"index": "0x0", "validatorIndex": "0x0", "address": fresh(60), "amount": "0x1"}
@@ -407,6 +415,32 @@ def test_precompiles_move_and_overridden_ones_are_code(node):
         -32000,
         f"account {to_checksum_address(target)} is not a precompile",
     )
+
+
+def test_warm_precompiles_are_the_forks_whatever_the_overrides(node):
+    """geth warms the fork's precompile addresses (EIP-2929), not the block's overridden
+    map: an overridden precompile stays warm, a moved one's new address is cold."""
+    probe, moved = fresh(42), fresh(43)
+
+    def extcodehash(target: str) -> str:  # PUSH20 target, EXTCODEHASH, POP, STOP
+        return "0x73" + target[2:] + "3f5000"
+
+    (block,) = simulate(
+        node,
+        [
+            {
+                "stateOverrides": {
+                    "0x" + "00" * 19 + "04": {"code": "0x00"},
+                    "0x" + "00" * 19 + "02": {"movePrecompileToAddress": moved},
+                    probe: {"code": extcodehash("0x" + "00" * 19 + "04")},
+                    fresh(44): {"code": extcodehash(moved)},
+                },
+                "calls": [{"to": probe}, {"to": fresh(44)}],
+            }
+        ],
+    )
+    # PUSH (3) + EXTCODEHASH warm 100 / cold 2600 + POP (2)
+    assert [c["gasUsed"] for c in block["calls"]] == [hex(21_105), hex(23_605)]
 
 
 def test_a_call_past_the_deadline_stops_and_the_node_serves_on(node):

@@ -64,6 +64,6 @@ def test_an_exhausted_budget_refuses_the_next_call(capped):
         simulate(capped, {"stateOverrides": {loop: {"code": LOOP}}, "calls": [exact, {"to": loop}]})
     assert (refused.value.code, refused.value.message) == (
         -38013,
-        "intrinsic gas too low: have 0, want 21000",
+        "err: intrinsic gas too low: have 0, want 21000 (supplied gas 0)",
     )
     assert capped.rpc("eth_chainId") == "0x539"

@@ -103,29 +103,37 @@ def _hex(address: bytes) -> str:
 
 
 def precheck(state: Any, msg: Message, base_fee: int, validate: bool, intrinsic: int) -> None:
-    """geth's checks before a message runs, in its order; raise what geth answers."""
+    """geth's checks before a message runs, in its order; raise what geth answers (its
+    `applyMessageWithEVM` words: "err: <reason> (supplied gas N)")."""
     who = _hex(msg.sender)
-    have = state.get_nonce(msg.sender)
-    if have >= NONCE_MAX:  # EIP-2681: it could not be raised (geth: ErrNonceMax)
-        raise ServerError(f"nonce has max value: address {who}, nonce: {have}")
+
+    def refused(code: int, reason: str) -> CallRefused:
+        return CallRefused(code, f"err: {reason} (supplied gas {msg.gas})")
+
     if validate:
+        have = state.get_nonce(msg.sender)
         if have < msg.nonce:
-            raise CallRefused(
+            raise refused(
                 NONCE_TOO_HIGH, f"nonce too high: address {who}, tx: {msg.nonce} state: {have}"
             )
         if have > msg.nonce:
-            raise CallRefused(
+            raise refused(
                 NONCE_TOO_LOW, f"nonce too low: address {who}, tx: {msg.nonce} state: {have}"
             )
+        if have >= NONCE_MAX:  # EIP-2681; geth's code for it is its default, -32603
+            raise refused(INTERNAL_ERROR, f"nonce has max value: address {who}, nonce: {have}")
+    elif msg.to is None and state.get_nonce(msg.sender) >= NONCE_MAX:
+        # geth fails such a create inside the EVM (ErrNonceUintOverflow); refused here
+        raise refused(INTERNAL_ERROR, "nonce uint64 overflow: a create at nonce 2^64-1")
     if not msg.free:
         if msg.fee_cap < msg.tip:
-            raise CallRefused(
+            raise refused(
                 INVALID_PARAMS,
                 f"max priority fee per gas higher than max fee per gas: address {who}, "
                 f"maxPriorityFeePerGas: {msg.tip}, maxFeePerGas: {msg.fee_cap}",
             )
         if msg.fee_cap < base_fee:
-            raise CallRefused(
+            raise refused(
                 BASE_FEE_TOO_LOW,
                 f"max fee per gas less than block base fee: address {who}, "
                 f"maxFeePerGas: {msg.fee_cap}, baseFee: {base_fee}",
@@ -133,28 +141,29 @@ def precheck(state: Any, msg: Message, base_fee: int, validate: bool, intrinsic:
     balance = state.get_balance(msg.sender)
     want = msg.gas * (0 if msg.free else msg.fee_cap) + msg.value
     if balance < want:
-        raise CallRefused(
+        raise refused(
             INSUFFICIENT_FUNDS,
             f"insufficient funds for gas * price + value: address {who} have {balance} want {want}",
         )
     if msg.gas < intrinsic:
-        raise CallRefused(INTRINSIC_GAS, f"intrinsic gas too low: have {msg.gas}, want {intrinsic}")
+        raise refused(INTRINSIC_GAS, f"intrinsic gas too low: have {msg.gas}, want {intrinsic}")
     floor = floor_data_gas(msg.data)
     if msg.gas < floor:
-        raise CallRefused(
+        raise refused(
             INTERNAL_ERROR,
             f"insufficient gas for floor data gas cost: have {msg.gas}, want {floor}",
         )
     if msg.value and balance - msg.gas * msg.gas_price(base_fee) < msg.value:
-        raise CallRefused(INSUFFICIENT_FUNDS, f"insufficient funds for transfer: address {who}")
+        raise refused(INSUFFICIENT_FUNDS, f"insufficient funds for transfer: address {who}")
 
 
 def spoofed(builder: Any, msg: Message, chain_id: int, state_nonce: int) -> SpoofTransaction:
     """What py-evm runs: unsigned, from `msg.sender`, with the state's nonce (geth skips
-    the nonce check without validation, and with it the two are equal)."""
+    the nonce check without validation, and with it the two are equal; a nonce of 2^64-1,
+    which only runs without validation, is not a valid transaction field)."""
     unsigned = builder.new_unsigned_dynamic_fee_transaction(
         chain_id,
-        state_nonce,
+        min(state_nonce, NONCE_MAX - 1),
         msg.tip,
         msg.fee_cap,
         msg.gas,
@@ -193,7 +202,9 @@ def shown(builder: Any, msg: Message, chain_id: int) -> Any:
 
 def sim_state_class(state_class: type) -> type:
     """`state_class` without py-evm's own transaction checks (`precheck` ran geth's),
-    charging nothing for a `free` call, and with the block's `blobBaseFee` override."""
+    charging nothing for a `free` call, with the block's `blobBaseFee` override, and
+    geth's warm precompiles and nonce arithmetic."""
+    warm = frozenset(state_class.computation_class.get_precompiles())
 
     class SimState(state_class):  # type: ignore[misc, valid-type]
         free = False
@@ -207,6 +218,15 @@ def sim_state_class(state_class: type) -> type:
 
         def validate_transaction(self, transaction: Any) -> None:
             return None
+
+        def is_address_warm(self, address: bytes) -> bool:
+            """geth warms the fork's precompiles (`vm.ActivePrecompiles(rules)`), not the
+            overridden or moved ones a block runs with."""
+            return self._account_db.is_address_warm(address) or address in warm
+
+        def increment_nonce(self, address: bytes) -> None:
+            """Without validation geth raises a nonce of 2^64-1 as a uint64: to 0."""
+            self.set_nonce(address, (self.get_nonce(address) + 1) % 2**64)
 
         def get_gas_price(self, transaction: Any) -> int:
             return 0 if self.free else super().get_gas_price(transaction)

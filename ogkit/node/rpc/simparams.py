@@ -56,11 +56,12 @@ CALL_FIELDS = frozenset(
         "accessList",
         "chainId",
         "type",
+        "maxFeePerBlobGas",
     }
 )
+"""`maxFeePerBlobGas` without blobs: geth takes it and it changes nothing."""
 UNSUPPORTED_CALL_FIELDS = frozenset(
-    {"maxFeePerBlobGas", "blobVersionedHashes", "blobs", "commitments", "proofs"}
-    | {"authorizationList"}
+    {"blobVersionedHashes", "blobs", "commitments", "proofs", "authorizationList"}
 )
 WITHDRAWAL_FIELDS = frozenset({"index", "validatorIndex", "address", "amount"})
 MOVE_PRECOMPILE = "movePrecompileToAddress"
@@ -186,7 +187,11 @@ def _state(value: Any, name: str) -> tuple[StateOverrides | None, dict[bytes, by
 
 def call(value: Any, name: str) -> p.TxParams:
     if isinstance(value, dict):
-        unsupported = sorted(set(value) & UNSUPPORTED_CALL_FIELDS)
+        unsupported = sorted(
+            k for k in set(value) & UNSUPPORTED_CALL_FIELDS if value[k] is not None
+        )
+        if value.get("maxFeePerBlobGas") is not None:
+            p.quantity(value["maxFeePerBlobGas"], f"{name}.maxFeePerBlobGas")
         if unsupported:
             raise InvalidParams(
                 f"{name}: {unsupported[0]} is not supported by ogkit node's eth_simulateV1"
