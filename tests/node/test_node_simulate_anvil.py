@@ -22,8 +22,8 @@ import sys
 import time
 
 import pytest
-from eth_abi import encode
 from node_support import ROOT, RpcFailure, free_port, post
+from sim_support import COUNTER, FORWARD, REVERTER
 
 pytestmark = pytest.mark.skipif(
     not (sys.platform == "linux" and platform.machine() in ("x86_64", "AMD64")),
@@ -34,10 +34,6 @@ ANVIL = ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "a
 SENDER = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"  # dev account 0 on both
 ECHO_LOG = "0x345f5233602a60205fa2335f5260205ff3"
 """LOG2(topics 0x2a and CALLER, data CALLVALUE); returns CALLER."""
-COUNTER = "0x5f54600101805f555f5260205ff3"
-FORWARD = "0x5f5f5f5f600161beef5af100"
-REASON = bytes.fromhex("08c379a0") + encode(["string"], ["nope"])
-REVERTER = f"0x60{len(REASON):02x}600a5f3960{len(REASON):02x}5ffd" + REASON.hex()
 LOG_FIELDS = ("address", "topics", "data", "logIndex", "transactionIndex", "removed")
 
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import pytest
 from node_support import NodeProcess, RpcFailure
+from sim_support import COUNTER, LOOP
 
 GAS_CAP = 100_000
-LOOP = "0x5b5f56"
-"""JUMPDEST PUSH0 JUMP: uses all the gas it is given."""
-COUNTER = "0x5f54600101805f555f5260205ff3"
 CAPPED = "out of gas (gas limit was capped by the RPC server's global gas cap)"
 
 
