@@ -49,12 +49,39 @@ def test_validation_checks_nonces_fees_and_funds(node):
     # without validation a nonce is taken as given, and nothing is charged
     (free,) = simulate(
         node,
-        [{"calls": [{"from": SENDER, "to": fresh(30), "nonce": "0x99"}]}],
+        [
+            {
+                "calls": [
+                    {"from": SENDER, "to": fresh(30), "nonce": "0x99"},
+                    {"from": SENDER, "to": fresh(30), "gasPrice": "0x3"},
+                ]
+            }
+        ],
         returnFullTransactions=True,
     )
-    tx = free["transactions"][0]
+    tx, legacy = free["transactions"]
     assert (tx["from"], tx["nonce"], tx["type"], tx["to"]) == (SENDER, "0x99", "0x2", fresh(30))
     assert (tx["r"], tx["s"], tx["maxFeePerGas"]) == ("0x0", "0x0", "0x0")  # unsigned, free
+    # geth raises the state's nonce, not the one given: the next call takes state + 1
+    after = hex(int(node.rpc("eth_getTransactionCount", SENDER, "latest"), 16) + 1)
+    assert (legacy["type"], legacy["gasPrice"], legacy["nonce"]) == ("0x0", "0x3", after)
+
+
+def test_the_block_simulated_on_is_the_one_named(node):
+    node.rpc("eth_sendTransaction", {"from": SENDER, "to": fresh(32), "value": "0x1"})
+    number = int(node.rpc("eth_blockNumber"), 16)
+    at_zero = {"calls": [{"from": SENDER, "to": fresh(32)}]}
+    (genesis,) = simulate(node, [at_zero], "earliest", returnFullTransactions=True)
+    assert genesis["number"] == "0x1" and genesis["transactions"][0]["nonce"] == "0x0"
+    parent = node.rpc("eth_getBlockByNumber", hex(number - 1), False)
+    (by_hash,) = simulate(node, [{}], {"blockHash": parent["hash"]})
+    assert (by_hash["number"], by_hash["parentHash"]) == (hex(number), parent["hash"])
+    (pending,) = simulate(node, [{}], "pending")
+    assert pending["number"] == hex(number + 2)
+    unknown = refused(node, {"blockStateCalls": [{}]}, {"blockHash": "0x" + "ab" * 32})
+    assert (unknown.code, unknown.message) == (-32000, "header not found")
+    future = refused(node, {"blockStateCalls": [{}]}, hex(number + 5))
+    assert (future.code, future.message) == (-32000, "header not found")
 
 
 def test_block_order_and_limits(node):
