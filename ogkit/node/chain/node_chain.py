@@ -18,6 +18,7 @@ The parts, one job each:
     transactions.py  raw transactions decoded and checked; eth_sendTransaction signed
     signing.py       the dev accounts' keys, message signing, impersonation
     execution.py     eth_call, eth_estimateGas; the call budget (gas cap, timeout)
+    simulate.py      eth_simulateV1: blocks of calls kept nowhere (simcall.py: one call)
     outcome.py       reverts and refused transactions as JSON-RPC errors
     tracing.py       debug_traceTransaction, debug_traceCall: re-execution
     (ogkit/chain/callframes.py turns it into geth's callTracer frames)
