@@ -2,14 +2,12 @@
 `ogkit init`): the same statement and function coverage as in process, from the node's
 geth-format struct logs and call tracer (ape_opengradient/coverage_frames.py), and the lcov.
 
-Needs the node's struct logger (`debug_traceTransaction` with no tracer, branch wt-trace,
-ogkit/chain/struct_logger.py); until it is merged this module is skipped, because a node
-without it gives Ape only function-level coverage.
+It needs the node's struct logger (`debug_traceTransaction` with no tracer,
+ogkit/chain/struct_logger.py): without it Ape gets only function-level coverage.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -23,11 +21,6 @@ from coverage_project import (
     xml_lines,
 )
 from node_support import free_port
-
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("ogkit.chain.struct_logger") is None,
-    reason="the node answers geth's struct logs only with ogkit/chain/struct_logger.py",
-)
 
 
 @pytest.fixture(scope="module")
