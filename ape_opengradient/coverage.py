@@ -156,7 +156,11 @@ def init_coverage_profile(source_coverage: Any, contract_source: Any) -> None:
 
     if source_coverage.contracts:
         return  # several contract types share a source: profiled once
-    index = project_index(ManagerAccessMixin.local_project)
+    try:
+        index = project_index(ManagerAccessMixin.local_project)
+    except Exception as exc:  # noqa: BLE001 - e.g. solc refused: Ape reports no data
+        _warn_once(f"Coverage: the sources could not be indexed ({type(exc).__name__}: {exc}).")
+        return
     by_function: dict[int, list] = {}
     for stmt in index.statements.values():
         if stmt.source_id == source_coverage.source_id:
@@ -215,13 +219,25 @@ def cover_call(provider: Any, txn: Any, block_id: Any = None) -> bool:
 
     if not applies() or not txn.receiver:
         return False
-    frames = coverage_frames.for_call(provider, txn, block_id)
-    if frames is None:
+    try:
+        frames = coverage_frames.for_call(provider, txn, block_id)
+        if frames is None:
+            return False
+        project = ManagerAccessMixin.local_project
+        tb = traceback(frames, project_index(project), Path(project.path))
+    except Exception as exc:  # noqa: BLE001 - coverage must never fail the user's call
+        _warn_once(f"Coverage: a call could not be traced ({type(exc).__name__}: {exc}).")
         return False
-    project = ManagerAccessMixin.local_project
-    tb = traceback(frames, project_index(project), Path(project.path))
     ManagerAccessMixin._test_runner.coverage_tracker.cover(tb)
     return True
+
+
+def _warn_once(message: str) -> None:
+    from ape.logging import logger
+
+    if message not in notes:
+        notes.append(message)
+        logger.warning(message)
 
 
 def install() -> None:
