@@ -205,6 +205,7 @@ class _Items:
         self.index = CoverageIndex()
         # per file index: [(start, end, statement key)], sorted by start, inner after outer
         self.ranges: dict[int, list[tuple[int, int, int]]] = {}
+        self.memo: dict[tuple[int, int, int], int | None] = {}
 
     def add_source(self, source_id: str, ast: dict[str, Any], text: str) -> None:
         lines = LineIndex(text)
@@ -245,6 +246,14 @@ class _Items:
                 self.ranges.setdefault(file_index, []).append(entry)
 
     def innermost(self, file_index: int, start: int, length: int) -> int | None:
+        """The key of the smallest statement holding the range (instructions share ranges
+        a lot: each distinct one is searched once per compilation)."""
+        key = (file_index, start, length)
+        if key not in self.memo:
+            self.memo[key] = self._search(file_index, start, length)
+        return self.memo[key]
+
+    def _search(self, file_index: int, start: int, length: int) -> int | None:
         best: tuple[int, int] | None = None  # (range size, key)
         for s, e, key in self.ranges.get(file_index, ()):
             if s <= start and start + length <= e and (best is None or e - s < best[0]):
@@ -260,7 +269,7 @@ def build_index(
     items = _Items()
     used: set[int] = set()
     for output, texts in outputs:
-        items.ranges = {}  # file indices are per compilation
+        items.ranges, items.memo = {}, {}  # file indices are per compilation
         for source_id, source in sorted(output.get("sources", {}).items()):
             if source_id in profiled and "ast" in source and source_id in texts:
                 if not any(f.source_id == source_id for f in items.index.functions.values()):
