@@ -1,0 +1,306 @@
+"""`ogkit gateway`: an OpenAI-compatible HTTPS server whose every answer the enclave signs.
+
+    POST /v1/chat/completions   (stream: true → server-sent events)
+    POST /v1/completions
+    GET  /v1/models
+
+Stdlib `ThreadingHTTPServer`; TLS with the enclave's own certificate (the one the TEE
+registry stores, which OpenGradient's SDK pins), or plain HTTP for development. A request
+goes: size check → parse (400) → model (404) → payment gate (`PaymentGate`: e.g. 402) →
+a generation slot (429 when all are busy) → generate within the wall-clock budget → sign and
+record (`ResponseSigner`) → settle the payment → answer with the TEE fields and the
+`X-Settlement-*` headers. A client that cuts a stream stops its generation between tokens;
+nothing is signed or recorded for it, and the gate settles only the delivered tokens.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import ssl
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from ogkit.gateway import responses
+from ogkit.gateway.generation import GatewayModels, Generation, GenerationError, Outcome
+from ogkit.gateway.payment import Delivered, FreeGate, GateResponse, PaidRequest, PaymentGate
+from ogkit.gateway.requests import (
+    BadRequest,
+    GatewayLimits,
+    GatewayRequest,
+    parse_body,
+    parse_request,
+)
+from ogkit.gateway.signing import ResponseSigner
+
+log = logging.getLogger("ogkit.gateway")
+ROUTES = {"/v1/chat/completions": "chat", "/v1/completions": "completion"}
+
+
+class GatewayServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        models: GatewayModels,
+        signer: ResponseSigner,
+        *,
+        gate: PaymentGate | None = None,
+        limits: GatewayLimits | None = None,
+        tls: bool = True,
+    ) -> None:
+        super().__init__(address, _Handler)
+        self.models = models
+        self.signer = signer
+        self.gate = gate or FreeGate()
+        self.limits = limits or GatewayLimits()
+        self.slots = threading.BoundedSemaphore(self.limits.max_concurrent)
+        self.tls = tls
+        if tls:
+            context = _tls_context(signer)
+            self.socket = context.wrap_socket(
+                self.socket, server_side=True, do_handshake_on_connect=False
+            )
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"{'https' if self.tls else 'http'}://{host}:{port}"
+
+    def start(self) -> GatewayServer:
+        """Serve in a daemon thread (tests, `ogkit node`-style embedding)."""
+        self._thread = threading.Thread(target=self.serve_forever, name="ogkit-gateway")
+        self._thread.daemon = True
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+
+def _tls_context(signer: ResponseSigner) -> ssl.SSLContext:
+    """A server context with the enclave's certificate and key (written to a private
+    temporary directory only for as long as `load_cert_chain` reads them)."""
+    enclave = signer.enclave.get()
+    certificate = x509.load_der_x509_certificate(enclave.tls_certificate_der)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    with tempfile.TemporaryDirectory() as folder:
+        cert, key = Path(folder, "cert.pem"), Path(folder, "key.pem")
+        cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+        key.touch(mode=0o600)
+        key.write_bytes(enclave.tls_private_key_pem())
+        context.load_cert_chain(cert, key)
+    return context
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: GatewayServer
+    server_version = "ogkit-gateway/1"
+
+    def setup(self) -> None:
+        self.timeout = self.server.limits.read_seconds  # a slow client is dropped
+        super().setup()
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
+        log.debug("%s " + format, self.address_string(), *args)
+
+    def handle_one_request(self) -> None:
+        try:
+            super().handle_one_request()
+        except (OSError, ssl.SSLError):  # a handshake or read that failed or timed out
+            self.close_connection = True
+
+    # --- routes -------------------------------------------------------------------
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        if self.path.split("?")[0].rstrip("/") == "/v1/models":
+            body = responses.models_body(self.server.models.listed(), int(time.time()))
+            return self._json(200, body)
+        self._error(404, f"no route GET {self.path}", code="not_found")
+
+    def do_POST(self) -> None:  # noqa: N802
+        path = self.path.split("?")[0].rstrip("/")
+        kind = ROUTES.get(path)
+        if kind is None:
+            return self._error(404, f"no route POST {self.path}", code="not_found")
+        try:
+            request = self._request(kind)
+            spec = self.server.models.resolve(request.model)
+        except BadRequest as exc:
+            return self._error(exc.status, str(exc), exc.param)
+        except GenerationError as exc:
+            return self._error(exc.status, str(exc), "model", exc.code)
+        paid = PaidRequest(
+            "POST", path, self._url(path), {k.lower(): v for k, v in self.headers.items()}, request
+        )
+        admission = self.server.gate.admit(paid)
+        if not admission.admitted:
+            assert admission.response is not None
+            return self._gate_response(admission.response)
+        if not self.server.slots.acquire(blocking=False):
+            return self._error(429, "the gateway is busy: retry shortly", code="busy")
+        try:
+            generation = self.server.models.start(
+                spec, request, self.server.limits.generation_seconds
+            )
+            job = Job(self, request, spec, paid, admission, generation)
+            job.stream() if request.stream else job.answer()
+        except GenerationError as exc:
+            self._error(exc.status, str(exc), None, exc.code)
+        finally:
+            self.server.slots.release()
+
+    # --- helpers ------------------------------------------------------------------
+
+    def _request(self, kind: str) -> GatewayRequest:
+        limits = self.server.limits
+        length = self.headers.get("Content-Length")
+        if length is None or not length.isdigit():
+            raise BadRequest("a Content-Length header is required", status=411)
+        if int(length) > limits.max_body_bytes:
+            self.close_connection = True
+            raise BadRequest(f"the body exceeds {limits.max_body_bytes} bytes", status=413)
+        body = parse_body(self.rfile.read(int(length)))
+        return parse_request(kind, body, self.headers.get("X-SETTLEMENT-TYPE"), limits)
+
+    def _url(self, path: str) -> str:
+        scheme = "https" if self.server.tls else "http"
+        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+        return f"{scheme}://{host}{path}"
+
+    def _json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _error(
+        self, status: int, message: str, param: str | None = None, code: str | None = None
+    ) -> None:
+        self._json(status, responses.error_body(status, message, param, code))
+
+    def _gate_response(self, response: GateResponse) -> None:
+        self._json(response.status, response.body or {}, response.headers)
+
+
+class Job:
+    """One admitted request, from generation to the signed answer."""
+
+    def __init__(
+        self,
+        handler: _Handler,
+        request: GatewayRequest,
+        spec: Any,
+        paid: PaidRequest,
+        admission: Any,
+        generation: Generation,
+    ) -> None:
+        self.handler, self.request, self.spec = handler, request, spec
+        self.paid, self.admission, self.generation = paid, admission, generation
+        self.id = secrets.token_hex(32)
+        self.created = int(time.time())
+        self.server = handler.server
+
+    def headers(self) -> dict[str, str]:
+        private = self.request.settlement_type == "private"
+        return {
+            "X-Settlement-Job-ID": self.id,
+            "X-Settlement-Type": self.request.settlement_type,
+            "X-Settlement-Status": "not-required" if private else "queued",
+        }
+
+    def _settle(self, outcome: Outcome, complete: bool) -> Any:
+        delivered = Delivered(outcome.prompt_tokens, outcome.completion_tokens, complete)
+        return self.server.gate.settle(self.paid, self.admission, delivered)
+
+    def _sign(self, outcome: Outcome) -> Any:
+        return self.server.signer.sign(self.id, self.request, self.spec, outcome, self.paid.path)
+
+    def answer(self) -> None:
+        for _ in self.generation:
+            pass
+        outcome = self.generation.outcome
+        assert outcome is not None
+        tee = self._sign(outcome)
+        settled = self._settle(outcome, True)
+        if not settled.success:
+            return self.handler._gate_response(settled.response or GateResponse(402))
+        build = responses.chat_body if self.request.kind == "chat" else responses.completion_body
+        body = build(self.id, self.request.model, self.created, outcome, tee)
+        self.handler._json(200, body, {**self.headers(), **settled.headers})
+
+    def stream(self) -> None:
+        handler, model = self.handler, self.request.model
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/event-stream")
+        handler.send_header("Cache-Control", "no-cache")
+        for name, value in self.headers().items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.close_connection = True  # HTTP/1.0: the body ends when the connection does
+        sent = ""
+        try:
+            self._write(
+                responses.content_chunk(
+                    self.id, model, self.created, {"role": "assistant", "content": ""}
+                )
+            )
+            for piece in self.generation:
+                self._write(
+                    responses.content_chunk(self.id, model, self.created, {"content": piece})
+                )
+                sent += piece
+            outcome = self.generation.outcome
+            assert outcome is not None
+            if outcome.content.startswith(sent) and len(outcome.content) > len(sent):
+                rest = outcome.content[len(sent) :]
+                self._write(
+                    responses.content_chunk(self.id, model, self.created, {"content": rest})
+                )
+        except OSError:  # the client left: stop the model, charge what it got
+            self.generation.close()
+            self._cut(sent)
+            return
+        tee = self._sign(outcome)
+        settled = self._settle(outcome, True)
+        final = responses.final_chunk(self.id, model, self.created, outcome, tee)
+        if settled.headers:
+            final["payment_response"] = settled.headers
+        try:
+            self._write(final)
+            self.handler.wfile.write(responses.DONE)
+        except OSError:
+            pass  # signed, recorded and paid: the client left just before the end
+
+    def _write(self, chunk: dict[str, Any]) -> None:
+        self.handler.wfile.write(responses.sse(chunk))
+        self.handler.wfile.flush()
+
+    def _cut(self, sent: str) -> None:
+        tokens = len(sent) and self._count(sent)
+        log.info("stream %s cut by the client after %d tokens", self.id, tokens)
+        self._settle(Outcome(sent, "cancelled", [], 0, tokens), False)
+
+    def _count(self, text: str) -> int:
+        if self.spec.backend == "http":
+            return -(-len(text.encode()) // 4)
+        _bundle, lm = self.server.models.engine._by_hash[self.spec.model_hash]
+        return lm.count_tokens(text)
