@@ -54,10 +54,17 @@ async def run_sdk(llm: og.LLM, model: str) -> dict:
 
 def verify(rpc_url: str, model: str) -> dict:
     """The SDK's verifier, over responses fetched through the SDK's pinned TLS context."""
-    registry = TEERegistry(rpc_url=rpc_url, registry_address=og.client.llm.DEFAULT_TEE_REGISTRY_ADDRESS)
+    registry = TEERegistry(
+        rpc_url=rpc_url, registry_address=og.client.llm.DEFAULT_TEE_REGISTRY_ADDRESS
+    )
     tee = registry.get_llm_tee()
     pem = tee_verify.pem_from_der(tee.signing_public_key_der)
-    body = {"model": model.split("/")[1], "messages": MESSAGES, "max_tokens": 40, "temperature": 0.0}
+    body = {
+        "model": model.split("/")[1],
+        "messages": MESSAGES,
+        "max_tokens": 40,
+        "temperature": 0.0,
+    }
     _wire, canonical = tee_verify.build_inner_request(body)
     with httpx.Client(verify=build_ssl_context_from_der(tee.tls_cert_der), timeout=60) as client:
         reply = client.post(tee.endpoint + "/v1/chat/completions", json=body).json()
@@ -87,7 +94,9 @@ def verify(rpc_url: str, model: str) -> dict:
 
 def _verify_stream(client: httpx.Client, endpoint: str, body: dict, canonical: dict, pem: str):
     text, final = "", None
-    with client.stream("POST", endpoint + "/v1/chat/completions", json={**body, "stream": True}) as r:
+    with client.stream(
+        "POST", endpoint + "/v1/chat/completions", json={**body, "stream": True}
+    ) as r:
         for line in r.iter_lines():
             if not line.startswith("data: ") or line == "data: [DONE]":
                 continue
