@@ -12,7 +12,7 @@ import click
 from ogkit.project import STORE_OPTION_HELP
 
 
-@click.command("gateway", short_help="Serve TEE-signed LLM answers over OpenAI's HTTP API.")
+@click.command("gateway", short_help="Serve TEE-signed LLM answers (OpenAI API).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option(
     "--port", "-p", default=8443, show_default=True, type=click.IntRange(0, 65535),
