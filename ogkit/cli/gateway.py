@@ -46,6 +46,11 @@ from ogkit.project import STORE_OPTION_HELP
     help="Wall clock of one generation (it ends there, finish_reason length).",
 )  # fmt: skip
 @click.option("--heartbeat-interval", default=600.0, show_default=True, type=click.FloatRange(1))
+@click.option(
+    "--settle-interval", default=2.0, show_default=True, type=click.FloatRange(0.1),
+    help="Seconds between settlement passes on the AI chain (--rpc); each pass settles the "
+    "answers since the last one (batch: one Merkle root; individual: one by one).",
+)  # fmt: skip
 def gateway(
     host: str,
     port: int,
@@ -58,10 +63,12 @@ def gateway(
     max_concurrent: int,
     generation_seconds: float,
     heartbeat_interval: float,
+    settle_interval: float,
 ) -> None:
     """Serve /v1/chat/completions (with streaming), /v1/completions and /v1/models, signed by
-    a simulated enclave (DEV ONLY) exactly as OpenGradient's TEE gateway signs. No payment
-    yet: every request is served free."""
+    a simulated enclave (DEV ONLY) exactly as OpenGradient's TEE gateway signs; with --rpc,
+    registered in the AI chain's TEE registry and settled there. No payment yet: every
+    request is served free."""
     from ogkit.gateway import GatewayLimits, GatewayModels, GatewayServer, ResponseSigner
     from ogkit.inference.node import FROM_ENV, InferenceNode
     from ogkit.llm.http_backend import OpenAIHttpBackend
@@ -86,6 +93,7 @@ def gateway(
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     registration = _register(rpc_url, node, server.url, heartbeat_interval)
+    settler = _settler(registration, node, settle_interval)
     click.echo(f"TEE id 0x{node.enclave.tee_id.hex()} (simulated enclave: DEV ONLY)")
     click.echo(f"Listening on {server.url}", nl=True)
     stop = threading.Event()
@@ -94,6 +102,8 @@ def gateway(
     server.start()
     stop.wait()
     server.stop()
+    if settler is not None:
+        settler.stop()
     if registration is not None:
         try:
             registration.stop(disable=True)
@@ -118,3 +128,11 @@ def _register(rpc_url: str | None, node, url: str, interval: float):
         raise click.ClickException(f"cannot register in the TEE registry: {exc}") from None
     click.echo(f"Registered in the TEE registry {TEE_REGISTRY_ADDRESS} on {rpc_url}")
     return registration
+
+
+def _settler(registration, node, interval: float):
+    if registration is None:
+        return None
+    from ogkit.gateway.settlement import GatewaySettlement, GatewaySettler
+
+    return GatewaySettler(GatewaySettlement(node.llm_engine, registration.w3), interval).start()

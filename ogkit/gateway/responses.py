@@ -140,3 +140,19 @@ def models_body(names: list[str], created: int) -> dict[str, Any]:
             for name in names
         ],
     }
+
+
+def settlement_body(record: Any) -> dict[str, Any]:
+    """`GET /v1/settlements/{job id}`: how far a gateway answer settled, and what to check it
+    with (the relay's `isSettled`, or `verifyProof` with this proof against the batch root)."""
+    tee = record.tee
+    return {
+        "job_id": record.inference_id,
+        "status": record.state.value,
+        "settlement": record.settlement,
+        "settlement_type": record.settlement_type,
+        "tx_hash": record.settlement_tx,
+        "merkle_root": "0x" + record.merkle_root.hex() if record.merkle_root else None,
+        "merkle_proof": ["0x" + p.hex() for p in record.merkle_proof],
+        **(tee_fields(tee) if tee is not None else {}),
+    }

@@ -3,6 +3,7 @@
     POST /v1/chat/completions   (stream: true → server-sent events)
     POST /v1/completions
     GET  /v1/models
+    GET  /v1/settlements/{job id}   (X-Settlement-Job-ID: how far that answer settled)
 
 Stdlib `ThreadingHTTPServer`; TLS with the enclave's own certificate (the one the TEE
 registry stores, which OpenGradient's SDK pins), or plain HTTP for development. A request
@@ -39,10 +40,11 @@ from ogkit.gateway.requests import (
     parse_body,
     parse_request,
 )
-from ogkit.gateway.signing import ResponseSigner
+from ogkit.gateway.signing import GatewayRecord, ResponseSigner
 
 log = logging.getLogger("ogkit.gateway")
 ROUTES = {"/v1/chat/completions": "chat", "/v1/completions": "completion"}
+SETTLEMENTS = "/v1/settlements/"
 
 
 class GatewayServer(ThreadingHTTPServer):
@@ -127,9 +129,15 @@ class _Handler(BaseHTTPRequestHandler):
     # --- routes -------------------------------------------------------------------
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        if self.path.split("?")[0].rstrip("/") == "/v1/models":
+        path = self.path.split("?")[0].rstrip("/")
+        if path == "/v1/models":
             body = responses.models_body(self.server.models.listed(), int(time.time()))
             return self._json(200, body)
+        if path.startswith(SETTLEMENTS):
+            record = self.server.signer.book.get(path[len(SETTLEMENTS) :])
+            if isinstance(record, GatewayRecord):
+                return self._json(200, responses.settlement_body(record))
+            return self._error(404, "no answer of this gateway has that job id", code="not_found")
         self._error(404, f"no route GET {self.path}", code="not_found")
 
     def do_POST(self) -> None:  # noqa: N802

@@ -2,7 +2,8 @@
 `ogkit gateway`, two real processes: `og.LLM(key, rpc_url=<node>)` with only the RPC URL
 changed finds the gateway through the TEE registry at 0x703c…, pins its TLS certificate, and
 gets our answers for a chat, a streamed chat and a completion; the SDK's `verify_response`
-accepts the signatures; `LLM.from_url` works too. No payment yet (the gateway is free)."""
+accepts the signatures; `LLM.from_url` works too; the answers settle at the relay at 0xf1dc…
+(Merkle batches by default, individually on request). No payment yet (the gateway is free)."""
 
 from __future__ import annotations
 
@@ -14,13 +15,14 @@ import ssl
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 from node_support import DEV_KEYS, ROOT, NodeProcess, free_port
 from web3 import Web3
 
-from ogkit.chain.tee_registry_genesis import TEE_REGISTRY_ADDRESS
+from ogkit.chain.tee_registry_genesis import LLM_SETTLEMENT_RELAY_ADDRESS, TEE_REGISTRY_ADDRESS
 from ogkit.contracts import load
 
 OGKIT = Path(sys.executable).with_name("ogkit")
@@ -130,6 +132,51 @@ def test_sdk_llm_with_only_the_rpc_url_changed(sdk_python, node, gateway, regist
     assert verdicts["chat"]["verified"] and verdicts["stream"]["verified"]
     assert verdicts["stream"]["text"] == "Hello! How can I help you today?"
     assert verdicts["tampered"] == "output hash mismatch"
+
+
+def test_the_sdks_answers_settle_in_merkle_batches(w3, gateway):
+    """The SDK's 3 calls and the verifier's 2 (its default mode, "batch") settle at the relay
+    at 0xf1dc… within a few of the gateway's 2-second passes."""
+    relay = w3.eth.contract(
+        address=LLM_SETTLEMENT_RELAY_ADDRESS, abi=load("InferenceSettlementRelay").abi
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        batches = relay.events.BatchSettlement().get_logs(from_block=0)
+        if sum(b.args.batchSize for b in batches) >= 5 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert sum(b.args.batchSize for b in batches) == 5, gateway.log()
+
+
+def test_an_individual_settlement_over_pinned_tls(w3, gateway, registry):
+    (tee,) = registry.functions.getActiveTEEs(0).call()
+    context = ssl.create_default_context(cadata=tee[4])  # the registry's certificate only
+    context.check_hostname = False
+    body = json.dumps({"model": "tiny-llm", "messages": [{"role": "user", "content": "Hello!"}]})
+    headers = {"Content-Type": "application/json", "X-SETTLEMENT-TYPE": "individual"}
+    request = urllib.request.Request(gateway.url + "/v1/chat/completions", body.encode(), headers)
+    with urllib.request.urlopen(request, context=context, timeout=30) as reply:
+        job = reply.headers["X-Settlement-Job-ID"]
+        answer = json.loads(reply.read())
+    deadline = time.monotonic() + 60
+    while True:
+        url = f"{gateway.url}/v1/settlements/{job}"
+        with urllib.request.urlopen(url, context=context, timeout=30) as reply:
+            status = json.loads(reply.read())
+        if status["status"] != "pending" or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert status["status"] == "settled", status
+    relay = w3.eth.contract(
+        address=LLM_SETTLEMENT_RELAY_ADDRESS, abi=load("InferenceSettlementRelay").abi
+    )
+    receipt = w3.eth.get_transaction_receipt(status["tx_hash"])
+    (event,) = relay.events.IndividualSettlement().process_receipt(receipt)
+    assert event.args.teeId == Web3.keccak(tee[3])
+    assert event.args.inputHash.hex() == answer["tee_request_hash"]
+    assert event.args.outputHash.hex() == answer["tee_output_hash"]
+    assert event.args.timestamp == answer["tee_timestamp"]
 
 
 def test_sdk_llm_from_url(sdk_python, gateway):
