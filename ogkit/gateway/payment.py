@@ -8,6 +8,26 @@ and `settle` like `process_settlement` (headers such as `PAYMENT-RESPONSE` on su
 response on failure; `delivered` carries the actual token counts an `upto` charge needs, x402's
 `settlement_overrides`). An x402 gate is then a thin adapter over that class.
 
+The x402 gate, in outline (x402 2.25's names):
+
+    admit:  ctx = HTTPRequestContext(adapter=request, path=request.path, method="POST",
+                                     payment_header=request.get_header("PAYMENT-SIGNATURE"))
+            r = http_server.process_http_request(ctx)      # routes: one RouteConfig per path,
+                                                           # PaymentOption(price=DynamicPrice
+                                                           # reading request.request.max_tokens)
+            "payment-error"  -> Admission(GateResponse(r.response.status, r.response.headers,
+                                                       r.response.body))
+            "payment-verified" -> Admission(ticket=(ctx, r.payment_payload,
+                                                    r.payment_requirements))
+    settle: s = http_server.process_settlement(payload, requirements, context=ctx,
+                settlement_overrides={"amount": <delivered tokens x price>})   # upto
+            -> GateSettlement(s.success, s.headers, s.response and GateResponse(...))
+
+The server signs every answer before `settle` but keeps its record (what the settlement
+service settles) only if `settle` succeeded; a failed settle is answered with its response
+(non-stream) or an error in the final SSE chunk (stream). A stream the client cut is settled
+with `Delivered(complete=False)` and never signed.
+
 `FreeGate` admits everything and charges nothing: for development, until the x402 gate is
 wired in.
 """

@@ -41,6 +41,7 @@ from ogkit.gateway.requests import (
     parse_request,
 )
 from ogkit.gateway.signing import GatewayRecord, ResponseSigner
+from precompiles.host import ModelExecutionError
 
 log = logging.getLogger("ogkit.gateway")
 ROUTES = {"/v1/chat/completions": "chat", "/v1/completions": "completion"}
@@ -169,6 +170,8 @@ class _Handler(BaseHTTPRequestHandler):
             job.stream() if request.stream else job.answer()
         except GenerationError as exc:
             self._error(exc.status, str(exc), None, exc.code)
+        except ModelExecutionError as exc:
+            self._error(500, str(exc), code="model_error")
         finally:
             self.server.slots.release()
 
@@ -247,10 +250,12 @@ class Job:
             pass
         outcome = self.generation.outcome
         assert outcome is not None
-        tee = self._sign(outcome)
+        record = self._sign(outcome)
         settled = self._settle(outcome, True)
-        if not settled.success:
+        if not settled.success:  # unpaid: answered with the gate's refusal, never settled
             return self.handler._gate_response(settled.response or GateResponse(402))
+        self.server.signer.keep(record)
+        tee = record.tee
         build = responses.chat_body if self.request.kind == "chat" else responses.completion_body
         body = build(self.id, self.request.model, self.created, outcome, tee)
         self.handler._json(200, body, {**self.headers(), **settled.headers})
@@ -287,11 +292,19 @@ class Job:
             self.generation.close()
             self._cut(sent)
             return
-        tee = self._sign(outcome)
+        except ModelExecutionError as exc:  # the model failed mid-way: say so, charge nothing
+            self._write(responses.error_body(500, str(exc), code="model_error"))
+            return
+        record = self._sign(outcome)
         settled = self._settle(outcome, True)
-        final = responses.final_chunk(self.id, model, self.created, outcome, tee)
-        if settled.headers:
-            final["payment_response"] = settled.headers
+        final = responses.final_chunk(self.id, model, self.created, outcome, record.tee)
+        if settled.success:
+            self.server.signer.keep(record)
+            if settled.headers:
+                final["payment_response"] = settled.headers
+        else:  # the status line went out already: the refusal rides in the final chunk
+            refusal = settled.response or GateResponse(402)
+            final = {"error": {"status": refusal.status, "headers": refusal.headers}}
         try:
             self._write(final)
             self.handler.wfile.write(responses.DONE)

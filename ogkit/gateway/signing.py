@@ -45,8 +45,9 @@ class ResponseSigner:
 
     def sign(
         self, job_id: str, request: GatewayRequest, spec: LLMSpec, outcome: Outcome, path: str
-    ) -> TeeResponse:
-        """Sign the answer now and record it (pending settlement, unless private)."""
+    ) -> GatewayRecord:
+        """Sign the answer now; its record (pending settlement, unless private) goes into the
+        book with `keep`, once the payment settled: an unpaid answer is never settled."""
         request_hash = canonical.request_hash(request.canonical)
         output_hash = canonical.output_hash(outcome.content, outcome.tool_calls)
         timestamp = int(self.clock())
@@ -60,21 +61,21 @@ class ResponseSigner:
             signed=signed,
         )
         private = request.settlement_type == "private"
-        self.book.put(
-            GatewayRecord(
-                inference_id=job_id,
-                model_id=spec.model_id,
-                model_hash=spec.model_hash,
-                backend=spec.backend,
-                input_hash=request_hash,
-                output_hash=output_hash,
-                mode=LLMInferenceMode.TEE,
-                block_number=0,
-                state=SettlementState.NOT_REQUIRED if private else SettlementState.PENDING,
-                tee_signature=signed,
-                tee=tee,
-                settlement_type=request.settlement_type,
-                endpoint=path,
-            )
+        return GatewayRecord(
+            inference_id=job_id,
+            model_id=spec.model_id,
+            model_hash=spec.model_hash,
+            backend=spec.backend,
+            input_hash=request_hash,
+            output_hash=output_hash,
+            mode=LLMInferenceMode.TEE,
+            block_number=0,
+            state=SettlementState.NOT_REQUIRED if private else SettlementState.PENDING,
+            tee_signature=signed,
+            tee=tee,
+            settlement_type=request.settlement_type,
+            endpoint=path,
         )
-        return tee
+
+    def keep(self, record: GatewayRecord) -> None:
+        self.book.put(record)

@@ -307,6 +307,26 @@ def test_the_payment_gate_refuses_before_anything_runs(inference_node):
         server.stop()
 
 
+class UnpaidAtSettlement(RecordingGate):
+    def settle(self, request, admission, delivered):
+        return GateSettlement(False, response=GateResponse(402, {"PAYMENT-REQUIRED": "x"}, {}))
+
+
+def test_an_answer_whose_payment_fails_to_settle_is_refused_and_never_kept(inference_node):
+    server = serve(inference_node, tls=False, gate=UnpaidAtSettlement())
+    try:
+        before = len(inference_node.book)
+        request = {"model": "tiny-llm", "messages": HELLO}
+        status, headers, body = call(server, CHAT, request, {"X-Pay": "1"})
+        assert (status, headers["payment-required"], body) == (402, "x", {})
+        status, _, text = call(server, CHAT, {**request, "stream": True}, {"X-Pay": "1"})
+        *_, final = _events(text)
+        assert final == {"error": {"status": 402, "headers": {"PAYMENT-REQUIRED": "x"}}}
+        assert len(inference_node.book) == before
+    finally:
+        server.stop()
+
+
 class PacedModels(GatewayModels):
     """The real tiny LM, its pieces handed out slowly, as a big model would."""
 
