@@ -3,6 +3,7 @@ register in the AI chain's TEE registry so OpenGradient's SDK finds it by RPC UR
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from pathlib import Path
@@ -70,12 +71,15 @@ def gateway(
     registered in the AI chain's TEE registry and settled there. No payment yet: every
     request is served free."""
     from ogkit.gateway import GatewayLimits, GatewayModels, GatewayServer, ResponseSigner
-    from ogkit.inference.node import FROM_ENV, InferenceNode
-    from ogkit.llm.http_backend import OpenAIHttpBackend
-    from ogkit.project import model_store_dir
+    from ogkit.inference.node import InferenceNode
+    from ogkit.llm.http_backend import API_KEY_ENV, OpenAIHttpBackend
 
-    store = model_store or model_store_dir(Path.cwd())
-    node = InferenceNode(store, llm_http=OpenAIHttpBackend(upstream) if upstream else FROM_ENV)
+    http = OpenAIHttpBackend.from_env() if upstream is None else OpenAIHttpBackend(upstream)
+    if http is not None:  # an upstream answer is bounded like a local generation
+        http = OpenAIHttpBackend(
+            http.base_url, http.api_key or os.environ.get(API_KEY_ENV, ""), generation_seconds
+        )
+    node = InferenceNode(model_store, llm_http=http)  # None: the project's store
     limits = GatewayLimits(
         max_tokens=max_tokens,
         default_tokens=min(256, max_tokens),

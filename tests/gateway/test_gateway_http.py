@@ -12,7 +12,7 @@ import ssl
 import time
 
 import pytest
-from gateway_support import serve
+from gateway_support import CHAT, call, serve, sse_events
 
 from ogkit.gateway import GatewayLimits, GatewayModels, GatewayRecord
 from ogkit.gateway.payment import Admission, Delivered, GateResponse, GateSettlement
@@ -22,7 +22,6 @@ from ogkit.tee.attestation import verify_result_signature
 
 HELLO = [{"role": "user", "content": "Hello!"}]
 HELLO_REPLY = "Hello! How can I help you today?"
-CHAT = "/v1/chat/completions"
 
 
 @pytest.fixture(scope="module")
@@ -30,20 +29,6 @@ def gateway(inference_node):
     server = serve(inference_node, tls=False)
     yield server
     server.stop()
-
-
-def call(server, path, body=None, headers=None, method="POST", raw=None):
-    """(status, headers with lower-case names, parsed JSON or text)."""
-    host, port = server.server_address[:2]
-    connection = http.client.HTTPConnection(host, port, timeout=30)
-    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-    connection.request(method, path, data, {"Content-Type": "application/json", **(headers or {})})
-    reply = connection.getresponse()
-    text = reply.read().decode()
-    fields = {k.lower(): v for k, v in reply.getheaders()}
-    connection.close()
-    is_json = fields.get("content-type") == "application/json"
-    return reply.status, fields, json.loads(text) if is_json else text
 
 
 def _verifies(node, body, canonical_request, content):
@@ -99,18 +84,11 @@ def test_completion_answers_at_the_top_level_and_in_choices(gateway, inference_n
     assert inference_node.book.get(headers["x-settlement-job-id"]).endpoint == "/v1/completions"
 
 
-def _events(text: str) -> list:
-    lines = [line for line in text.split("\n") if line]
-    assert all(line.startswith("data: ") for line in lines)
-    assert lines[-1] == "data: [DONE]"
-    return [json.loads(line[6:]) for line in lines[:-1]]
-
-
 def test_stream_is_what_the_sdk_parses(gateway, inference_node):
     request = {"model": "tiny-llm", "messages": HELLO, "max_tokens": 40, "stream": True}
     status, headers, text = call(gateway, CHAT, request)
     assert status == 200 and headers["content-type"] == "text/event-stream"
-    events = _events(text)
+    events = sse_events(text)
     *content, final = events
     # content chunks: no finish_reason, no usage (the SDK would take either as final)
     assert all(e["choices"][0]["finish_reason"] is None and "usage" not in e for e in content)
@@ -320,7 +298,7 @@ def test_an_answer_whose_payment_fails_to_settle_is_refused_and_never_kept(infer
         status, headers, body = call(server, CHAT, request, {"X-Pay": "1"})
         assert (status, headers["payment-required"], body) == (402, "x", {})
         status, _, text = call(server, CHAT, {**request, "stream": True}, {"X-Pay": "1"})
-        *_, final = _events(text)
+        *_, final = sse_events(text)
         assert final == {"error": {"status": 402, "headers": {"PAYMENT-REQUIRED": "x"}}}
         assert len(inference_node.book) == before
     finally:
