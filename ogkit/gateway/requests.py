@@ -35,6 +35,8 @@ class GatewayLimits:
     """Wall clock of one generation: it ends there with finish_reason "length"."""
     read_seconds: float = 10.0
     """A client that sends its request slower than this is dropped."""
+    max_connections: int = 64
+    """Connections served at once (a thread each); one more is closed unanswered."""
 
 
 class BadRequest(ValueError):

@@ -67,6 +67,7 @@ class GatewayServer(ThreadingHTTPServer):
         self.gate = gate or FreeGate()
         self.limits = limits or GatewayLimits()
         self.slots = threading.BoundedSemaphore(self.limits.max_concurrent)
+        self.connections = threading.BoundedSemaphore(self.limits.max_connections)
         self.tls = tls
         if tls:
             context = _tls_context(signer)
@@ -74,6 +75,20 @@ class GatewayServer(ThreadingHTTPServer):
                 self.socket, server_side=True, do_handshake_on_connect=False
             )
         self._thread: threading.Thread | None = None
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """A thread per connection, up to `max_connections`; past that the connection is
+        closed at once (before any TLS handshake), so idle sockets cannot exhaust threads."""
+        if not self.connections.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.connections.release()
 
     @property
     def url(self) -> str:

@@ -235,6 +235,22 @@ def test_generations_are_bounded_in_number_and_wall_clock(inference_node):
         server.stop()
 
 
+def test_connections_are_bounded(inference_node):
+    server = serve(inference_node, tls=False, limits=GatewayLimits(max_connections=1))
+    try:
+        host, port = server.server_address[:2]
+        with socket.create_connection((host, port), timeout=10) as idle:
+            time.sleep(0.2)  # the idle connection holds the one thread
+            with socket.create_connection((host, port), timeout=10) as extra:
+                assert extra.recv(100) == b""  # closed at once, before it said anything
+            idle.sendall(b"GET /v1/models HTTP/1.0\r\n\r\n")
+            assert idle.recv(100).startswith(b"HTTP/1.0 200")
+        time.sleep(0.2)
+        assert call(server, "/v1/models", method="GET")[0] == 200  # the slot came back
+    finally:
+        server.stop()
+
+
 def test_tls_serves_the_certificate_the_registry_would_pin(inference_node):
     server = serve(inference_node)
     try:
