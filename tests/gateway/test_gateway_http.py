@@ -209,10 +209,10 @@ def _raw(server, head: bytes) -> bytes:
 def test_body_size_and_length_are_bounded(gateway):
     """Refused from the headers alone: the body is never read."""
     reply = _raw(gateway, b"POST /v1/chat/completions HTTP/1.1\r\nContent-Length: 1048577\r\n\r\n")
-    assert reply.startswith(b"HTTP/1.0 413")
+    assert reply.startswith(b"HTTP/1.1 413")
     assert b'"message": "the body exceeds 1048576 bytes"' in reply
     reply = _raw(gateway, b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n\r\n")
-    assert reply.startswith(b"HTTP/1.0 411")
+    assert reply.startswith(b"HTTP/1.1 411")
 
 
 def test_generations_are_bounded_in_number_and_wall_clock(inference_node):
@@ -235,6 +235,20 @@ def test_generations_are_bounded_in_number_and_wall_clock(inference_node):
         server.stop()
 
 
+def test_keep_alive_serves_several_requests_on_one_connection(gateway):
+    host, port = gateway.server_address[:2]
+    connection = http.client.HTTPConnection(host, port, timeout=30)
+    body = json.dumps({"model": "tiny-llm", "messages": HELLO})
+    for _ in range(3):
+        connection.request("POST", CHAT, body, {"Content-Type": "application/json"})
+        reply = connection.getresponse()
+        assert reply.status == 200 and json.loads(reply.read())["choices"]
+    first = connection.sock
+    connection.request("GET", "/v1/models")
+    assert connection.getresponse().read() and connection.sock is first
+    connection.close()
+
+
 def test_connections_are_bounded(inference_node):
     server = serve(inference_node, tls=False, limits=GatewayLimits(max_connections=1))
     try:
@@ -244,7 +258,7 @@ def test_connections_are_bounded(inference_node):
             with socket.create_connection((host, port), timeout=10) as extra:
                 assert extra.recv(100) == b""  # closed at once, before it said anything
             idle.sendall(b"GET /v1/models HTTP/1.0\r\n\r\n")
-            assert idle.recv(100).startswith(b"HTTP/1.0 200")
+            assert idle.recv(100).startswith(b"HTTP/1.1 200")
         time.sleep(0.2)
         assert call(server, "/v1/models", method="GET")[0] == 200  # the slot came back
     finally:
