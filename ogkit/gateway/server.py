@@ -4,18 +4,23 @@
     POST /v1/completions
     GET  /v1/models
     GET  /v1/settlements/{job id}   (X-Settlement-Job-ID: how far that answer settled)
+    GET  /signing-key               (the enclave's RSA key, PEM, and its tee_id)
+    GET  /enclave/attestation?nonce=HEX   (a fresh Nitro-format document, base64, as
+                                           nitriding serves it)
 
 Stdlib `ThreadingHTTPServer`; TLS with the enclave's own certificate (the one the TEE
 registry stores, which OpenGradient's SDK pins), or plain HTTP for development. A request
 goes: size check → parse (400) → model (404) → payment gate (`PaymentGate`: e.g. 402) →
-a generation slot (429 when all are busy) → generate within the wall-clock budget → sign and
-record (`ResponseSigner`) → settle the payment → answer with the TEE fields and the
-`X-Settlement-*` headers. A client that cuts a stream stops its generation between tokens;
-nothing is signed or recorded for it, and the gate settles only the delivered tokens.
+a generation slot (429 when all are busy) → generate within the wall-clock budget → sign
+(`ResponseSigner`) → settle the payment → keep the record (only if paid) → answer with the
+TEE fields and the `X-Settlement-*` headers. A client that cuts a stream stops its
+generation between tokens; nothing is signed or recorded for it, and the gate settles only
+the delivered tokens.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import secrets
@@ -26,6 +31,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -156,7 +162,29 @@ class _Handler(BaseHTTPRequestHandler):
             if isinstance(record, GatewayRecord):
                 return self._json(200, responses.settlement_body(record))
             return self._error(404, "no answer of this gateway has that job id", code="not_found")
+        if path in ("/signing-key", "/enclave/attestation"):
+            return self._enclave(path)
         self._error(404, f"no route GET {self.path}", code="not_found")
+
+    def _enclave(self, path: str) -> None:
+        enclave = self.server.signer.enclave.get()
+        if path == "/signing-key":
+            key = {"public_key": enclave.signing_public_key_pem.decode(), "tee_id": ""}
+            key["tee_id"] = "0x" + enclave.tee_id.hex()
+            return self._json(200, key)
+        query = parse_qs(urlsplit(self.path).query).get("nonce", [""])[0]
+        try:
+            nonce = bytes.fromhex(query)
+        except ValueError:
+            nonce = b""
+        if not 1 <= len(nonce) <= 64:
+            return self._error(400, "nonce must be 1 to 64 bytes of hex", "nonce")
+        document = base64.b64encode(enclave.attestation_document(nonce=nonce))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(document)))
+        self.end_headers()
+        self.wfile.write(document)
 
     def do_POST(self) -> None:  # noqa: N802
         path = self.path.split("?")[0].rstrip("/")

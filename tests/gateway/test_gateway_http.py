@@ -18,7 +18,7 @@ from ogkit.gateway import GatewayLimits, GatewayModels, GatewayRecord
 from ogkit.gateway.payment import Admission, Delivered, GateResponse, GateSettlement
 from ogkit.inference.records import SettlementState
 from ogkit.llm import canonical
-from ogkit.tee.attestation import verify_result_signature
+from ogkit.tee.attestation import verify_attestation, verify_result_signature
 
 HELLO = [{"role": "user", "content": "Hello!"}]
 HELLO_REPLY = "Hello! How can I help you today?"
@@ -105,6 +105,30 @@ def test_models_lists_the_stores_llms(gateway):
     status, _, body = call(gateway, "/v1/models", method="GET")
     assert status == 200 and body["object"] == "list"
     assert [m["id"] for m in body["data"]] == ["tiny-llm"]
+
+
+def test_signing_key_and_a_fresh_attestation(gateway, inference_node):
+    enclave = inference_node.enclave
+    status, _, key = call(gateway, "/signing-key", method="GET")
+    assert (status, key) == (
+        200,
+        {
+            "public_key": enclave.signing_public_key_pem.decode(),
+            "tee_id": "0x" + enclave.tee_id.hex(),
+        },
+    )
+    nonce = bytes(range(20))
+    status, _, text = call(gateway, f"/enclave/attestation?nonce={nonce.hex()}", method="GET")
+    report = verify_attestation(
+        base64.b64decode(text),
+        enclave.signing_public_key_der,
+        enclave.tls_certificate_der,
+        expected_nonce=nonce,
+        expected_pcr_hash=enclave.pcr_hash,
+    )
+    assert status == 200 and report.valid, report.reason
+    status, _, body = call(gateway, "/enclave/attestation?nonce=zz", method="GET")
+    assert (status, body["error"]["param"]) == (400, "nonce")
 
 
 def test_private_settlement_is_recorded_as_needing_none(gateway, inference_node):
