@@ -97,11 +97,14 @@ class TracingVMs:
         self.precompiles = precompiles
         self._classes: dict[type, type] = {}
 
+    def _make(self, vm_class: type) -> type:
+        return tracing_vm_class(vm_class, self.precompiles)
+
     def vm(self, chain: Any, header: BlockHeaderAPI, chain_id: int) -> Any:
         vm_class = chain.get_vm_class_for_block_number(header.block_number)
         traced = self._classes.get(vm_class)
         if traced is None:
-            traced = self._classes[vm_class] = tracing_vm_class(vm_class, self.precompiles)
+            traced = self._classes[vm_class] = self._make(vm_class)
         return traced(
             header=header,
             chaindb=chain.chaindb,

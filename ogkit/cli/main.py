@@ -13,6 +13,7 @@ COMMANDS = {
     "export-mocks": LazyCommand(
         "ogkit.cli.export_mocks:export_mocks", "Write recorded inferences as a Foundry test mock."
     ),
+    "facilitator": LazyCommand("ogkit.cli.facilitator:facilitator", "Serve the x402 facilitator."),
     "gateway": LazyCommand(
         "ogkit.cli.gateway:gateway", "Serve TEE-signed LLM answers (OpenAI API)."
     ),

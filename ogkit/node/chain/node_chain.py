@@ -107,10 +107,14 @@ class NodeChain:
         self.signer = Signer(self.keys)
         self.price_feed = default_price_feed(config.price_csv, config.price_feed_key)
         self.services = ChainServices(self.engine, self.llm_engine, self.price_feed, tee_root)
-        self.chain_class = mining_chain_class(self.chain_id, self.services)
+        profile = config.profile
+        self.chain_class = (profile.chain_class if profile else mining_chain_class)(
+            self.chain_id, self.services
+        )
         if meta is None:
+            extras = profile.genesis_extras(self.keys) if profile else None
             self.chain = datadir.create_genesis(
-                self.db, self.chain_class, self.keys, self.balance, config.gas_limit
+                self.db, self.chain_class, self.keys, self.balance, config.gas_limit, extras
             )
             datadir.write_settings(self.db, settings, config, self.chain, self.model_store.root)
         else:
