@@ -1,7 +1,8 @@
 """The TEE registry is at OpenGradient's address from genesis on every local chain (here
 `ogkit.chain.new_tester`, also after `reset_to_genesis`), set up as the SDK needs it: type 0
 "LLMProxy", the simulated enclave image's PCRs approved, the dev TEE operator allowed to
-register, the settlement relayer admin, and no root of its own (0x900 uses the chain's)."""
+register, the settlement relayer admin, and no root of its own (0x900 uses the chain's);
+built by `ogkit.chain.predeploy` with set-up calls, at a fixed block time."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from web3.providers.eth_tester import EthereumTesterProvider
 from ogkit.chain import new_tester
 from ogkit.chain.genesis import SETTLEMENT_RELAYER_KEY
 from ogkit.chain.tee_registry_genesis import (
+    SETUP_TIMESTAMP,
     TEE_OPERATOR_BALANCE,
     TEE_OPERATOR_KEY,
     TEE_REGISTRY_ADDRESS,
@@ -35,7 +37,7 @@ def test_the_registry_is_set_up_from_genesis(inference_node):
     functions = registry.functions
     assert w3.eth.get_code(TEE_REGISTRY_ADDRESS) == load("TEERegistry").runtime
     (types, infos) = functions.getTEETypes().call()
-    assert types == [0] and infos[0][:2] == ("LLMProxy", True)
+    assert types == [0] and infos[0] == ("LLMProxy", True, SETUP_TIMESTAMP)  # same every run
     pcrs = dev_pcrs()
     assert functions.getApprovedPCRs().call() == [(pcr_hash(pcrs[0], pcrs[1], pcrs[2]), 0)]
     operator = Account.from_key(TEE_OPERATOR_KEY).address
