@@ -8,20 +8,22 @@ and `settle` like `process_settlement` (headers such as `PAYMENT-RESPONSE` on su
 response on failure; `delivered` carries the actual token counts an `upto` charge needs, x402's
 `settlement_overrides`). An x402 gate is then a thin adapter over that class.
 
-The x402 gate, in outline (x402 2.25's names):
+The x402 gate, in outline, over what `ogkit.payments` has (pricing, offers, Facilitator):
 
-    admit:  ctx = HTTPRequestContext(adapter=request, path=request.path, method="POST",
-                                     payment_header=request.get_header("PAYMENT-SIGNATURE"))
-            r = http_server.process_http_request(ctx)      # routes: one RouteConfig per path,
-                                                           # PaymentOption(price=DynamicPrice
-                                                           # reading request.request.max_tokens)
-            "payment-error"  -> Admission(GateResponse(r.response.status, r.response.headers,
-                                                       r.response.body))
-            "payment-verified" -> Admission(ticket=(ctx, r.payment_payload,
-                                                    r.payment_requirements))
-    settle: s = http_server.process_settlement(payload, requirements, context=ctx,
-                settlement_overrides={"amount": <delivered tokens x price>})   # upto
-            -> GateSettlement(s.success, s.headers, s.response and GateResponse(...))
+    admit:  price = prices.of(model); cap = price.quote(prompt tokens, request.max_tokens)
+            accepts = [upto_offer(cap, pay_to, facilitator.address), exact_offer(cap, pay_to)]
+            no PAYMENT-SIGNATURE -> GateResponse(402, {"PAYMENT-REQUIRED": base64(x402 v2
+                PaymentRequired{x402Version 2, resource{url: request.url}, accepts})})
+            else: payload = base64-JSON of the header; offer = the one its `accepted` names;
+                v = facilitator.verify(payload, offer, resource=request.url)
+                invalid -> 402 again, `error` = v's reason; valid -> Admission(ticket=(payload,
+                offer, price))
+    settle: amount = price.charge(delivered.prompt_tokens, delivered.completion_tokens, cap)
+            for upto (the cap for exact); r = facilitator.settle(payload, offer, amount)
+            -> GateSettlement(r.success, {"PAYMENT-RESPONSE": base64(r)}, refusal if not)
+
+(x402's own `x402HTTPResourceServerSync.process_http_request` / `process_settlement` has the
+same two steps, if its route/paywall machinery is wanted instead.)
 
 The server signs every answer before `settle` but keeps its record (what the settlement
 service settles) only if `settle` succeeded; a failed settle is answered with its response
