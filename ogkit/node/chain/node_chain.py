@@ -18,17 +18,16 @@ The parts, one job each:
     transactions.py  raw transactions decoded and checked; eth_sendTransaction signed
     signing.py       the dev accounts' keys, message signing, impersonation
     execution.py     eth_call, eth_estimateGas; the call budget (gas cap, timeout)
+    simulate.py      eth_simulateV1: blocks of calls kept nowhere (simcall.py: one call)
     outcome.py       reverts and refused transactions as JSON-RPC errors
-    tracing.py       debug_traceTransaction, debug_traceCall: re-execution
-    (ogkit/chain/callframes.py turns it into geth's callTracer frames)
+    tracing.py       debug_trace*: re-execution (ogkit/chain: callTracer, struct logger)
     head.py          evm_snapshot / evm_revert, debug_setHead
     ogkit/chain/locking.py  the lock; its hook seals an automined block owed after the response
     recovery.py      at start: a block a crash left owed; records it left unsettled
     devstate.py      anvil_setBalance, ..._setNonce, ..._setCode, ..._setStorageAt
     fees.py          base fee, gas price, eth_feeHistory
     logs.py          eth_getLogs and what filters report
-    records.py       inference records of mined transactions, next to the chain
-    inference.py     ... read back, with model mocks and inference statistics
+    records.py, inference.py  inference records of mined txs; read back, mocks, statistics
     ogkit/chain/scheduling.py  scheduled workflows: due tasks' run() calls in each block
 
 Blocks: the canonical head is the last mined block; py-evm's `MiningChain.header` is the
