@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 import time
 from typing import Any
 
@@ -19,6 +20,23 @@ from precompiles.host import LLMSpec, ModelExecutionError
 log = logging.getLogger("ogkit.gateway")
 
 
+class Slot:
+    """A generation slot of the server's semaphore, released once: as soon as the generation
+    ended, before the answer is written, so a client's next request never finds its previous
+    one still counted."""
+
+    def __init__(self, semaphore: threading.BoundedSemaphore) -> None:
+        self._semaphore = semaphore
+        self._held = True
+        self._lock = threading.Lock()
+
+    def release(self) -> None:
+        with self._lock:
+            if self._held:
+                self._held = False
+                self._semaphore.release()
+
+
 class Job:
     """One admitted request, from generation to the signed answer."""
 
@@ -30,8 +48,9 @@ class Job:
         paid: PaidRequest,
         admission: Admission,
         generation: Generation,
+        slot: Slot,
     ) -> None:
-        self.handler, self.request, self.spec = handler, request, spec
+        self.handler, self.request, self.spec, self.slot = handler, request, spec, slot
         self.paid, self.admission, self.generation = paid, admission, generation
         self.id = secrets.token_hex(32)
         self.created = int(time.time())
@@ -55,6 +74,7 @@ class Job:
     def answer(self) -> None:
         for _ in self.generation:
             pass
+        self.slot.release()
         outcome = self.generation.outcome
         assert outcome is not None
         record = self._sign(outcome)
@@ -89,6 +109,7 @@ class Job:
                     responses.content_chunk(self.id, model, self.created, {"content": piece})
                 )
                 sent += piece
+            self.slot.release()
             outcome = self.generation.outcome
             assert outcome is not None
             if outcome.content.startswith(sent) and len(outcome.content) > len(sent):
@@ -98,6 +119,7 @@ class Job:
                 )
         except OSError:  # the client left: stop the model, charge what it got
             self.generation.close()
+            self.slot.release()
             self._cut(sent)
             return
         except ModelExecutionError as exc:  # the model failed mid-way: say so, charge nothing

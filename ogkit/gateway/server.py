@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives import serialization
 
 from ogkit.gateway import responses
 from ogkit.gateway.generation import GatewayModels, GenerationError
-from ogkit.gateway.job import Job
+from ogkit.gateway.job import Job, Slot
 from ogkit.gateway.payment import FreeGate, GateResponse, PaidRequest, PaymentGate
 from ogkit.gateway.requests import (
     BadRequest,
@@ -208,18 +208,19 @@ class _Handler(BaseHTTPRequestHandler):
             return self._gate_response(admission.response)
         if not self.server.slots.acquire(blocking=False):
             return self._error(429, "the gateway is busy: retry shortly", code="busy")
+        slot = Slot(self.server.slots)
         try:
             generation = self.server.models.start(
                 spec, request, self.server.limits.generation_seconds
             )
-            job = Job(self, request, spec, paid, admission, generation)
+            job = Job(self, request, spec, paid, admission, generation, slot)
             job.stream() if request.stream else job.answer()
         except GenerationError as exc:
             self._error(exc.status, str(exc), None, exc.code)
         except ModelExecutionError as exc:
             self._error(500, str(exc), code="model_error")
         finally:
-            self.server.slots.release()
+            slot.release()
 
     # --- helpers ------------------------------------------------------------------
 

@@ -259,6 +259,21 @@ def test_generations_are_bounded_in_number_and_wall_clock(inference_node):
         server.stop()
 
 
+def test_a_slot_is_free_again_before_the_answer_arrives(inference_node):
+    """Back-to-back requests of one client never see 429: the slot is released when the
+    generation ends, before the answer is written (it was released after, a race that
+    refused the next request on a loaded machine)."""
+    server = serve(inference_node, tls=False, limits=GatewayLimits(max_concurrent=1))
+    try:
+        for stream in (False, True) * 10:
+            request = {"model": "tiny-llm", "messages": HELLO, "stream": stream}
+            assert call(server, CHAT, request)[0] == 200
+            assert server.slots.acquire(blocking=False)  # free the moment the answer is read
+            server.slots.release()
+    finally:
+        server.stop()
+
+
 def test_keep_alive_serves_several_requests_on_one_connection(gateway):
     host, port = gateway.server_address[:2]
     connection = http.client.HTTPConnection(host, port, timeout=30)
