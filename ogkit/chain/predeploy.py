@@ -11,7 +11,7 @@ records every slot SSTORE touches, and returns the genesis entry the real chain 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from eth.chains.base import MiningChain
@@ -71,10 +71,13 @@ def predeploy(
     timestamp: int | None = None,
     deployer: bytes = DEPLOYER,
     alloc: Mapping[bytes, dict] | None = None,
+    calls: Sequence[bytes] = (),
 ) -> dict:
     """The genesis entry of the contract `creation_code` (constructor arguments appended)
     makes when constructed at `address` on chain `chain_id`. `alloc` is the rest of the
-    genesis (contracts the constructor may call); `timestamp` is its `block.timestamp`."""
+    genesis (contracts the constructor may call); `timestamp` is its `block.timestamp`.
+    `calls` (calldata) are then sent to the contract by `deployer`, in order: an admin's
+    set-up (roles, types) that the constructor does not do."""
     writes = _Writes()
     chain_class = MiningChain.configure(
         __name__="PredeployChain", vm_configuration=((0, _recording_vm(writes)),), chain_id=chain_id
@@ -83,7 +86,8 @@ def predeploy(
     if timestamp is not None:
         params["timestamp"] = timestamp
     chain = chain_class.from_genesis(AtomicDB(), params, dict(alloc or {}))
-    state = chain.get_vm().state
+    header = chain.header if timestamp is None else chain.header.copy(timestamp=timestamp)
+    state = chain.get_vm(header).state  # the pending block's time is the wall clock's
     message = Message(
         gas=CONSTRUCTION_GAS,
         to=CREATE_CONTRACT_ADDRESS,
@@ -95,11 +99,18 @@ def predeploy(
     )
     context = state.get_transaction_context_class()(gas_price=0, origin=deployer)
     computation = state.computation_class.apply_create_message(state, message, context)
-    if computation.is_error:
-        raise PredeployError(
-            f"constructor at 0x{address.hex()} failed: {_reason(computation.output)}"
-            f" ({type(computation.error).__name__})"
+    _check(computation, f"constructor at 0x{address.hex()}")
+    for data in calls:
+        call = Message(
+            gas=CONSTRUCTION_GAS,
+            to=address,
+            sender=deployer,
+            value=0,
+            data=data,
+            code=state.get_code(address),
         )
+        computation = state.computation_class.apply_message(state, call, context)
+        _check(computation, f"set-up call 0x{data[:4].hex()} to 0x{address.hex()}")
     elsewhere = sorted(a.hex() for a in writes.slots if a != address)
     if elsewhere:
         raise PredeployError(f"constructor wrote storage of other accounts: 0x{elsewhere[0]}")
@@ -114,6 +125,13 @@ def predeploy(
         "code": state.get_code(address),
         "storage": storage,
     }
+
+
+def _check(computation: PragueComputation, what: str) -> None:
+    if computation.is_error:
+        raise PredeployError(
+            f"{what} failed: {_reason(computation.output)} ({type(computation.error).__name__})"
+        )
 
 
 def _reason(output: bytes) -> str:

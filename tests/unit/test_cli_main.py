@@ -27,6 +27,7 @@ Options:
 Commands:
   export-mocks  Write recorded inferences as a Foundry test mock.
   facilitator   Serve the x402 facilitator.
+  gateway       Serve TEE-signed LLM answers (OpenAI API).
   inference     Read inference records from a running node.
   init          Create a new Ape project that calls a model.
   models        Manage the content-addressed model store.
@@ -64,6 +65,7 @@ def test_help_imports_no_command() -> None:
     heavy = {
         "ogkit.cli.export_mocks",
         "ogkit.cli.facilitator",
+        "ogkit.cli.gateway",
         "ogkit.cli.inference",
         "ogkit.cli.models",
         "ogkit.cli.node",
