@@ -12,7 +12,7 @@ from typing import Any
 
 from ogkit.gateway import responses
 from ogkit.gateway.generation import Generation, Outcome
-from ogkit.gateway.payment import Admission, Delivered, GateResponse, PaidRequest
+from ogkit.gateway.payment import Admission, Delivered, GateResponse, PaidRequest, release
 from ogkit.gateway.requests import GatewayRequest
 from ogkit.gateway.signing import GatewayRecord
 from precompiles.host import LLMSpec, ModelExecutionError
@@ -81,6 +81,7 @@ class Job:
         settled = self._settle(outcome, True)
         if not settled.success:  # unpaid: answered with the gate's refusal, never settled
             return self.handler._gate_response(settled.response or GateResponse(402))
+        record.payment = settled.payment
         self.server.signer.keep(record)
         tee = record.tee
         build = responses.chat_body if self.request.kind == "chat" else responses.completion_body
@@ -123,12 +124,14 @@ class Job:
             self._cut(sent)
             return
         except ModelExecutionError as exc:  # the model failed mid-way: say so, charge nothing
+            release(self.server.gate, self.admission)
             self._write(responses.error_body(500, str(exc), code="model_error"))
             return
         record = self._sign(outcome)
         settled = self._settle(outcome, True)
         final = responses.final_chunk(self.id, model, self.created, outcome, record.tee)
         if settled.success:
+            record.payment = settled.payment
             self.server.signer.keep(record)
             if settled.headers:
                 final["payment_response"] = settled.headers

@@ -1,0 +1,66 @@
+"""Helpers for the x402 gateway tests (no tests here): a paying client built by hand (plain HTTP,
+EIP-3009 signed with eth_account), the payment chain's ledger, and PAYMENT-* header codecs."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from gateway_support import call
+from payment_support import Payer
+
+CHAT = "/v1/chat/completions"
+HELLO = [{"role": "user", "content": "Hello!"}]
+HELLO_REPLY = "Hello! How can I help you today?"
+
+
+def decode(header: str) -> dict:
+    return json.loads(base64.b64decode(header))
+
+
+def encode(data: dict) -> str:
+    return base64.b64encode(json.dumps(data).encode()).decode()
+
+
+def exact_payload(
+    payer: Payer, offer: dict, resource: str, *, value: int | None = None, **auth: Any
+) -> dict:
+    """An x402 v2 exact payload for `offer`, its EIP-3009 authorization signed by hand."""
+    amount = int(offer["amount"]) if value is None else value
+    message, signature = payer.authorization(value=amount, **{"to": offer["payTo"], **auth})
+    authorization = {k: str(v) for k, v in message.items() if k != "nonce"}
+    authorization["nonce"] = "0x" + message["nonce"].hex()
+    return {
+        "x402Version": 2,
+        "resource": {"url": resource, "description": "", "mimeType": "application/json"},
+        "accepted": offer,
+        "payload": {"signature": "0x" + signature.hex(), "authorization": authorization},
+    }
+
+
+def offers_for(server: Any, path: str, body: dict) -> tuple[str, list[dict]]:
+    """Ask unpaid: the 402's resource URL and offers."""
+    status, headers, _ = call(server, path, body)
+    assert status == 402
+    required = decode(headers["payment-required"])
+    return required["resource"]["url"], required["accepts"]
+
+
+def by_scheme(offers: list[dict], scheme: str) -> dict:
+    (offer,) = [o for o in offers if o["scheme"] == scheme]
+    return offer
+
+
+class Ledger:
+    """OPG balances of some addresses, to assert what moved."""
+
+    def __init__(self, opg: Any, *addresses: str) -> None:
+        self.opg, self.addresses = opg, addresses
+        self.start = self.now()
+
+    def now(self) -> list[int]:
+        return [self.opg.functions.balanceOf(a).call() for a in self.addresses]
+
+    def moved(self) -> list[int]:
+        return [after - before for after, before in zip(self.now(), self.start, strict=True)]
