@@ -22,6 +22,7 @@ from x402.http.clients.requests import x402_requests
 from x402.mechanisms.evm.exact.client import ExactEvmScheme
 from x402.mechanisms.evm.signers import EthAccountSigner
 from x402.mechanisms.evm.upto import UptoEvmClientScheme
+from x402.schemas import PaymentRequired
 from x402_gateway_support import (
     CHAT,
     HELLO,
@@ -158,3 +159,160 @@ def test_x402s_own_client_pays_upto_for_the_tokens_used(gateway, opg, payer, x40
     receipt = opg.w3.eth.get_transaction_receipt(paid["transaction"])
     assert opg_transfers(receipt) == [(payer.address.lower(), PAY_TO.lower(), CHARGE)]
     assert ledger.moved() == [-CHARGE, CHARGE]
+
+
+def test_a_paid_stream_carries_payment_response_in_its_final_chunk(
+    gateway, opg, payer, x402_client
+):
+    body = {**CHAT_BODY, "stream": True}
+    resource, offers = offers_for(gateway, CHAT, body)
+    payload = _client_payload(x402_client, resource, by_scheme(offers, "upto"))
+    ledger = Ledger(opg, payer.address, PAY_TO)
+    status, _, text = paid_call(gateway, payload, body)
+    assert status == 200
+    *content, final = sse_events(text)
+    assert "".join(c["choices"][0]["delta"].get("content", "") for c in content) == HELLO_REPLY
+    paid = decode(final["payment_response"]["PAYMENT-RESPONSE"])
+    assert (paid["success"], paid["amount"]) == (True, str(CHARGE))
+    assert ledger.moved() == [-CHARGE, CHARGE]
+
+
+def _client_payload(client, resource: str, offer: dict) -> dict:
+    required = PaymentRequired.model_validate(
+        {"x402Version": 2, "resource": {"url": resource}, "accepts": [offer]}
+    )
+    return client.create_payment_payload(required).model_dump(by_alias=True, exclude_none=True)
+
+
+def _attack(name: str, gateway, payer) -> tuple[dict | None, dict]:
+    """(payload or None, request body) of each attack on a 40-token chat."""
+    resource, offers = offers_for(gateway, CHAT, CHAT_BODY)
+    exact = by_scheme(offers, "exact")
+    if name == "no_payment":
+        return None, CHAT_BODY
+    if name == "underpaid":
+        cheaper = {**exact, "amount": str(QUOTE - 1)}
+        return exact_payload(payer, cheaper, resource), CHAT_BODY
+    if name == "paid_for_a_smaller_request":
+        return exact_payload(payer, exact, resource), {**CHAT_BODY, "max_tokens": 41}
+    if name == "expired":
+        return exact_payload(payer, exact, resource, valid_before=int(time.time()) - 1), CHAT_BODY
+    if name == "other_resource":
+        return exact_payload(payer, exact, resource.replace("chat/", "")), CHAT_BODY
+    if name == "other_recipient":
+        return exact_payload(payer, exact, resource, to=payer.address), CHAT_BODY
+    if name == "forged_signature":
+        payload = exact_payload(payer, exact, resource)
+        other = exact_payload(Payer(payer.w3, DEV_KEYS[4]), exact, resource)
+        payload["payload"]["signature"] = other["payload"]["signature"]
+        return payload, CHAT_BODY
+    raise AssertionError(name)
+
+
+ATTACKS = {
+    "no_payment": "payment required",
+    "underpaid": f"underpaid: {QUOTE - 1} for a price of {QUOTE}",
+    "paid_for_a_smaller_request": f"underpaid: {QUOTE} for a price of {QUOTE + 4 * 10**12}",
+    "expired": "expired",
+    "other_resource": "the payment was made for another resource",
+    "other_recipient": "wrong recipient",
+    "forged_signature": "bad signature",
+}
+
+
+def _refused(gateway, payload, body, words, opg, payer, inference_node) -> None:
+    """402 with `words` in its error, nothing moved, nothing recorded."""
+    ledger = Ledger(opg, payer.address, PAY_TO)
+    records = len(inference_node.book)
+    headers = {} if payload is None else {"PAYMENT-SIGNATURE": encode(payload)}
+    status, fields, reply = call(gateway, CHAT, body, headers)
+    assert status == 402, reply
+    assert words in reply["error"], reply["error"]
+    assert decode(fields["payment-required"])["error"] == reply["error"]
+    assert "x-settlement-job-id" not in fields and "payment-response" not in fields
+    assert ledger.moved() == [0, 0]
+    assert len(inference_node.book) == records
+
+
+@pytest.mark.parametrize("name", sorted(ATTACKS))
+def test_attack_is_refused_and_moves_and_records_nothing(name, gateway, opg, payer, inference_node):
+    payload, body = _attack(name, gateway, payer)
+    _refused(gateway, payload, body, ATTACKS[name], opg, payer, inference_node)
+
+
+def test_a_replayed_payment_is_refused(gateway, opg, payer, inference_node):
+    resource, offers = offers_for(gateway, CHAT, CHAT_BODY)
+    payload = exact_payload(payer, by_scheme(offers, "exact"), resource)
+    assert paid_call(gateway, payload)[0] == 200
+    words = "replayed: this authorization's nonce is already used"
+    _refused(gateway, payload, CHAT_BODY, words, opg, payer, inference_node)
+
+
+def test_a_garbled_payment_header_is_refused(gateway, opg, payer, inference_node):
+    ledger = Ledger(opg, payer.address, PAY_TO)
+    status, _, reply = call(gateway, CHAT, CHAT_BODY, {"PAYMENT-SIGNATURE": "not base64!"})
+    assert (status, reply["error"]) == (402, "the PAYMENT-SIGNATURE header is not base64 JSON")
+    assert ledger.moved() == [0, 0]
+
+
+def test_a_malformed_chat_is_400_before_any_payment_is_taken(gateway, opg, payer, inference_node):
+    resource, offers = offers_for(gateway, CHAT, CHAT_BODY)
+    payload = exact_payload(payer, by_scheme(offers, "exact"), resource)
+    ledger = Ledger(opg, payer.address, PAY_TO)
+    records = len(inference_node.book)
+    status, fields, reply = paid_call(gateway, payload, {"model": "tiny-llm", "messages": "hi"})
+    assert (status, reply["error"]["message"]) == (400, "the request is missing 'messages'")
+    assert "payment-response" not in fields
+    assert ledger.moved() == [0, 0] and len(inference_node.book) == records
+    # the payment was neither spent nor held: it pays for the well-formed request
+    status, _, reply = paid_call(gateway, payload)
+    assert status == 200 and ledger.moved() == [-QUOTE, QUOTE]
+
+
+class PacedModels(GatewayModels):
+    """The real tiny LM, a piece every 50 ms, as a bigger model would."""
+
+    def start(self, spec, request, seconds):
+        generation = super().start(spec, request, seconds)
+        inner = generation._pieces
+
+        def paced():
+            for piece in inner:
+                time.sleep(0.05)
+                yield piece
+
+        generation._pieces = paced()
+        return generation
+
+
+def test_a_stream_cut_by_the_client_pays_only_what_was_delivered(
+    inference_node, gate, opg, payer, x402_client
+):
+    server = serve(inference_node, tls=False, gate=gate)
+    server.models = PacedModels(inference_node.llm_engine)
+    try:
+        body = {**CHAT_BODY, "stream": True}
+        resource, offers = offers_for(server, CHAT, body)
+        payload = _client_payload(x402_client, resource, by_scheme(offers, "upto"))
+        ledger = Ledger(opg, payer.address, PAY_TO)
+        data = json.dumps(body).encode()
+        with socket.create_connection(server.server_address[:2], timeout=10) as sock:
+            sock.sendall(
+                b"POST /v1/chat/completions HTTP/1.1\r\nHost: %s\r\nPAYMENT-SIGNATURE: %s\r\n"
+                b"Content-Length: %d\r\n\r\n%s"
+                % (resource.split("/")[2].encode(), encode(payload).encode(), len(data), data)
+            )
+            head = sock.recv(4096)
+            assert head.startswith(b"HTTP/1.1 200")
+            job = head.split(b"X-Settlement-Job-ID: ")[1][:64].decode()
+            time.sleep(0.2)  # a few tokens, then the client leaves
+        deadline = time.monotonic() + 20
+        while ledger.moved() == [0, 0] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        paid, received = ledger.moved()
+        tokens = received // PRICE.output
+        assert paid == -received and received == tokens * PRICE.output
+        assert 0 < tokens < HELLO_REPLY_TOKENS  # the prompt and the rest are not charged
+        assert inference_node.book.get(job) is None  # nothing signed, recorded or settled
+    finally:
+        server.stop()
