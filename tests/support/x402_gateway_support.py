@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
-from gateway_support import call
+from gateway_support import ROOT, call
 from payment_support import Payer
 
 CHAT = "/v1/chat/completions"
@@ -64,3 +70,35 @@ class Ledger:
 
     def moved(self) -> list[int]:
         return [after - before for after, before in zip(self.now(), self.start, strict=True)]
+
+
+class GatewayProcess:
+    """`ogkit gateway ARGS` in a subprocess of its own session, up once it printed its URL."""
+
+    def __init__(self, workdir: Path, *args: str) -> None:
+        self.log_path = workdir / f"gateway-{time.monotonic_ns()}.log"
+        command = [str(Path(sys.executable).with_name("ogkit")), "gateway", *args]
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+        deadline = time.monotonic() + 90
+        while b"Listening on " not in self.log_path.read_bytes():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"ogkit gateway did not start:\n{self.log()}")
+            time.sleep(0.1)
+        self.url = self.log().split("Listening on ")[1].split()[0]
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=30)
