@@ -72,6 +72,7 @@ def gateway(
     pay_to: str | None,
     price: str | None,
     schemes: tuple[str, ...],
+    settle_payment: str,
 ) -> None:
     """Serve /v1/chat/completions (with streaming), /v1/completions and /v1/models, signed by
     a simulated enclave (DEV ONLY) exactly as OpenGradient's TEE gateway signs; with --rpc,
@@ -96,7 +97,7 @@ def gateway(
     )
     models = GatewayModels(node.llm_engine, upstream_models)
     gate, local, payment_line = make_gate(
-        payments_rpc, local_payments, pay_to, price, schemes, models
+        payments_rpc, local_payments, pay_to, price, schemes, settle_payment, models
     )
     try:
         server = GatewayServer(

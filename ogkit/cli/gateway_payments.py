@@ -39,6 +39,14 @@ def payment_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="The x402 schemes offered, in this order (repeatable; a client pays the "
             "first it knows) [default: upto, then exact].",
         ),
+        click.option(
+            "--settle-payment", type=click.Choice(["before-answer", "after-answer"]),
+            default="before-answer", show_default=True,
+            help="When a non-streamed answer's payment settles: before it is sent (x402's way: "
+            "the answer carries PAYMENT-RESPONSE) or after (the client does not wait for the "
+            "payment transaction; the verified payment's nonce is held meanwhile, and its "
+            "reference shows in GET /v1/settlements/{job}).",
+        ),
     ]  # fmt: skip
     for option in reversed(options):
         command = option(command)
@@ -51,6 +59,7 @@ def make_gate(
     pay_to: str | None,
     price: str | None,
     schemes: tuple[str, ...],
+    settle_payment: str,
     models: Any,
 ) -> tuple[Any, Any, str]:
     """(gate or None for free, a local payment chain to stop or None, the banner line)."""
@@ -79,11 +88,13 @@ def make_gate(
     facilitator = Facilitator(payments_rpc)
     _check_chain(facilitator, payments_rpc, local)
     receiver = pay_to or Account.from_key(TEE_OPERATOR_KEY).address
-    gate = X402Gate(facilitator, receiver, prompt_counter(models), prices, schemes or SCHEMES)
+    deferred = settle_payment == "after-answer"
+    counter = prompt_counter(models)
+    gate = X402Gate(facilitator, receiver, counter, prices, schemes or SCHEMES, deferred=deferred)
     line = (
         f"Payment: x402 ({', '.join(gate.schemes)}) in OPG on eip155:8453 at {payments_rpc}; "
         f"pay to {receiver}; price {prices.default.input}:{prices.default.output} per token; "
-        f"facilitator {facilitator.address}"
+        f"facilitator {facilitator.address}; settled {settle_payment}"
     )
     return gate, local, line
 

@@ -20,6 +20,7 @@ import base64
 import json
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +57,7 @@ class X402Gate:
         prices: PriceList | None = None,
         schemes: tuple[str, ...] = SCHEMES,
         timeout_s: int = DEFAULT_TIMEOUT_S,
+        deferred: bool = False,
     ) -> None:
         unknown = [s for s in schemes if s not in SCHEMES]
         if not schemes or unknown:
@@ -66,6 +68,11 @@ class X402Gate:
         self.prices = prices or PriceList()
         self.schemes = tuple(dict.fromkeys(schemes))
         self.timeout_s = timeout_s
+        self.deferred = deferred
+        """Settle after the answer is written (non-stream): the client does not wait for the
+        payment transaction, and the answer has no PAYMENT-RESPONSE (its reference is in
+        `GET /v1/settlements/{job}` once settled)."""
+        self._worker = ThreadPoolExecutor(1, thread_name_prefix="ogkit-x402-settle")
 
     def quote(self, request: GatewayRequest) -> tuple[TokenPrice, int]:
         """The price of `request`'s model and the most the request may cost."""
@@ -124,10 +131,22 @@ class X402Gate:
             return GateSettlement(False, {"PAYMENT-RESPONSE": _encode(result)}, refusal.response)
         return _settled(result | {"amount": str(amount)}, scheme)
 
+    def background(self, work: Callable[[], None]) -> None:
+        """Run `work` (a deferred settlement) after the ones before it, one at a time: the
+        facilitator's transactions never race for its account's nonce."""
+        self._worker.submit(_logged, work)
+
     def release(self, admission: Admission) -> None:
         """The admitted request was not served (busy, generation failed): free its nonce."""
         if isinstance(admission.ticket, Ticket):
             self.facilitator.release(admission.ticket.payload)
+
+
+def _logged(work: Callable[[], None]) -> None:
+    try:
+        work()
+    except Exception:  # noqa: BLE001 - a worker thread: say it, keep serving
+        log.exception("a deferred payment settlement failed")
 
 
 def _settled(result: dict[str, Any], scheme: str) -> GateSettlement:
