@@ -1,11 +1,13 @@
 """Latency of a paid gateway chat vs the same chat unpaid vs the LLM engine directly.
 
-    .venv/bin/python bench/x402_latency.py [CALLS]
+    .venv/bin/python bench/x402_latency.py [CALLS] [TOKEN_MS]
 
 Starts `ogkit node --payments` (a subprocess), then in this process two HTTPS gateways over
 one inference node (the example store): FreeGate and X402Gate (exact, EIP-3009 signed by hand
 before the timed call: what is timed is the gateway's work, not the client's signing). Each
-chat goes over one kept HTTPS connection. Prints medians (ms) as JSON.
+chat goes over one kept HTTPS connection. TOKEN_MS > 0 paces the tiny LM's tokens (a sleep
+per token, in every variant, the engine's too), to stand for a model of realistic speed: the
+tiny LM answers in about a millisecond, less than any HTTPS round trip. Prints medians (ms).
 """
 
 from __future__ import annotations
@@ -46,9 +48,22 @@ def timed(call, n: int) -> list[float]:
     return out
 
 
-def timed_each(call, n: int) -> list[float]:
-    """Like `timed`, for calls that time themselves (their ms) and pause untimed after."""
-    return [call() for _ in range(n + 1)][1:]
+class PacedModels(GatewayModels):
+    """The tiny LM, each token after `token_ms` (a bigger model's pace)."""
+
+    token_ms = 0.0
+
+    def start(self, spec, request, seconds):
+        generation = super().start(spec, request, seconds)
+        inner = generation._pieces
+
+        def paced():
+            for piece in inner:
+                time.sleep(self.token_ms / 1000)
+                yield piece
+
+        generation._pieces = paced()
+        return generation
 
 
 def connect(server: GatewayServer) -> http.client.HTTPSConnection:
@@ -58,7 +73,7 @@ def connect(server: GatewayServer) -> http.client.HTTPSConnection:
     return http.client.HTTPSConnection(host, port, context=context, timeout=60)
 
 
-def post(conn, headers=None) -> tuple[int, dict]:
+def post(conn, headers: dict | None = None) -> tuple[int, dict]:
     conn.request(
         "POST", CHAT, json.dumps(BODY), {"Content-Type": "application/json", **(headers or {})}
     )
@@ -84,10 +99,52 @@ def exact_header(server, conn, payer: Payer) -> str:
     return base64.b64encode(json.dumps(payload).encode()).decode()
 
 
+def servers(models: GatewayModels, node: InferenceNode, pay_url: str) -> dict:
+    signer = ResponseSigner(node.enclave_slot, node.book)
+
+    def gate(deferred: bool) -> X402Gate:
+        counter = prompt_counter(models)
+        return X402Gate(
+            Facilitator(pay_url), PAY_TO, counter, schemes=("exact",), deferred=deferred
+        )
+
+    made = {
+        "gateway_free": None,
+        "gateway_paid_exact": gate(False),
+        "gateway_paid_exact_settled_after": gate(True),
+    }
+    return {
+        name: GatewayServer(("127.0.0.1", 0), models, signer, gate=g).start()
+        for name, g in made.items()
+    }
+
+
+def measure(name: str, server: GatewayServer, payer: Payer | None, calls: int) -> list[float]:
+    """Medians of `calls` chats over one kept connection, opened just before (the server
+    drops a connection idle for 10 s); payments signed beforehand, untimed."""
+    headers = [None] * (calls + 1)
+    if payer is not None:
+        setup = connect(server)
+        headers = [{"PAYMENT-SIGNATURE": exact_header(server, setup, payer)} for _ in headers]
+        setup.close()
+    conn = connect(server)
+    out = []
+    for header in headers:
+        start = time.perf_counter()
+        status, body = post(conn, header)
+        out.append((time.perf_counter() - start) * 1000)
+        assert status == 200, body
+        if name.endswith("settled_after"):
+            time.sleep(0.15)  # untimed: its settlement runs, as between a user's calls
+    conn.close()
+    return out[1:]
+
+
 def main() -> None:
     calls = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     node = InferenceNode(None, llm_http=None)
-    models = GatewayModels(node.llm_engine)
+    models = PacedModels(node.llm_engine)
+    models.token_ms = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
     pay = NodeProcess(Path("/tmp"), "--payments").start()
     try:
         request = parse_request("chat", dict(BODY), None, GatewayLimits())
@@ -97,50 +154,24 @@ def main() -> None:
             for _ in models.start(spec, request, 30):
                 pass
 
-        signer = ResponseSigner(node.enclave_slot, node.book)
-        free = GatewayServer(("127.0.0.1", 0), models, signer).start()
-        gate = X402Gate(Facilitator(pay.url), PAY_TO, prompt_counter(models), schemes=("exact",))
-        paid = GatewayServer(("127.0.0.1", 0), models, signer, gate=gate).start()
-        later = X402Gate(
-            Facilitator(pay.url), PAY_TO, prompt_counter(models), schemes=("exact",), deferred=True
-        )
-        deferred = GatewayServer(("127.0.0.1", 0), models, signer, gate=later).start()
-        free_conn, paid_conn, deferred_conn = connect(free), connect(paid), connect(deferred)
+        results = {"engine_direct": timed(direct, calls)}
         payer = Payer(Web3(Web3.HTTPProvider(pay.url)), DEV_KEYS[1])
-        headers = [exact_header(paid, paid_conn, payer) for _ in range(calls + 1)]
-        later_headers = [exact_header(deferred, deferred_conn, payer) for _ in range(calls + 1)]
-        results = {
-            "engine_direct": timed(direct, calls),
-            "gateway_free": timed(lambda: post(free_conn), calls),
-        }
-        pending = iter(headers)
-
-        def paid_call() -> None:
-            status, body = post(paid_conn, {"PAYMENT-SIGNATURE": next(pending)})
-            assert status == 200, body
-
-        results["gateway_paid_exact"] = timed(paid_call, calls)
-        pending_later = iter(later_headers)
-
-        def deferred_call() -> float:
-            header = next(pending_later)
-            start = time.perf_counter()
-            status, body = post(deferred_conn, {"PAYMENT-SIGNATURE": header})
-            elapsed = (time.perf_counter() - start) * 1000
-            assert status == 200, body
-            time.sleep(0.15)  # untimed: its settlement runs, as between a user's calls
-            return elapsed
-
-        results["gateway_paid_exact_settled_after"] = timed_each(deferred_call, calls)
-        medians = {k: round(statistics.median(v), 1) for k, v in results.items()}
-        for name in ("gateway_free", "gateway_paid_exact", "gateway_paid_exact_settled_after"):
-            medians[f"{name}_minus_direct"] = round(medians[name] - medians["engine_direct"], 1)
-        medians["calls"] = calls
-        print(json.dumps(medians))
-        for server in (free, paid, deferred):
+        running = servers(models, node, pay.url)
+        for name, server in running.items():
+            results[name] = measure(name, server, None if name == "gateway_free" else payer, calls)
             server.stop()
+        print(json.dumps(summary(results, calls, models.token_ms)))
     finally:
         pay.stop()
+
+
+def summary(results: dict, calls: int, token_ms: float) -> dict:
+    medians = {k: round(statistics.median(v), 1) for k, v in results.items()}
+    direct = medians["engine_direct"]
+    for name in list(medians)[1:]:
+        medians[f"{name}_over_direct"] = round(medians[name] / direct, 3)
+        medians[f"{name}_minus_direct"] = round(medians[name] - direct, 1)
+    return {**medians, "calls": calls, "token_ms": token_ms}
 
 
 if __name__ == "__main__":

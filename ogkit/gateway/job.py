@@ -12,7 +12,7 @@ from typing import Any
 
 from ogkit.gateway import responses
 from ogkit.gateway.generation import Generation, Outcome
-from ogkit.gateway.payment import Admission, Delivered, GateResponse, PaidRequest, release
+from ogkit.gateway.payment import Admission, Delivered, GateResponse, PaidRequest, confirm, release
 from ogkit.gateway.requests import GatewayRequest
 from ogkit.gateway.signing import GatewayRecord
 from precompiles.host import LLMSpec, ModelExecutionError
@@ -77,6 +77,9 @@ class Job:
         self.slot.release()
         outcome = self.generation.outcome
         assert outcome is not None
+        refusal = confirm(self.server.gate, self.paid, self.admission)
+        if refusal is not None:  # its payment failed the check that ran beside the generation
+            return self.handler._gate_response(refusal)
         record = self._sign(outcome)
         if getattr(self.server.gate, "deferred", False):
             return self._answer_then_settle(outcome, record)

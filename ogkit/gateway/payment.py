@@ -140,6 +140,13 @@ def release(gate: PaymentGate, admission: Admission) -> None:
         free(admission)
 
 
+def confirm(gate: PaymentGate, request: PaidRequest, admission: Admission) -> GateResponse | None:
+    """Before an answer is sent: a gate that checks the payment beside the generation says
+    now whether it passed (None) or what to answer instead."""
+    check = getattr(gate, "confirm", None)
+    return None if check is None else check(request, admission)
+
+
 class FreeGate:
     """No payment: every request is admitted, nothing is charged (development only)."""
 

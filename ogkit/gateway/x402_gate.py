@@ -20,7 +20,7 @@ import base64
 import json
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +44,9 @@ class Ticket:
     offer: dict[str, Any]
     price: TokenPrice
     cap: int
+    verdict: Future | None = None
+    """A verification still running beside the generation (deferred mode): `confirm`."""
+    offers: tuple[dict[str, Any], ...] = ()
 
 
 class X402Gate:
@@ -69,10 +72,12 @@ class X402Gate:
         self.schemes = tuple(dict.fromkeys(schemes))
         self.timeout_s = timeout_s
         self.deferred = deferred
-        """Settle after the answer is written (non-stream): the client does not wait for the
-        payment transaction, and the answer has no PAYMENT-RESPONSE (its reference is in
-        `GET /v1/settlements/{job}` once settled)."""
+        """Non-streamed answers: verify beside the generation (the answer waits for the
+        verdict, never sent on a refusal) and settle after the answer is written: the client
+        waits for neither round of payment-chain calls; the answer has no PAYMENT-RESPONSE (its
+        reference is in `GET /v1/settlements/{job}` once settled)."""
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="ogkit-x402-settle")
+        self._verifiers = ThreadPoolExecutor(4, thread_name_prefix="ogkit-x402-verify")
 
     def quote(self, request: GatewayRequest) -> tuple[TokenPrice, int]:
         """The price of `request`'s model and the most the request may cost."""
@@ -98,12 +103,22 @@ class X402Gate:
         offer = _matching(offers, payload.get("accepted"))
         if offer is None:
             return _refuse(request, offers, "the payment accepts none of these offers")
-        verdict = self.facilitator.verify(payload, offer, resource=request.url)
-        if not verdict.is_valid:
-            reason = verdict.invalid_message or verdict.invalid_reason or "refused"
-            log.info("payment refused for %s: %s", request.path, reason)
-            return _refuse(request, offers, reason, verdict.invalid_reason)
-        return Admission(ticket=Ticket(payload, offer, price, cap))
+        if self.deferred and not request.request.stream:  # checked before the answer is sent
+            running = self._verifiers.submit(
+                self.facilitator.verify, payload, offer, resource=request.url
+            )
+            return Admission(ticket=Ticket(payload, offer, price, cap, running, tuple(offers)))
+        refusal = _verdict(request, offers, self.facilitator.verify(payload, offer, request.url))
+        return refusal or Admission(ticket=Ticket(payload, offer, price, cap))
+
+    def confirm(self, request: PaidRequest, admission: Admission) -> GateResponse | None:
+        """Before an answer is sent: a verification that ran beside the generation must have
+        passed; its refusal (a 402) otherwise. Nothing was charged or recorded."""
+        ticket = admission.ticket
+        if not isinstance(ticket, Ticket) or ticket.verdict is None:
+            return None
+        refusal = _verdict(request, list(ticket.offers), ticket.verdict.result())
+        return None if refusal is None else refusal.response
 
     def settle(
         self, request: PaidRequest, admission: Admission, delivered: Delivered
@@ -139,7 +154,17 @@ class X402Gate:
     def release(self, admission: Admission) -> None:
         """The admitted request was not served (busy, generation failed): free its nonce."""
         if isinstance(admission.ticket, Ticket):
+            if admission.ticket.verdict is not None:  # it may be about to hold the nonce
+                admission.ticket.verdict.result()
             self.facilitator.release(admission.ticket.payload)
+
+
+def _verdict(request: PaidRequest, offers: list[dict[str, Any]], verdict: Any) -> Admission | None:
+    if verdict.is_valid:
+        return None
+    reason = verdict.invalid_message or verdict.invalid_reason or "refused"
+    log.info("payment refused for %s: %s", request.path, reason)
+    return _refuse(request, offers, reason, verdict.invalid_reason)
 
 
 def _logged(work: Callable[[], None]) -> None:

@@ -234,10 +234,28 @@ def _refused(gateway, payload, body, words, opg, payer, inference_node) -> None:
     assert len(inference_node.book) == records
 
 
+@pytest.fixture(scope="module")
+def deferred_gateway(pay_node, inference_node):
+    """`--settle-payment after-answer`: verified beside the generation, settled after."""
+    models = GatewayModels(inference_node.llm_engine)
+    gate = X402Gate(
+        Facilitator(pay_node.url), PAY_TO, prompt_counter(models), PriceList(PRICE), deferred=True
+    )
+    server = serve(inference_node, tls=False, gate=gate)
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("settled", ["before_answer", "after_answer"])
 @pytest.mark.parametrize("name", sorted(ATTACKS))
-def test_attack_is_refused_and_moves_and_records_nothing(name, gateway, opg, payer, inference_node):
-    payload, body = _attack(name, gateway, payer)
-    _refused(gateway, payload, body, ATTACKS[name], opg, payer, inference_node)
+def test_attack_is_refused_and_moves_and_records_nothing(
+    name, settled, request, opg, payer, inference_node
+):
+    server = request.getfixturevalue(
+        "gateway" if settled == "before_answer" else "deferred_gateway"
+    )
+    payload, body = _attack(name, server, payer)
+    _refused(server, payload, body, ATTACKS[name], opg, payer, inference_node)
 
 
 def test_a_replayed_payment_is_refused(gateway, opg, payer, inference_node):
@@ -319,34 +337,27 @@ def test_a_stream_cut_by_the_client_pays_only_what_was_delivered(
 
 
 def test_settled_after_the_answer_the_payment_reference_follows(
-    pay_node, inference_node, opg, payer
+    deferred_gateway, opg, payer, inference_node
 ):
     """`--settle-payment after-answer`: the answer comes without PAYMENT-RESPONSE (the client
-    does not wait for the transaction); the payment then settles, exactly the quote, and the
-    record is kept with its reference."""
-    models = GatewayModels(inference_node.llm_engine)
-    deferred = X402Gate(
-        Facilitator(pay_node.url), PAY_TO, prompt_counter(models), PriceList(PRICE), deferred=True
-    )
-    server = serve(inference_node, tls=False, gate=deferred)
-    try:
-        resource, offers = offers_for(server, CHAT, CHAT_BODY)
-        payload = exact_payload(payer, by_scheme(offers, "exact"), resource)
-        ledger = Ledger(opg, payer.address, PAY_TO)
-        status, headers, body = paid_call(server, payload)
-        assert status == 200 and body["choices"][0]["message"]["content"] == HELLO_REPLY
-        assert headers["x-payment-status"] == "settling" and "payment-response" not in headers
-        job = headers["x-settlement-job-id"]
-        deadline = time.monotonic() + 20
-        while inference_node.book.get(job) is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        payment = inference_node.book.get(job).payment
-        assert (payment["amount"], payment["payer"]) == (str(QUOTE), payer.address)
-        receipt = opg.w3.eth.get_transaction_receipt(payment["tx"])
-        assert opg_transfers(receipt) == [(payer.address.lower(), PAY_TO.lower(), QUOTE)]
-        assert ledger.moved() == [-QUOTE, QUOTE]
-        # the nonce was held until then, and is spent now: a replay is refused
-        words = "replayed: this authorization's nonce is already used"
-        _refused(server, payload, CHAT_BODY, words, opg, payer, inference_node)
-    finally:
-        server.stop()
+    waits for neither verification nor transaction); the payment then settles, exactly the
+    quote, and the record is kept with its reference."""
+    server = deferred_gateway
+    resource, offers = offers_for(server, CHAT, CHAT_BODY)
+    payload = exact_payload(payer, by_scheme(offers, "exact"), resource)
+    ledger = Ledger(opg, payer.address, PAY_TO)
+    status, headers, body = paid_call(server, payload)
+    assert status == 200 and body["choices"][0]["message"]["content"] == HELLO_REPLY
+    assert headers["x-payment-status"] == "settling" and "payment-response" not in headers
+    job = headers["x-settlement-job-id"]
+    deadline = time.monotonic() + 20
+    while inference_node.book.get(job) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    payment = inference_node.book.get(job).payment
+    assert (payment["amount"], payment["payer"]) == (str(QUOTE), payer.address)
+    receipt = opg.w3.eth.get_transaction_receipt(payment["tx"])
+    assert opg_transfers(receipt) == [(payer.address.lower(), PAY_TO.lower(), QUOTE)]
+    assert ledger.moved() == [-QUOTE, QUOTE]
+    # the nonce was held until then, and is spent now: a replay is refused
+    words = "replayed: this authorization's nonce is already used"
+    _refused(server, payload, CHAT_BODY, words, opg, payer, inference_node)
