@@ -68,6 +68,7 @@ def gateway(
     heartbeat_interval: float,
     settle_interval: float,
     payments_rpc: str | None,
+    facilitator_url: str | None,
     local_payments: bool,
     pay_to: str | None,
     price: str | None,
@@ -97,7 +98,14 @@ def gateway(
     )
     models = GatewayModels(node.llm_engine, upstream_models)
     gate, local, payment_line = make_gate(
-        payments_rpc, local_payments, pay_to, price, schemes, settle_payment, models
+        payments_rpc,
+        facilitator_url,
+        local_payments,
+        pay_to,
+        price,
+        schemes,
+        settle_payment,
+        models,
     )
     try:
         server = GatewayServer(

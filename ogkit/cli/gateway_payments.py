@@ -21,6 +21,11 @@ def payment_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "[env OGKIT_PAYMENT_RPC_URL]. Without it (or --local-payments) the gateway is free.",
         ),
         click.option(
+            "--facilitator-url", default=None,
+            help="Call this x402 facilitator (`ogkit facilitator`: /verify, /settle, /supported) "
+            "instead of running one over --payments-rpc.",
+        ),
+        click.option(
             "--local-payments", is_flag=True,
             help="Start the payment chain in this process (a free port, printed) and be paid "
             "on it: a one-command demo.",
@@ -55,6 +60,7 @@ def payment_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def make_gate(
     payments_rpc: str | None,
+    facilitator_url: str | None,
     local_payments: bool,
     pay_to: str | None,
     price: str | None,
@@ -63,7 +69,11 @@ def make_gate(
     models: Any,
 ) -> tuple[Any, Any, str]:
     """(gate or None for free, a local payment chain to stop or None, the banner line)."""
-    if payments_rpc is None and not local_payments:
+    chosen = [o for o, v in [("--payments-rpc", payments_rpc), ("--facilitator-url",
+              facilitator_url), ("--local-payments", local_payments)] if v]  # fmt: skip
+    if len(chosen) > 1:
+        raise click.UsageError(f"choose one of {', '.join(chosen)}")
+    if not chosen:
         if pay_to or price or schemes:
             raise click.UsageError("--pay-to, --price and --scheme need --payments-rpc")
         return None, None, "Payment: none, every request is served free (FreeGate)"
@@ -84,19 +94,31 @@ def make_gate(
 
         local = start_local_payments()
         payments_rpc = local.rpc_url
-    assert payments_rpc is not None
-    facilitator = Facilitator(payments_rpc)
-    _check_chain(facilitator, payments_rpc, local)
+    if facilitator_url is not None:
+        facilitator, where = _remote(facilitator_url), f"via {facilitator_url}"
+    else:
+        assert payments_rpc is not None
+        facilitator, where = Facilitator(payments_rpc), f"at {payments_rpc}"
+        _check_chain(facilitator, payments_rpc, local)
     receiver = pay_to or Account.from_key(TEE_OPERATOR_KEY).address
     deferred = settle_payment == "after-answer"
     counter = prompt_counter(models)
     gate = X402Gate(facilitator, receiver, counter, prices, schemes or SCHEMES, deferred=deferred)
     line = (
-        f"Payment: x402 ({', '.join(gate.schemes)}) in OPG on eip155:8453 at {payments_rpc}; "
+        f"Payment: x402 ({', '.join(gate.schemes)}) in OPG on eip155:8453 {where}; "
         f"pay to {receiver}; price {prices.default.input}:{prices.default.output} per token; "
         f"facilitator {facilitator.address}; settled {settle_payment}"
     )
     return gate, local, line
+
+
+def _remote(url: str) -> Any:
+    from ogkit.gateway.remote_facilitator import FacilitatorUnreachable, RemoteFacilitator
+
+    try:
+        return RemoteFacilitator(url)
+    except FacilitatorUnreachable as exc:
+        raise click.ClickException(f"cannot use the facilitator: {exc}") from None
 
 
 def _check_chain(facilitator: Any, rpc: str, local: Any) -> None:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ogkit.gateway.payment import Admission, Delivered, GateResponse, GateSettlement, PaidRequest
+from ogkit.gateway.remote_facilitator import RemoteFacilitator
 from ogkit.gateway.requests import GatewayRequest
 from ogkit.payments.facilitator import Facilitator
 from ogkit.payments.offers import DEFAULT_TIMEOUT_S, exact_offer, upto_offer
@@ -50,11 +51,12 @@ class Ticket:
 
 
 class X402Gate:
-    """x402 v2 payment in OPG on the payment chain, verified and settled by `facilitator`."""
+    """x402 v2 payment in OPG on the payment chain, verified and settled by `facilitator` (in
+    this process, or `RemoteFacilitator` over HTTP)."""
 
     def __init__(
         self,
-        facilitator: Facilitator,
+        facilitator: Facilitator | RemoteFacilitator,
         pay_to: str,
         prompt_tokens: Callable[[GatewayRequest], int],
         prices: PriceList | None = None,
