@@ -117,6 +117,8 @@ def gateway(
             tls=not plain_http,
         )
     except OSError as exc:
+        if local is not None:
+            local.close()
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     registration = _register(rpc_url, node, server.url, heartbeat_interval)
     settler = _settler(registration, node, settle_interval)
@@ -128,6 +130,12 @@ def gateway(
         signal.signal(sig, lambda *_: stop.set())
     server.start()
     stop.wait()
+    _shutdown(server, settler, registration, local)
+
+
+def _shutdown(server, settler, registration, local) -> None:
+    """Stop serving, settling and heartbeating; disable the registry entry; stop an
+    in-process payment chain."""
     server.stop()
     if settler is not None:
         settler.stop()
