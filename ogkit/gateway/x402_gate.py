@@ -34,7 +34,7 @@ from ogkit.payments.pricing import PriceList, TokenPrice
 log = logging.getLogger("ogkit.gateway")
 SCHEMES = ("upto", "exact")
 PAYMENT_HEADERS = ("payment-signature", "x-payment")
-"""v2's header, and v1's name for it (x402 clients of either version send one)."""
+"""v2's header, and v1's name for it (read too; only an x402 v2 payload is accepted)."""
 
 
 @dataclass(frozen=True)
