@@ -141,6 +141,33 @@ def test_sdk_pays_upto_with_only_the_urls_changed(sdk_python, ai_node, pay_node,
     ]
 
 
+def _pinned(ai_w3) -> ssl.SSLContext:
+    registry = ai_w3.eth.contract(address=TEE_REGISTRY_ADDRESS, abi=load("TEERegistry").abi)
+    (tee,) = registry.functions.getActiveTEEs(0).call()
+    context = ssl.create_default_context(cadata=tee[4])  # the registry's certificate only
+    context.check_hostname = False
+    return context
+
+
+def test_refused_calls_move_nothing_and_settle_nothing(ai_w3, pay_w3, gateway):
+    """Unpaid, expired and replayed-over-the-wire calls to the registered gateway: 402s, no
+    Transfer; the next test counts exactly the SDK's 3 answers settled on the AI chain."""
+    payer = Payer(pay_w3, DEV_KEYS[2])
+    start = pay_w3.eth.block_number
+    body = {"model": "tiny-llm", "messages": HELLO, "max_tokens": 40}
+    with httpx.Client(verify=_pinned(ai_w3), timeout=60) as client:
+        unpaid = client.post(gateway.url + CHAT, json=body)
+        required = decode(unpaid.headers["PAYMENT-REQUIRED"])
+        offer = by_scheme(required["accepts"], "exact")
+        expired = exact_payload(payer, offer, required["resource"]["url"], valid_before=1)
+        late = client.post(
+            gateway.url + CHAT, json=body, headers={"PAYMENT-SIGNATURE": encode(expired)}
+        )
+    assert (unpaid.status_code, unpaid.json()["error"]) == (402, "payment required")
+    assert late.status_code == 402 and late.json()["error"].startswith("expired")
+    assert _transfers(pay_w3, payer.address, start) == []
+
+
 def test_the_sdks_paid_answers_settle_on_the_ai_chain(ai_w3, gateway):
     relay = ai_w3.eth.contract(
         address=LLM_SETTLEMENT_RELAY_ADDRESS, abi=load("InferenceSettlementRelay").abi
@@ -157,10 +184,7 @@ def test_the_sdks_paid_answers_settle_on_the_ai_chain(ai_w3, gateway):
 def test_a_pinned_https_client_pays_by_hand_and_its_settlement_names_the_payment(
     ai_w3, pay_w3, gateway
 ):
-    registry = ai_w3.eth.contract(address=TEE_REGISTRY_ADDRESS, abi=load("TEERegistry").abi)
-    (tee,) = registry.functions.getActiveTEEs(0).call()
-    context = ssl.create_default_context(cadata=tee[4])  # the registry's certificate only
-    context.check_hostname = False
+    context = _pinned(ai_w3)
     payer = Payer(pay_w3, DEV_KEYS[3])
     body = {"model": "tiny-llm", "messages": HELLO, "max_tokens": 40}
     with httpx.Client(verify=context, timeout=60) as client:
