@@ -182,6 +182,19 @@ class AIBackendMixin:
         self._runs_first()
         return super().send_raw_transaction(raw_transaction)  # type: ignore[misc]
 
+    def send_raw_and_mine(self, raw_transaction: bytes) -> tuple[bytes, Any]:
+        """eth-tester's `send_raw_transaction` plus its auto-mine, in one hold of the lock,
+        handing back (hash, the transaction's own computation): its output, error and calls
+        answer what Ape would otherwise re-execute the transaction for (ape_opengradient/
+        direct.py). Not for blob transactions (eth-tester strips their sidecar first)."""
+        self._runs_first()
+        chain = self.chain
+        vm_class = chain.get_vm_class_for_block_number(chain.header.block_number)
+        tx = vm_class.get_transaction_builder().decode(raw_transaction)
+        _, _, computation = chain.apply_transaction(tx)
+        self.mine_blocks(1)
+        return tx.hash, computation
+
     def send_signed_transaction(self, signed_transaction: Any, block_number: Any = "latest"):  # noqa: ANN201
         self._runs_first()
         return super().send_signed_transaction(signed_transaction, block_number)  # type: ignore[misc]

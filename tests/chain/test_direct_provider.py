@@ -1,0 +1,236 @@
+"""The in-process provider's direct path (ape_opengradient/direct.py) against Ape's own.
+
+Every scenario runs twice from the same snapshot: once on the direct path (the default) and
+once on Ape's `LocalProvider.send_transaction` (eth-tester's send and auto-mine, web3's
+receipt, Ape's `eth_call` replay for the revert reason, a trace for debug logs). What an Ape
+user sees must be the same: receipts, logs, events, gas, return values, errors and their
+messages, debug logs. And the direct path must run the EVM once per transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from ape.exceptions import ContractLogicError, TransactionError
+from eth.vm.forks.frontier.state import FrontierState
+from hexbytes import HexBytes  # web3's type, not Ape's subclass
+
+from ape_opengradient import direct
+
+
+@pytest.fixture(scope="module")
+def probe(project, owner):
+    return owner.deploy(project.DirectProbe)
+
+
+@contextmanager
+def ape_path(monkeypatch: pytest.MonkeyPatch):
+    with monkeypatch.context() as m:
+        m.setattr(direct, "can_send_directly", lambda provider, txn: False)
+        yield
+
+
+@contextmanager
+def counting_executions(monkeypatch: pytest.MonkeyPatch):
+    """Counts EVM transaction executions (sends, `eth_call`s and trace replays alike)."""
+    box = {"executions": 0}
+    original = FrontierState.apply_transaction
+
+    def counted(self: Any, transaction: Any) -> Any:
+        box["executions"] += 1
+        return original(self, transaction)
+
+    with monkeypatch.context() as m:
+        m.setattr(FrontierState, "apply_transaction", counted)
+        yield box
+
+
+def seen(receipt: Any, error: BaseException | None) -> dict[str, Any]:
+    """Everything an Ape user reads off a sent transaction, minus the block hash and time
+    (eth-tester draws a new mixHash per sealed block)."""
+    logs = [{k: v for k, v in dict(log).items() if k != "blockHash"} for log in receipt.logs]
+    out = {
+        "hash": receipt.txn_hash,
+        "status": receipt.status,
+        "failed": receipt.failed,
+        "block": receipt.block_number,
+        "gas_used": receipt.gas_used,
+        "gas_limit": receipt.gas_limit,
+        "gas_price": receipt.gas_price,
+        "nonce": receipt.nonce,
+        "contract_address": receipt.contract_address,
+        "logs": logs,
+        "events": [
+            (e.event_name, dict(e.event_arguments), e.log_index, e.transaction_index)
+            for e in receipt.events
+        ],
+        "receipt_error": describe(receipt.error),
+        "raised": describe(error),
+        "debug_logs": receipt.debug_logs_typed,
+        "type": type(receipt).__name__,
+    }
+    if not receipt.failed:
+        out["return_value"] = receipt.return_value
+    return out
+
+
+def describe(error: BaseException | None) -> tuple | None:
+    if error is None:
+        return None
+    inputs = getattr(error, "inputs", None)
+    return (type(error).__name__, str(error), getattr(error, "revert_message", None), inputs)
+
+
+def send(action: Callable[[], Any]) -> tuple[Any, BaseException | None]:
+    try:
+        return action(), None
+    except (ContractLogicError, TransactionError) as exc:
+        return exc.txn, exc
+
+
+def both_paths(chain: Any, monkeypatch: pytest.MonkeyPatch, action: Callable[[], Any]):
+    """(what the direct path shows, what Ape's path shows, EVM executions on the direct
+    path) for `action`, each run from the same snapshot."""
+    snapshot = chain.snapshot()
+    with counting_executions(monkeypatch) as count:
+        sent = send(action)
+        assert isinstance(sent[0].debug_logs_typed, list)  # Ape asked it after sending
+    fast = seen(*sent)
+    chain.restore(snapshot)
+    with ape_path(monkeypatch):
+        ape = seen(*send(action))
+    return fast, ape, count["executions"]
+
+
+def test_success_identical_with_one_execution(chain, owner, probe, monkeypatch):
+    fast, ape, executions = both_paths(chain, monkeypatch, lambda: probe.set(42, sender=owner))
+    assert fast == ape
+    assert fast["status"] == 1 and fast["raised"] is None
+    assert fast["events"][0][:2] == ("Set", {"by": owner.address, "value": 42})
+    assert fast["return_value"] == (84, "set")
+    assert fast["debug_logs"] == []
+    assert executions == 1  # no trace replay for debug logs
+
+
+def test_legacy_transaction_identical(chain, owner, probe, monkeypatch):
+    fast, ape, _ = both_paths(chain, monkeypatch, lambda: probe.set(5, sender=owner, type=0))
+    assert fast == ape and fast["status"] == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "args", "message"),
+    [
+        ("failString", (), "DirectProbe: no"),
+        ("failCustom", (3,), "code=3, why=custom"),
+        ("failPanic", (0,), "Division or modulo division by zero"),
+        ("failEmpty", (), "Transaction failed."),
+        ("failInner", (), "DirectProbe: no"),
+    ],
+)
+def test_revert_identical_without_replay(chain, owner, probe, monkeypatch, method, args, message):
+    def action():
+        return getattr(probe, method)(*args, sender=owner)
+
+    fast, ape, executions = both_paths(chain, monkeypatch, action)
+    assert fast == ape
+    assert fast["status"] == 0 and fast["raised"] is not None
+    assert message in fast["raised"][1]
+    assert executions == 1  # the revert reason came from the transaction's own execution
+
+
+def test_revert_without_raising_identical(chain, owner, probe, monkeypatch):
+    fast, ape, _ = both_paths(
+        chain, monkeypatch, lambda: probe.failString(sender=owner, raise_on_revert=False)
+    )
+    assert fast == ape
+    assert fast["raised"] is None and fast["receipt_error"][1] == "DirectProbe: no"
+
+
+def test_out_of_gas_takes_apes_replay(chain, owner, probe, monkeypatch):
+    fast, ape, executions = both_paths(
+        chain, monkeypatch, lambda: probe.burn(sender=owner, gas=100_000)
+    )
+    assert fast == ape
+    assert fast["status"] == 0 and fast["gas_used"] == 100_000
+    assert executions == 2  # not a revert: Ape's replay says what Ape says
+
+
+def test_console_log_identical(chain, owner, probe, monkeypatch):
+    fast, ape, _ = both_paths(chain, monkeypatch, lambda: probe.logs("hello", sender=owner))
+    assert fast == ape
+    assert fast["debug_logs"] == [("hello",)]
+
+
+def test_console_log_in_reverted_frame_identical(chain, owner, probe, monkeypatch):
+    fast, ape, _ = both_paths(chain, monkeypatch, lambda: probe.logsThenFail("inner", sender=owner))
+    assert fast == ape
+    assert fast["debug_logs"] == [("inner",)]
+
+
+def test_deploy_identical(chain, owner, project, monkeypatch):
+    def action():
+        owner.deploy(project.DirectProbe)
+        return chain.history[owner.address][-1]
+
+    fast, ape, _ = both_paths(chain, monkeypatch, action)
+    fast.pop("return_value"), ape.pop("return_value")
+    assert fast == ape and fast["contract_address"] is not None
+
+
+def test_invalid_nonce_identical(chain, owner, probe, monkeypatch):
+    def action():
+        return probe.set(1, sender=owner, nonce=owner.nonce + 5)
+
+    snapshot = chain.snapshot()
+    with pytest.raises(Exception) as fast:  # noqa: PT011 - compared with Ape's below
+        action()
+    chain.restore(snapshot)
+    with ape_path(monkeypatch), pytest.raises(Exception) as ape:  # noqa: PT011
+        action()
+    assert (type(fast.value), str(fast.value)) == (type(ape.value), str(ape.value))
+    assert "nonce" in str(fast.value).lower()
+
+
+def test_receipt_is_web3s(chain, owner, probe):
+    receipt = probe.set(9, sender=owner)
+    provider = chain.provider
+    ours = direct.formatted_receipt(provider.tester.ethereum_tester, receipt.txn_hash)
+    assert ours == provider.web3.eth.get_transaction_receipt(receipt.txn_hash)
+    assert [type(v) for v in ours.values()] == [
+        type(v) for v in provider.web3.eth.get_transaction_receipt(receipt.txn_hash).values()
+    ]
+
+
+def test_code_is_web3s(chain, probe, owner):
+    provider = chain.provider
+    for address in (probe.address, owner.address):
+        assert provider.get_code(address) == provider.web3.eth.get_code(address)
+        assert type(provider.get_code(address)) is HexBytes
+    assert provider.get_code(probe.address, block_id=0) == HexBytes(b"")
+
+
+def test_outcome_follows_snapshot_revert(chain, owner, probe):
+    snapshot = chain.snapshot()
+    receipt = probe.logs("gone", sender=owner)
+    assert chain.provider.calls_console(receipt.txn_hash) is True
+    chain.restore(snapshot)
+    assert chain.provider.calls_console(receipt.txn_hash) is None  # its block is gone
+    again = probe.set(1, sender=owner)  # same nonce, same block number, another tx
+    assert chain.provider.calls_console(again.txn_hash) is False
+    assert again.debug_logs_typed == []
+
+
+def test_manual_mining_takes_apes_path(chain, owner, probe):
+    provider = chain.provider
+    provider.auto_mine = False
+    try:
+        assert not direct.can_send_directly(provider, probe.set.as_transaction(1, sender=owner))
+        receipt = probe.set(11, sender=owner)
+        assert receipt.block_number == -1  # pending, as on Ape's chain
+        chain.mine()
+    finally:
+        provider.auto_mine = True
+    assert probe.value() == 11
