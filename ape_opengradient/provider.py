@@ -233,6 +233,18 @@ class AIProvider(LocalProvider):
             return HexBytes(self.evm_backend.get_code(HexBytes(address), "latest"))
         return super().get_code(address, block_id)
 
+    @property
+    def max_gas(self) -> int:
+        """Ape's (the latest block's gas limit), from the header alone."""
+        return self.evm_backend.latest_header().gas_limit
+
+    def _get_last_base_fee(self) -> int:
+        """Ape's (the pending block's base fee), from the header alone."""
+        base_fee = getattr(self.evm_backend.pending_header(), "base_fee_per_gas", None)
+        if base_fee is not None:
+            return base_fee
+        return super()._get_last_base_fee()  # raises Ape's error
+
     def calls_console(self, txn_hash: str) -> bool | None:
         """Whether the sent transaction `txn_hash` called the console address (so it may
         have debug logs); None when this provider did not see it run (direct.py)."""

@@ -148,6 +148,46 @@ class AIBackendMixin:
     def _is_canonical(self, tx_hash: bytes) -> bool:
         return is_canonical_tx(self.chain, tx_hash)
 
+    # ------------------------------------------------------------------ reads at the head
+
+    def latest_header(self) -> Any:
+        """The header of eth-tester's "latest" block (the one before the pending block),
+        without building the block."""
+        chain = self.chain
+        return chain.get_canonical_block_header_by_number(max(0, chain.header.block_number - 1))
+
+    def pending_header(self) -> Any:
+        """The header of eth-tester's "pending" block."""
+        return self.chain.header
+
+    def _latest_state(self) -> Any:
+        """The state of the "latest" block, kept until the head moves: Ape reads the nonce,
+        balance and code a few times per transaction, and each eth-tester read builds the
+        whole block, a VM and a state with cold caches. Reads only; nothing writes to it."""
+        chain = self.chain
+        header = self.latest_header()
+        kept = self.__dict__.get("_kept_latest_state")
+        if kept is not None and kept[0] is chain and kept[1] == header.hash:
+            return kept[2]
+        state = chain.get_vm(header).state
+        self.__dict__["_kept_latest_state"] = (chain, header.hash, state)
+        return state
+
+    def get_nonce(self, account: bytes, block_number: Any = "latest") -> int:
+        if block_number == "latest":
+            return self._latest_state().get_nonce(account)
+        return super().get_nonce(account, block_number)  # type: ignore[misc]
+
+    def get_balance(self, account: bytes, block_number: Any = "latest") -> int:
+        if block_number == "latest":
+            return self._latest_state().get_balance(account)
+        return super().get_balance(account, block_number)  # type: ignore[misc]
+
+    def get_code(self, account: bytes, block_number: Any = "latest") -> bytes:
+        if block_number == "latest":
+            return self._latest_state().get_code(account)
+        return super().get_code(account, block_number)  # type: ignore[misc]
+
     # ------------------------------------------------------------------ calls and estimates
 
     def call(self, transaction, block_number="latest"):  # noqa: ANN001, ANN201 - eth-tester's

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from ape.exceptions import ContractLogicError, TransactionError
 from eth.vm.forks.frontier.state import FrontierState
+from eth_tester import PyEVMBackend
 from hexbytes import HexBytes  # web3's type, not Ape's subclass
 
 from ape_opengradient import direct
@@ -234,3 +235,39 @@ def test_manual_mining_takes_apes_path(chain, owner, probe):
     finally:
         provider.auto_mine = True
     assert probe.value() == 11
+
+
+def test_head_reads_are_eth_testers(chain, owner, probe):
+    """Nonce, balance, code, gas limit and base fee read at the head (kept state, headers
+    alone) equal eth-tester's reads through whole blocks, as the head moves and comes back."""
+    provider = chain.provider
+    backend = provider.evm_backend
+    sender, code_at = HexBytes(owner.address), HexBytes(probe.address)
+
+    def ours():
+        return (
+            backend.get_nonce(sender),
+            backend.get_balance(sender),
+            backend.get_code(code_at),
+            provider.max_gas,
+            provider.base_fee,
+        )
+
+    def eth_testers():
+        return (
+            PyEVMBackend.get_nonce(backend, sender),
+            PyEVMBackend.get_balance(backend, sender),
+            PyEVMBackend.get_code(backend, code_at),
+            PyEVMBackend.get_block_by_number(backend, "latest")["gas_limit"],
+            PyEVMBackend.get_block_by_number(backend, "pending")["base_fee_per_gas"],
+        )
+
+    seen_nonces = []
+    snapshot = chain.snapshot()
+    for step in (lambda: None, lambda: probe.set(3, sender=owner), lambda: chain.mine(3)):
+        step()
+        assert ours() == eth_testers()
+        seen_nonces.append(ours()[0])
+    chain.restore(snapshot)
+    assert ours() == eth_testers() and ours()[0] == seen_nonces[0]
+    assert seen_nonces[1] == seen_nonces[0] + 1
