@@ -271,3 +271,27 @@ def test_head_reads_are_eth_testers(chain, owner, probe):
     chain.restore(snapshot)
     assert ours() == eth_testers() and ours()[0] == seen_nonces[0]
     assert seen_nonces[1] == seen_nonces[0] + 1
+
+
+def test_default_transaction_type_is_ethereums(chain, owner, probe, monkeypatch):
+    """The ecosystem's shortcut answers what Ethereum's property answers, on each network
+    and after a project changes a network's setting; a tx then has that type."""
+    from ape import networks
+    from ape_ethereum.ecosystem import Ethereum
+
+    ecosystem = networks.get_ecosystem("opengradient")
+    ethereums = Ethereum.default_transaction_type.fget
+    assert ecosystem.default_transaction_type == ethereums(ecosystem)
+    assert ecosystem.default_transaction_type.value == 2  # the local network's
+    network = ecosystem.get_network("local")
+    legacy = network.config.model_copy(update={"default_transaction_type": 0})
+    configs = type(network).config
+
+    def config(self):
+        ours = self.name == "local" and self.ecosystem.name == "opengradient"
+        return legacy if ours else configs.fget(self)
+
+    monkeypatch.setattr(type(network), "config", property(config))  # a project's setting
+    assert ecosystem.default_transaction_type == ethereums(ecosystem)
+    assert ecosystem.default_transaction_type.value == 0
+    assert probe.set(2, sender=owner).transaction.type == 0
