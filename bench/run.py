@@ -2,6 +2,7 @@
 
     cd <repo> && SOLCX_BINARY_PATH=$PWD/.solcx OGKIT_MODEL_STORE=$PWD/.ogkit/models \
         .venv/bin/python bench/run.py          # or: make bench
+    .venv/bin/python bench/run.py --only-tx [ROUNDS]   # (b) only, printed, RESULTS.md untouched
 
 A benchmark, not a test: it measures and reports, it never fails on a timing.
 
@@ -1038,7 +1039,38 @@ def run_node_bench() -> None:
         NODE_BENCH_LINE += f" **It failed in this run (exit {done.returncode})**; see its output."
 
 
+def tx_only(rounds: int) -> None:
+    """(b) alone, printed, RESULTS.md left alone: for measuring a change to the provider."""
+    global B_ROUNDS
+    B_ROUNDS = rounds
+    logger.set_level("ERROR")
+    C = containers()
+    owner = accounts.test_accounts[0]
+    print(f"load average at start {os.getloadavg()[0]:.2f}", flush=True)
+    b = bench_tx_per_second(owner, C)
+    prof = profile_cells(owner, C)
+    print(f"{B_ROUNDS} rounds x {B_TXS} txs per cell; load average at end {os.getloadavg()[0]:.2f}")
+    print("| cell | tx/s median | tx/s p10 - p90 | ms/tx median | profiled ms/tx | EVM runs/tx |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for label, _, _ in CELLS:
+        rate, ms_tx = Summary.of(b["per_round"][label]), Summary.of(b["per_tx"][label])
+        p = prof[label]
+        print(
+            f"| {label} | {fmt(rate.median, 1)} | {fmt(rate.p10, 1)} - {fmt(rate.p90, 1)} | "
+            f"{fmt(ms_tx.median * 1e3)} | {fmt(p['total_ms_per_tx'], 1)} | "
+            f"{fmt(p['funcs']['evm'][0], 1)} |"
+        )
+    print("\n| ratio ours / Ape's default (per-round pairs) | median | p10 - p90 | rounds |")
+    print("|---|---:|---:|---:|")
+    for name, r in tx_ratios(b).items():
+        print(f"| {name} | **{fmt(r.median, 3)}** | {fmt(r.p10, 3)} - {fmt(r.p90, 3)} | {r.n} |")
+
+
 def main() -> None:
+    if "--only-tx" in sys.argv:  # [--only-tx [ROUNDS]]
+        tail = sys.argv[sys.argv.index("--only-tx") + 1 :]
+        tx_only(int(tail[0]) if tail else B_ROUNDS)
+        return
     started = time.perf_counter()
     logger.set_level("ERROR")
     info = machine_info()
