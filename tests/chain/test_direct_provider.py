@@ -295,3 +295,12 @@ def test_default_transaction_type_is_ethereums(chain, owner, probe, monkeypatch)
     assert ecosystem.default_transaction_type == ethereums(ecosystem)
     assert ecosystem.default_transaction_type.value == 0
     assert probe.set(2, sender=owner).transaction.type == 0
+
+
+def test_sealing_skips_the_debug_formatting(chain):
+    """Every host seals with `_finalize_block` (VM.finalize_block minus a debug line that
+    formats the whole block per seal), the in-process chain too."""
+    from ogkit.chain.assembly import _finalize_block
+
+    vm = chain.provider.evm_backend.chain.get_vm()
+    assert type(vm).finalize_block is _finalize_block
