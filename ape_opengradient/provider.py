@@ -15,6 +15,7 @@ from ape.api.transactions import ReceiptAPI, TransactionAPI
 from ape_ethereum.trace import TraceApproach, TransactionTrace
 from ape_test.provider import ApeEVMBackend, ApeTester, LocalProvider
 from eth_tester import EthereumTester
+from eth_utils import is_checksum_address
 from hexbytes import HexBytes
 
 from ape_opengradient import direct
@@ -228,8 +229,8 @@ class AIProvider(LocalProvider):
 
     def get_code(self, address, block_id=None):  # noqa: ANN001, ANN201 - Ape's
         """The code at the head (Ape asks before and after every transaction), from the
-        backend; other blocks through web3 as before."""
-        if block_id is None or block_id == "latest":
+        backend; other blocks (and addresses web3 would refuse) through web3 as before."""
+        if (block_id is None or block_id == "latest") and is_checksum_address(address):
             return HexBytes(self.evm_backend.get_code(HexBytes(address), "latest"))
         return super().get_code(address, block_id)
 
@@ -244,6 +245,16 @@ class AIProvider(LocalProvider):
         if base_fee is not None:
             return base_fee
         return super()._get_last_base_fee()  # raises Ape's error
+
+    def _get_call_max_fee(self, block_id=None) -> int:  # noqa: ANN001 - Ape's
+        """Ape's (the highest base fee of the call's block, latest and pending) from the
+        headers alone when the call is at the head; eth-tester builds each whole block."""
+        if block_id not in (None, "latest", "pending"):
+            return super()._get_call_max_fee(block_id)
+        backend = self.evm_backend
+        headers = (backend.latest_header(), backend.pending_header())
+        fees = [fee for h in headers if (fee := getattr(h, "base_fee_per_gas", None)) is not None]
+        return max(fees) if fees else self._get_last_base_fee()
 
     def calls_console(self, txn_hash: str) -> bool | None:
         """Whether the sent transaction `txn_hash` called the console address (so it may

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from eth.constants import GENESIS_PARENT_HASH
 from eth_tester.backends.pyevm.main import setup_tester_chain
 from eth_utils import ValidationError, to_bytes
 
@@ -258,7 +259,17 @@ class AIBackendMixin:
             services.forget_after(self.chain.get_canonical_head().block_number)
 
     def revert_to_snapshot(self, snapshot: Any) -> None:
-        super().revert_to_snapshot(snapshot)  # type: ignore[misc]
+        """eth-tester's revert (the snapshot block becomes the head again) without its
+        `import_block`, which re-executes every transaction of that block to arrive at the
+        state its header already names (states are kept by root: nothing was removed)."""
+        chain = self.chain
+        block = chain.get_block_by_hash(snapshot)  # eth-tester's errors for unknown ones
+        chaindb = chain.chaindb
+        chaindb._set_as_canonical_chain_head(chaindb.db, block.header, GENESIS_PARENT_HASH)
+        if block.number > 0:
+            chain.header = chain.ensure_header()  # what `MiningChain.import_block` ends with
+        else:
+            self.chain = chain.from_genesis_header(chaindb.db, block.header)
         self._forget_reverted_records()
 
 

@@ -18,6 +18,7 @@ from ape.exceptions import ContractLogicError, TransactionError
 from eth.vm.forks.frontier.state import FrontierState
 from eth_tester import PyEVMBackend
 from hexbytes import HexBytes  # web3's type, not Ape's subclass
+from web3.exceptions import InvalidAddress
 
 from ape_opengradient import direct
 
@@ -211,6 +212,8 @@ def test_code_is_web3s(chain, probe, owner):
         assert provider.get_code(address) == provider.web3.eth.get_code(address)
         assert type(provider.get_code(address)) is HexBytes
     assert provider.get_code(probe.address, block_id=0) == HexBytes(b"")
+    with pytest.raises(InvalidAddress, match="only accepts checksum addresses"):
+        provider.get_code(probe.address.lower())  # refused as web3 refuses it
 
 
 def test_outcome_follows_snapshot_revert(chain, owner, probe):
@@ -304,3 +307,63 @@ def test_sealing_skips_the_debug_formatting(chain):
 
     vm = chain.provider.evm_backend.chain.get_vm()
     assert type(vm).finalize_block is _finalize_block
+
+
+def test_snapshot_revert_is_eth_testers_without_reexecution(chain, owner, probe, monkeypatch):
+    """A revert makes the snapshot block the head again, as eth-tester's does, without
+    re-executing that block's transactions; the chain goes on from there identically."""
+    backend = chain.provider.evm_backend
+    probe.set(1, sender=owner)  # the snapshot block has a transaction to re-execute
+    snapshot = chain.snapshot()
+
+    def after_revert(revert):
+        probe.set(2, sender=owner)
+        probe.set(3, sender=owner)
+        with counting_executions(monkeypatch) as count:
+            revert(snapshot)
+        head, pending = backend.chain.get_canonical_head(), backend.chain.header
+        seen = (head.hash, pending.block_number, pending.parent_hash, pending.gas_limit)
+        reads = (probe.value(), owner.nonce, owner.balance)
+        receipt = probe.set(4, sender=owner)
+        return seen, reads, (receipt.block_number, receipt.gas_used, probe.value()), count
+
+    ours = after_revert(chain.provider.restore)  # Ape's restore, on our backend
+    chain.provider.restore(snapshot)
+    theirs = after_revert(lambda s: PyEVMBackend.revert_to_snapshot(backend, s))
+    assert ours[:3] == theirs[:3]
+    assert ours[1][0] == 1 and ours[2][2] == 4
+    assert ours[3]["executions"] == 0 and theirs[3]["executions"] == 1
+
+
+def test_revert_to_genesis_and_unknown_snapshot():
+    """Outside Ape (`new_tester`): back to block 0, and an unknown snapshot is refused as
+    eth-tester refuses it."""
+    from eth.exceptions import HeaderNotFound
+
+    from ogkit.chain.tester import new_tester
+
+    tester = new_tester()
+    genesis = tester.take_snapshot()
+    sender, receiver = tester.get_accounts()[:2]
+    tx = {"from": sender, "to": receiver, "value": 1, "gas": 21000}
+    tester.send_transaction(tx)
+    tester.revert_to_snapshot(genesis)
+    assert tester.get_block_by_number("latest")["number"] == 0
+    assert tester.get_balance(receiver) == tester.get_balance(sender)
+    tester.send_transaction(tx)
+    assert tester.get_block_by_number("latest")["number"] == 1
+    with pytest.raises(HeaderNotFound):
+        tester.backend.revert_to_snapshot(b"\x01" * 32)
+
+
+def test_call_max_fee_is_apes(chain, owner, probe):
+    """The max fee Ape puts on an `eth_call`, from headers, equals Ape's from whole blocks."""
+    from ape_test.provider import LocalProvider
+
+    provider = chain.provider
+    for step in (lambda: None, lambda: probe.set(3, sender=owner), lambda: chain.mine(2)):
+        step()
+        for block_id in (None, "latest", "pending", 0, 1):
+            ours = provider._get_call_max_fee(block_id)
+            assert ours == LocalProvider._get_call_max_fee(provider, block_id)
+    assert probe.value() == 3  # a call still answers
