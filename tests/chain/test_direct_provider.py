@@ -367,3 +367,20 @@ def test_call_max_fee_is_apes(chain, owner, probe):
             ours = provider._get_call_max_fee(block_id)
             assert ours == LocalProvider._get_call_max_fee(provider, block_id)
     assert probe.value() == 3  # a call still answers
+
+
+def test_local_network_config_is_apes(chain, owner, probe, monkeypatch):
+    """The local network's config, validated once, reads as Ape's validated-per-read one,
+    a new object each time, and follows a change of the project's settings."""
+    from ape.api.networks import NetworkAPI
+
+    network = chain.provider.network
+    apes = NetworkAPI.config.fget
+    assert network.config.model_dump() == apes(network).model_dump()
+    assert network.config is not network.config
+    network.config.required_confirmations = 5  # a copy: Ape's next read does not see it
+    assert network.required_confirmations == 0
+    raw = network.ecosystem_config.get("local")
+    monkeypatch.setitem(raw, "base_fee_multiplier", 1.5)
+    assert network.base_fee_multiplier == 1.5 == apes(network).base_fee_multiplier
+    assert network.config.model_dump() == apes(network).model_dump()
