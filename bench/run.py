@@ -3,6 +3,7 @@
     cd <repo> && SOLCX_BINARY_PATH=$PWD/.solcx OGKIT_MODEL_STORE=$PWD/.ogkit/models \
         .venv/bin/python bench/run.py          # or: make bench
     .venv/bin/python bench/run.py --only-tx [ROUNDS]   # (b) only, printed, RESULTS.md untouched
+    .venv/bin/python bench/run.py --no-node            # all but bench/node.py
 
 A benchmark, not a test: it measures and reports, it never fails on a timing.
 
@@ -1105,8 +1106,9 @@ def main() -> None:
     b = bench_tx_per_second(owner, C)
     print("(b) profile …", flush=True)
     prof = profile_cells(owner, C)
-    print("ogkit node vs anvil (bench/node.py) …", flush=True)
-    run_node_bench()
+    if "--no-node" not in sys.argv:
+        print("ogkit node vs anvil (bench/node.py) …", flush=True)
+        run_node_bench()
     runtime = time.perf_counter() - started
     info["load average (1 min) at end"] = f"{os.getloadavg()[0]:.2f}"
     work = HERE / ".work"
