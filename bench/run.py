@@ -986,22 +986,21 @@ def diagnose(ratios: dict[str, Summary], prof: dict, tx_types: dict, info: dict)
         )
     if evm_og < evm_eth:
         parts.append(
-            f"It is also flattered: per default tx the profile shows {evm_og:.0f} EVM execution "
-            f"on ours vs {evm_eth:.0f} on the default chain. Ape's post-send replay "
-            "(`ape_test` `send_call`, an eth_call for debug logs / return value) adds "
-            "`maxFeePerGas` to a legacy transaction that already has `gasPrice`, eth-tester "
-            "rejects it (`Mixed legacy and dynamic fee transaction values`) and Ape swallows the "
-            f"error — so the replay costs {call_og:.1f} ms instead of {call_eth:.1f} ms and "
-            "never runs. The same error makes `receipt.return_value` raise for every "
-            "default (legacy) transaction on opengradient:local, see (c)."
+            f"Per default tx the profile shows {evm_og:.0f} EVM execution on ours vs "
+            f"{evm_eth:.0f} on the default chain: the in-process provider's direct path "
+            "(ape_opengradient/direct.py) answers Ape's post-send questions (debug logs, a "
+            "revert's reason) from the transaction's own execution, where Ape's default chain "
+            f"replays it (`send_call`, {call_eth:.1f} ms per tx here; ours {call_og:.1f} ms)."
         )
     same = list(ratios.values())[1:]
     text = (
         f"Like for like (same type on both) the ratios are {r_t0:.3f} (type 0) and "
         f"{r_t2:.3f} (type 2)"
     )
-    if min(r_t0, r_t2) >= 1.0:
-        parts.append(f"{text}: ≥ 1.0, the AI chain does not slow plain transactions.")
+    if min(r_t0, r_t2) >= 2.0:
+        parts.append(f"{text}: ≥ 2.0, issue 13's goal for plain transactions.")
+    elif min(r_t0, r_t2) >= 1.0:
+        parts.append(f"{text}: ≥ 1.0 (issue 13 asks for ≥ 2.0).")
     elif all(r.p10 <= 1.0 <= r.p90 for r in same):
         parts.append(
             f"{text}: below 1.0 by less than the round-to-round spread (1.0 lies inside both "
