@@ -169,8 +169,8 @@ def count_precompile(engine):
     box = {"executions": 0, "reverted": 0, "infer": 0}
     original_run, original_infer = precompile.run, engine.infer
 
-    def counting_run(calldata, context, backend):
-        result = original_run(calldata, context, backend)
+    def counting_run(calldata, context, backend, llm_backend=None):
+        result = original_run(calldata, context, backend, llm_backend)
         box["executions"] += 1
         box["reverted"] += bool(result.reverted or result.out_of_gas)
         return result
@@ -630,14 +630,14 @@ def bench_model_runs(owner, vault_type) -> list[tuple[str, int, str, str]]:
         measure(
             "`receipt.return_value` of that tx",
             lambda: last["receipt"].return_value,
-            "Ape replays the tx with eth_call to get it",
+            "Ape re-executes the tx (debug_traceTransaction) to get it",
         )
         fresh_candle()
         measure("`vault.rebalance(sender=owner, type=2)`, fresh candles", tx(type=2))
         measure(
             "`receipt.return_value` of that tx",
             lambda: last["receipt"].return_value,
-            "Ape replays the tx with eth_call to get it",
+            "Ape re-executes the tx (debug_traceTransaction) to get it",
         )
         fresh_candle()
         measure("`vault.rebalance.call()` (eth_call only), fresh candles", vault.rebalance.call)
