@@ -6,6 +6,7 @@ Thin on purpose: the chain, the precompiles and the inference node live in `ogki
 
 from ape import plugins
 
+from ape_opengradient.coverage import install as install_coverage
 from ape_opengradient.solidity import (
     explain_missing_solc,
     install_config_defaults,
@@ -15,6 +16,7 @@ from ape_opengradient.solidity import (
 use_installed_solc()
 install_config_defaults()
 explain_missing_solc()
+install_coverage()
 
 
 @plugins.register(plugins.Config)

@@ -100,3 +100,13 @@ def mock_model(og: ScopedMocks) -> MockModel:
     """`mock_model(model_id, inputs, outputs)`: for this test, 0xF4 answers `outputs` when
     the model gets exactly `inputs`, without running it (the record says mocked)."""
     return og.mock_model_output
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """After Ape's coverage table: its lcov file (ape_opengradient/coverage_report.py)."""
+    try:
+        from ape_opengradient.coverage_report import write_session_lcov
+    except ImportError:  # pytest without Ape
+        return
+    write_session_lcov(terminalreporter)

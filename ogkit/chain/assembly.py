@@ -132,12 +132,15 @@ class AIMiningChain(MiningChain):
         return super().create_header_from_parent(parent_header, **header_params)
 
 
-def mining_chain_class(chain_id: int, services: ChainServices) -> type[MiningChain]:
-    """The py-evm chain class `ogkit node` runs: the AI fork from genesis on."""
+def mining_chain_class(
+    chain_id: int, services: ChainServices, vms: VMConfiguration | None = None
+) -> type[MiningChain]:
+    """The py-evm chain class `ogkit node` runs: the AI fork from genesis on (or `vms`: the
+    payment chain's plain Prague, ogkit/payments/chain.py)."""
     vm_config = tuple(
         (number, vm.configure(__name__=vm.__name__, finalize_block=_finalize_block))
         for number, vm in ConsensusApplier(NoProofConsensus).amend_vm_configuration(
-            vm_configuration(services)
+            vms or vm_configuration(services)
         )
     )
     return AIMiningChain.configure(

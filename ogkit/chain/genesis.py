@@ -60,4 +60,6 @@ def _contract(runtime: bytes) -> dict:
 
 def genesis_extras() -> dict[bytes, dict]:
     """Everything a local chain has at genesis besides its funded dev accounts."""
-    return system_accounts() | genesis_contracts()
+    from ogkit.chain.tee_registry_genesis import tee_registry_genesis
+
+    return system_accounts() | genesis_contracts() | tee_registry_genesis()

@@ -13,6 +13,10 @@ COMMANDS = {
     "export-mocks": LazyCommand(
         "ogkit.cli.export_mocks:export_mocks", "Write recorded inferences as a Foundry test mock."
     ),
+    "facilitator": LazyCommand("ogkit.cli.facilitator:facilitator", "Serve the x402 facilitator."),
+    "gateway": LazyCommand(
+        "ogkit.cli.gateway:gateway", "Serve TEE-signed LLM answers (OpenAI API)."
+    ),
     "init": LazyCommand("ogkit.cli.init:init", "Create a new Ape project that calls a model."),
     "models": LazyCommand("ogkit.cli.models:models", "Manage the content-addressed model store."),
     "node": LazyCommand("ogkit.cli.node:node", "Run the AI chain as a local JSON-RPC node."),

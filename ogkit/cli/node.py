@@ -12,6 +12,7 @@ import click
 
 from ogkit.cli.node_banner import banner, is_loopback, warn_exposed
 from ogkit.cli.node_budget import budget_options
+from ogkit.cli.node_payments import apply_payments, banner_for, payments_option
 from ogkit.project import STORE_OPTION_HELP
 
 SWITCH_INTERVAL_S = 0.001
@@ -182,6 +183,7 @@ def _ether(value: str | None) -> int | None:
     help="Start on a chain id other than 1337 or 31337 even with publicly known keys (dev "
     "mnemonic, dev TEE root, dev price-feed key); refused without it.",
 )
+@payments_option
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 def node(
     host: str,
@@ -206,6 +208,7 @@ def node(
     tee_ca: Path | None,
     price_feed_key_file: Path | None,
     allow_dev_keys: bool,
+    payments: bool,
     quiet: bool,
 ) -> None:
     """Run the AI chain as a local JSON-RPC node (HTTP), for web3.py, Ape, cast, ethers.
@@ -253,6 +256,7 @@ def node(
         allow_dev_keys=allow_dev_keys,
         provers=provers,
     )
+    config = apply_payments(config, payments)
     try:
         running = Node(
             config,
@@ -263,10 +267,10 @@ def node(
         )
     except (DataDirError, CsvFormatError, DevKeysRefused, TrustConfigError) as exc:
         raise click.ClickException(str(exc)) from None
-    _serve(running, host, port, quiet)
+    _serve(running, host, port, quiet, banner_for(payments, banner))
 
 
-def _serve(running, host: str, port: int, quiet: bool) -> None:
+def _serve(running, host: str, port: int, quiet: bool, banner=banner) -> None:  # noqa: ANN001
     """Open the port, serve until SIGINT or SIGTERM, stop cleanly."""
     # Handlers before the port opens: whoever sees the node answer may stop it at once.
     done = threading.Event()

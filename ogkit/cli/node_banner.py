@@ -38,8 +38,9 @@ def banner(running) -> None:
     chain = running.chain
     echo = running.say
     echo("")
-    echo("ogkit node: the OpenGradient-compatible AI chain (OGInference precompile at 0x…F4)")
-    echo("")
+    if chain.config.profile is None:  # else its own lines came first (ogkit/cli/node_payments.py)
+        echo("ogkit node: the OpenGradient-compatible AI chain (OGInference precompile at 0x…F4)")
+        echo("")
     echo("Available Accounts")
     echo("==================")
     for i, key in enumerate(chain.keys):

@@ -31,6 +31,10 @@ SHIPPED: dict[str, str] = {
     "InferenceHub": "contracts/hub/InferenceHub.sol",
     "TaskScheduler": "contracts/hub/TaskScheduler.sol",
     "ZkInferenceSettlement": "contracts/verification/ZkInferenceSettlement.sol",
+    "OPGToken": "contracts/payments/OPGToken.sol",
+    "X402UptoPermit2Proxy": "contracts/payments/X402UptoPermit2Proxy.sol",
+    "Multicall3Lite": "contracts/payments/Multicall3Lite.sol",
+    "IPermit2": "contracts/payments/IPermit2.sol",
 }
 
 

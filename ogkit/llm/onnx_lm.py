@@ -18,6 +18,8 @@ sequence (cut from the text) or after `max_tokens`.
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,32 +92,103 @@ class OnnxCausalLM:
         temperature: float = 0.0,
         seed: int = 0,
     ) -> Generation:
+        stream = self.stream(prompt, max_tokens, stop, temperature, seed)
+        for _ in stream:
+            pass
+        assert stream.result is not None
+        return stream.result
+
+    def stream(
+        self,
+        prompt: str,
+        max_tokens: int,
+        stop: tuple[str, ...] = (),
+        temperature: float = 0.0,
+        seed: int = 0,
+        deadline: float | None = None,
+    ) -> TokenStream:
+        """The reply as text pieces (see `TokenStream`); `deadline` (time.monotonic()) ends
+        it early with finish_reason "length", like max_tokens, so no request holds a core
+        longer than the caller allows."""
         ids = self.tokenizer.encode(prompt).ids
-        prompt_tokens = len(ids)
         if not ids:  # nothing to continue: the model's logits would have no last position
             raise ModelExecutionError("the prompt encodes to no tokens")
-        if prompt_tokens + max_tokens > self.context_length:
+        if len(ids) + max_tokens > self.context_length:
             raise ModelExecutionError(
-                f"prompt of {prompt_tokens} tokens plus max_tokens {max_tokens} exceeds the "
+                f"prompt of {len(ids)} tokens plus max_tokens {max_tokens} exceeds the "
                 f"model's context of {self.context_length} tokens"
             )
-        rng = np.random.Generator(np.random.PCG64(seed))
+        return TokenStream(self, ids, max_tokens, stop, temperature, seed, deadline)
+
+
+class TokenStream:
+    """Iterates the reply's new text, piece by piece, as the tokens come; `result` is the
+    whole `Generation` once it ended. Text that may still turn into a stop sequence (or an
+    unfinished UTF-8 character) is held back until it cannot, so what was yielded is always
+    a prefix of the final text. `close()` (a client that left) stops it between tokens."""
+
+    def __init__(
+        self,
+        lm: OnnxCausalLM,
+        ids: list[int],
+        max_tokens: int,
+        stop: tuple[str, ...],
+        temperature: float,
+        seed: int,
+        deadline: float | None,
+    ) -> None:
+        self._lm, self._ids, self._max, self._stop = lm, ids, max_tokens, stop
+        self._temperature, self._deadline = temperature, deadline
+        self._rng = np.random.Generator(np.random.PCG64(seed))
+        self._gen = self._run()
+        self.result: Generation | None = None
+
+    def __iter__(self) -> TokenStream:
+        return self
+
+    def __next__(self) -> str:
+        return next(self._gen)
+
+    def close(self) -> None:
+        self._gen.close()
+
+    def _run(self) -> Iterator[str]:
         generated: list[int] = []
-        finish = "length"
-        text = ""
-        while len(generated) < max_tokens:
-            logits = self._next_logits(ids + generated)
-            token = _pick(logits, temperature, rng)
-            if token == self.eos_id:
+        finish, text, sent = "length", "", 0
+        while len(generated) < self._max:
+            if self._deadline is not None and time.monotonic() >= self._deadline:
+                break
+            token = _pick(
+                self._lm._next_logits(self._ids + generated), self._temperature, self._rng
+            )
+            if token == self._lm.eos_id:
                 finish = "stop"
                 break
             generated.append(token)
-            text = self.tokenizer.decode(generated)
-            cut = _stop_at(text, stop)
+            text = self._lm.tokenizer.decode(generated)
+            cut = _stop_at(text, self._stop)
             if cut is not None:
                 text, finish = text[:cut], "stop"
                 break
-        return Generation(text, finish, prompt_tokens, len(generated))
+            safe = len(text) - _held_back(text, self._stop)
+            if safe > sent:
+                yield text[sent:safe]
+                sent = safe
+        self.result = Generation(text, finish, len(self._ids), len(generated))
+        if len(text) > sent:
+            yield text[sent:]
+
+
+def _held_back(text: str, stop: tuple[str, ...]) -> int:
+    """How many trailing characters must wait: the longest tail that begins a stop sequence,
+    or a trailing replacement character (half a multi-byte character)."""
+    held = len(text) - len(text.rstrip("\ufffd"))
+    for s in stop:
+        for n in range(min(len(s) - 1, len(text)), held, -1):
+            if s.startswith(text[-n:]):
+                held = n
+                break
+    return held
 
 
 def check_convention(session: ort.InferenceSession) -> set[str]:

@@ -1,9 +1,10 @@
 """0xF4 LLM requests in OpenAI's wire format, and the TEE gateway's hashes over them.
 
-The same body is what the HTTP backend POSTs and what `tee_request_hash` is taken over:
-keccak256 of the sorted-key JSON (Python's default separators, ASCII escaping), as
-OpenGradient's TEE gateway does. `tee_output_hash` is keccak256 of the reply's content, or
-for tool calls of the sorted-key JSON of `tool_calls`.
+The body is what the HTTP backend POSTs; `tee_request_hash` is taken over its canonical form
+(`ogkit.llm.canonical`: the fields OpenGradient's TEE gateway commits to, without `seed` or
+`tool_choice`), so the SDK's verifier accepts 0xF4's signatures as it does the gateway's.
+`tee_output_hash` is keccak256 of the reply's content, or for tool calls of the sorted-key
+JSON of `tool_calls`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from eth_utils import keccak
 
+from ogkit.llm import canonical
 from precompiles.host import LLMRequest, LLMResult
 from precompiles.inference.llm_types import ChatMessage, LLMChatRequest, LLMCompletionRequest
 
@@ -79,7 +81,8 @@ def canonical_json(value: Any) -> str:
 
 
 def request_hash(body: dict[str, Any]) -> bytes:
-    return keccak(canonical_json(body).encode("utf-8"))
+    """keccak256 of the body's canonical form, as the TEE gateway hashes a request."""
+    return canonical.request_hash(canonical.body_canonical(body))
 
 
 def output_hash(result: LLMResult) -> bytes:

@@ -121,6 +121,15 @@ class SimulatedEnclave:
     def pcr_hash(self) -> bytes:
         return pcr_hash(self.pcrs[0], self.pcrs[1], self.pcrs[2])
 
+    def tls_private_key_pem(self) -> bytes:
+        """The TLS key, for the process that serves the enclave's HTTPS (`ogkit gateway`):
+        clients pin `tls_certificate_der` through the registry."""
+        return self._tls_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
     def _now(self) -> datetime.datetime:
         return _EPOCH + datetime.timedelta(seconds=int(self.clock()))
 

@@ -26,6 +26,8 @@ Options:
 
 Commands:
   export-mocks  Write recorded inferences as a Foundry test mock.
+  facilitator   Serve the x402 facilitator.
+  gateway       Serve TEE-signed LLM answers (OpenAI API).
   inference     Read inference records from a running node.
   init          Create a new Ape project that calls a model.
   models        Manage the content-addressed model store.
@@ -62,6 +64,8 @@ def test_help_imports_no_command() -> None:
     loaded = set(json.loads(done.stderr))
     heavy = {
         "ogkit.cli.export_mocks",
+        "ogkit.cli.facilitator",
+        "ogkit.cli.gateway",
         "ogkit.cli.inference",
         "ogkit.cli.models",
         "ogkit.cli.node",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ogkit.chain.budget import DEFAULT_EVM_TIMEOUT, DEFAULT_GAS_CAP
 from ogkit.chain.genesis import DEFAULT_HD_PATH
@@ -51,3 +52,7 @@ class NodeConfig:
     """geth's --rpc.evmtimeout: seconds a call, estimate or trace may run (0: no limit)."""
     provers: int | None = None
     """ZK proofs made at once; None: one per core the node may use."""
+    profile: Any = None
+    """Another chain on the same node: its chain class and genesis (`chain_class(chain_id,
+    services)`, `genesis_extras(keys)`, `name`), e.g. ogkit/payments/chain.py; None: the AI
+    chain."""

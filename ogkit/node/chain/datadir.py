@@ -116,6 +116,7 @@ def resolve_tee_root(config: NodeConfig, meta: dict[str, Any] | None) -> bytes |
 
 
 def resolve_chain_id(config: NodeConfig, meta: dict[str, Any] | None) -> int:
+    _check_profile(config, meta)
     if meta is None:
         return config.chain_id if config.chain_id is not None else LOCAL_CHAIN_ID
     stored = meta["chainId"]
@@ -127,9 +128,26 @@ def resolve_chain_id(config: NodeConfig, meta: dict[str, Any] | None) -> int:
     return stored
 
 
+def _check_profile(config: NodeConfig, meta: dict[str, Any] | None) -> None:
+    """A resumed chain runs as what it was made as (the AI chain, or e.g. `--payments`)."""
+    wanted = getattr(config.profile, "name", None)
+    if meta is not None and meta.get("profile") != wanted:
+        made = meta.get("profile") or "the AI chain"
+        raise DataDirError(
+            f"the data directory holds {made}, not {wanted or 'the AI chain'}; "
+            "use another --data-dir for a new chain"
+        )
+
+
 def create_genesis(
-    db: Any, chain_class: type[MiningChain], keys: Any, balance: int, gas_limit: int
+    db: Any,
+    chain_class: type[MiningChain],
+    keys: Any,
+    balance: int,
+    gas_limit: int,
+    extras: dict[bytes, dict] | None = None,
 ) -> MiningChain:
+    """The dev accounts, plus `extras` (default: the AI chain's `genesis_extras()`)."""
     params = get_default_genesis_params({"gas_limit": gas_limit})
     state = {
         key.public_key.to_canonical_address(): {
@@ -139,7 +157,7 @@ def create_genesis(
             "storage": {},
         }
         for key in keys
-    } | genesis_extras()
+    } | (genesis_extras() if extras is None else extras)
     db[INIT_KEY] = b"1"
     chain_class.from_genesis(db, params, state)
     return chain_class(db)
@@ -161,6 +179,7 @@ def write_settings(
         genesisHash="0x" + chain.get_canonical_block_hash(0).hex(),
         modelStore=str(store_root),
         teeRoot=root.decode() if root else None,  # absent or None: the dev root
+        profile=getattr(config.profile, "name", None),  # absent or None: the AI chain
     )
 
 

@@ -18,17 +18,16 @@ The parts, one job each:
     transactions.py  raw transactions decoded and checked; eth_sendTransaction signed
     signing.py       the dev accounts' keys, message signing, impersonation
     execution.py     eth_call, eth_estimateGas; the call budget (gas cap, timeout)
+    simulate.py      eth_simulateV1: blocks of calls kept nowhere (simcall.py: one call)
     outcome.py       reverts and refused transactions as JSON-RPC errors
-    tracing.py       debug_traceTransaction, debug_traceCall: re-execution
-    (ogkit/chain/callframes.py turns it into geth's callTracer frames)
+    tracing.py       debug_trace*: re-execution (ogkit/chain: callTracer, struct logger)
     head.py          evm_snapshot / evm_revert, debug_setHead
     ogkit/chain/locking.py  the lock; its hook seals an automined block owed after the response
     recovery.py      at start: a block a crash left owed; records it left unsettled
     devstate.py      anvil_setBalance, ..._setNonce, ..._setCode, ..._setStorageAt
     fees.py          base fee, gas price, eth_feeHistory
     logs.py          eth_getLogs and what filters report
-    records.py       inference records of mined transactions, next to the chain
-    inference.py     ... read back, with model mocks and inference statistics
+    records.py, inference.py  inference records of mined txs; read back, mocks, statistics
     ogkit/chain/scheduling.py  scheduled workflows: due tasks' run() calls in each block
 
 Blocks: the canonical head is the last mined block; py-evm's `MiningChain.header` is the
@@ -107,10 +106,14 @@ class NodeChain:
         self.signer = Signer(self.keys)
         self.price_feed = default_price_feed(config.price_csv, config.price_feed_key)
         self.services = ChainServices(self.engine, self.llm_engine, self.price_feed, tee_root)
-        self.chain_class = mining_chain_class(self.chain_id, self.services)
+        profile = config.profile
+        self.chain_class = (profile.chain_class if profile else mining_chain_class)(
+            self.chain_id, self.services
+        )
         if meta is None:
+            extras = profile.genesis_extras(self.keys) if profile else None
             self.chain = datadir.create_genesis(
-                self.db, self.chain_class, self.keys, self.balance, config.gas_limit
+                self.db, self.chain_class, self.keys, self.balance, config.gas_limit, extras
             )
             datadir.write_settings(self.db, settings, config, self.chain, self.model_store.root)
         else:

@@ -1,4 +1,5 @@
-"""geth's `callTracer` for `debug_traceTransaction` and `debug_traceCall`.
+"""geth's `callTracer` and struct logger for `debug_traceTransaction`, `debug_traceCall` and
+`debug_traceBlockByNumber` / `debug_traceBlockByHash`.
 
 py-evm has no tracer hooks, but every computation keeps its child computations. A trace
 re-executes the transaction on a throwaway state (its recorded pre-state, never persisted)
@@ -12,11 +13,16 @@ to the replay services: 0xF4's (and 0xF5's) inference goes through `ReplayBacken
 execution filled, and nothing is recorded. Only a result the cache no longer holds (evicted,
 or the node restarted) makes the model run again; `ReplayBackend.model_runs` counts those,
 `cache_hits` the others.
+
+The struct logger (geth's default tracer, ogkit/chain/struct_logger.py) runs the same
+re-execution on VMs whose frames log every step; its output is capped (`TraceTooLarge`
+becomes a JSON-RPC error) besides the call budget's deadline.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from eth.abc import BlockHeaderAPI, ComputationAPI
@@ -29,10 +35,13 @@ from ogkit.chain.assembly import (
 )
 from ogkit.chain.callframes import TraceOptions, call_frames
 from ogkit.chain.replay import ReplayBackend
+from ogkit.chain.struct_logger import StructLogConfig, StructLogger, StructLogVMs, TraceTooLarge
 from ogkit.chain.tracing import TracingVMs, transaction_gas_used
 from ogkit.node.chain.execution import CallBudget, call_scope, spoof
 from ogkit.node.chain.outcome import rejection
 from ogkit.node.rpc.errors import ServerError
+from ogkit.node.rpc.overrides import StateOverrides
+from ogkit.node.rpc.overrides import apply as apply_overrides
 from ogkit.node.rpc.params import BlockRef, TxParams
 
 if TYPE_CHECKING:
@@ -40,12 +49,16 @@ if TYPE_CHECKING:
 
 ZERO_ADDRESS = b"\x00" * 20
 
+Options = TraceOptions | StructLogConfig
+"""What a trace makes: callTracer frames (`TraceOptions`) or struct logs (`StructLogConfig`)."""
+
 
 class Tracer:
-    """`debug_traceTransaction` and `debug_traceCall` on `blocks`: a mined transaction
-    re-executes on the state root `prestate_root(tx hash)` gives (None: not kept), a call in
-    the context `exec_header(block parameter)` gives; 0xF4 answers from the engines' cache.
-    Both stop at `budget`'s deadline (a call's gas is capped too, as `eth_call`'s)."""
+    """`debug_traceTransaction`, `debug_traceCall` and `debug_traceBlockBy*` on `blocks`: a
+    mined transaction re-executes on the state root `prestate_root(tx hash)` gives (None:
+    not kept), a call in the context `exec_header(block parameter)` gives; 0xF4 answers from
+    the engines' cache. All stop at `budget`'s deadline (a call's gas is capped too, as
+    `eth_call`'s; a block's transactions share one deadline)."""
 
     def __init__(
         self,
@@ -62,12 +75,14 @@ class Tracer:
         self.prestate_root = prestate_root
         self.exec_header = exec_header
         self.backend = ReplayBackend(services.inference, services.llm)
-        self._vms = TracingVMs(precompile_map(replay_services(services, self.backend)))
+        precompiles = precompile_map(replay_services(services, self.backend))
+        self._vms = TracingVMs(precompiles)
+        self._struct_vms = StructLogVMs(precompiles)
 
-    def trace_transaction(self, tx_hash: bytes, options: TraceOptions) -> dict[str, Any]:
-        """The frames of a mined (or pending) transaction, re-executed on its pre-state."""
+    def trace_transaction(self, tx_hash: bytes, options: Options) -> dict[str, Any]:
+        """The trace of a mined (or pending) transaction, re-executed on its pre-state."""
         blocks = self.blocks
-        with blocks.lock, blocks.lock.reads_only(), self.budget.running():
+        with blocks.lock, blocks.lock.reads_only(), self._running():
             found = blocks.find_transaction(tx_hash)
             if found is None:
                 raise ServerError(f"transaction 0x{tx_hash.hex()} not found")
@@ -77,47 +92,63 @@ class Tracer:
                     f"transaction 0x{tx_hash.hex()} waits in the transaction pool; "
                     "trace it once it has run"
                 )
-            header = blocks.chain.header if block is None else block.header
-            pre_state = self.prestate_root(tx_hash)
-            if pre_state is not None:
-                state = self._vm(header.copy(state_root=pre_state)).state
-            else:  # mined before pre-states were kept: replay the block up to it
-                parent = blocks.chain.get_block_header_by_hash(header.parent_hash)
-                state = self._vm(header.copy(state_root=parent.state_root)).state
-                earlier = (blocks.chain.get_block() if block is None else block).transactions
-                for previous in earlier[:index]:
-                    self._apply(state, previous)
-                    state.lock_changes()
-            computation = self._apply(state, tx)
-            return call_frames(
-                computation,
-                sender=blocks.sender_of(tx),
-                tx=tx,
-                gas_used=transaction_gas_used(state, tx, computation),
-                options=options,
-            )
+            if block is None:  # the pending block's
+                header, transactions = blocks.chain.header, blocks.chain.get_block().transactions
+            else:
+                header, transactions = block.header, block.transactions
+            state = self._pre_state(header, transactions, index, options)
+            return self._traced(state, tx, options)
+
+    def trace_block(self, ref: BlockRef, options: Options) -> list[dict[str, Any]]:
+        """geth's `debug_traceBlockBy*`: `{txHash, result}` for each of the block's
+        transactions, in order, each re-executed on the state the one before left."""
+        blocks = self.blocks
+        with blocks.lock, blocks.lock.reads_only(), self._running():
+            header = blocks.header_for(ref)
+            if header is None:
+                raise ServerError(_missing_block(ref))
+            if header.block_number == 0:
+                raise ServerError("genesis is not traceable")  # geth's words
+            if ref.tag == "pending":
+                transactions = blocks.chain.get_block().transactions
+            else:
+                transactions = blocks.block_by_header(header).transactions
+            traces = []
+            state = None
+            for index, tx in enumerate(transactions):
+                if state is None or self.prestate_root(tx.hash) is not None:
+                    state = self._pre_state(header, transactions, index, options)
+                result = self._traced(state, tx, options)
+                state.lock_changes()
+                traces.append({"txHash": "0x" + tx.hash.hex(), "result": result})
+            return traces
 
     def trace_call(
-        self, tx: TxParams, ref: BlockRef, options: TraceOptions, pipe: bool
-    ) -> dict[str, Any]:
-        """The frames of an `eth_call` with the same parameters (reverts included)."""
+        self,
+        tx: TxParams,
+        ref: BlockRef,
+        options: Options,
+        pipe: bool,
+        overrides: StateOverrides | None = None,
+    ) -> Any:
+        """The trace of an `eth_call` with the same parameters (reverts included), on the
+        state with geth's `stateOverrides` written in (the state is thrown away)."""
         budget = self.budget
-        with call_scope(self.blocks, budget, pipe):
+        with call_scope(self.blocks, budget, pipe), _too_large():
             header = self.exec_header(ref)
             gas = budget.gas(tx.gas, header.gas_limit)
-            vm = self._vm(header)
+            vm = self._vm(header, options)
             state = vm.state
             spoofed = spoof(vm, tx, gas)
+            apply_overrides(state, overrides)
+            logger = _logger(options)
             try:
-                computation = state.apply_transaction(spoofed)
+                with logger.collecting():
+                    computation = state.apply_transaction(spoofed)
             except ValidationError as exc:
                 raise rejection(exc) from None
-            return call_frames(
-                computation,
-                sender=tx.sender or ZERO_ADDRESS,
-                tx=spoofed,
-                gas_used=transaction_gas_used(state, spoofed, computation),
-                options=options,
+            return self._result(
+                computation, logger, tx.sender or ZERO_ADDRESS, spoofed, state, options
             )
 
     def stats(self) -> dict[str, int]:
@@ -126,6 +157,46 @@ class Tracer:
             "traceModelRuns": self.backend.model_runs,
         }
 
+    @contextmanager
+    def _running(self) -> Iterator[None]:
+        with self.budget.running(), _too_large():
+            yield
+
+    def _pre_state(
+        self, header: BlockHeaderAPI, transactions: Any, index: int, options: Options
+    ) -> Any:
+        """The state the block's transaction `index` ran on: its recorded pre-state, else
+        (mined before pre-states were kept) the block's parent state plus the earlier ones."""
+        pre_state = self.prestate_root(transactions[index].hash)
+        if pre_state is not None:
+            return self._vm(header.copy(state_root=pre_state), options).state
+        parent = self.blocks.chain.get_block_header_by_hash(header.parent_hash)
+        state = self._vm(header.copy(state_root=parent.state_root), options).state
+        for previous in transactions[:index]:
+            self._apply(state, previous)
+            state.lock_changes()
+        return state
+
+    def _traced(self, state: Any, tx: Any, options: Options) -> dict[str, Any]:
+        logger = _logger(options)
+        with logger.collecting():
+            computation = self._apply(state, tx)
+        return self._result(computation, logger, self.blocks.sender_of(tx), tx, state, options)
+
+    def _result(
+        self,
+        computation: ComputationAPI,
+        logger: StructLogger,
+        sender: bytes,
+        tx: Any,
+        state: Any,
+        options: Options,
+    ) -> dict[str, Any]:
+        gas_used = transaction_gas_used(state, tx, computation)
+        if isinstance(options, StructLogConfig):
+            return logger.result(computation, gas_used)
+        return call_frames(computation, sender=sender, tx=tx, gas_used=gas_used, options=options)
+
     def _apply(self, state: Any, tx: Any) -> ComputationAPI:
         tx.__dict__["sender"] = self.blocks.sender_of(tx)  # impersonated senders, as mined
         try:
@@ -133,5 +204,28 @@ class Tracer:
         except ValidationError as exc:
             raise ServerError(f"cannot re-execute 0x{tx.hash.hex()}: {exc}") from None
 
-    def _vm(self, header: BlockHeaderAPI) -> Any:
-        return self._vms.vm(self.blocks.chain, header, self.chain_id)
+    def _vm(self, header: BlockHeaderAPI, options: Options) -> Any:
+        vms = self._struct_vms if isinstance(options, StructLogConfig) else self._vms
+        return vms.vm(self.blocks.chain, header, self.chain_id)
+
+
+def _logger(options: Options) -> StructLogger:
+    """The step collector (callTracer's runs collect nothing: their VMs log no steps)."""
+    return StructLogger(options if isinstance(options, StructLogConfig) else None)
+
+
+@contextmanager
+def _too_large() -> Iterator[None]:
+    try:
+        yield
+    except TraceTooLarge as exc:
+        raise ServerError(str(exc)) from None
+
+
+def _missing_block(ref: BlockRef) -> str:
+    """geth's words for a block it does not have."""
+    if ref.hash is not None:
+        return f"block 0x{ref.hash.hex()} not found"
+    if ref.number is not None:
+        return f"block #{ref.number} not found"
+    return f"block {ref.tag} not found"

@@ -13,6 +13,7 @@ from ogkit.node.rpc.methods.eth import EthMethods
 from ogkit.node.rpc.methods.logs import LogMethods
 from ogkit.node.rpc.methods.net import NetMethods
 from ogkit.node.rpc.methods.ogkit import OgkitMethods
+from ogkit.node.rpc.methods.simulate import SimulateMethods
 from ogkit.node.rpc.methods.txpool import TxPoolMethods
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ def method_table(node: NodeChain, client_version: str, filters: Filters) -> dict
         DebugMethods(node),
         OgkitMethods(node),
         TxPoolMethods(node),
+        SimulateMethods(node),
     ):
         table.update(group.table())
     return table

@@ -1,0 +1,81 @@
+"""Every gateway answer signed by the enclave, exactly as OpenGradient's TEE gateway signs,
+and kept as a TEE LLM record in the record book.
+
+The request hash is keccak256 of the request's canonical form and the output hash keccak256
+of the reply text (or its tool calls), `ogkit.llm.canonical`; the enclave signs
+keccak256(requestHash ‖ outputHash ‖ uint256 timestamp) with RSA-PSS. The record keeps the
+same fields `settleIndividual` and a Merkle batch leaf take, keyed by the job id the
+response's `X-Settlement-Job-ID` names.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ogkit.gateway.generation import Outcome
+from ogkit.gateway.requests import GatewayRequest
+from ogkit.inference.book import RecordBook
+from ogkit.inference.enclave_slot import EnclaveSlot
+from ogkit.inference.records import SettlementState
+from ogkit.llm import canonical
+from ogkit.llm.engine import LLMRecord, TeeResponse
+from precompiles.host import LLMSpec
+from precompiles.inference.llm_types import LLMInferenceMode
+
+
+@dataclass(kw_only=True)
+class GatewayRecord(LLMRecord):
+    """A gateway answer's record: no block made it (`block_number` 0), the client chose how
+    it settles (`settlement_type`: batch, individual or private: payment only)."""
+
+    settlement_type: str = "batch"
+    endpoint: str = ""
+
+
+class ResponseSigner:
+    def __init__(
+        self, enclave: EnclaveSlot, book: RecordBook, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.enclave = enclave
+        self.book = book
+        self.clock = clock
+
+    def sign(
+        self, job_id: str, request: GatewayRequest, spec: LLMSpec, outcome: Outcome, path: str
+    ) -> GatewayRecord:
+        """Sign the answer now; its record (pending settlement, unless private) goes into the
+        book with `keep`, once the payment settled: an unpaid answer is never settled."""
+        request_hash = canonical.request_hash(request.canonical)
+        output_hash = canonical.output_hash(outcome.content, outcome.tool_calls)
+        timestamp = int(self.clock())
+        signed = self.enclave.get().sign_result(request_hash, output_hash, timestamp)
+        tee = TeeResponse(
+            tee_request_hash=request_hash.hex(),
+            tee_output_hash=output_hash.hex(),
+            tee_timestamp=timestamp,
+            tee_id="0x" + signed.tee_id.hex(),
+            tee_signature=base64.b64encode(signed.signature).decode(),
+            signed=signed,
+        )
+        private = request.settlement_type == "private"
+        return GatewayRecord(
+            inference_id=job_id,
+            model_id=spec.model_id,
+            model_hash=spec.model_hash,
+            backend=spec.backend,
+            input_hash=request_hash,
+            output_hash=output_hash,
+            mode=LLMInferenceMode.TEE,
+            block_number=0,
+            state=SettlementState.NOT_REQUIRED if private else SettlementState.PENDING,
+            tee_signature=signed,
+            tee=tee,
+            settlement_type=request.settlement_type,
+            endpoint=path,
+        )
+
+    def keep(self, record: GatewayRecord) -> None:
+        self.book.put(record)
