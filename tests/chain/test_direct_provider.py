@@ -94,17 +94,19 @@ def send(action: Callable[[], Any]) -> tuple[Any, BaseException | None]:
 
 
 def both_paths(chain: Any, monkeypatch: pytest.MonkeyPatch, action: Callable[[], Any]):
-    """(what the direct path shows, what Ape's path shows, EVM executions on the direct
-    path) for `action`, each run from the same snapshot."""
+    """(what the direct path shows, what Ape's path shows, (EVM executions on the direct
+    path, on Ape's)) for `action`, each run from the same snapshot."""
     snapshot = chain.snapshot()
     with counting_executions(monkeypatch) as count:
         sent = send(action)
         assert isinstance(sent[0].debug_logs_typed, list)  # Ape asked it after sending
     fast = seen(*sent)
     chain.restore(snapshot)
-    with ape_path(monkeypatch):
-        ape = seen(*send(action))
-    return fast, ape, count["executions"]
+    with ape_path(monkeypatch), counting_executions(monkeypatch) as apes:
+        sent = send(action)
+        assert isinstance(sent[0].debug_logs_typed, list)
+    ape = seen(*sent)
+    return fast, ape, (count["executions"], apes["executions"])
 
 
 def test_success_identical_with_one_execution(chain, owner, probe, monkeypatch):
@@ -114,7 +116,7 @@ def test_success_identical_with_one_execution(chain, owner, probe, monkeypatch):
     assert fast["events"][0][:2] == ("Set", {"by": owner.address, "value": 42})
     assert fast["return_value"] == (84, "set")
     assert fast["debug_logs"] == []
-    assert executions == 1  # no trace replay for debug logs
+    assert executions == (1, 2)  # no trace replay for debug logs
 
 
 def test_legacy_transaction_identical(chain, owner, probe, monkeypatch):
@@ -140,7 +142,9 @@ def test_revert_identical_without_replay(chain, owner, probe, monkeypatch, metho
     assert fast == ape
     assert fast["status"] == 0 and fast["raised"] is not None
     assert message in fast["raised"][1]
-    assert executions == 1  # the revert reason came from the transaction's own execution
+    # the revert reason and the debug logs came from the transaction's own execution: Ape's
+    # path replays it for each (its error enrichment may trace it, on both paths alike)
+    assert executions[1] - executions[0] == 2
 
 
 def test_revert_without_raising_identical(chain, owner, probe, monkeypatch):
@@ -157,7 +161,7 @@ def test_out_of_gas_takes_apes_replay(chain, owner, probe, monkeypatch):
     )
     assert fast == ape
     assert fast["status"] == 0 and fast["gas_used"] == 100_000
-    assert executions == 2  # not a revert: Ape's replay says what Ape says
+    assert executions == (2, 3)  # not a revert: Ape's replay on both; no debug-log trace here
 
 
 def test_console_log_identical(chain, owner, probe, monkeypatch):
