@@ -6,7 +6,7 @@ from typing import Any, ClassVar, cast
 
 from ape.api import ReceiptAPI
 from ape_ethereum.ecosystem import BaseEthereumConfig, Ethereum
-from ape_ethereum.transactions import Receipt
+from ape_ethereum.transactions import Receipt, TransactionType
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -79,6 +79,20 @@ class OpenGradient(Ethereum):
         upgraded = InferenceReceipt.model_construct(**fields)
         upgraded.error = receipt.error
         return upgraded
+
+    @property
+    def default_transaction_type(self) -> TransactionType:
+        """Ethereum's answer (the connected network's setting, else the default network's)
+        without its detour: Ethereum's asks the ecosystem config for a
+        `default_transaction_type` it never has, which builds a throwaway `NetworkConfig` from
+        the environment (pydantic-settings) twice per transaction Ape makes, and then uses the
+        network's setting anyway. Only a network without one takes Ethereum's path."""
+        provider = self.network_manager.active_provider
+        name = provider.network.name if provider else self.default_network_name
+        configured = self.get_network(name).config.get("default_transaction_type")
+        if configured is None:
+            return super().default_transaction_type
+        return TransactionType(configured)
 
     @property
     def config(self) -> OpenGradientConfig:  # type: ignore[override]

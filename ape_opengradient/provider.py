@@ -11,10 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ape.api.trace import TraceAPI
+from ape.api.transactions import ReceiptAPI, TransactionAPI
 from ape_ethereum.trace import TraceApproach, TransactionTrace
 from ape_test.provider import ApeEVMBackend, ApeTester, LocalProvider
 from eth_tester import EthereumTester
+from eth_utils import is_checksum_address
+from hexbytes import HexBytes
 
+from ape_opengradient import direct
 from ape_opengradient.ecosystem import OpenGradientConfig
 from ape_opengradient.inference_api import InferenceAPI, LocalInferenceAPI
 from ogkit.chain.assembly import ChainServices
@@ -190,6 +194,74 @@ class AIProvider(LocalProvider):
         """The record once settled (or failed, or VANILLA); raises if it stays pending."""
         return self.inference_node.wait_for_settlement(inference_id, timeout)
 
+    # ------------------------------------------------------------------ the direct path
+
+    @cached_property
+    def direct_outcomes(self) -> direct.Outcomes:
+        """What the last transactions' own executions said (direct.py)."""
+        return direct.Outcomes()
+
+    def send_transaction(self, txn: TransactionAPI) -> ReceiptAPI:
+        """Ape's, on the direct path (direct.py) when it can be taken."""
+        if direct.can_send_directly(self, txn):
+            return direct.send_transaction(self, txn)
+        return _ape_send_transaction(self, txn)
+
+    def get_receipt(
+        self,
+        txn_hash: str,
+        required_confirmations: int = 0,
+        timeout: int | None = None,
+        **kwargs,
+    ) -> ReceiptAPI:
+        """Ape's, with the receipt read from eth-tester without web3's middleware, when
+        Ape already has the transaction (right after sending it) and the receipt exists."""
+        transaction = kwargs.get("transaction")
+        if isinstance(transaction, dict) and required_confirmations == 0:
+            data = direct.formatted_receipt(self.tester.ethereum_tester, txn_hash)
+            if data is not None:
+                receipt_data = dict(data)
+                if "effectiveGasPrice" in receipt_data:
+                    receipt_data["gasPrice"] = receipt_data["effectiveGasPrice"]
+                data = {"required_confirmations": 0, **transaction, **receipt_data}
+                return self._create_receipt(**data).await_confirmations()
+        return super().get_receipt(txn_hash, required_confirmations, timeout, **kwargs)
+
+    def get_code(self, address, block_id=None):  # noqa: ANN001, ANN201 - Ape's
+        """The code at the head (Ape asks before and after every transaction), from the
+        backend; other blocks (and addresses web3 would refuse) through web3 as before."""
+        if (block_id is None or block_id == "latest") and is_checksum_address(address):
+            return HexBytes(self.evm_backend.get_code(HexBytes(address), "latest"))
+        return super().get_code(address, block_id)
+
+    @property
+    def max_gas(self) -> int:
+        """Ape's (the latest block's gas limit), from the header alone."""
+        return self.evm_backend.latest_header().gas_limit
+
+    def _get_last_base_fee(self) -> int:
+        """Ape's (the pending block's base fee), from the header alone."""
+        base_fee = getattr(self.evm_backend.pending_header(), "base_fee_per_gas", None)
+        if base_fee is not None:
+            return base_fee
+        return super()._get_last_base_fee()  # raises Ape's error
+
+    def _get_call_max_fee(self, block_id=None) -> int:  # noqa: ANN001 - Ape's
+        """Ape's (the highest base fee of the call's block, latest and pending) from the
+        headers alone when the call is at the head; eth-tester builds each whole block."""
+        if block_id not in (None, "latest", "pending"):
+            return super()._get_call_max_fee(block_id)
+        backend = self.evm_backend
+        headers = (backend.latest_header(), backend.pending_header())
+        fees = [fee for h in headers if (fee := getattr(h, "base_fee_per_gas", None)) is not None]
+        return max(fees) if fees else self._get_last_base_fee()
+
+    def calls_console(self, txn_hash: str) -> bool | None:
+        """Whether the sent transaction `txn_hash` called the console address (so it may
+        have debug logs); None when this provider did not see it run (direct.py)."""
+        outcome = self.direct_outcomes.get(self.evm_backend, bytes(HexBytes(txn_hash)))
+        return None if outcome is None else outcome.calls_console
+
     # ------------------------------------------------------------------ call traces
 
     @property
@@ -241,6 +313,7 @@ class AIProvider(LocalProvider):
 
     def connect(self) -> None:
         super().connect()
+        self.__dict__.pop("direct_outcomes", None)  # a new chain: new hashes
         _register_precompile_abi(self)
         if self.og_config.settlement:
             self.settlement.start()
@@ -249,6 +322,15 @@ class AIProvider(LocalProvider):
         if "inference_node" in self.__dict__:
             self.inference_node.stop()
         super().disconnect()
+
+
+def _ape_send_transaction(provider: AIProvider, txn: TransactionAPI) -> ReceiptAPI:
+    """`LocalProvider.send_transaction` itself, without the post-send hook Ape wraps it in
+    when a `LocalProvider` is made (ours is wrapped already: the hook must run once)."""
+    send = LocalProvider.send_transaction
+    if getattr(send, "_is_post_tx_wrapped", False):
+        send = send.__wrapped__
+    return send(provider, txn)
 
 
 def _register_precompile_abi(provider: AIProvider) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from ape_ethereum.transactions import Receipt
@@ -16,3 +17,12 @@ class InferenceReceipt(Receipt):
     def inferences(self) -> list[dict[str, Any]]:
         og = getattr(self.provider, "og", None)
         return [] if og is None else og.precompile_calls(self.txn_hash)
+
+    @cached_property
+    def debug_logs_typed(self) -> list[tuple[Any]]:
+        """Ape's, without re-executing the transaction (a trace) when its own execution never
+        called the console address: then it logged nothing (ape_opengradient/direct.py)."""
+        calls_console = getattr(self.provider, "calls_console", None)
+        if calls_console is not None and calls_console(self.txn_hash) is False:
+            return []
+        return Receipt.debug_logs_typed.func(self)

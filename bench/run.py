@@ -2,6 +2,8 @@
 
     cd <repo> && SOLCX_BINARY_PATH=$PWD/.solcx OGKIT_MODEL_STORE=$PWD/.ogkit/models \
         .venv/bin/python bench/run.py          # or: make bench
+    .venv/bin/python bench/run.py --only-tx [ROUNDS]   # (b) only, printed, RESULTS.md untouched
+    .venv/bin/python bench/run.py --no-node            # all but bench/node.py
 
 A benchmark, not a test: it measures and reports, it never fails on a timing.
 
@@ -167,8 +169,8 @@ def count_precompile(engine):
     box = {"executions": 0, "reverted": 0, "infer": 0}
     original_run, original_infer = precompile.run, engine.infer
 
-    def counting_run(calldata, context, backend):
-        result = original_run(calldata, context, backend)
+    def counting_run(calldata, context, backend, llm_backend=None):
+        result = original_run(calldata, context, backend, llm_backend)
         box["executions"] += 1
         box["reverted"] += bool(result.reverted or result.out_of_gas)
         return result
@@ -628,14 +630,14 @@ def bench_model_runs(owner, vault_type) -> list[tuple[str, int, str, str]]:
         measure(
             "`receipt.return_value` of that tx",
             lambda: last["receipt"].return_value,
-            "Ape replays the tx with eth_call to get it",
+            "Ape re-executes the tx (debug_traceTransaction) to get it",
         )
         fresh_candle()
         measure("`vault.rebalance(sender=owner, type=2)`, fresh candles", tx(type=2))
         measure(
             "`receipt.return_value` of that tx",
             lambda: last["receipt"].return_value,
-            "Ape replays the tx with eth_call to get it",
+            "Ape re-executes the tx (debug_traceTransaction) to get it",
         )
         fresh_candle()
         measure("`vault.rebalance.call()` (eth_call only), fresh candles", vault.rebalance.call)
@@ -984,22 +986,21 @@ def diagnose(ratios: dict[str, Summary], prof: dict, tx_types: dict, info: dict)
         )
     if evm_og < evm_eth:
         parts.append(
-            f"It is also flattered: per default tx the profile shows {evm_og:.0f} EVM execution "
-            f"on ours vs {evm_eth:.0f} on the default chain. Ape's post-send replay "
-            "(`ape_test` `send_call`, an eth_call for debug logs / return value) adds "
-            "`maxFeePerGas` to a legacy transaction that already has `gasPrice`, eth-tester "
-            "rejects it (`Mixed legacy and dynamic fee transaction values`) and Ape swallows the "
-            f"error — so the replay costs {call_og:.1f} ms instead of {call_eth:.1f} ms and "
-            "never runs. The same error makes `receipt.return_value` raise for every "
-            "default (legacy) transaction on opengradient:local, see (c)."
+            f"Per default tx the profile shows {evm_og:.0f} EVM execution on ours vs "
+            f"{evm_eth:.0f} on the default chain: the in-process provider's direct path "
+            "(ape_opengradient/direct.py) answers Ape's post-send questions (debug logs, a "
+            "revert's reason) from the transaction's own execution, where Ape's default chain "
+            f"replays it (`send_call`, {call_eth:.1f} ms per tx here; ours {call_og:.1f} ms)."
         )
     same = list(ratios.values())[1:]
     text = (
         f"Like for like (same type on both) the ratios are {r_t0:.3f} (type 0) and "
         f"{r_t2:.3f} (type 2)"
     )
-    if min(r_t0, r_t2) >= 1.0:
-        parts.append(f"{text}: ≥ 1.0, the AI chain does not slow plain transactions.")
+    if min(r_t0, r_t2) >= 2.0:
+        parts.append(f"{text}: ≥ 2.0, issue 13's goal for plain transactions.")
+    elif min(r_t0, r_t2) >= 1.0:
+        parts.append(f"{text}: ≥ 1.0 (issue 13 asks for ≥ 2.0).")
     elif all(r.p10 <= 1.0 <= r.p90 for r in same):
         parts.append(
             f"{text}: below 1.0 by less than the round-to-round spread (1.0 lies inside both "
@@ -1038,7 +1039,38 @@ def run_node_bench() -> None:
         NODE_BENCH_LINE += f" **It failed in this run (exit {done.returncode})**; see its output."
 
 
+def tx_only(rounds: int) -> None:
+    """(b) alone, printed, RESULTS.md left alone: for measuring a change to the provider."""
+    global B_ROUNDS
+    B_ROUNDS = rounds
+    logger.set_level("ERROR")
+    C = containers()
+    owner = accounts.test_accounts[0]
+    print(f"load average at start {os.getloadavg()[0]:.2f}", flush=True)
+    b = bench_tx_per_second(owner, C)
+    prof = profile_cells(owner, C)
+    print(f"{B_ROUNDS} rounds x {B_TXS} txs per cell; load average at end {os.getloadavg()[0]:.2f}")
+    print("| cell | tx/s median | tx/s p10 - p90 | ms/tx median | profiled ms/tx | EVM runs/tx |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for label, _, _ in CELLS:
+        rate, ms_tx = Summary.of(b["per_round"][label]), Summary.of(b["per_tx"][label])
+        p = prof[label]
+        print(
+            f"| {label} | {fmt(rate.median, 1)} | {fmt(rate.p10, 1)} - {fmt(rate.p90, 1)} | "
+            f"{fmt(ms_tx.median * 1e3)} | {fmt(p['total_ms_per_tx'], 1)} | "
+            f"{fmt(p['funcs']['evm'][0], 1)} |"
+        )
+    print("\n| ratio ours / Ape's default (per-round pairs) | median | p10 - p90 | rounds |")
+    print("|---|---:|---:|---:|")
+    for name, r in tx_ratios(b).items():
+        print(f"| {name} | **{fmt(r.median, 3)}** | {fmt(r.p10, 3)} - {fmt(r.p90, 3)} | {r.n} |")
+
+
 def main() -> None:
+    if "--only-tx" in sys.argv:  # [--only-tx [ROUNDS]]
+        tail = sys.argv[sys.argv.index("--only-tx") + 1 :]
+        tx_only(int(tail[0]) if tail else B_ROUNDS)
+        return
     started = time.perf_counter()
     logger.set_level("ERROR")
     info = machine_info()
@@ -1073,8 +1105,9 @@ def main() -> None:
     b = bench_tx_per_second(owner, C)
     print("(b) profile …", flush=True)
     prof = profile_cells(owner, C)
-    print("ogkit node vs anvil (bench/node.py) …", flush=True)
-    run_node_bench()
+    if "--no-node" not in sys.argv:
+        print("ogkit node vs anvil (bench/node.py) …", flush=True)
+        run_node_bench()
     runtime = time.perf_counter() - started
     info["load average (1 min) at end"] = f"{os.getloadavg()[0]:.2f}"
     work = HERE / ".work"

@@ -1,6 +1,6 @@
 """A user's test suite, timed on the AI chain and on Ape's default chain (issue 13).
 
-    cd <repo> && .venv/bin/python bench/suite.py [--rounds 5]
+    cd <repo> && .venv/bin/python bench/suite.py [--rounds 5] [--no-write]
 
 Makes a project the way a user does (`ogkit init`), adds a plain contract and the suite in
 bench/suite_project/ (deploys, calls, reverts, events, transfers, model calls, Ape's
@@ -144,12 +144,15 @@ def report(results: dict[str, dict[str, list[float]]], rounds: int, load: str) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--no-write", action="store_true", help="print only; RESULTS.md untouched")
     args = parser.parse_args()
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     make_project()
     results = measure(args.rounds)
     body = report(results, args.rounds, load)
-    write_section(HERE / "RESULTS.md", "suite", "## User-style suite (bench/suite.py)\n\n" + body)
+    if not args.no_write:
+        title = "## User-style suite (bench/suite.py)\n\n"
+        write_section(HERE / "RESULTS.md", "suite", title + body)
     print(body)
 
 

@@ -84,12 +84,13 @@ def precompile_map(services: ChainServices) -> PrecompileMap:
 
 
 def vm_class(services: ChainServices) -> type[AIVM]:
-    """The AI fork with its precompiles bound to `services`."""
+    """The AI fork with its precompiles bound to `services`; blocks sealed without
+    `VM.finalize_block`'s debug line (it formats the whole block whether logging is on or not)."""
     computation = AIComputation.configure(
         __name__="AIComputation", _precompiles=precompile_map(services)
     )
     state = AIState.configure(__name__="AIState", computation_class=computation)
-    return AIVM.configure(__name__="AIVM", _state_class=state)
+    return AIVM.configure(__name__="AIVM", _state_class=state, finalize_block=_finalize_block)
 
 
 def vm_configuration(services: ChainServices) -> VMConfiguration:

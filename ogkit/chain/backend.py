@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from eth.constants import GENESIS_PARENT_HASH
 from eth_tester.backends.pyevm.main import setup_tester_chain
 from eth_utils import ValidationError, to_bytes
 
@@ -148,6 +149,46 @@ class AIBackendMixin:
     def _is_canonical(self, tx_hash: bytes) -> bool:
         return is_canonical_tx(self.chain, tx_hash)
 
+    # ------------------------------------------------------------------ reads at the head
+
+    def latest_header(self) -> Any:
+        """The header of eth-tester's "latest" block (the one before the pending block),
+        without building the block."""
+        chain = self.chain
+        return chain.get_canonical_block_header_by_number(max(0, chain.header.block_number - 1))
+
+    def pending_header(self) -> Any:
+        """The header of eth-tester's "pending" block."""
+        return self.chain.header
+
+    def _latest_state(self) -> Any:
+        """The state of the "latest" block, kept until the head moves: Ape reads the nonce,
+        balance and code a few times per transaction, and each eth-tester read builds the
+        whole block, a VM and a state with cold caches. Reads only; nothing writes to it."""
+        chain = self.chain
+        header = self.latest_header()
+        kept = self.__dict__.get("_kept_latest_state")
+        if kept is not None and kept[0] is chain and kept[1] == header.hash:
+            return kept[2]
+        state = chain.get_vm(header).state
+        self.__dict__["_kept_latest_state"] = (chain, header.hash, state)
+        return state
+
+    def get_nonce(self, account: bytes, block_number: Any = "latest") -> int:
+        if block_number == "latest":
+            return self._latest_state().get_nonce(account)
+        return super().get_nonce(account, block_number)  # type: ignore[misc]
+
+    def get_balance(self, account: bytes, block_number: Any = "latest") -> int:
+        if block_number == "latest":
+            return self._latest_state().get_balance(account)
+        return super().get_balance(account, block_number)  # type: ignore[misc]
+
+    def get_code(self, account: bytes, block_number: Any = "latest") -> bytes:
+        if block_number == "latest":
+            return self._latest_state().get_code(account)
+        return super().get_code(account, block_number)  # type: ignore[misc]
+
     # ------------------------------------------------------------------ calls and estimates
 
     def call(self, transaction, block_number="latest"):  # noqa: ANN001, ANN201 - eth-tester's
@@ -182,6 +223,19 @@ class AIBackendMixin:
         self._runs_first()
         return super().send_raw_transaction(raw_transaction)  # type: ignore[misc]
 
+    def send_raw_and_mine(self, raw_transaction: bytes) -> tuple[bytes, Any]:
+        """eth-tester's `send_raw_transaction` plus its auto-mine, in one hold of the lock,
+        handing back (hash, the transaction's own computation): its output, error and calls
+        answer what Ape would otherwise re-execute the transaction for (ape_opengradient/
+        direct.py). Not for blob transactions (eth-tester strips their sidecar first)."""
+        self._runs_first()
+        chain = self.chain
+        vm_class = chain.get_vm_class_for_block_number(chain.header.block_number)
+        tx = vm_class.get_transaction_builder().decode(raw_transaction)
+        _, _, computation = chain.apply_transaction(tx)
+        self.mine_blocks(1)
+        return tx.hash, computation
+
     def send_signed_transaction(self, signed_transaction: Any, block_number: Any = "latest"):  # noqa: ANN201
         self._runs_first()
         return super().send_signed_transaction(signed_transaction, block_number)  # type: ignore[misc]
@@ -205,7 +259,17 @@ class AIBackendMixin:
             services.forget_after(self.chain.get_canonical_head().block_number)
 
     def revert_to_snapshot(self, snapshot: Any) -> None:
-        super().revert_to_snapshot(snapshot)  # type: ignore[misc]
+        """eth-tester's revert (the snapshot block becomes the head again) without its
+        `import_block`, which re-executes every transaction of that block to arrive at the
+        state its header already names (states are kept by root: nothing was removed)."""
+        chain = self.chain
+        block = chain.get_block_by_hash(snapshot)  # eth-tester's errors for unknown ones
+        chaindb = chain.chaindb
+        chaindb._set_as_canonical_chain_head(chaindb.db, block.header, GENESIS_PARENT_HASH)
+        if block.number > 0:
+            chain.header = chain.ensure_header()  # what `MiningChain.import_block` ends with
+        else:
+            self.chain = chain.from_genesis_header(chaindb.db, block.header)
         self._forget_reverted_records()
 
 
