@@ -32,6 +32,7 @@ from ogkit.chain.tee_registry_genesis import LLM_SETTLEMENT_RELAY_ADDRESS, TEE_R
 from ogkit.llm import canonical
 from ogkit.llm.verify_chain import check_payment, check_settlement, relay_contract, relay_registry
 from ogkit.llm.verify_gateway import GatewayClient
+from ogkit.llm.verify_records import RecordUnavailable, read_record
 from ogkit.llm.verify_report import Check, SignedClaim, VerificationReport
 from ogkit.llm.verify_tee import (
     check_fresh_attestation,
@@ -180,13 +181,13 @@ def verify_inference(
     """Check a 0xF4 TEE-mode LLM record by its inference id, read over the node's RPC
     (`ogkit_getInferenceRecord`). The registry is the one behind the relay that settled it."""
     report = VerificationReport(f"inference {inference_id}")
-    record = w3.provider.make_request("ogkit_getInferenceRecord", [inference_id]).get("result")
-    if record is None:
-        report.failed("record", "the node has no inference record of that id")
-        return report
     try:
+        record = read_record(w3, inference_id)
+        if record is None:
+            report.failed("record", "no mined transaction emitted an inference of that id")
+            return report
         claim = SignedClaim.from_record(record)
-    except (KeyError, ValueError) as exc:
+    except (RecordUnavailable, KeyError, ValueError) as exc:
         report.failed("record", str(exc))
         return report
     report.passed(
