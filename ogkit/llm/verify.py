@@ -56,8 +56,11 @@ def job_id_of(response: dict[str, Any]) -> str | None:
 
 def answer_of(response: dict[str, Any]) -> tuple[str, list | None]:
     """(text, tool calls) of a chat or completion body: what the output hash covers."""
-    if "completion" in response:
-        return str(response["completion"] or ""), None
+    if "completion" in response or "completion_output" in response:
+        return str(response.get("completion") or response.get("completion_output") or ""), None
+    if isinstance(response.get("chat_output"), dict):  # the SDK's TextGenerationOutput
+        message = response["chat_output"]
+        return str(message.get("content") or ""), message.get("tool_calls") or None
     choice = (response.get("choices") or [{}])[0]
     if "text" in choice:
         return str(choice["text"] or ""), None
@@ -135,8 +138,9 @@ def verify_response(
     job = job_id_of(response)
     report = VerificationReport(f"gateway answer {job or response.get('id')}")
     try:
+        response = _with_hashes(report, response, request)
         claim = SignedClaim.from_response(response)
-    except ValueError as exc:
+    except (ValueError, canonical.CanonicalError) as exc:
         report.failed("tee_fields", str(exc))
         return report
     check_request(report, claim, request)
@@ -149,9 +153,42 @@ def verify_response(
         except OSError as exc:
             report.skipped("gateway_record", f"the gateway did not answer ({exc})")
     settlement = _matching(report, settlement, response)
-    check_settlement(report, relay_contract(w3, relay_address), claim, settlement)
+    no_proof = (
+        "no batch proof given (--gateway)"
+        if job is not None
+        else "and the answer names no gateway job (an SDK output has none) to ask its batch proof"
+    )
+    relay = relay_contract(w3, relay_address)
+    check_settlement(report, relay, claim, settlement, no_proof)
     check_payment(report, (settlement or {}).get("payment"), payment_w3)
     return report
+
+
+def _with_hashes(
+    report: VerificationReport, response: dict[str, Any], request: dict[str, Any] | None
+) -> dict[str, Any]:
+    """OpenGradient's SDK returns the signature, timestamp and tee_id but not the two hashes:
+    they are recomputed here (request and answer), and the signature check then binds them."""
+    if response.get("tee_request_hash") and response.get("tee_output_hash"):
+        return response
+    if not response.get("tee_signature"):
+        return response  # not signed at all: from_response says so
+    if request is None:
+        raise ValueError(
+            "the answer carries no tee_request_hash (an SDK output?): give the "
+            "request (--request) to recompute it"
+        )
+    content, tool_calls = answer_of(response)
+    report.passed(
+        "tee_fields",
+        "the answer carries no hashes (OpenGradient's SDK output): "
+        "both recomputed, from the request and the answer",
+    )
+    return {
+        **response,
+        "tee_request_hash": canonical.request_hash(canonical.body_canonical(request)).hex(),
+        "tee_output_hash": canonical.output_hash(content, tool_calls).hex(),
+    }
 
 
 def _matching(

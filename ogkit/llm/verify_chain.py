@@ -35,7 +35,11 @@ def relay_registry(relay: Any) -> str | None:
 
 
 def check_settlement(
-    report: VerificationReport, relay: Any, claim: SignedClaim, known: dict[str, Any] | None
+    report: VerificationReport,
+    relay: Any,
+    claim: SignedClaim,
+    known: dict[str, Any] | None,
+    no_proof: str = "no batch proof given (--gateway)",
 ) -> None:
     """`known`: what the gateway (or the node) says of the settlement: settlement_type,
     status, tx_hash, merkle_root, merkle_proof. Only the chain's answer counts."""
@@ -51,7 +55,7 @@ def check_settlement(
     if known.get("merkle_root") and known.get("tx_hash"):
         return _batch(report, relay, claim, known)
     status = known.get("settlement") or known.get("status")
-    why = f"the gateway says {status!r}" if status else "no batch proof given (--gateway)"
+    why = f"the gateway says {status!r}" if status else no_proof
     report.failed(SETTLEMENT, f"not settled on chain: isSettled is false at {relay.address}, {why}")
 
 
