@@ -51,6 +51,8 @@ os.environ.setdefault("OGKIT_MODEL_STORE", str(ROOT / ".ogkit" / "models"))
 
 from stats import Summary  # noqa: E402
 
+from ogkit.llm.verify import verify_response  # noqa: E402
+
 OGKIT = ROOT / ".venv" / "bin" / "ogkit"
 WORK = HERE / ".work"
 MODEL = "tiny-llm"
@@ -251,8 +253,6 @@ def settlement_times(client: Client, kind: str, samples: int, headers) -> Summar
 
 def verify_time(client: Client, rpc: str, gateway_url: str, headers) -> tuple[Summary, bool]:
     from web3 import Web3
-
-    from ogkit.llm.verify import verify_response
 
     request = body(8)
     answer, fields = client.chat(request, {"X-SETTLEMENT-TYPE": "batch", **headers()})
