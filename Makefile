@@ -57,11 +57,13 @@ demo: setup $(STORE)/.zk-demo
 
 test: setup sdk
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/ape plugins list | grep -q opengradient
 	$(BIN)/ape test tests/ -q
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: setup
 	$(BIN)/python bench/run.py

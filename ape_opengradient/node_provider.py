@@ -137,9 +137,10 @@ class OGNodeProvider(EthereumNodeProvider, TestProviderAPI, SubprocessProvider):
         return self._call_trace_approach or TraceApproach.GETH_CALL_TRACER
 
     def send_call(self, txn, block_id=None, state=None, **kwargs):
-        # Ape traces an eth_call (revert handling, show_trace) with debug_traceCall's struct
-        # logger, which the node does not implement; the revert data and reason come with
-        # the eth_call error anyway. Transactions are traced with the call tracer.
+        # With tracing on, Ape answers an eth_call from debug_traceCall's struct logs and
+        # returns their `returnValue` without looking at `failed` (as against geth), so a
+        # reverting view call would stop raising under `ape test --gas`. The eth_call error
+        # carries the revert data and reason; transactions are traced with the call tracer.
         kwargs.setdefault("skip_trace", True)
         result = super().send_call(txn, block_id=block_id, state=state, **kwargs)
         if self._test_runner is not None and self._test_runner.coverage_tracker.enabled:

@@ -31,7 +31,7 @@ from ogkit.tee.trust import load_tee_root
 from precompiles.addresses import OG_INFERENCE_ADDRESS
 
 if TYPE_CHECKING:
-    from ogkit.chain.tracing import TesterTracer
+    from ogkit.chain.tester_tracer import AnyTracerTesterTracer
 
 TRACE_METHODS = ("debug_traceTransaction", "debug_traceCall")
 
@@ -194,11 +194,11 @@ class AIProvider(LocalProvider):
 
     @property
     def supports_tracing(self) -> bool:
-        return True  # debug_traceTransaction / debug_traceCall, callTracer (call_traces.py)
+        return True  # debug_traceTransaction / debug_traceCall (call_traces.py)
 
     @property
     def call_trace_approach(self) -> TraceApproach:
-        return TraceApproach.GETH_CALL_TRACER  # the only tracer answered: Ape probes no other
+        return TraceApproach.GETH_CALL_TRACER  # Ape's cheaper route; struct logs answer too
 
     def get_transaction_trace(self, transaction_hash: str, **kwargs) -> TraceAPI:
         # Not cached by hash: after a snapshot revert the same hash can be mined again.
@@ -206,15 +206,15 @@ class AIProvider(LocalProvider):
         return TransactionTrace(transaction_hash=transaction_hash, **kwargs)
 
     @property
-    def tracer(self) -> TesterTracer:
+    def tracer(self) -> AnyTracerTesterTracer:
         """Re-executes on this chain for traces; `tracer.replay.model_runs` counts the model
         runs a trace needed (results the cache no longer held)."""
-        from ogkit.chain.tracing import TesterTracer  # with the node's frame builder: on use
+        from ogkit.chain.tester_tracer import AnyTracerTesterTracer  # on use (its imports)
 
         backend = self.tester.backend
         tracer = self.__dict__.get("_tracer")
         if tracer is None or tracer.backend is not backend:
-            tracer = self.__dict__["_tracer"] = TesterTracer(backend, backend.services)
+            tracer = self.__dict__["_tracer"] = AnyTracerTesterTracer(backend, backend.services)
         return tracer
 
     def _increment_call_func_coverage_hit_count(self, txn) -> None:  # noqa: ANN001 - Ape's
@@ -229,6 +229,15 @@ class AIProvider(LocalProvider):
 
             return call_traces.answer(self.tracer, rpc, parameters)
         return super().make_request(rpc, parameters)
+
+    def stream_request(self, method: str, params, iter_path: str = "result.item"):  # noqa: ANN001, ANN201
+        """Ape streams struct logs over HTTP (`trace.get_raw_frames()`); in process the
+        answer is already a Python object: walk `iter_path` in it."""
+        if method not in TRACE_METHODS:
+            return super().stream_request(method, params, iter_path)
+        from ape_opengradient import call_traces
+
+        return call_traces.items(self.make_request(method, params), iter_path)
 
     def connect(self) -> None:
         super().connect()

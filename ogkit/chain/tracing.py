@@ -163,39 +163,32 @@ class TesterTracer:
                 ran_under = ran_under.copy(
                     mix_hash=chain.create_header_from_parent(parent).mix_hash
                 )
-            state = self._vm(chain, ran_under).state
+            state = self._vm(chain, ran_under, options).state
             for earlier in transactions[:index]:
                 _apply(state, earlier, f"0x{earlier.hash.hex()}")
                 state.lock_changes()
             tx = transactions[index]
-            computation = _apply(state, tx, f"0x{tx_hash.hex()}")
-            return call_frames(
-                computation,
-                sender=tx.sender,
-                tx=tx,
-                gas_used=transaction_gas_used(state, tx, computation),
-                options=options,
-            )
+            return self._traced(state, tx, tx.sender, f"0x{tx_hash.hex()}", options)
 
     def trace_call(self, call: CallRequest, options: Any) -> dict[str, Any]:
         """The frames of an `eth_call` with the same fields (reverts included)."""
         with self.backend.chain_lock, execution_phase(simulation_phase(self.backend.pipe)):
             chain = self.backend.chain
             header = _call_header(chain, call.block)
-            vm = self._vm(chain, header)
+            vm = self._vm(chain, header, options)
             gas = min(call.gas or header.gas_limit, header.gas_limit)
             sender = call.sender or ZERO_ADDRESS
             spoofed = spoofed_call(vm, sender, call.to, call.value, call.data, gas)
-            computation = _apply(vm.state, spoofed, "the call")
-            return call_frames(
-                computation,
-                sender=sender,
-                tx=spoofed,
-                gas_used=transaction_gas_used(vm.state, spoofed, computation),
-                options=options,
-            )
+            return self._traced(vm.state, spoofed, sender, "the call", options)
 
-    def _vm(self, chain: Any, header: BlockHeaderAPI) -> Any:
+    def _traced(self, state: Any, tx: Any, sender: bytes, what: str, options: Any) -> Any:
+        """Run `tx` on `state` and make its trace (callTracer frames; a subclass adds
+        other tracers by overriding this and `_vm`)."""
+        computation = _apply(state, tx, what)
+        gas_used = transaction_gas_used(state, tx, computation)
+        return call_frames(computation, sender=sender, tx=tx, gas_used=gas_used, options=options)
+
+    def _vm(self, chain: Any, header: BlockHeaderAPI, options: Any = None) -> Any:
         return self._vms.vm(chain, header, chain.chain_id)
 
 

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from ape.exceptions import APINotImplementedError, ProviderError
+from ape.exceptions import ProviderError
 from eth_abi import decode
 from web3 import Web3
 
@@ -215,13 +215,32 @@ def test_pipe_traces_follow_each_phase(chain, owner, gate):
     assert decode(["bool"], bytes.fromhex(simulated["output"][2:])) == (False,)
 
 
+def test_the_default_tracer_is_the_struct_logger(chain, owner, gate):
+    """geth's default (no `tracer`): struct logs, in process as on the node; Ape's raw frames
+    read them. The trace reads the result cache: no model runs again."""
+    provider = chain.provider
+    receipt = gate.submit(["good"], sender=owner)
+    runs = provider.tracer.replay.model_runs
+    result = provider.make_request("debug_traceTransaction", [receipt.txn_hash])
+    assert result["gas"] == receipt.gas_used and result["failed"] is False
+    assert result["returnValue"] == "0x" + "00" * 31 + "01"
+    steps = result["structLogs"]
+    assert steps[0]["pc"] == 0 and steps[0]["depth"] == 1 and steps[-1]["op"] == "RETURN"
+    (call,) = [s for s in steps if s["op"] == "CALL"]
+    assert call["stack"][-2] == "0xf4"
+    assert "memory" not in steps[0]
+    frames = list(receipt.trace.get_raw_frames())
+    assert [f["pc"] for f in frames] == [s["pc"] for s in steps]
+    assert provider.tracer.replay.model_runs == runs
+    with pytest.raises(ProviderError, match="invalid argument 1"):
+        provider.make_request("debug_traceTransaction", [receipt.txn_hash, {"limit": "x"}])
+
+
 def test_trace_request_errors(chain, owner, gate):
     receipt = gate.submit(["good"], sender=owner)
-    with pytest.raises(APINotImplementedError, match="callTracer"):
-        chain.provider.make_request("debug_traceTransaction", [receipt.txn_hash])
     with pytest.raises(ProviderError, match="not found"):
         chain.provider.make_request("debug_traceTransaction", ["0x" + "ab" * 32, CALL_TRACER])
-    with pytest.raises(ProviderError, match="is not supported"):
+    with pytest.raises(ProviderError, match="not found"):
         chain.provider.make_request(
             "debug_traceTransaction", [receipt.txn_hash, {"tracer": "prestateTracer"}]
         )

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ogkit.chain.callframes import TraceOptions
-from ogkit.node.rpc.errors import InvalidParams, MethodNotFound
+from ogkit.node.rpc.errors import InvalidParams
 
 UINT256_MAX = 2**256 - 1
 BLOCK_TAGS = ("latest", "earliest", "pending", "safe", "finalized")
@@ -262,21 +262,14 @@ class Args:
         return len(self.params)
 
 
-STRUCT_LOGGER_UNSUPPORTED = (
-    '{method}: only the call tracer is implemented; pass {{"tracer": "callTracer"}} '
-    "(the default struct logger, with per-opcode steps, is not supported by ogkit node)"
-)
-
-
 def trace_options(value: Any, method: str) -> TraceOptions:
-    """The tracer object of `debug_trace*`: only `callTracer` and its two options."""
+    """`callTracer`'s options object of `debug_trace*` (the struct logger's:
+    methods/debug.py `tracer_options`)."""
     if value is None:
         value = {}
     if not isinstance(value, dict):
         raise InvalidParams(f"{method}: the trace options must be an object")
     tracer = value.get("tracer")
-    if tracer is None:
-        raise MethodNotFound(STRUCT_LOGGER_UNSUPPORTED.format(method=method))
     if tracer != "callTracer":
         raise InvalidParams(
             f'{method}: tracer {str(tracer)[:40]!r} is not supported; use "callTracer"'
