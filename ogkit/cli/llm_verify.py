@@ -1,6 +1,6 @@
 """`ogkit llm verify`: check a TEE-signed LLM answer against the chain and say what was checked.
 
-    ogkit llm verify RESPONSE.json [--request REQUEST.json] [--rpc URL] [--gateway URL]
+    ogkit llm verify RESPONSE.json|STREAM.txt [--request REQUEST.json] [--rpc URL] [--gateway URL]
                      [--payment-rpc URL] [--settlement SETTLEMENT.json] [--json] [--strict]
     ogkit llm verify --inference-id ID --rpc URL [--request REQUEST.json]
 
@@ -27,6 +27,10 @@ def _load(path: str | None, what: str) -> Any:
         return None
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text()
+        if text.lstrip().startswith("data:"):  # a streamed answer, saved as received
+            from ogkit.llm.verify_gateway import assemble_stream
+
+            return assemble_stream(text)
         return json.loads(text)
     except (OSError, ValueError) as exc:
         raise click.BadParameter(f"cannot read {what} {path}: {exc}") from None

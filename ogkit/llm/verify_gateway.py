@@ -61,3 +61,26 @@ class GatewayClient:
         if status != 200:
             raise OSError(f"GET /enclave/attestation: HTTP {status}")
         return base64.b64decode(body)
+
+
+def assemble_stream(text: str) -> dict[str, Any]:
+    """A streamed answer saved as received (`data: {chunk}` lines) as one chat body: the
+    content deltas joined, tool calls and the TEE fields from the final chunk."""
+    chunks = []
+    for line in text.splitlines():
+        if line.startswith("data: ") and line[6:].strip() != "[DONE]":
+            chunks.append(json.loads(line[6:]))
+    if not chunks:
+        raise ValueError("no `data:` chunks in the stream")
+    final = chunks[-1]
+    content = "".join(
+        (c.get("choices") or [{}])[0].get("delta", {}).get("content") or "" for c in chunks
+    )
+    choice = (final.get("choices") or [{}])[0]
+    message = {"role": "assistant", "content": content}
+    if choice.get("delta", {}).get("tool_calls"):
+        message["tool_calls"] = choice["delta"]["tool_calls"]
+    tee = {k: v for k, v in final.items() if k.startswith("tee_")}
+    body = {"id": final.get("id"), "object": "chat.completion", "model": final.get("model")}
+    choices = [{"index": 0, "message": message, "finish_reason": choice.get("finish_reason")}]
+    return {**body, "choices": choices, "usage": final.get("usage"), **tee}

@@ -26,6 +26,7 @@ from ogkit.gateway.registration import GatewayRegistration
 from ogkit.gateway.settlement import GatewaySettlement
 from ogkit.llm import canonical
 from ogkit.llm.verify import verify_response
+from ogkit.llm.verify_gateway import assemble_stream
 from ogkit.settlement.sender import TxSender
 from ogkit.tee.enclave import SimulatedEnclave
 from ogkit.tee.signing import message_hash, sign_rsa_pss
@@ -67,6 +68,13 @@ def gateway(inference_node, w3):
 @pytest.fixture(scope="module")
 def settlement(inference_node, w3):
     return GatewaySettlement(inference_node.llm_engine, w3)
+
+
+REQUEST_BODY = {
+    "model": "tiny-llm",
+    "messages": [{"role": "user", "content": "Hello!"}],
+    "max_tokens": 8,
+}
 
 
 def ask(server, content: str = "Hello!", settlement_type: str = "batch") -> tuple[dict, dict]:
@@ -233,6 +241,32 @@ def test_a_response_without_tee_fields_fails_at_once(w3):
     report = verify_response({"id": "chatcmpl-x", "choices": []}, w3=w3)
     assert [(c.name, c.status) for c in report.checks] == [("tee_fields", "failed")]
     assert detail(report, "tee_fields").startswith("the response has no tee_id")
+
+
+def test_a_streamed_answer_saved_as_received_verifies(gateway, node, settlement, tmp_path):
+    server, _ = gateway
+    request = {**REQUEST_BODY, "stream": True}
+    host, port = server.server_address[:2]
+    connection = http.client.HTTPSConnection(
+        host, port, timeout=60, context=ssl._create_unverified_context()
+    )
+    connection.request(
+        "POST", "/v1/chat/completions", json.dumps(request), {"Content-Type": "application/json"}
+    )
+    transcript = connection.getresponse().read().decode()
+    connection.close()
+    assert transcript.startswith("data: ") and transcript.endswith("data: [DONE]\n\n")
+    done = settlement.settle_pending()  # with the earlier test's unsettled answer
+    assert [d.status.startswith("settled") for d in done] == [True, True]
+    assembled = assemble_stream(transcript)
+    assert assembled["choices"][0]["message"]["content"] == "Hello! How can"
+    (tmp_path / "stream.txt").write_text(transcript)
+    (tmp_path / "request.json").write_text(json.dumps(request))
+    args = [str(OGKIT), "llm", "verify", str(tmp_path / "stream.txt"), "--request"]
+    args += [str(tmp_path / "request.json"), "--rpc", node.url, "--gateway", server.url]
+    verified = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "  ✓ output_hash: keccak256 of the answer's text is the signed one" in verified.stdout
 
 
 def test_a_disabled_enclave_fails_the_registry_check(gateway, w3, settled_batch):
