@@ -269,6 +269,17 @@ def test_a_streamed_answer_saved_as_received_verifies(gateway, node, settlement,
     assert "  ✓ output_hash: keccak256 of the answer's text is the signed one" in verified.stdout
 
 
+def test_a_private_answer_needs_no_settlement(gateway, w3):
+    server, _ = gateway
+    request, response = ask(server, "Keep it private", "private")
+    report = verify_response(response, w3=w3, request=request, gateway_url=server.url)
+    assert (report.check("settlement").status, detail(report, "settlement")) == (
+        "passed",
+        "not required: a private answer is paid, never settled",
+    )
+    assert report.ok
+
+
 def test_a_disabled_enclave_fails_the_registry_check(gateway, w3, settled_batch):
     _, registration = gateway
     request, response = settled_batch[0]
