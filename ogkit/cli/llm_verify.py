@@ -76,6 +76,7 @@ def verify(
     gateway_url: str | None,
     settlement_file: str | None,
     payment_rpc: str | None,
+    payee: str | None,
     tee_root: str | None,
     as_json: bool,
     strict: bool,
@@ -104,6 +105,7 @@ def verify(
                 gateway_url=gateway_url,
                 settlement=_load(settlement_file, "settlement"),
                 payment_w3=_web3(payment_rpc) if payment_rpc else None,
+                payee=payee,
                 tee_root_pem=root,
             )
     except OSError as exc:  # the node is not there: requests' errors are OSErrors

@@ -132,6 +132,7 @@ def verify_response(
     registry_address: str = TEE_REGISTRY_ADDRESS,
     relay_address: str = LLM_SETTLEMENT_RELAY_ADDRESS,
     tee_root_pem: bytes | None = None,
+    payee: str | None = None,
 ) -> VerificationReport:
     """Check a gateway answer (its JSON body) on the AI chain `w3`. `settlement`: the job's
     `GET /v1/settlements/{job}` body if already at hand; else it is asked of `gateway_url`."""
@@ -160,7 +161,7 @@ def verify_response(
     )
     relay = relay_contract(w3, relay_address)
     check_settlement(report, relay, claim, settlement, no_proof)
-    check_payment(report, (settlement or {}).get("payment"), payment_w3)
+    check_payment(report, (settlement or {}).get("payment"), payment_w3, payee)
     return report
 
 

@@ -124,9 +124,9 @@ def check_payment(
     payment_w3: Web3 | None,
     payee: str | None = None,
 ) -> None:
-    """`payment`: {network, tx, amount, payer} (the gateway's settlement record) against the
-    receipt of `tx` on the payment chain: an OPG Transfer of `amount` from `payer` (to
-    `payee`, when known)."""
+    """`payment`: {network, tx, amount, payer[, scheme]} (the gateway's settlement record)
+    against the receipt of `tx` on the payment chain: an OPG Transfer of `amount` from `payer`
+    (to `payee`, when known); `exact` also needs the payer's EIP-3009 `AuthorizationUsed`."""
     if not payment:
         report.skipped(PAYMENT, "the gateway names no payment for this answer (a free gateway)")
         return
@@ -134,8 +134,11 @@ def check_payment(
         report.skipped(PAYMENT, f"paid in tx {payment.get('tx')}: give --payment-rpc to check it")
         return
     try:
-        amount, payer = int(payment["amount"]), Web3.to_checksum_address(payment["payer"])
-        tx, network = str(payment["tx"]), str(payment["network"])
+        amount, tx, network = int(payment["amount"]), str(payment["tx"]), str(payment["network"])
+        if amount == 0 and not tx:
+            report.passed(PAYMENT, "nothing was charged (an upto payment of 0): no transaction")
+            return
+        payer = Web3.to_checksum_address(payment["payer"])
     except (KeyError, TypeError, ValueError) as exc:
         report.failed(PAYMENT, f"the payment reference is malformed ({exc!r}): {payment}")
         return
@@ -154,14 +157,14 @@ def check_payment(
     moved = _opg_transfers(receipt)
     match = [m for m in moved if m[0] == payer and m[2] == amount and payee in (None, m[1])]
     if not match:
-        report.failed(
-            PAYMENT,
-            f"tx {tx} moves no {amount} OPG from {payer}"
-            + (f" to {payee}" if payee else "")
-            + f" (it moves {moved})",
-        )
+        to = f" to {payee}" if payee else ""
+        report.failed(PAYMENT, f"tx {tx} moves no {amount} OPG from {payer}{to} (it moves {moved})")
         return
-    how = "an EIP-3009 authorization" if _authorization_used(receipt, payer) else "Permit2"
+    authorized = _authorization_used(receipt, payer)
+    if payment.get("scheme") == "exact" and not authorized:
+        report.failed(PAYMENT, f"tx {tx} uses no EIP-3009 authorization of {payer} (exact)")
+        return
+    how = "an EIP-3009 authorization" if authorized else "no EIP-3009 authorization (Permit2?)"
     report.passed(
         PAYMENT,
         f"{amount} OPG from {payer} to {match[0][1]} in tx {tx} on {chain} "

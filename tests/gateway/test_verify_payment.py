@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from node_support import DEV_KEYS, NodeProcess
-from payment_support import PAY_TO
+from payment_support import PAY_TO, Payer
 from web3 import Web3
 from x402 import x402ClientSync
 from x402.client_base import x402ClientConfig
@@ -17,7 +17,7 @@ from x402.schemas import PaymentRequired
 
 from ogkit.llm.verify_chain import check_payment
 from ogkit.llm.verify_report import VerificationReport
-from ogkit.payments.contracts import NETWORK, OPG_ADDRESS
+from ogkit.payments.contracts import NETWORK, OPG_ADDRESS, opg_abi
 from ogkit.payments.facilitator import Facilitator
 
 PRICE = 10**15
@@ -110,3 +110,28 @@ def test_no_reference_or_no_payment_chain_is_skipped_not_failed(payment, pay_w3)
     assert (none.status, none.required) == ("skipped", False)
     unchecked = _check(payment, None)
     assert unchecked.detail == f"paid in tx {payment['tx']}: give --payment-rpc to check it"
+
+
+def test_an_exact_payment_needs_the_payers_authorization(payment, pay_w3):
+    assert _check({**payment, "scheme": "exact"}, pay_w3).status == "passed"
+    payer = Payer(pay_w3, DEV_KEYS[1])
+    opg = pay_w3.eth.contract(OPG_ADDRESS, abi=opg_abi())
+    plain = payer.send(opg.functions.transfer(PAY_TO, PRICE))  # a transfer, no authorization
+    reference = {**payment, "tx": plain.transactionHash.to_0x_hex(), "scheme": "exact"}
+    check = _check(reference, pay_w3)
+    assert (check.status, check.detail) == (
+        "failed",
+        f"tx {reference['tx']} uses no EIP-3009 authorization of {payment['payer']} (exact)",
+    )
+    unnamed = _check({**reference, "scheme": "upto"}, pay_w3)
+    assert unnamed.status == "passed"
+    assert unnamed.detail.endswith("through no EIP-3009 authorization (Permit2?))")
+
+
+def test_an_upto_charge_of_nothing_passes_without_a_transaction(pay_w3):
+    zero = {"network": NETWORK, "tx": "", "amount": "0", "payer": "", "scheme": "upto"}
+    check = _check(zero, pay_w3)
+    assert (check.status, check.detail) == (
+        "passed",
+        "nothing was charged (an upto payment of 0): no transaction",
+    )
