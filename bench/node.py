@@ -2,6 +2,8 @@
 bench/RESULTS-node.md.
 
     cd <repo> && .venv/bin/python bench/node.py      # also run by bench/run.py (make bench)
+    .venv/bin/python bench/node.py --quick           # transfers and calls, 8 rounds, no
+                                                     # profile, results to bench/.work/
 
 A benchmark, not a test: it measures and reports, it never fails on a timing.
 
@@ -28,6 +30,7 @@ under cProfile, plus the HTTP round trip of a trivial request on both nodes.
 
 from __future__ import annotations
 
+import argparse
 import cProfile
 import datetime as dt
 import json
@@ -63,6 +66,7 @@ ROUNDS = 16
 PER_CELL = 30  # transactions per cell per round
 WARMUP = 20  # transactions per node and workload before the first round
 PROFILE_TXS = 300
+GOAL = 0.9  # issue 13: contract calls at >= 0.9 of anvil's rate through the same client
 RTT_CALLS = 300
 
 KEYS = {
@@ -79,6 +83,14 @@ WORDS = ["ETH", "looks", "bullish", "after", "a", "strong", "breakout"]
 WORKLOADS = ("transfer", "call", "infer-fresh", "infer-cached")
 MODES = ("sequential", "pipelined")
 BOTH = ("transfer", "call")  # the workloads anvil can run
+QUICK_PROFILE = {
+    "send_ms": [float("nan")],
+    "receipt_ms": [float("nan")],
+    "profiled_ms_per_tx": float("nan"),
+    "phases": [],
+    "hot": [],
+}
+"""What `--quick` reports instead of the in-process profile (it skips it)."""
 
 
 # ------------------------------------------------------------------------------ set-up
@@ -128,6 +140,13 @@ class Server:
             self.nonces[key] = self.w3.eth.get_transaction_count(address)
         self.nonces[key] += 1
         return self.nonces[key] - 1
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the node process has used so far (all its threads): a
+        cost per transaction that a busy machine inflates far less than the wall clock."""
+        fields = (Path("/proc") / str(self.process.pid) / "stat").read_text().rsplit(")", 1)[1]
+        utime, stime = fields.split()[11:13]
+        return (int(utime) + int(stime)) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -302,6 +321,7 @@ def bench_throughput(ours: Server, anvil: Server, artifacts: dict) -> dict:
     tps: dict[str, list[float]] = {}
     latency: dict[str, list[float]] = {}
     empty: dict[str, int] = {}
+    cpu: dict[str, list[float]] = {}
     for r in range(ROUNDS):
         order = cells[r % len(cells) :] + cells[: r % len(cells)]
         if r % 2:
@@ -309,12 +329,20 @@ def bench_throughput(ours: Server, anvil: Server, artifacts: dict) -> dict:
         for server, workload, mode in order:
             raws = loads[server.name].sign_batch(workload, PER_CELL)
             misses = POLLS["count"]
+            cpu_before = server.cpu_seconds()
             rate, latencies = run_cell(server.w3, raws, mode)
             key = f"{server.name}|{workload}|{mode}"
+            cpu.setdefault(key, []).append((server.cpu_seconds() - cpu_before) / len(raws))
             tps.setdefault(key, []).append(rate)
             latency.setdefault(key, []).extend(latencies)
             empty[key] = empty.get(key, 0) + POLLS["count"] - misses
-    return {"tps": tps, "latency": latency, "empty_polls": empty, "txs": ROUNDS * PER_CELL}
+    return {
+        "tps": tps,
+        "latency": latency,
+        "cpu": cpu,
+        "empty_polls": empty,
+        "txs": ROUNDS * PER_CELL,
+    }
 
 
 def round_trip(server: Server) -> list[float]:
@@ -548,15 +576,31 @@ def write_results(info: dict, b: dict, rtt: dict, prof: dict, runtime: float) ->
         other = summary_cell([x * 1e3 for x in theirs], 2) if theirs else "n/a"
         add(f"| {labels[workload]} | {summary_cell(ours, 2)} | {other} |")
     add("")
+    add(
+        "CPU time of the node process per transaction (user + system, all its threads; "
+        f"each cell's total over its {PER_CELL} transactions; the clock ticks every 10 ms, so "
+        "a cell's figure is rough, its median less so), ms:"
+    )
+    add("")
+    add("| workload | mode | ogkit node | anvil |")
+    add("|---|---|---:|---:|")
+    for workload in WORKLOADS:
+        for mode in MODES:
+            ours = [x * 1e3 for x in b["cpu"][f"ours|{workload}|{mode}"]]
+            theirs = b["cpu"].get(f"anvil|{workload}|{mode}")
+            other = summary_cell([x * 1e3 for x in theirs], 2) if theirs else "n/a"
+            add(f"| {labels[workload]} | {mode} | {summary_cell(ours, 2)} | {other} |")
+    add("")
     seq, pipe = ratios[("call", "sequential")].median, ratios[("call", "pipelined")].median
-    if seq >= 0.5 and pipe >= 0.5:
+    if seq >= GOAL and pipe >= GOAL:
         verdict = "Met in both modes"
-    elif seq >= 0.5 or pipe >= 0.5:
-        verdict = f"Met in {'sequential' if seq >= 0.5 else 'pipelined'} mode only"
+    elif seq >= GOAL or pipe >= GOAL:
+        verdict = f"Met in {'sequential' if seq >= GOAL else 'pipelined'} mode only"
     else:
         verdict = "Not met"
     add(
-        f"**Goal (issue 3): plain contract calls at >= 0.5 of anvil's rate. {verdict}**: the "
+        f"**Goal (issue 13): plain contract calls at >= {GOAL} of anvil's rate (1.0 the "
+        f"aim; issue 3 asked 0.5). {verdict}**: the "
         f"median ratio for (b) is {seq:.2f} sequential and {pipe:.2f} pipelined (transfers: "
         f"{ratios[('transfer', 'sequential')].median:.2f} / "
         f"{ratios[('transfer', 'pipelined')].median:.2f}). Much of anvil's time per "
@@ -648,7 +692,27 @@ def machine_info(anvil: Server) -> dict[str, str]:
     }
 
 
-def main() -> None:
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Defaults: the full run `make bench` records. `--quick` (a before/after check while
+    working on the node) writes elsewhere, so the recorded results stay the full run's."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="transfer+call, 8 rounds, no profile")
+    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--out", type=Path, default=None, help=f"default {RESULTS}")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.rounds = args.rounds or 8
+        args.out = args.out or WORK / "RESULTS-node-quick.md"
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    global ROUNDS, RESULTS, WORKLOADS
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    ROUNDS = args.rounds or ROUNDS
+    RESULTS = args.out or RESULTS
+    if args.quick:
+        WORKLOADS = BOTH
     started = time.perf_counter()
     from og_examples.install import install_examples
     from ogkit.models.store import ModelStore
@@ -673,7 +737,7 @@ def main() -> None:
         ours.stop()
         anvil.stop()
     print("node bench: profile …", flush=True)
-    prof = profile_in_process(artifacts)
+    prof = QUICK_PROFILE if args.quick else profile_in_process(artifacts)
     info["load average (1 min) at end"] = f"{os.getloadavg()[0]:.2f}"
     WORK.mkdir(exist_ok=True)
     (WORK / "node-raw.json").write_text(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from ogkit.cli.gateway_payments import make_gate, payment_options
 from ogkit.project import STORE_OPTION_HELP
 
 
@@ -52,6 +53,7 @@ from ogkit.project import STORE_OPTION_HELP
     help="Seconds between settlement passes on the AI chain (--rpc); each pass settles the "
     "answers since the last one (batch: one Merkle root; individual: one by one).",
 )  # fmt: skip
+@payment_options
 def gateway(
     host: str,
     port: int,
@@ -65,11 +67,19 @@ def gateway(
     generation_seconds: float,
     heartbeat_interval: float,
     settle_interval: float,
+    payments_rpc: str | None,
+    facilitator_url: str | None,
+    local_payments: bool,
+    pay_to: str | None,
+    price: str | None,
+    schemes: tuple[str, ...],
+    settle_payment: str,
 ) -> None:
     """Serve /v1/chat/completions (with streaming), /v1/completions and /v1/models, signed by
     a simulated enclave (DEV ONLY) exactly as OpenGradient's TEE gateway signs; with --rpc,
-    registered in the AI chain's TEE registry and settled there. No payment yet: every
-    request is served free."""
+    registered in the AI chain's TEE registry and settled there. With --payments-rpc (or
+    --local-payments) every request is paid with x402 (402 + PAYMENT-REQUIRED, then
+    PAYMENT-SIGNATURE); without, every request is served free."""
     from ogkit.gateway import GatewayLimits, GatewayModels, GatewayServer, ResponseSigner
     from ogkit.inference.node import InferenceNode
     from ogkit.llm.http_backend import API_KEY_ENV, OpenAIHttpBackend
@@ -86,25 +96,46 @@ def gateway(
         max_concurrent=max_concurrent,
         generation_seconds=generation_seconds,
     )
+    models = GatewayModels(node.llm_engine, upstream_models)
+    gate, local, payment_line = make_gate(
+        payments_rpc,
+        facilitator_url,
+        local_payments,
+        pay_to,
+        price,
+        schemes,
+        settle_payment,
+        models,
+    )
     try:
         server = GatewayServer(
             (host, port),
-            GatewayModels(node.llm_engine, upstream_models),
+            models,
             ResponseSigner(node.enclave_slot, node.book),
+            gate=gate,
             limits=limits,
             tls=not plain_http,
         )
     except OSError as exc:
+        if local is not None:
+            local.close()
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     registration = _register(rpc_url, node, server.url, heartbeat_interval)
     settler = _settler(registration, node, settle_interval)
     click.echo(f"TEE id 0x{node.enclave.tee_id.hex()} (simulated enclave: DEV ONLY)")
+    click.echo(payment_line)
     click.echo(f"Listening on {server.url}", nl=True)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     server.start()
     stop.wait()
+    _shutdown(server, settler, registration, local)
+
+
+def _shutdown(server, settler, registration, local) -> None:
+    """Stop serving, settling and heartbeating; disable the registry entry; stop an
+    in-process payment chain."""
     server.stop()
     if settler is not None:
         settler.stop()
@@ -113,6 +144,8 @@ def gateway(
             registration.stop(disable=True)
         except Exception as exc:  # noqa: BLE001 - the chain may be gone already
             click.echo(f"could not disable the registry entry: {exc}", err=True)
+    if local is not None:
+        local.close()
     click.echo("Stopped.")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 import sys
 import threading
@@ -281,6 +282,11 @@ def _serve(running, host: str, port: int, quiet: bool, banner=banner) -> None:  
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     sys.setswitchinterval(SWITCH_INTERVAL_S)
+    # What start-up made (modules, models, the chain) lives as long as the node: frozen,
+    # the collector never walks it again, and a full collection (84 ms with it, every few
+    # thousand requests) only walks what requests made since.
+    gc.collect()
+    gc.freeze()
     if not is_loopback(host):
         warn_exposed(host)
     try:

@@ -12,7 +12,7 @@ from typing import Any
 
 from ogkit.gateway import responses
 from ogkit.gateway.generation import Generation, Outcome
-from ogkit.gateway.payment import Admission, Delivered, GateResponse, PaidRequest
+from ogkit.gateway.payment import Admission, Delivered, GateResponse, PaidRequest, confirm, release
 from ogkit.gateway.requests import GatewayRequest
 from ogkit.gateway.signing import GatewayRecord
 from precompiles.host import LLMSpec, ModelExecutionError
@@ -77,15 +77,39 @@ class Job:
         self.slot.release()
         outcome = self.generation.outcome
         assert outcome is not None
+        refusal = confirm(self.server.gate, self.paid, self.admission)
+        if refusal is not None:  # its payment failed the check that ran beside the generation
+            return self.handler._gate_response(refusal)
         record = self._sign(outcome)
+        if getattr(self.server.gate, "deferred", False):
+            return self._answer_then_settle(outcome, record)
         settled = self._settle(outcome, True)
         if not settled.success:  # unpaid: answered with the gate's refusal, never settled
             return self.handler._gate_response(settled.response or GateResponse(402))
+        record.payment = settled.payment
         self.server.signer.keep(record)
-        tee = record.tee
+        self._write_answer(outcome, record, settled.headers)
+
+    def _write_answer(self, outcome: Outcome, record: GatewayRecord, headers: dict) -> None:
         build = responses.chat_body if self.request.kind == "chat" else responses.completion_body
-        body = build(self.id, self.request.model, self.created, outcome, tee)
-        self.handler._json(200, body, {**self.headers(), **settled.headers})
+        body = build(self.id, self.request.model, self.created, outcome, record.tee)
+        self.handler._json(200, body, {**self.headers(), **headers})
+
+    def _answer_then_settle(self, outcome: Outcome, record: GatewayRecord) -> None:
+        """A gate that settles after the answer (its payment verified and its nonce held at
+        admission): the client does not wait for the payment transaction. The record is kept,
+        with its payment reference, once the payment settled; never if it failed."""
+        self._write_answer(outcome, record, {"X-Payment-Status": "settling"})
+
+        def settle() -> None:
+            settled = self._settle(outcome, True)
+            if settled.success:
+                record.payment = settled.payment
+                self.server.signer.keep(record)
+            else:
+                log.warning("payment for %s failed after its answer: not settled", self.id)
+
+        self.server.gate.background(settle)
 
     def stream(self) -> None:
         handler, model = self.handler, self.request.model
@@ -123,12 +147,14 @@ class Job:
             self._cut(sent)
             return
         except ModelExecutionError as exc:  # the model failed mid-way: say so, charge nothing
+            release(self.server.gate, self.admission)
             self._write(responses.error_body(500, str(exc), code="model_error"))
             return
         record = self._sign(outcome)
         settled = self._settle(outcome, True)
         final = responses.final_chunk(self.id, model, self.created, outcome, record.tee)
         if settled.success:
+            record.payment = settled.payment
             self.server.signer.keep(record)
             if settled.headers:
                 final["payment_response"] = settled.headers

@@ -119,6 +119,9 @@ class GateSettlement:
     headers: dict[str, str] = field(default_factory=dict)
     response: GateResponse | None = None
     """On failure: what to answer instead (not sendable once a stream began)."""
+    payment: dict[str, str] | None = None
+    """On success: the payment's reference kept with the record ({network, tx, amount, payer,
+    scheme}; `tx` empty when nothing had to move)."""
 
 
 class PaymentGate(Protocol):
@@ -127,6 +130,21 @@ class PaymentGate(Protocol):
     def settle(
         self, request: PaidRequest, admission: Admission, delivered: Delivered
     ) -> GateSettlement: ...
+
+
+def release(gate: PaymentGate, admission: Admission) -> None:
+    """An admitted request was not served (busy, the model failed): a gate that holds
+    something for it (x402: the payment's nonce) lets it go; nothing was charged."""
+    free = getattr(gate, "release", None)
+    if free is not None:
+        free(admission)
+
+
+def confirm(gate: PaymentGate, request: PaidRequest, admission: Admission) -> GateResponse | None:
+    """Before an answer is sent: a gate that checks the payment beside the generation says
+    now whether it passed (None) or what to answer instead."""
+    check = getattr(gate, "confirm", None)
+    return None if check is None else check(request, admission)
 
 
 class FreeGate:

@@ -154,5 +154,6 @@ def settlement_body(record: Any) -> dict[str, Any]:
         "tx_hash": record.settlement_tx,
         "merkle_root": "0x" + record.merkle_root.hex() if record.merkle_root else None,
         "merkle_proof": ["0x" + p.hex() for p in record.merkle_proof],
+        "payment": getattr(record, "payment", None),
         **(tee_fields(tee) if tee is not None else {}),
     }

@@ -38,7 +38,7 @@ from cryptography.hazmat.primitives import serialization
 from ogkit.gateway import responses
 from ogkit.gateway.generation import GatewayModels, GenerationError
 from ogkit.gateway.job import Job, Slot
-from ogkit.gateway.payment import FreeGate, GateResponse, PaidRequest, PaymentGate
+from ogkit.gateway.payment import FreeGate, GateResponse, PaidRequest, PaymentGate, release
 from ogkit.gateway.requests import (
     BadRequest,
     GatewayLimits,
@@ -207,6 +207,7 @@ class _Handler(BaseHTTPRequestHandler):
             assert admission.response is not None
             return self._gate_response(admission.response)
         if not self.server.slots.acquire(blocking=False):
+            release(self.server.gate, admission)  # not served: the payment is not used
             return self._error(429, "the gateway is busy: retry shortly", code="busy")
         slot = Slot(self.server.slots)
         try:
@@ -216,8 +217,10 @@ class _Handler(BaseHTTPRequestHandler):
             job = Job(self, request, spec, paid, admission, generation, slot)
             job.stream() if request.stream else job.answer()
         except GenerationError as exc:
+            release(self.server.gate, admission)
             self._error(exc.status, str(exc), None, exc.code)
         except ModelExecutionError as exc:
+            release(self.server.gate, admission)
             self._error(500, str(exc), code="model_error")
         finally:
             slot.release()

@@ -33,6 +33,9 @@ class GatewayRecord(LLMRecord):
 
     settlement_type: str = "batch"
     endpoint: str = ""
+    payment: dict[str, str] | None = None
+    """The x402 payment that paid for it ({network, tx, amount, payer, scheme}: `tx` on the
+    payment chain); None when the gateway is free."""
 
 
 class ResponseSigner:

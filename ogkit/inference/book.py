@@ -87,6 +87,14 @@ class RecordBook:
                 and (head is None or r.block_number <= head)
             ]
 
+    def new_block(self) -> None:
+        """A block was sealed: a record waiting for its block may be ready now, so wake
+        the service, but only if some record is unsettled (the node seals a block per
+        transaction: waking an idle service each time cost a thread switch per block)."""
+        if self._unsettled:  # a dict's truth is read atomically; a record put later wakes it
+            with self.work:
+                self.work.notify_all()
+
     def has_work(self) -> bool:
         """Is anything ready for a settler? (A ZK record still proving wakes it when proved.)"""
         return bool(self.ready_for_tee() or self.ready_for_zk())

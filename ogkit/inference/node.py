@@ -129,8 +129,7 @@ class InferenceNode:
 
     def wake(self) -> None:
         """Something may be ready to settle now (a new block): wake the service."""
-        with self.book.work:
-            self.book.work.notify_all()
+        self.book.new_block()
 
     def stop(self) -> None:
         """Stop the services this node started: settlement, then the prover's workers."""

@@ -140,3 +140,19 @@ def test_the_public_edges_take_an_id_as_bytes_too():
 
     key = bytes.fromhex("ab" * 32)
     assert _bare_id(key) == _bare_id("0x" + "AB" * 32) == _bare_id("ab" * 32) == "ab" * 32
+
+
+def test_a_new_block_wakes_the_service_only_while_a_record_is_unsettled():
+    book = RecordBook()
+    woken: list[int] = []
+    book.work.notify_all = lambda: woken.append(1)  # type: ignore[method-assign]
+    book.put(make(1, ModelInferenceMode.VANILLA, S.NOT_REQUIRED))  # final: no work
+    book.new_block()
+    assert woken == []
+    record = book.put(make(2))  # pending (and `put` wakes it once itself)
+    book.new_block()
+    assert woken == [1, 1]
+    book.settled(record, "0x1")
+    woken.clear()
+    book.new_block()
+    assert woken == []

@@ -110,12 +110,19 @@ class Blocks:
             if ref.number is not None:
                 if ref.number > head.block_number:
                     return None
-                return self.chain.get_canonical_block_header_by_number(ref.number)
+                return self._canonical_header(ref.number, head)
             if ref.tag == "earliest":
                 return self.chain.get_canonical_block_header_by_number(0)
             if ref.tag == "pending":
                 return self.chain.header
             return head
+
+    def _canonical_header(self, number: int, head: BlockHeaderAPI) -> BlockHeaderAPI:
+        """The canonical header at `number` (at most `head`'s): the head itself without a
+        database read and header decode, as for the receipt of the block just sealed."""
+        if number == head.block_number:
+            return head
+        return self.chain.get_canonical_block_header_by_number(number)
 
     def is_canonical(self, header: BlockHeaderAPI, head: BlockHeaderAPI) -> bool:
         if header.block_number > head.block_number:
@@ -171,10 +178,9 @@ class Blocks:
                 number, index = self.chain.chaindb.get_transaction_index(tx_hash)
             except TransactionNotFound:
                 number = None
-            if number is not None and number <= self.head.block_number:
-                block = self.block_by_header(
-                    self.chain.get_canonical_block_header_by_number(number)
-                )
+            head = self.head
+            if number is not None and number <= head.block_number:
+                block = self.block_by_header(self._canonical_header(number, head))
                 if index < len(block.transactions) and block.transactions[index].hash == tx_hash:
                     return block.transactions[index], block, index
             if self.pending_has_txs():

@@ -30,6 +30,7 @@ from ogkit.node.rpc.codec import encode, error_response
 from ogkit.node.rpc.connections import Connection, ConnectionTable, ServerLimits
 from ogkit.node.rpc.dispatch import Rpc
 from ogkit.node.rpc.errors import INTERNAL_ERROR, INVALID_REQUEST, LIMIT_EXCEEDED
+from ogkit.node.rpc.httpparse import parse_request
 from ogkit.node.rpc.websocket import WebSocketSession
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -65,7 +66,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def parse_request(self) -> bool:
         self.server.connections.reading(self._connection)
-        return super().parse_request()
+        return parse_request(self)  # the standard library's, without the email parser
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
         pass  # the RPC layer logs one line per request
