@@ -62,6 +62,10 @@ def _web3(url: str):
 )
 @click.option("--payment-rpc", help="The payment chain's JSON-RPC (the payment's receipt).")
 @click.option(
+    "--payee",
+    help="Where the payment must have gone (default: the TEE's registered paymentAddress).",
+)
+@click.option(
     "--tee-root",
     type=click.Path(exists=True, dir_okay=False),
     help="PEM of the TEE root, when the registry stores none (default: dev root).",

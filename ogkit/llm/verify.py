@@ -135,7 +135,8 @@ def verify_response(
     payee: str | None = None,
 ) -> VerificationReport:
     """Check a gateway answer (its JSON body) on the AI chain `w3`. `settlement`: the job's
-    `GET /v1/settlements/{job}` body if already at hand; else it is asked of `gateway_url`."""
+    `GET /v1/settlements/{job}` body if already at hand; else it is asked of `gateway_url`.
+    `payee`: where the payment must have gone (default: the TEE's registered paymentAddress)."""
     job = job_id_of(response)
     report = VerificationReport(f"gateway answer {job or response.get('id')}")
     try:
@@ -147,7 +148,7 @@ def verify_response(
     check_request(report, claim, request)
     check_output(report, claim, response)
     registry = registry_contract(w3, registry_address)
-    _entry, gateway = _enclave_checks(report, registry, claim, gateway_url, tee_root_pem)
+    entry, gateway = _enclave_checks(report, registry, claim, gateway_url, tee_root_pem)
     if settlement is None and gateway is not None and job is not None:
         try:
             settlement = gateway.settlement(job)
@@ -161,6 +162,8 @@ def verify_response(
     )
     relay = relay_contract(w3, relay_address)
     check_settlement(report, relay, claim, settlement, no_proof)
+    if payee is None and entry is not None:  # the TEE's registered payment address
+        payee = entry.payment_address
     check_payment(report, (settlement or {}).get("payment"), payment_w3, payee)
     return report
 
