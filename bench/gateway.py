@@ -22,33 +22,29 @@ same prompt, greedy, the same number of tokens (checked per round).
    default `--settle-interval` (2 s: an answer waits for the next pass) and with 0.2 s.
 3. `ogkit llm verify` (the Python API) on a settled answer: time of a full offline check.
 
-Paid requests (`--paid`): not yet. The x402 gate is not in main when this was written; a paid
-variant is one more header per request: `Client.chat` takes `headers`, and `_paid_headers`
-is where the `PAYMENT-SIGNATURE` of a fresh x402 payload would be made per request.
+`--paid`: the gateway runs with `--payments-rpc` (an `ogkit node --payments` process) and
+every request pays the gateway's x402 `exact` offer with a fresh EIP-3009 authorization
+(bench/gateway_paid.py; signed before the request's clock starts): the gateway verifies it
+through its facilitator before generating and settles it after answering.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
-import json
 import os
 import platform
-import signal
-import socket
-import ssl
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 os.environ.setdefault("OGKIT_MODEL_STORE", str(ROOT / ".ogkit" / "models"))
 
+from gateway_procs import Client, Process, free_port  # noqa: E402
 from stats import Summary  # noqa: E402
 
 from ogkit.llm.verify import verify_response  # noqa: E402
@@ -59,94 +55,6 @@ MODEL = "tiny-llm"
 QUESTION = "Hello! Tell me a story about a small robot."
 LONG_PROMPT = "1 2 3 4 5"
 """tiny-llm ends every chat answer after 19 tokens; this completion runs to max_tokens."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _get(url: str) -> bytes:
-    context = ssl._create_unverified_context()
-    with urllib.request.urlopen(url, timeout=5, context=context) as reply:
-        return reply.read()
-
-
-class Process:
-    """A real `ogkit` command on a free port, its output in bench/.work/."""
-
-    def __init__(self, name: str, args: list[str], ready: str) -> None:
-        WORK.mkdir(exist_ok=True)
-        self.log = WORK / f"{name}.log"
-        with open(self.log, "wb") as out:
-            self.proc = subprocess.Popen(
-                [str(OGKIT), *args],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                cwd=ROOT,
-                start_new_session=True,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if ready.startswith("http"):
-                    _get(ready)
-                else:
-                    rpc = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"})
-                    request = urllib.request.Request(
-                        ready.removeprefix("rpc:"),
-                        rpc.encode(),
-                        {"Content-Type": "application/json"},
-                    )
-                    urllib.request.urlopen(request, timeout=5).read()
-                return
-            except OSError:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.2)
-        raise RuntimeError(f"{name} did not start:\n{self.log.read_text()[-3000:]}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGINT)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-
-
-class Client:
-    """One kept-alive HTTPS connection to the gateway."""
-
-    def __init__(self, port: int) -> None:
-        context = ssl._create_unverified_context()  # the enclave's self-made certificate
-        self.connection = http.client.HTTPSConnection(
-            "127.0.0.1", port, timeout=120, context=context
-        )
-
-    def chat(self, body: dict, headers: dict | None = None) -> tuple[dict, dict]:
-        self.connection.request(
-            "POST",
-            "/v1/chat/completions" if "messages" in body else "/v1/completions",
-            json.dumps(body),
-            {"Content-Type": "application/json", **(headers or {})},
-        )
-        reply = self.connection.getresponse()
-        data = json.loads(reply.read())
-        if reply.status != 200:
-            raise RuntimeError(f"HTTP {reply.status}: {data}")
-        return data, {k.lower(): v for k, v in reply.getheaders()}
-
-    def settlement(self, job: str) -> dict:
-        self.connection.request("GET", f"/v1/settlements/{job}")
-        reply = self.connection.getresponse()
-        return json.loads(reply.read())
-
-
-def _paid_headers() -> dict[str, str]:
-    raise SystemExit("--paid needs the gateway's x402 gate, which is not in main yet")
 
 
 class Direct:
@@ -200,16 +108,17 @@ def latency(
     request = completion(max_tokens) if long else body(max_tokens)
     prompt = LONG_PROMPT if long else None
     for _ in range(3):  # warm-up: sessions, caches, TLS
-        client.chat(request, headers())
+        client.chat(request, headers(request))
         direct.chat(max_tokens, prompt)
     gw, dr, ratio, extra, tokens = [], [], [], [], set()
     for r in range(rounds):
         order = ("gw", "direct") if r % 2 == 0 else ("direct", "gw")
         taken = {}
         for which in order:
+            paying = headers(request) if which == "gw" else {}  # signed before the clock
             t0 = time.perf_counter()
             if which == "gw":
-                answer, _ = client.chat(request, headers())
+                answer, _ = client.chat(request, paying)
                 n = answer["usage"]["completion_tokens"]
             else:
                 n = direct.chat(max_tokens, prompt)
@@ -236,7 +145,8 @@ def settlement_times(client: Client, kind: str, samples: int, headers) -> Summar
         # a distinct question each time: the relay refuses a second settlement of the same
         # (request hash, output hash, timestamp), and timestamps are whole seconds
         question = f"{QUESTION} ({kind} {i} {time.time_ns()})"
-        answer, fields = client.chat(body(8, question), {"X-SETTLEMENT-TYPE": kind, **headers()})
+        asked = body(8, question)
+        answer, fields = client.chat(asked, {"X-SETTLEMENT-TYPE": kind, **headers(asked)})
         t0 = time.perf_counter()
         job = fields["x-settlement-job-id"]
         while True:
@@ -251,18 +161,26 @@ def settlement_times(client: Client, kind: str, samples: int, headers) -> Summar
     return Summary.of(out)
 
 
-def verify_time(client: Client, rpc: str, gateway_url: str, headers) -> tuple[Summary, bool]:
+def verify_time(
+    client: Client, rpc: str, gateway_url: str, headers, pay_rpc: str | None
+) -> tuple[Summary, bool]:
     from web3 import Web3
 
     request = body(8)
-    answer, fields = client.chat(request, {"X-SETTLEMENT-TYPE": "batch", **headers()})
+    answer, fields = client.chat(request, {"X-SETTLEMENT-TYPE": "batch", **headers(request)})
     while client.settlement(fields["x-settlement-job-id"])["status"] == "pending":
         time.sleep(0.05)
     w3 = Web3(Web3.HTTPProvider(rpc))
     times, ok = [], True
     for _ in range(5):
         t0 = time.perf_counter()
-        report = verify_response(answer, w3=w3, request=request, gateway_url=gateway_url)
+        report = verify_response(
+            answer,
+            w3=w3,
+            request=request,
+            gateway_url=gateway_url,
+            payment_w3=Web3(Web3.HTTPProvider(pay_rpc)) if pay_rpc else None,
+        )
         times.append(time.perf_counter() - t0)
         ok = ok and report.ok
     return Summary.of(times).scaled(1e3), ok
@@ -280,10 +198,33 @@ def signing_time() -> Summary:
     return Summary.of(times[10:]).scaled(1e3)
 
 
-def run_gateway(rpc: str, interval: float) -> tuple[Process, int]:
+def run_gateway(rpc: str, interval: float, pay_rpc: str | None) -> tuple[Process, int]:
     port = free_port()
     args = ["gateway", "--rpc", rpc, "--port", str(port), "--settle-interval", str(interval)]
+    args += ["--payments-rpc", pay_rpc] if pay_rpc else []
     return Process(f"gateway-{interval}", args, f"https://127.0.0.1:{port}/v1/models"), port
+
+
+NODES: list[Process] = []
+
+
+def _node(extra: list[str]) -> str:
+    """Start `ogkit node EXTRA` on a free port; its RPC URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    NODES.append(
+        Process(f"node{''.join(extra)}", ["node", "--port", str(port), *extra], "rpc:" + url)
+    )
+    return url
+
+
+def paying(client: Client, paid: bool) -> Any:
+    """`headers(body)`: nothing, or a fresh x402 payment of the gateway's exact offer."""
+    if not paid:
+        return lambda _body: {}
+    from gateway_paid import PaidHeaders
+
+    return PaidHeaders(client.ask_offer)
 
 
 def fmt(s: Summary, unit: str = "ms", digits: int = 1) -> str:
@@ -294,17 +235,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--settle-samples", type=int, default=5)
-    parser.add_argument("--paid", action="store_true", help="(needs the x402 gate; not yet)")
+    parser.add_argument("--paid", action="store_true", help="Every request pays (x402 exact).")
     args = parser.parse_args()
-    headers = _paid_headers if args.paid else dict
-    node_port = free_port()
-    rpc = f"http://127.0.0.1:{node_port}"
-    node = Process("node", ["node", "--port", str(node_port)], "rpc:" + rpc)
-    started: list[Process] = [node]
+    rpc, started = _node([]), []
+    pay_rpc = _node(["--payments"]) if args.paid else None
     try:
-        gateway, port = run_gateway(rpc, 2.0)
+        gateway, port = run_gateway(rpc, 2.0, pay_rpc)
         started.append(gateway)
         client, direct = Client(port), Direct()
+        headers = paying(client, args.paid)
         results = [latency(client, direct, n, args.rounds, headers) for n in (8, 64)]
         results += [latency(client, direct, n, args.rounds, headers, True) for n in (64, 256)]
         settle = {
@@ -313,22 +252,27 @@ def main() -> None:
                 client, "individual", args.settle_samples, headers
             ),
         }
-        verified = verify_time(client, rpc, f"https://127.0.0.1:{port}", headers)
+        verified = verify_time(client, rpc, f"https://127.0.0.1:{port}", headers, pay_rpc)
         gateway.stop()
-        fast, fast_port = run_gateway(rpc, 0.2)
+        fast, fast_port = run_gateway(rpc, 0.2, pay_rpc)
         started.append(fast)
         fast_client = Client(fast_port)
+        fast_headers = paying(fast_client, args.paid)
         for kind in ("batch", "individual"):
-            settle[(kind, 0.2)] = settlement_times(fast_client, kind, args.settle_samples, headers)
+            settle[(kind, 0.2)] = settlement_times(
+                fast_client, kind, args.settle_samples, fast_headers
+            )
     finally:
-        for process in reversed(started):
+        for process in reversed(started + NODES):
             process.stop()
     write(results, settle, verified, signing_time(), args)
 
 
 def write(results, settle, verified, signing, args) -> None:
     lines = [
-        "# `ogkit gateway`: latency over the model, and time to settlement",
+        "# `ogkit gateway`"
+        + (" (every request paid: x402 exact)" if args.paid else "")
+        + ": latency over the model, and time to settlement",
         "",
         f"Generated by `bench/gateway.py` on {dt.date.today()} ({platform.machine()}, "
         f"{os.cpu_count()} cores shared with other work, Python {platform.python_version()}); "
@@ -372,7 +316,8 @@ def write(results, settle, verified, signing, args) -> None:
         f"attestation, Merkle proof through the relay's `verifyProof`); all passed: {ok}.",
         "",
     ]
-    (HERE / "RESULTS-gateway.md").write_text("\n".join(lines))
+    name = "RESULTS-gateway-paid.md" if args.paid else "RESULTS-gateway.md"
+    (HERE / name).write_text("\n".join(lines))
     print("\n".join(lines))
 
 
