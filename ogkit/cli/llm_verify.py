@@ -19,7 +19,7 @@ import click
 
 @click.group("llm")
 def llm() -> None:
-    """TEE-signed LLM answers."""
+    """Verify TEE-signed LLM answers."""
 
 
 def _load(path: str | None, what: str) -> Any:
@@ -42,7 +42,7 @@ def _web3(url: str):
     return Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 60}))
 
 
-@llm.command("verify")
+@llm.command("verify", short_help="Check an answer's signature, enclave, settlement, payment.")
 @click.argument("response_file", required=False, metavar="RESPONSE.json")
 @click.option("--request", "request_file", help="The request that was sent (JSON body).")
 @click.option("--inference-id", help="A 0xF4 TEE-mode LLM record to check instead.")
