@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from web3 import Web3
+from web3.logs import DISCARD
 
 from ogkit.contracts import load
 from ogkit.llm.verify_report import SignedClaim, VerificationReport
@@ -100,7 +101,7 @@ def _batch(report: VerificationReport, relay: Any, claim: SignedClaim, known: di
     receipt = relay.w3.eth.get_transaction_receipt(known["tx_hash"])
     roots = [
         e.args.merkleRoot
-        for e in relay.events.BatchSettlement().process_receipt(receipt)
+        for e in relay.events.BatchSettlement().process_receipt(receipt, errors=DISCARD)
         if e.address == relay.address
     ]
     if receipt["status"] != 1 or root not in roots:

@@ -15,6 +15,7 @@ from typing import Any
 
 from eth_abi import decode
 from web3 import Web3
+from web3.logs import DISCARD
 
 from ogkit.llm.verify_chain import relay_contract
 from ogkit.settlement.onchain import INFERENCE_TOPICS
@@ -78,7 +79,7 @@ def _signature_from_settlement(w3: Web3, entry: dict[str, Any]) -> dict[str, Any
     relay = relay_contract(w3, w3.eth.get_transaction(tx)["to"])
     receipt = w3.eth.get_transaction_receipt(tx)
     hashes = (entry["inputHash"], entry["outputHash"])
-    for event in relay.events.IndividualSettlement().process_receipt(receipt):
+    for event in relay.events.IndividualSettlement().process_receipt(receipt, errors=DISCARD):
         args = event.args
         if ("0x" + args.inputHash.hex(), "0x" + args.outputHash.hex()) == hashes:
             return {
@@ -86,7 +87,7 @@ def _signature_from_settlement(w3: Web3, entry: dict[str, Any]) -> dict[str, Any
                 "timestamp": args.timestamp,
                 "signature": "0x" + bytes(args.signature).hex(),
             }
-    if relay.events.BatchSettlement().process_receipt(receipt):
+    if relay.events.BatchSettlement().process_receipt(receipt, errors=DISCARD):
         raise RecordUnavailable(
             f"settled in a Merkle batch (tx {tx}) whose leaves are not on chain: the signature "
             "cannot be read back over RPC"

@@ -39,6 +39,10 @@ def w3(node):
 
 @pytest.fixture(scope="module")
 def chat(project, w3):
+    return _chat_on(project, w3)
+
+
+def _chat_on(project, w3):
     """(inference id, the answer's text) of one TEE chat, settled."""
     abi, bytecode = web3_artifact(project, "LLMAssistant")
     assistant = deploy(w3, DEV_KEYS[0], abi, bytecode, "tiny-llm", TEE)
@@ -100,3 +104,21 @@ def test_the_cli_checks_an_inference_id_and_an_unknown_one(node, chat):
     unknown = subprocess.run([*args, "0x" + "ab" * 32], capture_output=True, text=True, timeout=120)
     assert unknown.returncode == 1
     assert "  ✗ record: no mined transaction emitted an inference of that id" in unknown.stdout
+
+
+def test_a_0xf4_record_settled_in_a_batch_says_why_it_cannot_be_read_back(
+    project, tmp_path, model_store
+):
+    batching = NodeProcess(tmp_path, "--settlement-batch", "4", store=model_store.root).start()
+    try:
+        w3 = Web3(Web3.HTTPProvider(batching.url, request_kwargs={"timeout": 60}))
+        inference_id, _ = _chat_on(project, w3)
+        report = verify_inference(inference_id, w3=w3)
+    finally:
+        batching.stop()
+    (check,) = report.checks
+    assert (check.name, check.status) == ("record", "failed")
+    assert check.detail.startswith("settled in a Merkle batch (tx 0x")
+    assert check.detail.endswith(
+        "whose leaves are not on chain: the signature cannot be read back over RPC"
+    )
