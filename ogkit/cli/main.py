@@ -17,6 +17,7 @@ COMMANDS = {
     "gateway": LazyCommand(
         "ogkit.cli.gateway:gateway", "Serve TEE-signed LLM answers (OpenAI API)."
     ),
+    "llm": LazyCommand("ogkit.cli.llm_verify:llm", "Verify TEE-signed LLM answers."),
     "init": LazyCommand("ogkit.cli.init:init", "Create a new Ape project that calls a model."),
     "models": LazyCommand("ogkit.cli.models:models", "Manage the content-addressed model store."),
     "node": LazyCommand("ogkit.cli.node:node", "Run the AI chain as a local JSON-RPC node."),

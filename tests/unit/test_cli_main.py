@@ -30,6 +30,7 @@ Commands:
   gateway       Serve TEE-signed LLM answers (OpenAI API).
   inference     Read inference records from a running node.
   init          Create a new Ape project that calls a model.
+  llm           Verify TEE-signed LLM answers.
   models        Manage the content-addressed model store.
   node          Run the AI chain as a local JSON-RPC node.
   toolchain     Install the offline Solidity compiler.
