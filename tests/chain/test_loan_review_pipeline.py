@@ -19,7 +19,7 @@ from precompiles.inference.types import ModelInferenceMode
 
 VANILLA, ZK = int(ModelInferenceMode.VANILLA), int(ModelInferenceMode.ZK)
 LLM_TEE = int(LLMInferenceMode.TEE)  # the LLM functions have their own enum: TEE is 1
-SIGNALS = (1.5, 2.0)  # upstream_demo: 2.0 * 1.5 - 0.5 * 2.0 + 0.25 = 2.25
+SIGNALS = (1.25, 0.5)  # upstream_demo: 2.0 * 1.25 - 0.5 * 0.5 + 0.25 = 2.5
 FEATURES = (0.5, 0.5, 2.0)
 PROMPT_OF = "Borrower risk is {}. Decision:"
 
@@ -63,10 +63,10 @@ def test_one_transaction_chains_three_calls_in_three_modes(reviewed, owner, mode
     assert len({c["inferenceId"] for c in (score, label, llm)}) == 3
     assert all(c["caller"] == pipeline.address.lower() for c in (score, label, llm))
 
-    # each step's output is the next step's input: 2.25 scored, classified, explained
+    # each step's output is the next step's input: 2.5 scored, classified, explained
     (event,) = [e for e in receipt.events if e.event_name == "Reviewed"]
-    assert (event.scoreValue, event.scoreDecimals) == to_number(2.25)
-    assert event.label == credit_label(model_store, [2.25, *FEATURES])
+    assert (event.scoreValue, event.scoreDecimals) == to_number(2.5)
+    assert event.label == credit_label(model_store, [2.5, *FEATURES])
     review = pipeline.reviews(owner)
     assert (review.label, review.note) == (event.label, event.note)
     assert event.note != ""  # tiny-llm, greedy: deterministic text

@@ -101,10 +101,15 @@ def test_stream_is_what_the_sdk_parses(gateway, inference_node):
     assert {e["id"] for e in events} == {f"chatcmpl-{headers['x-settlement-job-id']}"}
 
 
-def test_models_lists_the_stores_llms(gateway):
+def test_models_lists_the_stores_llms(gateway, model_store):
+    """Every alias of an LLM bundle (the session's store: tiny-llm, and any alias another
+    test module gave it), sorted; no ONNX model of the examples."""
     status, _, body = call(gateway, "/v1/models", method="GET")
     assert status == 200 and body["object"] == "list"
-    assert [m["id"] for m in body["data"]] == ["tiny-llm"]
+    tiny = model_store.resolve("tiny-llm").cid
+    llm_aliases = sorted(a for a, cid in model_store.aliases().items() if cid == tiny)
+    assert [m["id"] for m in body["data"]] == llm_aliases
+    assert "tiny-llm" in llm_aliases and "credit_risk" not in llm_aliases
 
 
 def test_signing_key_and_a_fresh_attestation(gateway, inference_node):
