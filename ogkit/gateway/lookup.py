@@ -31,7 +31,7 @@ def signature_bytes(text: str) -> bytes:
     """The raw signature of a `tee_signature` as answers carry it (base64)."""
     try:
         # a `+` sent unescaped in a query string arrives as a space: base64 has none
-        raw = base64.b64decode(text.strip().replace(" ", "+"), validate=True)
+        raw = base64.b64decode(text.replace(" ", "+").strip(), validate=True)
     except (binascii.Error, ValueError):
         raise BadSignature("tee_signature must be the answer's base64 signature") from None
     if len(raw) not in SIGNATURE_BYTES:
