@@ -53,7 +53,9 @@ def _web3(url: str):
     help="The AI chain's JSON-RPC (registry, relay, records).",
 )
 @click.option(
-    "--gateway", "gateway_url", help="The gateway: a fresh attestation, and the job's batch proof."
+    "--gateway",
+    "gateway_url",
+    help="The gateway: a fresh attestation, and the answer's batch proof (by job or signature).",
 )
 @click.option(
     "--settlement",

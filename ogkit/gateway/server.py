@@ -4,6 +4,8 @@
     POST /v1/completions
     GET  /v1/models
     GET  /v1/settlements/{job id}   (X-Settlement-Job-ID: how far that answer settled)
+    GET  /v1/settlements?tee_signature=B64   (the same, found by the answer's signature: what
+                                              OpenGradient's SDK keeps instead of a job id)
     GET  /signing-key               (the enclave's RSA key, PEM, and its tee_id)
     GET  /enclave/attestation?nonce=HEX   (a fresh Nitro-format document, base64, as
                                            nitriding serves it)
@@ -38,6 +40,7 @@ from cryptography.hazmat.primitives import serialization
 from ogkit.gateway import responses
 from ogkit.gateway.generation import GatewayModels, GenerationError
 from ogkit.gateway.job import Job, Slot
+from ogkit.gateway.lookup import BadSignature, signature_bytes
 from ogkit.gateway.payment import FreeGate, GateResponse, PaidRequest, PaymentGate, release
 from ogkit.gateway.requests import (
     BadRequest,
@@ -157,6 +160,8 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/v1/models":
             body = responses.models_body(self.server.models.listed(), int(time.time()))
             return self._json(200, body)
+        if path == SETTLEMENTS.rstrip("/"):
+            return self._settlement_by_signature()
         if path.startswith(SETTLEMENTS):
             record = self.server.signer.book.get(path[len(SETTLEMENTS) :])
             if isinstance(record, GatewayRecord):
@@ -165,6 +170,22 @@ class _Handler(BaseHTTPRequestHandler):
         if path in ("/signing-key", "/enclave/attestation"):
             return self._enclave(path)
         self._error(404, f"no route GET {self.path}", code="not_found")
+
+    def _settlement_by_signature(self) -> None:
+        query = parse_qs(urlsplit(self.path).query)
+        given = query.get("tee_signature")
+        if not given or len(given) != 1:
+            message = "give the answer's signature: /v1/settlements?tee_signature=BASE64"
+            return self._error(400, message, "tee_signature")
+        try:
+            signature = signature_bytes(given[0])
+        except BadSignature as exc:
+            return self._error(400, str(exc), "tee_signature")
+        record = self.server.signer.by_signature(signature)
+        if record is None:
+            message = "no answer of this gateway carries that signature (or it is not paid yet)"
+            return self._error(404, message, code="not_found")
+        self._json(200, responses.settlement_body(record))
 
     def _enclave(self, path: str) -> None:
         enclave = self.server.signer.enclave.get()

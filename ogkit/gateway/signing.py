@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ogkit.gateway.generation import Outcome
+from ogkit.gateway.lookup import SignatureIndex
 from ogkit.gateway.requests import GatewayRequest
 from ogkit.inference.book import RecordBook
 from ogkit.inference.enclave_slot import EnclaveSlot
@@ -45,6 +46,9 @@ class ResponseSigner:
         self.enclave = enclave
         self.book = book
         self.clock = clock
+        self.index = SignatureIndex(book.max_final)
+        """Kept records by signature (`GET /v1/settlements?tee_signature=`), as bounded as
+        the book."""
 
     def sign(
         self, job_id: str, request: GatewayRequest, spec: LLMSpec, outcome: Outcome, path: str
@@ -82,3 +86,13 @@ class ResponseSigner:
 
     def keep(self, record: GatewayRecord) -> None:
         self.book.put(record)
+        assert record.tee_signature is not None
+        self.index.add(record.tee_signature.signature, record.inference_id)
+
+    def by_signature(self, signature: bytes) -> GatewayRecord | None:
+        """The kept record that carries exactly this signature, if the book still holds it."""
+        job = self.index.job(signature)
+        record = self.book.get(job) if job is not None else None
+        if not isinstance(record, GatewayRecord) or record.tee_signature is None:
+            return None
+        return record if record.tee_signature.signature == signature else None

@@ -15,7 +15,8 @@ One named check per line (`VerificationReport`):
   re-verified at its block's time, and a fresh one from the gateway for our nonce, each under
   the trusted root and bound to the registered key and TLS certificate;
 - `settlement`: an `IndividualSettlement` of these hashes, or a Merkle proof the relay's
-  `verifyProof` accepts under a root a `BatchSettlement` put on chain;
+  `verifyProof` accepts under a root a `BatchSettlement` put on chain (the gateway gives it by
+  job id, or by signature for an SDK output, which keeps no job id);
 - `payment`: the OPG transfer the gateway names, on the payment chain.
 
 Everything is read from the chains (and, for the fresh attestation and a batch proof, the
@@ -135,7 +136,9 @@ def verify_response(
     payee: str | None = None,
 ) -> VerificationReport:
     """Check a gateway answer (its JSON body) on the AI chain `w3`. `settlement`: the job's
-    `GET /v1/settlements/{job}` body if already at hand; else it is asked of `gateway_url`.
+    `GET /v1/settlements/{job}` body if already at hand; else it is asked of `gateway_url`
+    (by job id, or by signature for an answer that names no job: then, without `gateway_url`,
+    of the endpoint the registry holds for the TEE).
     `payee`: where the payment must have gone (default: the TEE's registered paymentAddress)."""
     job = job_id_of(response)
     report = VerificationReport(f"gateway answer {job or response.get('id')}")
@@ -149,16 +152,14 @@ def verify_response(
     check_output(report, claim, response)
     registry = registry_contract(w3, registry_address)
     entry, gateway = _enclave_checks(report, registry, claim, gateway_url, tee_root_pem)
-    if settlement is None and gateway is not None and job is not None:
-        try:
-            settlement = gateway.settlement(job)
-        except OSError as exc:
-            report.skipped("gateway_record", f"the gateway did not answer ({exc})")
+    if settlement is None:
+        settlement = _gateway_record(report, gateway, entry, job, response)
     settlement = _matching(report, settlement, response)
     no_proof = (
         "no batch proof given (--gateway)"
         if job is not None
-        else "and the answer names no gateway job (an SDK output has none) to ask its batch proof"
+        else "and no gateway (--gateway, or the registry's endpoint for its TEE) has a record "
+        "of its signature to give its batch proof"
     )
     relay = relay_contract(w3, relay_address)
     check_settlement(report, relay, claim, settlement, no_proof)
@@ -166,6 +167,29 @@ def verify_response(
         payee = entry.payment_address
     check_payment(report, (settlement or {}).get("payment"), payment_w3, payee)
     return report
+
+
+def _gateway_record(
+    report: VerificationReport,
+    gateway: GatewayClient | None,
+    entry: Any,
+    job: str | None,
+    response: dict[str, Any],
+) -> dict[str, Any] | None:
+    """The gateway's record of this answer: by its job id, or, for an answer that names none
+    (an SDK output), by its signature, asked of `--gateway` or else of the endpoint the
+    registry holds for the TEE (TLS pinned to the registry's certificate)."""
+    if job is None and gateway is None and entry is not None and entry.endpoint:
+        gateway = GatewayClient(entry.endpoint, entry.tls_certificate)
+    if gateway is None:
+        return None
+    try:
+        if job is not None:
+            return gateway.settlement(job)
+        return gateway.settlement_by_signature(str(response.get("tee_signature") or ""))
+    except OSError as exc:
+        report.skipped("gateway_record", f"the gateway at {gateway.url} did not answer ({exc})")
+        return None
 
 
 def _with_hashes(
@@ -202,13 +226,19 @@ def _matching(
     if settlement is None:
         return None
     fields = ("tee_signature", "tee_timestamp", "tee_request_hash", "tee_output_hash", "tee_id")
-    if any(str(settlement.get(f)) != str(response.get(f)) for f in fields):
+    if any(_field(settlement.get(f)) != _field(response.get(f)) for f in fields):
         report.failed(
             "gateway_record",
             "the gateway's record of this job is another signed answer (its tee_* fields differ)",
         )
         return None
     return settlement
+
+
+def _field(value: Any) -> str:
+    """A tee_* field compared as text, hex case and `0x` aside (clients print them apart)."""
+    text = str(value).strip()
+    return text.lower().removeprefix("0x") if text.lower().startswith("0x") else text
 
 
 def verify_inference(

@@ -1,7 +1,7 @@
-"""Reads a verifier asks of an `ogkit gateway`: a job's settlement record and a fresh
-attestation. Over HTTPS the peer must present exactly the TLS certificate the TEE registry
-holds (as OpenGradient's SDK pins it); nothing read here is trusted without the on-chain
-checks that follow it."""
+"""Reads a verifier asks of an `ogkit gateway`: an answer's settlement record (by job id, or
+by signature for an answer that names no job) and a fresh attestation. Over HTTPS the peer
+must present exactly the TLS certificate the TEE registry holds (as OpenGradient's SDK pins
+it); nothing read here is trusted without the on-chain checks that follow it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import http.client
 import json
 import ssl
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 
 class PinMismatch(OSError):
@@ -54,6 +54,16 @@ class GatewayClient:
             return None
         if status != 200:
             raise OSError(f"GET /v1/settlements: HTTP {status}")
+        return json.loads(body)
+
+    def settlement_by_signature(self, tee_signature: str) -> dict[str, Any] | None:
+        """`GET /v1/settlements?tee_signature=`: the record of the answer that carries this
+        signature (what an SDK output keeps instead of a job id); None when there is none."""
+        status, body = self._get(f"/v1/settlements?tee_signature={quote(tee_signature, safe='')}")
+        if status == 404:
+            return None
+        if status != 200:
+            raise OSError(f"GET /v1/settlements?tee_signature=: HTTP {status}")
         return json.loads(body)
 
     def attestation(self, nonce: bytes) -> bytes:

@@ -1,9 +1,11 @@
 """A 0xF4 TEE-mode record, read back from the node over plain RPC.
 
-`ogkit_getInferenceRecord` answers for model records (stored with the chain); an LLM record
-lives in the node's record book only, and a receipt's `inferences` entry carries its hashes
-and settlement but not its signature. So the record is assembled from the chain itself: the
-0xF4 event that names the inference id (its transaction), that receipt's entry (hashes,
+`ogkit_getInferenceRecord` answers for model records (stored with the chain) and, on a node
+of this version, for LLM records too (from its record book, Merkle proof included). Where it
+answers null (an older node, or a record its book no longer holds), the record is assembled
+from the chain itself, since a receipt's `inferences` entry carries an LLM record's hashes and
+settlement but not its signature: the 0xF4 event that names the inference id (its
+transaction), that receipt's entry (hashes,
 settlement tx), and the `IndividualSettlement` of those hashes in the settlement tx (tee id,
 timestamp, signature). A record settled in a batch is not readable this way: the batch's
 leaves are not on chain (Walrus holds them on OpenGradient's network).

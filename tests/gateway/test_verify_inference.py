@@ -56,8 +56,8 @@ def _chat_on(project, w3):
         and bytes(entry.topics[0]) == topic
     ]
     inference_id = decode(["string"], bytes(log.data))[0]
-    # it waits for the settlement; an LLM record lives in the node's book, so it answers null
-    w3.provider.make_request("ogkit_waitForSettlement", [inference_id, 60])
+    settled = w3.provider.make_request("ogkit_waitForSettlement", [inference_id, 60])["result"]
+    assert settled["settlement"] != "pending" and "timedOut" not in settled, settled
     return inference_id, assistant.functions.lastAnswer().call()
 
 
@@ -106,19 +106,47 @@ def test_the_cli_checks_an_inference_id_and_an_unknown_one(node, chat):
     assert "  ✗ record: no mined transaction emitted an inference of that id" in unknown.stdout
 
 
-def test_a_0xf4_record_settled_in_a_batch_says_why_it_cannot_be_read_back(
-    project, tmp_path, model_store
-):
+def test_the_node_answers_for_its_0xf4_llm_record(node, w3, chat):
+    """An LLM record lives in the node's record book, not with the chain: the node's RPC
+    finds it there (the block that emitted it read for its transaction) in the shape of a
+    stored record, signature, settlement and all."""
+    inference_id, _ = chat
+    record = node.rpc("ogkit_getInferenceRecord", inference_id)
+    assert record is not None
+    receipt = w3.eth.get_transaction_receipt(record["transactionHash"])
+    (entry,) = node.rpc("eth_getTransactionReceipt", record["transactionHash"])["inferences"]
+    assert record["blockNumber"] == receipt.blockNumber
+    assert record["inferenceId"] == "0x" + inference_id.lower().removeprefix("0x")
+    assert (record["modelId"], record["mode"]) == ("tiny-llm", TEE)
+    assert (record["inputHash"], record["outputHash"]) == (entry["inputHash"], entry["outputHash"])
+    assert (record["settlement"], record["settlementTx"]) == (
+        entry["settlement"],
+        entry["settlementTx"],
+    )
+    assert record["settlement"].startswith("settled") and record["settlementTx"]
+    assert set(record["teeSignature"]) == {"teeId", "timestamp", "messageHash", "signature"}
+    assert node.rpc("ogkit_waitForSettlement", inference_id, 5) == record
+    assert node.rpc("ogkit_getInferenceRecord", "0x" + "ab" * 32) is None
+
+
+def test_a_0xf4_record_settled_in_a_batch_verifies_by_its_proof(project, tmp_path, model_store):
+    """The node's record of a batch-settled LLM call carries its Merkle proof and signature:
+    the relay's verifyProof confirms it (the batch's leaves are not on chain)."""
     batching = NodeProcess(tmp_path, "--settlement-batch", "4", store=model_store.root).start()
     try:
         w3 = Web3(Web3.HTTPProvider(batching.url, request_kwargs={"timeout": 60}))
         inference_id, _ = _chat_on(project, w3)
-        report = verify_inference(inference_id, w3=w3)
+        report = verify_inference(inference_id, w3=w3, request=_request())
     finally:
         batching.stop()
-    (check,) = report.checks
-    assert (check.name, check.status) == ("record", "failed")
-    assert check.detail.startswith("settled in a Merkle batch (tx 0x")
-    assert check.detail.endswith(
-        "whose leaves are not on chain: the signature cannot be read back over RPC"
-    )
+    assert {c.name: c.status for c in report.checks} == {
+        "record": "passed",
+        "request_hash": "passed",
+        "output_hash": "skipped",
+        "tee_registry": "passed",
+        "signature": "passed",
+        "attestation_registered": "passed",
+        "attestation_fresh": "skipped",
+        "settlement": "passed",
+    }
+    assert report.check("settlement").detail.startswith("leaf in the batch root 0x")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ogkit.inference import receipts
 from ogkit.node.chain import records
 from ogkit.pricefeed import record_json
+from precompiles.addresses import OG_INFERENCE_ADDRESS
 
 if TYPE_CHECKING:
     from ogkit.node.chain.blocks import Blocks
@@ -32,8 +33,37 @@ class InferenceDesk:
         self.trace_stats = trace_stats
 
     def record(self, inference_id: str) -> dict[str, Any] | None:
+        """The stored record of a model call, or the record book's of an LLM call (0xF4's
+        LLM records live in memory only), the same JSON either way."""
         with self.blocks.lock:
-            return records.read_record(self.blocks.db, inference_id, self.blocks.head.block_number)
+            head = self.blocks.head.block_number
+            stored = records.read_record(self.blocks.db, inference_id, head)
+            if stored is not None:
+                return stored
+            kept = self.engine.book.get(inference_id)
+            if kept is None or not 1 <= kept.block_number <= head:
+                return None  # unknown, a gateway's (no block), or of a block not yet mined
+            return self._mined(kept, kept.block_number)
+
+    def _mined(self, kept: Any, number: int) -> dict[str, Any] | None:
+        """`kept` as stored records read, if a transaction of block `number` emitted it (an
+        eth_call's record never is): one block's receipts read, never a scan."""
+        header = self.blocks.chain.get_canonical_block_header_by_number(number)
+        block = self.blocks.block_by_header(header)
+        wanted = str(kept.inference_id).lower().removeprefix("0x")
+        for tx, receipt in zip(block.transactions, self.blocks.receipts(block), strict=False):
+            for log in receipt.logs:
+                if log.address != OG_INFERENCE_ADDRESS or not log.topics:
+                    continue
+                if log.topics[0] not in receipts.CALLS:
+                    continue
+                try:
+                    event = receipts.decode_inference_event(log.data)
+                except (ValueError, IndexError):
+                    continue
+                if event.inference_id.lower().removeprefix("0x") == wanted:
+                    return {**records.record_json(kept, event, tx.hash), "blockNumber": number}
+        return None
 
     def precompile_calls(self, logs: Any, first_log_index: int) -> list[dict[str, Any]]:
         """The 0xF4 calls a mined transaction made, from its receipt's py-evm logs: the
