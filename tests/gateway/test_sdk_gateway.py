@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from node_support import DEV_KEYS, ROOT, NodeProcess, free_port
+from node_support import DEV_KEYS, ROOT, free_port
 from web3 import Web3
 
 from ogkit.chain.tee_registry_genesis import LLM_SETTLEMENT_RELAY_ADDRESS, TEE_REGISTRY_ADDRESS
@@ -64,18 +64,6 @@ class GatewayProcess:
         if self.process.poll() is None:
             self.process.send_signal(sig)
             self.process.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def node(tmp_path_factory, model_store):
-    process = NodeProcess(tmp_path_factory.mktemp("node"), store=model_store.root).start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture(scope="module")
-def w3(node):
-    return Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 60}))
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,6 @@ import subprocess
 import pytest
 from eth_account import Account
 from gateway_support import ROOT, serve
-from node_support import NodeProcess
-from web3 import Web3
 
 from ogkit.chain.genesis import SETTLEMENT_RELAYER_KEY
 from ogkit.chain.tee_registry_genesis import LLM_PROXY, TEE_REGISTRY_ADDRESS
@@ -42,18 +40,6 @@ ALL_PASSED = {
     "settlement": "passed",
     "payment": "skipped",
 }
-
-
-@pytest.fixture(scope="module")
-def node(tmp_path_factory, model_store):
-    process = NodeProcess(tmp_path_factory.mktemp("verify-node"), store=model_store.root).start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture(scope="module")
-def w3(node):
-    return Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 60}))
 
 
 @pytest.fixture(scope="module")

@@ -26,18 +26,6 @@ MAX_TOKENS = 8
 
 
 @pytest.fixture(scope="module")
-def node(tmp_path_factory, model_store):
-    process = NodeProcess(tmp_path_factory.mktemp("verify-0xf4"), store=model_store.root).start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture(scope="module")
-def w3(node):
-    return Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 60}))
-
-
-@pytest.fixture(scope="module")
 def chat(project, w3):
     return _chat_on(project, w3)
 

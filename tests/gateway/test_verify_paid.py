@@ -13,7 +13,7 @@ import time
 
 import httpx
 import pytest
-from node_support import DEV_KEYS, ROOT, NodeProcess
+from node_support import DEV_KEYS, ROOT
 from payment_support import Payer
 from web3 import Web3
 from x402_gateway_support import (
@@ -33,22 +33,8 @@ REQUEST = {"model": "tiny-llm", "messages": HELLO, "max_tokens": 12}
 
 
 @pytest.fixture(scope="module")
-def ai_node(tmp_path_factory, model_store):
-    process = NodeProcess(tmp_path_factory.mktemp("ai"), store=model_store.root).start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture(scope="module")
-def pay_node(tmp_path_factory):
-    process = NodeProcess(tmp_path_factory.mktemp("pay"), "--payments").start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture(scope="module")
-def gateway(tmp_path_factory, ai_node, pay_node, model_store):
-    args = ["--port", "0", "--rpc", ai_node.url, "--payments-rpc", pay_node.url]
+def gateway(tmp_path_factory, node, pay_node, model_store):
+    args = ["--port", "0", "--rpc", node.url, "--payments-rpc", pay_node.url]
     args += ["--settle-interval", "0.5", "--model-store", str(model_store.root)]
     process = GatewayProcess(tmp_path_factory.mktemp("gw"), *args)
     yield process
@@ -79,13 +65,13 @@ def _paid_chat(gateway, pay_node, settlement_type: str) -> tuple[dict, dict]:
 
 @pytest.mark.parametrize("settlement_type", ["batch", "individual"])
 def test_a_paid_answer_is_confirmed_by_every_check(
-    gateway, ai_node, pay_node, settlement_type, tmp_path
+    gateway, node, pay_node, settlement_type, tmp_path
 ):
     answer, status = _paid_chat(gateway, pay_node, settlement_type)
     (tmp_path / "answer.json").write_text(json.dumps(answer))
     (tmp_path / "request.json").write_text(json.dumps(REQUEST))
     args = [str(OGKIT), "llm", "verify", str(tmp_path / "answer.json"), "--request"]
-    args += [str(tmp_path / "request.json"), "--rpc", ai_node.url, "--gateway", gateway.url]
+    args += [str(tmp_path / "request.json"), "--rpc", node.url, "--gateway", gateway.url]
     args += ["--payment-rpc", pay_node.url, "--strict", "--json"]
     done = subprocess.run(args, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -110,12 +96,12 @@ def test_a_paid_answer_is_confirmed_by_every_check(
     assert "through an EIP-3009 authorization" in payment
 
 
-def test_a_payment_to_another_payee_fails(gateway, ai_node, pay_node):
+def test_a_payment_to_another_payee_fails(gateway, node, pay_node):
     answer, _ = _paid_chat(gateway, pay_node, "batch")
-    ai_w3, pay_w3 = (Web3(Web3.HTTPProvider(n.url)) for n in (ai_node, pay_node))
+    w3, pay_w3 = (Web3(Web3.HTTPProvider(n.url)) for n in (node, pay_node))
     other = Web3.to_checksum_address("0x" + "12" * 20)
     report = verify_response(
-        answer, w3=ai_w3, request=REQUEST, gateway_url=gateway.url, payment_w3=pay_w3, payee=other
+        answer, w3=w3, request=REQUEST, gateway_url=gateway.url, payment_w3=pay_w3, payee=other
     )
     assert report.check("payment").status == "failed"
     assert f"to {other}" in report.check("payment").detail

@@ -6,7 +6,7 @@ amount, payer, payee, network or an unknown tx fails with the reason."""
 from __future__ import annotations
 
 import pytest
-from node_support import DEV_KEYS, NodeProcess
+from node_support import DEV_KEYS
 from payment_support import PAY_TO, Payer
 from web3 import Web3
 from x402 import x402ClientSync
@@ -22,18 +22,6 @@ from ogkit.payments.facilitator import Facilitator
 
 PRICE = 10**15
 RESOURCE = "https://127.0.0.1:8443/v1/chat/completions"
-
-
-@pytest.fixture(scope="module")
-def pay_node(tmp_path_factory):
-    process = NodeProcess(tmp_path_factory.mktemp("verify-pay"), "--payments").start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture(scope="module")
-def pay_w3(pay_node):
-    return Web3(Web3.HTTPProvider(pay_node.url, request_kwargs={"timeout": 60}))
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 from eth_account import Account
-from node_support import DEV_KEYS, ROOT, NodeProcess
+from node_support import DEV_KEYS, ROOT
 from web3 import Web3
 from x402_gateway_support import GatewayProcess
 
@@ -45,20 +45,6 @@ CHECKS = (
     "settlement",
     "payment",
 )
-
-
-@pytest.fixture(scope="module")
-def node(tmp_path_factory, model_store):
-    process = NodeProcess(tmp_path_factory.mktemp("sdk-node"), store=model_store.root).start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture(scope="module")
-def pay_node(tmp_path_factory):
-    process = NodeProcess(tmp_path_factory.mktemp("sdk-pay"), "--payments").start()
-    yield process
-    process.stop()
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import time
 
 import pytest
 from gateway_support import call, serve, sse_events
-from node_support import DEV_KEYS, NodeProcess
+from node_support import DEV_KEYS
 from payment_support import PAY_TO, Payer, opg_transfers
 from web3 import Web3
 from x402 import x402ClientSync
@@ -49,13 +49,6 @@ QUOTE = HELLO_PROMPT_TOKENS * 10**12 + 40 * 4 * 10**12
 """What a 40-token chat of "Hello!" costs at most: exact's price, upto's cap."""
 CHARGE = HELLO_PROMPT_TOKENS * 10**12 + HELLO_REPLY_TOKENS * 4 * 10**12
 """What upto charges for the tiny LLM's 16-token reply."""
-
-
-@pytest.fixture(scope="module")
-def pay_node(tmp_path_factory):
-    process = NodeProcess(tmp_path_factory.mktemp("pay-node"), "--payments").start()
-    yield process
-    process.stop()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import time
 import click
 import pytest
 from gateway_support import call, serve
-from node_support import DEV_KEYS, NodeProcess, free_port
+from node_support import DEV_KEYS, free_port
 from payment_support import PAY_TO, Payer, opg_transfers
 from web3 import Web3
 from x402_gateway_support import (
@@ -34,13 +34,6 @@ from ogkit.payments.facilitator_http import serve as serve_facilitator
 
 BODY = {"model": "tiny-llm", "messages": HELLO, "max_tokens": 40}
 QUOTE = 7 * 10**12 + 40 * 4 * 10**12
-
-
-@pytest.fixture(scope="module")
-def pay_node(tmp_path_factory):
-    process = NodeProcess(tmp_path_factory.mktemp("pay-node"), "--payments").start()
-    yield process
-    process.stop()
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 from eth_account import Account
-from node_support import DEV_KEYS, ROOT, NodeProcess
+from node_support import DEV_KEYS, ROOT
 from payment_support import Payer
 from web3 import Web3
 from x402_gateway_support import (
@@ -56,33 +56,9 @@ CHAT_QUOTE, COMPLETION_QUOTE = 7 * IN + 40 * OUT, 11 * IN + 40 * OUT
 
 
 @pytest.fixture(scope="module")
-def ai_node(tmp_path_factory, model_store):
-    process = NodeProcess(tmp_path_factory.mktemp("ai"), store=model_store.root).start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture(scope="module")
-def pay_node(tmp_path_factory):
-    process = NodeProcess(tmp_path_factory.mktemp("pay"), "--payments").start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture(scope="module")
-def pay_w3(pay_node):
-    return Web3(Web3.HTTPProvider(pay_node.url, request_kwargs={"timeout": 60}))
-
-
-@pytest.fixture(scope="module")
-def ai_w3(ai_node):
-    return Web3(Web3.HTTPProvider(ai_node.url, request_kwargs={"timeout": 60}))
-
-
-@pytest.fixture(scope="module")
-def gateway(tmp_path_factory, ai_node, pay_node, model_store):
+def gateway(tmp_path_factory, node, pay_node, model_store):
     """Registered on the AI chain, paid on the payment chain, upto first (the defaults)."""
-    args = ["--port", "0", "--rpc", ai_node.url, "--payments-rpc", pay_node.url]
+    args = ["--port", "0", "--rpc", node.url, "--payments-rpc", pay_node.url]
     process = GatewayProcess(
         tmp_path_factory.mktemp("gw"), *args, "--model-store", str(model_store.root)
     )
@@ -123,10 +99,10 @@ def test_the_banner_says_how_it_is_paid(gateway, pay_node):
     assert f"pay to {PAY_TO}; price {IN}:{OUT} per token" in gateway.log()
 
 
-def test_sdk_pays_upto_with_only_the_urls_changed(sdk_python, ai_node, pay_node, pay_w3, gateway):
+def test_sdk_pays_upto_with_only_the_urls_changed(sdk_python, node, pay_node, pay_w3, gateway):
     payer = Account.from_key(DEV_KEYS[5]).address
     start = pay_w3.eth.block_number
-    answers = _sdk(sdk_python, pay_node, "registry", ai_node.url, DEV_KEYS[5], MODEL)
+    answers = _sdk(sdk_python, pay_node, "registry", node.url, DEV_KEYS[5], MODEL)
     assert answers["chat"] == {"role": "assistant", "content": HELLO_REPLY}
     assert answers["stream_text"] == HELLO_REPLY
     assert answers["completion"] == " jumps over the lazy dog."
@@ -141,21 +117,21 @@ def test_sdk_pays_upto_with_only_the_urls_changed(sdk_python, ai_node, pay_node,
     ]
 
 
-def _pinned(ai_w3) -> ssl.SSLContext:
-    registry = ai_w3.eth.contract(address=TEE_REGISTRY_ADDRESS, abi=load("TEERegistry").abi)
+def _pinned(w3) -> ssl.SSLContext:
+    registry = w3.eth.contract(address=TEE_REGISTRY_ADDRESS, abi=load("TEERegistry").abi)
     (tee,) = registry.functions.getActiveTEEs(0).call()
     context = ssl.create_default_context(cadata=tee[4])  # the registry's certificate only
     context.check_hostname = False
     return context
 
 
-def test_refused_calls_move_nothing_and_settle_nothing(ai_w3, pay_w3, gateway):
+def test_refused_calls_move_nothing_and_settle_nothing(w3, pay_w3, gateway):
     """Unpaid, expired and replayed-over-the-wire calls to the registered gateway: 402s, no
     Transfer; the next test counts exactly the SDK's 3 answers settled on the AI chain."""
     payer = Payer(pay_w3, DEV_KEYS[2])
     start = pay_w3.eth.block_number
     body = {"model": "tiny-llm", "messages": HELLO, "max_tokens": 40}
-    with httpx.Client(verify=_pinned(ai_w3), timeout=60) as client:
+    with httpx.Client(verify=_pinned(w3), timeout=60) as client:
         unpaid = client.post(gateway.url + CHAT, json=body)
         required = decode(unpaid.headers["PAYMENT-REQUIRED"])
         offer = by_scheme(required["accepts"], "exact")
@@ -168,8 +144,8 @@ def test_refused_calls_move_nothing_and_settle_nothing(ai_w3, pay_w3, gateway):
     assert _transfers(pay_w3, payer.address, start) == []
 
 
-def test_the_sdks_paid_answers_settle_on_the_ai_chain(ai_w3, gateway):
-    relay = ai_w3.eth.contract(
+def test_the_sdks_paid_answers_settle_on_the_ai_chain(w3, gateway):
+    relay = w3.eth.contract(
         address=LLM_SETTLEMENT_RELAY_ADDRESS, abi=load("InferenceSettlementRelay").abi
     )
     deadline = time.monotonic() + 60
@@ -182,9 +158,9 @@ def test_the_sdks_paid_answers_settle_on_the_ai_chain(ai_w3, gateway):
 
 
 def test_a_pinned_https_client_pays_by_hand_and_its_settlement_names_the_payment(
-    ai_w3, pay_w3, gateway
+    w3, pay_w3, gateway
 ):
-    context = _pinned(ai_w3)
+    context = _pinned(w3)
     payer = Payer(pay_w3, DEV_KEYS[3])
     body = {"model": "tiny-llm", "messages": HELLO, "max_tokens": 40}
     with httpx.Client(verify=context, timeout=60) as client:
@@ -219,10 +195,10 @@ def test_a_pinned_https_client_pays_by_hand_and_its_settlement_names_the_payment
         PAY_TO,
         CHAT_QUOTE,
     )
-    relay = ai_w3.eth.contract(
+    relay = w3.eth.contract(
         address=LLM_SETTLEMENT_RELAY_ADDRESS, abi=load("InferenceSettlementRelay").abi
     )
-    settled = ai_w3.eth.get_transaction_receipt(status["tx_hash"])
+    settled = w3.eth.get_transaction_receipt(status["tx_hash"])
     (event,) = relay.events.IndividualSettlement().process_receipt(settled)
     assert event.args.outputHash.hex() == reply.json()["tee_output_hash"]
 
