@@ -10,7 +10,6 @@ response's `X-Settlement-Job-ID` names.
 
 from __future__ import annotations
 
-import base64
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,14 +58,7 @@ class ResponseSigner:
         output_hash = canonical.output_hash(outcome.content, outcome.tool_calls)
         timestamp = int(self.clock())
         signed = self.enclave.get().sign_result(request_hash, output_hash, timestamp)
-        tee = TeeResponse(
-            tee_request_hash=request_hash.hex(),
-            tee_output_hash=output_hash.hex(),
-            tee_timestamp=timestamp,
-            tee_id="0x" + signed.tee_id.hex(),
-            tee_signature=base64.b64encode(signed.signature).decode(),
-            signed=signed,
-        )
+        tee = TeeResponse.of(signed)
         private = request.settlement_type == "private"
         return GatewayRecord(
             inference_id=job_id,

@@ -57,6 +57,18 @@ class TeeResponse:
     """base64 RSA-PSS over keccak256(requestHash ‖ outputHash ‖ uint256 timestamp)."""
     signed: SignedResult
 
+    @classmethod
+    def of(cls, signed: SignedResult) -> TeeResponse:
+        """The response fields of an enclave signature (0xF4's TEE mode and the gateway)."""
+        return cls(
+            tee_request_hash=signed.input_hash.hex(),
+            tee_output_hash=signed.output_hash.hex(),
+            tee_timestamp=signed.timestamp,
+            tee_id="0x" + signed.tee_id.hex(),
+            tee_signature=base64.b64encode(signed.signature).decode(),
+            signed=signed,
+        )
+
 
 @dataclass(kw_only=True)
 class LLMRecord(InferenceRecord):
@@ -211,14 +223,7 @@ class LLMEngine:
         tee = signed = None
         if mode is LLMInferenceMode.TEE:
             signed = self.enclave.sign_result(req_hash, out_hash, context.timestamp)
-            tee = TeeResponse(
-                tee_request_hash=req_hash.hex(),
-                tee_output_hash=out_hash.hex(),
-                tee_timestamp=context.timestamp,
-                tee_id="0x" + signed.tee_id.hex(),
-                tee_signature=base64.b64encode(signed.signature).decode(),
-                signed=signed,
-            )
+            tee = TeeResponse.of(signed)
         self.book.put(
             LLMRecord(
                 inference_id=inference_id,
