@@ -231,10 +231,7 @@ def node(
     the node refuses to start while a publicly known key is in use (the dev mnemonic, TEE
     root or price-feed key) unless --allow-dev-keys.
     """
-    from ogkit.node import DataDirError, Node, NodeConfig, ServerLimits
-    from ogkit.node.chain.devkeys import DevKeysRefused
-    from ogkit.pricefeed import CsvFormatError
-    from ogkit.tee.trust import TrustConfigError
+    from ogkit.node import NodeConfig, ServerLimits
 
     tee_root_pem, price_feed_key = _key_files(tee_root, price_feed_key_file)
     config = NodeConfig(
@@ -258,17 +255,22 @@ def node(
         provers=provers,
     )
     config = apply_payments(config, payments)
+    limits = ServerLimits(max_connections=max_connections, allow_origins=allow_origins)
+    running = _start(config, host, port, quiet, limits)
+    _serve(running, host, port, quiet, banner_for(payments, banner))
+
+
+def _start(config, host: str, port: int, quiet: bool, limits):  # noqa: ANN001, ANN202
+    """The node, or a one-line error for what a user can fix (data dir, CSV, keys, root)."""
+    from ogkit.node import DataDirError, Node
+    from ogkit.node.chain.devkeys import DevKeysRefused
+    from ogkit.pricefeed import CsvFormatError
+    from ogkit.tee.trust import TrustConfigError
+
     try:
-        running = Node(
-            config,
-            host=host,
-            port=port,
-            quiet=quiet,
-            limits=ServerLimits(max_connections=max_connections, allow_origins=allow_origins),
-        )
+        return Node(config, host=host, port=port, quiet=quiet, limits=limits)
     except (DataDirError, CsvFormatError, DevKeysRefused, TrustConfigError) as exc:
         raise click.ClickException(str(exc)) from None
-    _serve(running, host, port, quiet, banner_for(payments, banner))
 
 
 def _serve(running, host: str, port: int, quiet: bool, banner=banner) -> None:  # noqa: ANN001
