@@ -15,13 +15,14 @@ is one thread-local read per call frame.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from time import monotonic
 
 from eth.vm.code_stream import CodeStream
 from eth.vm.opcode_values import STOP
+
+from ogkit.chain.thread_slot import ThreadSlot
 
 DEFAULT_GAS_CAP = 50_000_000
 """geth's `--rpc.gascap` default: the most gas an RPC call or estimate gets."""
@@ -32,12 +33,7 @@ CHECK_EVERY = 1024
 expired deadline is noticed within that, and the clock costs well under 1% of a run."""
 
 
-class _Active(threading.local):
-    budget: Budget | None = None
-    """The class default spares a missing-attribute lookup on every call frame."""
-
-
-_active = _Active()
+_active: ThreadSlot[Budget] = ThreadSlot()
 
 
 def go_duration(seconds: float) -> str:
@@ -75,23 +71,20 @@ class Budget:
 def deadline(seconds: float | None) -> Iterator[Budget | None]:
     """Runs in this thread stop `seconds` from now (None or 0: no deadline). Nested, the
     earlier deadline wins."""
-    previous = _active.budget
+    previous = _active.value
     if not seconds:
         yield previous
         return
     budget = Budget(seconds)
     if previous is not None and previous.at < budget.at:
         budget = previous
-    _active.budget = budget
-    try:
+    with _active.holding(budget):
         yield budget
-    finally:
-        _active.budget = previous
 
 
 def active_budget() -> Budget | None:
     """The deadline runs in this thread have, if any (read once per call frame)."""
-    return _active.budget
+    return _active.value
 
 
 class DeadlineCodeStream(CodeStream):

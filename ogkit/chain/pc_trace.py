@@ -13,7 +13,6 @@ and whether it ran init code (a CREATE: not a deployed contract's runtime code).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from eth.vm.code_stream import CodeStream
 from eth.vm.opcode_values import STOP
 
 from ogkit.chain.callframes import TraceOptions
+from ogkit.chain.thread_slot import ThreadSlot
 from ogkit.chain.tracing import CallRequest, TesterTracer, TracingVMs, tracing_vm_class
 
 TOP_ONLY = TraceOptions(only_top_call=True)
@@ -42,11 +42,7 @@ class Frame:
     pcs: set[int] = field(default_factory=set)
 
 
-class _Active(threading.local):
-    collector: PcCollector | None = None
-
-
-_active = _Active()
+_active: ThreadSlot[PcCollector] = ThreadSlot()
 
 
 class PcCodeStream(CodeStream):
@@ -81,12 +77,8 @@ class PcCollector:
 
     @contextmanager
     def collecting(self) -> Iterator[PcCollector]:
-        previous = _active.collector
-        _active.collector = self
-        try:
+        with _active.holding(self):
             yield self
-        finally:
-            _active.collector = previous
 
     def stream(self, message: Any) -> PcCodeStream:
         code = bytes(message.code)
@@ -104,7 +96,7 @@ def pc_vm_class(vm_class: type, precompiles: Any) -> type:
     class PcComputation(base):  # type: ignore[misc, valid-type]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            collector = _active.collector
+            collector = _active.value
             if collector is not None and not self.msg.is_create:
                 self.code = collector.stream(self.msg)
 

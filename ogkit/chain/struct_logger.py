@@ -35,7 +35,6 @@ host build gigabytes.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -49,6 +48,7 @@ from ogkit.chain.assembly import PrecompileMap
 from ogkit.chain.budget import CHECK_EVERY, Budget, active_budget
 from ogkit.chain.struct_log_config import DEFAULT_MAX_BYTES, DEFAULT_MAX_STEPS, StructLogConfig
 from ogkit.chain.struct_log_ops import op_name, stack_error
+from ogkit.chain.thread_slot import ThreadSlot
 from ogkit.chain.tracing import TracingVMs, tracing_vm_class
 
 _STEP_BYTES = 90
@@ -59,11 +59,7 @@ class TraceTooLarge(Exception):  # noqa: N818 - what the client is told
     """The trace would exceed the output caps."""
 
 
-class _Active(threading.local):
-    logger: StructLogger | None = None
-
-
-_active = _Active()
+_active: ThreadSlot[StructLogger] = ThreadSlot()
 
 
 class StructLogger:
@@ -78,12 +74,8 @@ class StructLogger:
 
     @contextmanager
     def collecting(self) -> Iterator[StructLogger]:
-        previous = _active.logger
-        _active.logger = self
-        try:
+        with _active.holding(self):
             yield self
-        finally:
-            _active.logger = previous
 
     def result(self, computation: ComputationAPI, gas_used: int) -> dict[str, Any]:
         """geth's `ExecutionResult`: `gas` as the receipt's gas used, the output when the
@@ -295,7 +287,7 @@ def struct_log_vm_class(vm_class: type, precompiles: PrecompileMap) -> type:
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            logger = _active.logger
+            logger = _active.value
             self.trace_children_refund = 0
             self.trace_refund_base = 0
             if logger is not None:

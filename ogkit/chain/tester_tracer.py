@@ -12,7 +12,7 @@ from typing import Any
 from eth.abc import BlockHeaderAPI
 
 from ogkit.chain.struct_logger import StructLogConfig, StructLogger, StructLogVMs, TraceTooLarge
-from ogkit.chain.tracing import TesterTracer, TraceError, _apply, transaction_gas_used
+from ogkit.chain.tracing import TesterTracer, TraceError, replay_transaction, transaction_gas_used
 
 
 class AnyTracerTesterTracer(TesterTracer):
@@ -33,7 +33,7 @@ class AnyTracerTesterTracer(TesterTracer):
         logger = StructLogger(options)
         try:
             with logger.collecting():
-                computation = _apply(state, tx, what)
+                computation = replay_transaction(state, tx, what)
             return logger.result(computation, transaction_gas_used(state, tx, computation))
         except TraceTooLarge as exc:
             raise TraceError(str(exc)) from None

@@ -165,7 +165,7 @@ class TesterTracer:
                 )
             state = self._vm(chain, ran_under, options).state
             for earlier in transactions[:index]:
-                _apply(state, earlier, f"0x{earlier.hash.hex()}")
+                replay_transaction(state, earlier, f"0x{earlier.hash.hex()}")
                 state.lock_changes()
             tx = transactions[index]
             return self._traced(state, tx, tx.sender, f"0x{tx_hash.hex()}", options)
@@ -184,7 +184,7 @@ class TesterTracer:
     def _traced(self, state: Any, tx: Any, sender: bytes, what: str, options: Any) -> Any:
         """Run `tx` on `state` and make its trace (callTracer frames; a subclass adds
         other tracers by overriding this and `_vm`)."""
-        computation = _apply(state, tx, what)
+        computation = replay_transaction(state, tx, what)
         gas_used = transaction_gas_used(state, tx, computation)
         return call_frames(computation, sender=sender, tx=tx, gas_used=gas_used, options=options)
 
@@ -239,7 +239,9 @@ def _call_context(header: BlockHeaderAPI) -> BlockHeaderAPI:
     return header.copy(**fields)
 
 
-def _apply(state: Any, tx: SignedTransactionAPI, what: str) -> ComputationAPI:
+def replay_transaction(state: Any, tx: SignedTransactionAPI, what: str) -> ComputationAPI:
+    """Run `tx` on `state` again; a transaction the state no longer accepts (`what` names it)
+    is a `TraceError`, not py-evm's ValidationError."""
     try:
         return state.apply_transaction(tx)
     except ValidationError as exc:
@@ -250,6 +252,7 @@ __all__ = [
     "CallRequest",
     "TesterTracer",
     "TraceError",
+    "replay_transaction",
     "tracing_vm_class",
     "transaction_gas_used",
 ]
