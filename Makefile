@@ -67,8 +67,10 @@ lint: setup
 
 bench: setup
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/suite.py
 	$(BIN)/python bench/zk.py
 	$(BIN)/python bench/haca.py
+	$(BIN)/python bench/scoreboard.py
 
 # How the node holds up under abuse (issue 12): fuzzing, kill -9, probe latency (~5 min).
 bench-reliability: setup

@@ -31,6 +31,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
+from figures import figure, record  # noqa: E402
 from sections import write_section  # noqa: E402
 from stats import Summary, fmt  # noqa: E402
 
@@ -165,6 +166,26 @@ def report(results: dict[str, dict[str, list[float]]], rounds: int, load: str) -
     return "\n".join(lines)
 
 
+def record_figures(results: dict[str, dict[str, list[float]]]) -> None:
+    default = results["Ape default, no model tests"]
+    rows = []
+    for key, what in (("session", "pytest session"), ("loop", "test loop")):
+        for cell, tests in (
+            ("ours, whole suite", "whole suite"),
+            ("ours, no model tests", "same tests"),
+        ):
+            ratio = ratio_samples(results[cell][key], default[key])
+            rows.append(
+                figure(
+                    f"user suite, {what}: ours ({tests}) vs Ape's default (no model tests)",
+                    ratio,
+                    "≥ 1.5×",
+                    ratio.median >= 1.5,
+                )
+            )
+    record("suite", rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -174,6 +195,7 @@ def main() -> None:
     make_project()
     results = measure(args.rounds)
     body = report(results, args.rounds, load)
+    record_figures(results)
     if not args.no_write:
         title = "## User-style suite (bench/suite.py)\n\n"
         write_section(HERE / "RESULTS.md", "suite", title + body)
