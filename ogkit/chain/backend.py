@@ -33,6 +33,7 @@ from eth_utils import ValidationError, to_bytes
 
 from ogkit.chain.assembly import ChainServices, vm_configuration
 from ogkit.chain.fork import floor_data_gas
+from ogkit.chain.gas_search import estimate_gas
 from ogkit.chain.genesis import genesis_extras
 from ogkit.chain.locking import ChainLock, lock_public_methods
 from ogkit.chain.phase import execution_phase, simulation_phase
@@ -113,6 +114,7 @@ class AIBackendMixin:
             hd_path or accounts.hd_path,
         )
         type(chain).chain_id = self.chain_id
+        chain.gas_estimator = estimate_gas  # geth's search: ~3 runs, not ~12 (gas_search.py)
         # eth-tester derives one key per genesis entry: the system accounts and contracts
         return keys[: accounts.number], chain
 
