@@ -54,42 +54,46 @@ def calldata(mode: int, k: int) -> bytes:
     return run_model_inference(mode, MODEL, inputs)  # a new input, inside ZK calibration
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=15)
-    args = parser.parse_args()
-    started = time.perf_counter()
+class Chain:
+    """The in-process AI chain with the settlement service beside it, as for users."""
 
-    store = ModelStore()
-    install_examples(store)
-    print("zk setup (reused if present) …", flush=True)
-    zk.setup(store, MODEL)
-    engine = InferenceEngine(store)
-    tester = new_tester(engine)
-    w3 = Web3(EthereumTesterProvider(tester))
-    settled_at: dict[str, float] = {}
-    engine.on_settlement.append(
-        lambda r: settled_at.setdefault(r.inference_id, time.perf_counter()) if r.is_final else None
-    )
-    service = SettlementService(
-        engine,
-        w3,
-        receipt_timeout=5.0,
-        chain_lock=tester.backend.chain_lock,
-        idle_seconds=tester.backend.idle_seconds,
-    ).start()
-    sender = w3.eth.accounts[0]
-    to = Web3.to_checksum_address(OG_INFERENCE_ADDRESS)
+    def __init__(self, store: ModelStore) -> None:
+        self.engine = InferenceEngine(store)
+        tester = new_tester(self.engine)
+        self.w3 = Web3(EthereumTesterProvider(tester))
+        self.settled_at: dict[str, float] = {}
+        self.engine.on_settlement.append(
+            lambda r: (
+                self.settled_at.setdefault(r.inference_id, time.perf_counter())
+                if r.is_final
+                else None
+            )
+        )
+        self.service = SettlementService(
+            self.engine,
+            self.w3,
+            receipt_timeout=5.0,
+            chain_lock=tester.backend.chain_lock,
+            idle_seconds=tester.backend.idle_seconds,
+        ).start()
 
-    latency: dict[str, list[float]] = {m: [] for m in MODES}
-    sent: dict[str, tuple[str, float]] = {}
-    gas: dict[str, list[int]] = {m: [] for m in MODES}
-    k = 0
 
-    def send(mode: str, keep: bool) -> None:
-        nonlocal k
-        k += 1
-        data = calldata(MODES[mode], k)
+class Rounds:
+    """Transactions calling 0xF4, one per mode per round; latency and gas of the kept ones."""
+
+    def __init__(self, w3: Web3) -> None:
+        self.w3 = w3
+        self.sender = w3.eth.accounts[0]
+        self.to = Web3.to_checksum_address(OG_INFERENCE_ADDRESS)
+        self.latency: dict[str, list[float]] = {m: [] for m in MODES}
+        self.sent: dict[str, tuple[str, float]] = {}
+        self.gas: dict[str, list[int]] = {m: [] for m in MODES}
+        self.k = 0
+
+    def send(self, mode: str, keep: bool) -> None:
+        w3, sender, to = self.w3, self.sender, self.to
+        self.k += 1
+        data = calldata(MODES[mode], self.k)
         t0 = time.perf_counter()
         tx_hash = w3.eth.send_transaction({"from": sender, "to": to, "data": data, "gas": 400_000})
         receipt = w3.eth.get_transaction_receipt(tx_hash)
@@ -98,26 +102,31 @@ def main() -> None:
         (log,) = receipt["logs"]
         inference_id = decode_inference_event(bytes(log["data"])).inference_id
         if keep:
-            latency[mode].append(elapsed)
-            gas[mode].append(receipt["gasUsed"])
-            sent[inference_id] = (mode, t0)
+            self.latency[mode].append(elapsed)
+            self.gas[mode].append(receipt["gasUsed"])
+            self.sent[inference_id] = (mode, t0)
 
-    print("warm-up …", flush=True)
-    for _ in range(3):
-        for mode in MODES:
-            send(mode, keep=False)
-    print(f"{args.rounds} rounds …", flush=True)
-    names = list(MODES)
-    for r in range(args.rounds):
-        for mode in names[r % 3 :] + names[: r % 3]:
-            send(mode, keep=True)
+    def run(self, rounds: int) -> None:
+        print("warm-up …", flush=True)
+        for _ in range(3):
+            for mode in MODES:
+                self.send(mode, keep=False)
+        print(f"{rounds} rounds …", flush=True)
+        names = list(MODES)
+        for r in range(rounds):
+            for mode in names[r % 3 :] + names[: r % 3]:
+                self.send(mode, keep=True)
 
+
+def settle(chain: Chain, sent: dict[str, tuple[str, float]]) -> dict[str, dict]:
+    """Wait for every ZK and TEE result to settle; latency, outcome and gas per mode."""
     print("waiting for settlement …", flush=True)
+    engine = chain.engine
     for inference_id, (mode, _) in sent.items():
         if mode != "VANILLA":
             engine.wait_for_settlement(inference_id, timeout=900)
-    service.stop()
-    settle: dict[str, list[float]] = {"ZK": [], "TEE": []}
+    chain.service.stop()
+    latency: dict[str, list[float]] = {"ZK": [], "TEE": []}
     statuses: dict[str, set[str]] = {"ZK": set(), "TEE": set()}
     settle_gas: dict[str, set[int]] = {"ZK": set(), "TEE": set()}
     for inference_id, (mode, t0) in sent.items():
@@ -125,18 +134,22 @@ def main() -> None:
             continue
         record = engine.records[inference_id]
         statuses[mode].add(record.settlement if "failed" in record.settlement else "settled")
-        settle[mode].append(settled_at[inference_id] - t0)
+        latency[mode].append(chain.settled_at[inference_id] - t0)
         if record.settlement_tx:
-            settle_gas[mode].add(w3.eth.get_transaction_receipt(record.settlement_tx)["gasUsed"])
-    runtime = time.perf_counter() - started
+            receipt = chain.w3.eth.get_transaction_receipt(record.settlement_tx)
+            settle_gas[mode].add(receipt["gasUsed"])
+    return {"latency": latency, "statuses": statuses, "gas": settle_gas}
 
+
+def latency_lines(rounds: Rounds, n_rounds: int, runtime: float) -> list[str]:
+    latency, gas = rounds.latency, rounds.gas
     s = {m: Summary.of(v) for m, v in latency.items()}
     base = np.array(latency["VANILLA"])
     lines = [
         "## HACA: transaction latency in ZK and TEE mode against VANILLA",
         "",
         f"Written by `bench/haca.py` on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
-        f"{platform.machine()}, {os.cpu_count()} CPUs, {args.rounds} rounds (one transaction "
+        f"{platform.machine()}, {os.cpu_count()} CPUs, {n_rounds} rounds (one transaction "
         f"per mode each, order rotating), {runtime:.0f} s in all, load average at end "
         f"{os.getloadavg()[0]:.2f}.",
         "",
@@ -155,7 +168,11 @@ def main() -> None:
             f"{fmt(s[mode].p90 * 1e3)} | {fmt(ratio.median, 3)} (p10–p90 {fmt(ratio.p10, 3)} – "
             f"{fmt(ratio.p90, 3)}) | {int(np.median(gas[mode])):,} |"
         )
-    lines += [
+    return lines
+
+
+def settlement_lines(settled: dict[str, dict]) -> list[str]:
+    lines = [
         "",
         "The target is ≤ 1.1× VANILLA: the caller gets the answer in the same transaction and "
         "never waits for the attestation check or the proof.",
@@ -164,11 +181,11 @@ def main() -> None:
         "|---|---|---|---|---|---|",
     ]
     for mode in ("TEE", "ZK"):
-        t = Summary.of(settle[mode])
+        t = Summary.of(settled["latency"][mode])
         lines.append(
             f"| {mode}: sent → settled on chain | {fmt(t.median, 2)} s | {fmt(t.p10, 2)} – "
-            f"{fmt(t.p90, 2)} s | {t.n} | {', '.join(sorted(statuses[mode]))} | "
-            f"{', '.join(f'{g:,}' for g in sorted(settle_gas[mode]))} |"
+            f"{fmt(t.p90, 2)} s | {t.n} | {', '.join(sorted(settled['statuses'][mode]))} | "
+            f"{', '.join(f'{g:,}' for g in sorted(settled['gas'][mode]))} |"
         )
     lines += [
         "",
@@ -182,6 +199,26 @@ def main() -> None:
         rows = [ln for ln in zk_results.read_text().splitlines() if ln.startswith("| ")]
         if rows:
             lines += ["", "From the last `bench/zk.py` run:", "", *rows]
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=15)
+    args = parser.parse_args()
+    started = time.perf_counter()
+
+    store = ModelStore()
+    install_examples(store)
+    print("zk setup (reused if present) …", flush=True)
+    zk.setup(store, MODEL)
+    chain = Chain(store)
+    rounds = Rounds(chain.w3)
+    rounds.run(args.rounds)
+    settled = settle(chain, rounds.sent)
+    runtime = time.perf_counter() - started
+
+    lines = latency_lines(rounds, args.rounds, runtime) + settlement_lines(settled)
     body = "\n".join(lines) + "\n"
     write_section(HERE / "RESULTS.md", "haca", body)
     print(body)
