@@ -89,7 +89,7 @@ def bench_model_runs(owner, vault_type) -> list[tuple[str, int, str, str]]:
         measure(
             "`vault.rebalance.estimate_gas_cost(sender=owner)`, fresh candles",
             lambda: vault.rebalance.estimate_gas_cost(sender=owner),
-            "binary search: many executions, one model run",
+            "geth's search: a run at the cap, then one at its use (one model run)",
         )
         measure("`vault.ohlcTensor()` (view, no 0xF4)", vault.ohlcTensor)
 
