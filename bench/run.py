@@ -43,11 +43,13 @@ from ape import accounts, networks, project
 from ape.logging import logger
 from bench_setup import B_ROUNDS, HERE, MODEL, OG, RESULTS, ROOT, WORK, ensure_models, machine_info
 from contracts_build import containers
+from figures import figure, record
 from hot_path import bench_hot_path
 from model_runs import bench_model_runs
 from rebalance import REBALANCE_KINDS, bench_onnxruntime, bench_rebalance
 from report import write_results
-from tx_rate import bench_tx_per_second, default_tx_types, profile_cells, tx_only
+from stats import Summary
+from tx_rate import bench_tx_per_second, default_tx_types, profile_cells, tx_only, tx_ratios
 
 NODE_BENCH_LINE = (
     "`ogkit node` against anvil, transactions per second over JSON-RPC with one client: "
@@ -109,6 +111,30 @@ def save_raw(m: dict) -> None:
     (WORK / "raw.json").write_text(json.dumps(raw, indent=1, default=str))
 
 
+def record_figures(m: dict) -> None:
+    """Issue 13's figures from this run, for bench/scoreboard.py."""
+    rows = [
+        figure(
+            f"plain Ape transactions, ours / Ape's default: {what}",
+            ratio,
+            "≥ 2.0×",
+            ratio.median >= 2.0,
+        )
+        for what, ratio in tx_ratios(m["b"]).items()
+    ]
+    a = m["a"]
+    overhead = Summary.of([x / y for x, y in zip(a["cold"], a["baseline"], strict=True)])
+    rows.append(
+        figure(
+            "`rebalance()` running the model / the same tx without 0xF4 (per-sample ratios)",
+            overhead,
+            "≤ 1.05×",
+            overhead.median <= 1.05,
+        )
+    )
+    record("run", rows)
+
+
 def main() -> None:
     if "--only-tx" in sys.argv:  # [--only-tx [ROUNDS]]
         tail = sys.argv[sys.argv.index("--only-tx") + 1 :]
@@ -132,6 +158,7 @@ def main() -> None:
     runtime = time.perf_counter() - started
     info["load average (1 min) at end"] = f"{os.getloadavg()[0]:.2f}"
     save_raw(m)
+    record_figures(m)
     text = write_results(
         info,
         m["a"],
