@@ -181,7 +181,7 @@ class Miner(Admission):
         The same steps as `MiningChain.apply_transaction` + `mine_block` (the block is
         identical), without their repeats: a second VM and state, the block's transactions
         decoded from the database, a second state persist, and the chain-level validation
-        (`VM.validate_block` checks the block against its parent already). With `defer`
+        (the header is checked against its parent in `_seal`). With `defer`
         the sealing is owed until the lock is next taken (see ogkit/chain/locking.py).
         """
         chain = self.blocks.chain
@@ -241,7 +241,14 @@ class Miner(Admission):
             self._write_pending(block.number)
             # `VM.mine_block` without `pack_block`: the header has its mixHash already
             mined = vm.finalize_block(block).block
-            vm.validate_block(mined)
+            # Against its parent (number, timestamp, gas limit, base fee, gas used, extra
+            # data): `VM.validate_block` would also decode the parent twice from the
+            # database and rebuild the transaction root this block was just built from.
+            parent = self.blocks.head
+            if parent.hash == mined.header.parent_hash:
+                vm.validate_header(mined.header, parent)
+            else:  # not on the head (never expected): the full check, parent from the db
+                vm.validate_block(mined)
             chain.chaindb.persist_block(mined)
         except BaseException:
             self.reset_pending()  # the pending block is still the empty one
