@@ -253,7 +253,10 @@ class Miner(Admission):
         except BaseException:
             self.reset_pending()  # the pending block is still the empty one
             raise
-        chain.header = chain.create_header_from_parent(mined.header)
+        if hasattr(chain, "owe_header"):
+            chain.owe_header(mined.header)  # made when first needed (pending.py)
+        else:
+            chain.header = chain.create_header_from_parent(mined.header)
         self.blocks.remember_receipts(mined, (receipt,))
         self._sealed(mined)
 
