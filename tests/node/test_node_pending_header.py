@@ -128,3 +128,36 @@ def test_a_read_that_skips_the_lock_does_not_wait_for_the_owed_header():
             holder.join(10)
     finally:
         c.node.close()
+
+
+def test_a_vm_made_ahead_is_dropped_when_the_pending_block_changes():
+    """After a response the server makes the next transaction's VM ahead; a dev change to
+    the pending block (a balance, the next timestamp) replaces the header, and the next
+    transaction must run on the new one, not in the VM made for the old."""
+    c = Client()
+    try:
+        chain = c.node.chain
+        target = "0x" + "33" * 20
+        c.transfer(1)  # its block sealed after the answer
+        c.call("eth_blockNumber")  # after this answer: the header and its VM made ahead
+        assert chain.owed_parent() is None and chain._prepared is not None
+        made_ahead = chain._prepared
+        c.call("anvil_setBalance", target, hex(10**18), settle=False)
+        assert chain._prepared is None  # replacing the header drops it
+        c.node.settle()  # after the answer: made again, for the new header
+        assert chain._prepared is not made_ahead and chain._prepared[0] is chain.header
+        tx = {"from": c.sender, "to": target, "value": "0x7"}
+        c.call("eth_sendTransaction", tx)
+        assert int(c.call("eth_getBalance", target, "latest"), 16) == 10**18 + 7
+
+        c.call("eth_blockNumber")
+        assert chain._prepared is not None
+        head = c.node.blocks.head
+        c.call("evm_setNextBlockTimestamp", hex(head.timestamp + 1000), settle=False)
+        assert chain._prepared is None
+        tx_hash = c.transfer(1)
+        number = c.call("eth_getTransactionReceipt", tx_hash)["blockNumber"]
+        block = c.call("eth_getBlockByNumber", number, False)
+        assert int(block["timestamp"], 16) == head.timestamp + 1000
+    finally:
+        c.node.close()

@@ -185,8 +185,7 @@ class Miner(Admission):
         the sealing is owed until the lock is next taken (see ogkit/chain/locking.py).
         """
         chain = self.blocks.chain
-        vm = chain.get_vm(chain.header)
-        base = vm.get_block()
+        vm, base = chain.take_vm()  # made ahead after the last response, if it could be
         try:
             receipt, _computation = vm.apply_transaction(base.header, tx)
         except ValidationError as exc:
@@ -253,10 +252,7 @@ class Miner(Admission):
         except BaseException:
             self.reset_pending()  # the pending block is still the empty one
             raise
-        if hasattr(chain, "owe_header"):
-            chain.owe_header(mined.header)  # made when first needed (pending.py)
-        else:
-            chain.header = chain.create_header_from_parent(mined.header)
+        chain.owe_header(mined.header)  # the next pending header, made when needed (pending.py)
         self.blocks.remember_receipts(mined, (receipt,))
         self._sealed(mined)
 
