@@ -60,6 +60,8 @@ class Blocks:
         """A transaction waiting in the pool (txpool.py), by hash."""
         self.owes_block: Callable[[], bool] = lambda: False
         """The miner's: an answered transaction's block is still to be sealed."""
+        if hasattr(chain, "owe_header"):  # its owed pending header is made under the lock
+            chain.pending_lock = lock  # (pending.py)
 
     # ------------------------------------------------------------------ head
 
@@ -75,7 +77,13 @@ class Blocks:
         self._head = None
 
     def pending_has_txs(self) -> bool:
+        if self._owed_parent() is not None:  # an owed pending header has none (pending.py)
+            return False
         return self.chain.header.transaction_root != BLANK_ROOT_HASH
+
+    def _owed_parent(self) -> BlockHeaderAPI | None:
+        owed = getattr(self.chain, "owed_parent", None)
+        return None if owed is None else owed()
 
     def block_number(self) -> int:
         """The head's number. While another request holds the lock (a call may hold it up
@@ -238,6 +246,9 @@ class Blocks:
         """`_state_header` for the latest or pending state without the lock; None for others."""
         if ref.hash is not None or ref.number is not None or ref.tag == "earliest":
             return None
+        owed = self._owed_parent()
+        if owed is not None:
+            return owed  # the owed pending header starts from its parent's state
         if ref.tag == "pending" or not self.pending_has_txs():
             return self.chain.header
         return self._head

@@ -181,12 +181,11 @@ class Miner(Admission):
         The same steps as `MiningChain.apply_transaction` + `mine_block` (the block is
         identical), without their repeats: a second VM and state, the block's transactions
         decoded from the database, a second state persist, and the chain-level validation
-        (`VM.validate_block` checks the block against its parent already). With `defer`
+        (the header is checked against its parent in `_seal`). With `defer`
         the sealing is owed until the lock is next taken (see ogkit/chain/locking.py).
         """
         chain = self.blocks.chain
-        vm = chain.get_vm(chain.header)
-        base = vm.get_block()
+        vm, base = chain.take_vm()  # made ahead after the last response, if it could be
         try:
             receipt, _computation = vm.apply_transaction(base.header, tx)
         except ValidationError as exc:
@@ -241,12 +240,19 @@ class Miner(Admission):
             self._write_pending(block.number)
             # `VM.mine_block` without `pack_block`: the header has its mixHash already
             mined = vm.finalize_block(block).block
-            vm.validate_block(mined)
+            # Against its parent (number, timestamp, gas limit, base fee, gas used, extra
+            # data): `VM.validate_block` would also decode the parent twice from the
+            # database and rebuild the transaction root this block was just built from.
+            parent = self.blocks.head
+            if parent.hash == mined.header.parent_hash:
+                vm.validate_header(mined.header, parent)
+            else:  # not on the head (never expected): the full check, parent from the db
+                vm.validate_block(mined)
             chain.chaindb.persist_block(mined)
         except BaseException:
             self.reset_pending()  # the pending block is still the empty one
             raise
-        chain.header = chain.create_header_from_parent(mined.header)
+        chain.owe_header(mined.header)  # the next pending header, made when needed (pending.py)
         self.blocks.remember_receipts(mined, (receipt,))
         self._sealed(mined)
 

@@ -23,6 +23,7 @@ The parts, one job each:
     tracing.py       debug_trace*: re-execution (ogkit/chain: callTracer, struct logger)
     head.py          evm_snapshot / evm_revert, debug_setHead
     ogkit/chain/locking.py  the lock; its hook seals an automined block owed after the response
+                     (pending.py: then the next pending header, made when first needed)
     recovery.py      at start: a block a crash left owed; records it left unsettled
     devstate.py      anvil_setBalance, ..._setNonce, ..._setCode, ..._setStorageAt
     fees.py          base fee, gas price, eth_feeHistory
@@ -60,6 +61,7 @@ from ogkit.node.chain.execution import CallBudget, Executor
 from ogkit.node.chain.head import HeadControl
 from ogkit.node.chain.inference import InferenceDesk
 from ogkit.node.chain.mining import MinedTx, Miner
+from ogkit.node.chain.pending import lazy_pending, settle_after_response
 from ogkit.node.chain.signing import Signer
 from ogkit.node.chain.tracing import Tracer
 from ogkit.node.chain.transactions import TxDefaults
@@ -107,8 +109,8 @@ class NodeChain:
         self.price_feed = default_price_feed(config.price_csv, config.price_feed_key)
         self.services = ChainServices(self.engine, self.llm_engine, self.price_feed, tee_root)
         profile = config.profile
-        self.chain_class = (profile.chain_class if profile else mining_chain_class)(
-            self.chain_id, self.services
+        self.chain_class = lazy_pending(
+            (profile.chain_class if profile else mining_chain_class)(self.chain_id, self.services)
         )
         if meta is None:
             extras = profile.genesis_extras(self.keys) if profile else None
@@ -298,9 +300,7 @@ class NodeChain:
         return self.miner.deferring()
 
     def settle(self) -> None:
-        if self.miner.owes_block(sealing_counts=False):  # else no wait behind a long call
-            with self.lock:  # taking the lock seals what is owed
-                pass
+        settle_after_response(self.miner, self.chain, self.lock)
 
     def start_miner(self) -> None:
         self.miner.start()
