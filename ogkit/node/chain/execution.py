@@ -24,6 +24,7 @@ from eth_utils import ValidationError
 
 from ogkit.chain.budget import DEFAULT_EVM_TIMEOUT, DEFAULT_GAS_CAP, ExecutionTimeout, deadline
 from ogkit.chain.fork import floor_data_gas
+from ogkit.chain.gas_search import least_passing_gas
 from ogkit.chain.phase import execution_phase, simulation_phase
 from ogkit.chain.tracing import spoofed_call
 from ogkit.node.chain.outcome import computation_error, rejection
@@ -164,7 +165,8 @@ def least_gas(vm: Any, tx: TxParams, cap: int, overrides: StateOverrides | None 
 
 
 def execution_gas(vm: Any, tx: TxParams, cap: int, overrides: StateOverrides | None = None) -> int:
-    """Bisection: the least gas limit up to `cap` whose execution succeeds (to 0.1%)."""
+    """The least gas limit up to `cap` whose execution succeeds (to 0.1%): geth's search,
+    shared with the in-process chain (ogkit/chain/gas_search.py)."""
 
     def attempt(gas: int) -> ComputationAPI:
         try:
@@ -178,18 +180,5 @@ def execution_gas(vm: Any, tx: TxParams, cap: int, overrides: StateOverrides | N
             raise ServerError(f"gas required exceeds allowance ({cap})")
         raise computation_error(first)
     intrinsic = spoof(vm, tx, cap).intrinsic_gas
-    low = intrinsic + first.get_gas_used()
-    if not attempt(low).is_error:
-        return low
-    guess = min(cap, low * 64 // 63 + 2_300)
-    if guess < cap and not attempt(guess).is_error:
-        high = guess
-    else:
-        low, high = guess, cap
-    while high - low > max(1, low // 1000):
-        middle = (low + high) // 2
-        if attempt(middle).is_error:
-            low = middle
-        else:
-            high = middle
-    return high
+    needed = intrinsic + first.get_gas_used()
+    return least_passing_gas(lambda gas: not attempt(gas).is_error, needed, cap)
