@@ -25,7 +25,9 @@ round (the two ran back to back) and then summarised.
 
 Then a profile of where the node's time goes: the same transactions handled in-process by
 the node's JSON-RPC layer (`Rpc.handle` on request bodies: no HTTP, no client), timed and
-under cProfile, plus the HTTP round trip of a trivial request on both nodes.
+under cProfile, plus the HTTP round trip of a trivial request on both nodes. Last, the
+ratios ours / anvil go to bench/.work/figures/node.json for bench/scoreboard.py (not with
+`--quick`, so a quick check leaves the full run's figures in place).
 
 This file is the entry point; the set-up every part shares (paths, counts, the node
 processes) is node_setup.py, the client side node_client.py, the measurements
