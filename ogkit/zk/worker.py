@@ -44,6 +44,7 @@ class ProverProcess:
         self.max_jobs = max_jobs
         self._child: subprocess.Popen | None = None
         self._jobs = 0
+        self._exit_code: int | None = None
 
     @property
     def pid(self) -> int | None:
@@ -57,7 +58,6 @@ class ProverProcess:
     ) -> ZkProof:
         """`pipeline.prove` in the child; `ZkError` with its reason if it fails, with
         `STOPPED` if `children` was closed meanwhile."""
-        child = self._started()
         job = {
             "directory": str(artifacts.directory),
             "cid": artifacts.cid,
@@ -66,22 +66,15 @@ class ProverProcess:
                 for name, value in inputs.items()
             },
         }
-        try:
-            assert child.stdin is not None
-            child.stdin.write(json.dumps(job).encode() + b"\n")
-            child.stdin.flush()
-            line = _read_line(child, timeout)
-        except OSError:  # the pipe broke: the child died (or was killed)
-            line = None
-        except TimeoutError:
-            self.close()
-            raise ZkError(f"proving took longer than {timeout:g} s") from None
+        line = self._ask(json.dumps(job).encode() + b"\n", timeout)
+        if line is None and self._jobs > 0 and not self.children.closed:
+            # It had served jobs: it most likely died while idle (killed, or not fully gone
+            # when `_started` looked), not on this job; one more try with a new child.
+            line = self._ask(json.dumps(job).encode() + b"\n", timeout)
         if line is None:
-            code = self._child.wait() if self._child is not None else None
-            self.close()
             if self.children.closed:
                 raise ZkError(STOPPED)
-            raise ZkError(f"prover exited with {code}")
+            raise ZkError(f"prover exited with {self._exit_code}")
         self._jobs += 1
         if self._jobs >= self.max_jobs:
             self.close()
@@ -89,6 +82,24 @@ class ProverProcess:
         if not reply["ok"]:
             raise ZkError(reply["error"])
         return ZkProof.from_json(reply["proof"], artifacts)
+
+    def _ask(self, request: bytes, timeout: float) -> bytes | None:
+        """Send one job and read the reply; None if the child died (it is closed then)."""
+        child = self._started()
+        try:
+            assert child.stdin is not None
+            child.stdin.write(request)
+            child.stdin.flush()
+            line = _read_line(child, timeout)
+        except TimeoutError:  # before OSError: TimeoutError is one
+            self.close()
+            raise ZkError(f"proving took longer than {timeout:g} s") from None
+        except OSError:  # the pipe broke: the child died (or was killed)
+            line = None
+        if line is None:
+            self.close()  # ends it if it lingers (killed after a grace period)
+            self._exit_code = child.returncode
+        return line
 
     def close(self) -> None:
         """End the child (if any); the next job starts a new one."""
