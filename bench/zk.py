@@ -13,11 +13,11 @@ A benchmark, not a test: it measures and reports, it never fails on a timing.
   `verifyProof` transaction and of `ZkInferenceSettlement.settleProof` as `ZkSettlement`
   submits it — for ZK inferences sent to 0xF4 as real transactions, proved by the engine's
   prover queue (its latency, transaction to "proved", is reported too);
-* the prover queue's workers: four ZK transactions sent back to back, time until all four
-  records are proved, with 1 worker and with N (one per usable core), in interleaved rounds
-  (1, N, N, 1, ...), so load that drifts over the run hits both alike; the median of each and
-  their ratio, the machine's load average while it ran, and the largest prover child's peak
-  RSS (what N proofs at once need in memory, N times over).
+* proving in a long-lived child (`ogkit.zk.worker.ProverProcess`, what the queue's workers
+  use), already started — wall time per proof;
+* the prover queue: four ZK transactions sent back to back, time until all four records are
+  proved, per prover mode and worker count, in interleaved rounds (`bench/zk_queue.py`); with
+  `--before DIR`, an older checkout timed in the same rounds. `--queue-only` runs just that.
 
 Inputs: the model's sample input scaled by 1 + k/100 (inside the calibration range), one per
 run, so every run is a new inference (the result cache cannot answer it).
@@ -29,7 +29,6 @@ import argparse
 import datetime as dt
 import os
 import platform
-import resource
 import sys
 import time
 from pathlib import Path
@@ -44,6 +43,7 @@ import numpy as np  # noqa: E402
 from calls import run_model_inference  # noqa: E402
 from stats import Summary, fmt  # noqa: E402
 from web3 import EthereumTesterProvider, Web3  # noqa: E402
+from zk_queue import measure_queue, report_queue  # noqa: E402
 
 from og_examples.install import install_examples  # noqa: E402
 from og_examples.models import sample_input  # noqa: E402
@@ -54,14 +54,16 @@ from ogkit.inference.engine import InferenceEngine  # noqa: E402
 from ogkit.inference.prover_queue import default_provers  # noqa: E402
 from ogkit.models.store import ModelStore  # noqa: E402
 from ogkit.settlement import ZkSettlement  # noqa: E402
-from ogkit.zk.isolated import prove_isolated  # noqa: E402
+from ogkit.zk.isolated import Children, prove_isolated  # noqa: E402
+from ogkit.zk.worker import ProverProcess  # noqa: E402
 from precompiles.addresses import OG_INFERENCE_ADDRESS  # noqa: E402
 
 RESULTS = HERE / "RESULTS-zk.md"
 MODEL = "upstream_demo"
 ZK_MODE = 1
-QUEUED = 4
-"""ZK transactions per round of the workers' comparison."""
+BASELINE_S = 11.04
+BASELINE_NOTE = "4 queued proofs, 1 worker, before the logrows and prover-child changes: "
+BASELINE_NOTE += "bench/zk.py at commit 1c85bfa, 2026-12-05 00:17 UTC"
 
 
 def _inputs(k: int) -> dict[str, np.ndarray]:
@@ -92,19 +94,26 @@ def measure(runs: int) -> dict[str, object]:
         "setup_reused": reused,
         "setup_steps_s": artifacts.manifest.get("timings_s", {}),
         "logrows": artifacts.logrows,
+        "decomposition": artifacts.manifest.get("decomposition"),
     }
 
-    prove_s, isolated_s, verify_s, proofs = [], [], [], []
+    prove_s, isolated_s, worker_s, verify_s, proofs = [], [], [], [], []
+    children = Children()
+    worker = ProverProcess(children)
+    worker.prove(artifacts, _inputs(50))  # untimed: starts the child
     for k in range(runs):
         seconds, proof = _timed(lambda k=k: zk.prove(artifacts, _inputs(k)))
         prove_s.append(seconds)
         proofs.append(proof)
         isolated_s.append(_timed(lambda k=k: prove_isolated(artifacts, _inputs(k)))[0])
+        worker_s.append(_timed(lambda k=k: worker.prove(artifacts, _inputs(k)))[0])
+    children.close()
+    worker.close()
     for proof in proofs * 4:
         seconds, ok = _timed(lambda proof=proof: zk.verify(artifacts, proof))
         assert ok
         verify_s.append(seconds)
-    out.update(prove_s=prove_s, isolated_s=isolated_s, verify_s=verify_s)
+    out.update(prove_s=prove_s, isolated_s=isolated_s, worker_s=worker_s, verify_s=verify_s)
 
     engine = InferenceEngine(store)
     w3 = Web3(EthereumTesterProvider(new_tester(engine)))
@@ -168,83 +177,6 @@ def measure(runs: int) -> dict[str, object]:
     return out
 
 
-def measure_workers(rounds: int, workers: int) -> dict[str, object]:
-    """Four ZK transactions at once, until all four are proved: 1 worker vs `workers`."""
-    engine = InferenceEngine(ModelStore())
-    w3 = Web3(EthereumTesterProvider(new_tester(engine)))
-    account = w3.eth.accounts[0]
-    seconds: dict[int, list[float]] = {1: [], workers: []}
-    cores: dict[int, list[float]] = {1: [], workers: []}
-    loads = [os.getloadavg()[0]]
-    k = 0
-    for r in range(rounds):
-        for count in (1, workers) if r % 2 == 0 else (workers, 1):
-            engine.prover_queue.provers = count
-            before = set(engine.records)
-            cpu = _children_cpu()
-            sent = time.perf_counter()
-            for _ in range(QUEUED):
-                k += 1
-                tx = {
-                    "from": account,
-                    "to": Web3.to_checksum_address(OG_INFERENCE_ADDRESS),
-                    "data": _zk_call(_inputs(k)),
-                    "gas": 1_000_000,
-                }
-                w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(tx))
-            for inference_id in set(engine.records) - before:
-                record = engine.prover_queue.wait(inference_id, timeout=1200)
-                assert record.settlement == "proved", record.settlement
-            seconds[count].append(time.perf_counter() - sent)
-            cores[count].append((_children_cpu() - cpu) / seconds[count][-1])
-            loads.append(os.getloadavg()[0])
-    engine.prover_queue.stop()
-    child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {
-        "workers": workers,
-        "seconds": seconds,
-        "cores": cores,
-        "loads": loads,
-        "child_peak_mb": child_kb / 1024,
-    }
-
-
-def _children_cpu() -> float:
-    """CPU seconds (user + system) of this process's finished children: the provers."""
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return used.ru_utime + used.ru_stime
-
-
-def report_workers(w: dict) -> list[str]:
-    n = w["workers"]
-    one, many = (Summary.of(w["seconds"][c]) for c in (1, n))
-    per_round = [b / a for a, b in zip(w["seconds"][1], w["seconds"][n], strict=True)]
-    loads = w["loads"]
-    busy = {c: Summary.of(w["cores"][c]).median for c in (1, n)}
-    return [
-        "",
-        f"## Prover queue: {QUEUED} queued ZK proofs, 1 worker vs {n}",
-        "",
-        f"{QUEUED} ZK transactions sent back to back, timed from the first until all {QUEUED} "
-        f"records are `proved`; rounds interleaved (1, {n}, {n}, 1, ...).",
-        "",
-        "| workers | median | p10 – p90 | n |",
-        "|---|---|---|---|",
-        f"| 1 | {fmt(one.median, 2)} s | {fmt(one.p10, 2)} – {fmt(one.p90, 2)} | {one.n} |",
-        f"| {n} | {fmt(many.median, 2)} s | {fmt(many.p10, 2)} – {fmt(many.p90, 2)} | {many.n} |",
-        "",
-        f"Ratio {n} workers / 1 worker: **{many.median / one.median:.2f}** (of the medians); "
-        f"per round {', '.join(f'{x:.2f}' for x in per_round)}.",
-        f"Load average (1 min) during the run: {min(loads):.2f} – {max(loads):.2f} on "
-        f"{os.cpu_count()} CPUs (other work on the machine slows both sides).",
-        f"Cores the provers kept busy (their CPU seconds / wall seconds, median): "
-        f"{busy[1]:.2f} with 1 worker, {busy[n]:.2f} with {n}; where the two are close, the "
-        "machine had no idle core for the extra worker.",
-        f"Largest prover child's peak RSS: {w['child_peak_mb']:.0f} MB ({n} at once: "
-        f"~{n * w['child_peak_mb']:.0f} MB).",
-    ]
-
-
 def report(m: dict, runs: int, runtime: float) -> str:
     def line(label: str, samples: list[float], unit: str, scale: float = 1.0, digits: int = 2):
         s = Summary.of(samples).scaled(scale)
@@ -267,13 +199,17 @@ def report(m: dict, runs: int, runtime: float) -> str:
             f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
             f"ezkl {zk.artifacts.ezkl_version()}; {runs} runs, {runtime:.0f} s in all.",
             "",
-            f"Circuit: logrows {m['logrows']}; setup {setup}.",
+            f"Circuit: logrows {m['logrows']}, range-check decomposition "
+            f"{m['decomposition']}; setup {setup}.",
             "",
             "| what | median | p10 – p90 | n |",
             "|---|---|---|---|",
             line("prove, `zk.prove` in process", m["prove_s"], "s"),
+            line("prove, `prove_isolated` (a new child process per proof)", m["isolated_s"], "s"),
             line(
-                "prove, `prove_isolated` (child process, as the queue does)", m["isolated_s"], "s"
+                "prove, `ProverProcess.prove` (running child, as the queue does)",
+                m["worker_s"],
+                "s",
             ),
             line("verify off chain, `zk.verify` (ezkl)", m["verify_s"], "ms", 1e3, 1),
             line("prover queue: ZK transaction sent -> record `proved`", m["queue_s"], "s"),
@@ -285,7 +221,7 @@ def report(m: dict, runs: int, runtime: float) -> str:
             f"{m['verifier_deploy_gas']:,} gas (once per model). Gas is what py-evm charges "
             "(the AI chain: Prague rules, EIP-1108 prices for ecAdd/ecMul/ecPairing).",
         ]
-        + report_workers(m["workers"])
+        + report_queue(m["queue"], BASELINE_S, BASELINE_NOTE)
         + [""]
     )
 
@@ -293,13 +229,26 @@ def report(m: dict, runs: int, runtime: float) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=4, help="rounds of the queue comparison")
     parser.add_argument(
-        "--rounds", type=int, default=4, help="rounds of the 1-vs-N workers comparison"
+        "--before",
+        type=Path,
+        help="an older checkout (with its own .ogkit store and ZK setup) to time in the same "
+        "rounds of the queue comparison",
+    )
+    parser.add_argument(
+        "--queue-only", action="store_true", help="only the queue section; print, write nothing"
     )
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    workers = max(2, default_provers())
+    if args.queue_only:
+        zk.load(ModelStore(), MODEL)  # the setup must exist already
+        queue = measure_queue(args.rounds, workers, args.before)
+        print("\n".join(report_queue(queue, BASELINE_S, BASELINE_NOTE)))
+        return
     measured = measure(args.runs)
-    measured["workers"] = measure_workers(args.rounds, max(2, default_provers()))
+    measured["queue"] = measure_queue(args.rounds, workers, args.before)
     text = report(measured, args.runs, time.perf_counter() - started)
     RESULTS.write_text(text)
     print(text)

@@ -6,7 +6,8 @@ this process may run on) take the jobs in submission order, each proving one at 
 proofs run side by side; per job a worker:
 
 1. finds the model's EZKL artifacts by its CID (derived from the record's model hash);
-2. proves the recorded inputs in a child process (`ogkit.zk.isolated`: ezkl holds the GIL);
+2. proves the recorded inputs in its own long-lived child process (`ogkit.zk.worker`: ezkl
+   holds the GIL, and a child started per proof would spend ~15x the proof's time starting);
 3. verifies the proof off chain with ezkl, as a full node would (`record.zk_verified`);
 4. checks the proof's public outputs, dequantised by ezkl's scale, equal the recorded outputs
    within the quantisation tolerance (one 2**-input_scale step per input element, at least
@@ -15,7 +16,7 @@ proofs run side by side; per job a worker:
 The record moves through its book's transitions: PENDING (queued) -> PROVING -> PROVED (with
 `record.zk_proof` set) or FAILED, once: one worker takes each job. A record a revert dropped
 from the book (`RecordBook.forget_after`) before its turn is not proved. `stop()` kills the
-running children, fails the records it cuts short and joins the workers; new work starts them
+children, fails the records it cuts short and joins the workers; new work starts them
 again. The workers never touch the chain; settling a proved record is
 `ogkit.settlement.ZkSettlement`'s job.
 """
@@ -45,6 +46,7 @@ from ogkit.models.store import ModelStore
 if TYPE_CHECKING:
     from ogkit.zk import ZkArtifacts, ZkProof
     from ogkit.zk.isolated import Children
+    from ogkit.zk.worker import ProverProcess
 
 log = logging.getLogger("ogkit.inference.prover")
 
@@ -129,7 +131,10 @@ class ProverQueue:
         from ogkit.zk.isolated import Children  # ezkl's side is imported once needed
 
         self.children: Children = Children()
-        """The running prover child processes (one per busy worker)."""
+        """The prover child processes (one per worker that has proved or is proving)."""
+        self.persistent = True
+        """Prove in each worker's long-lived child (`ogkit.zk.worker`); False: a new child per
+        proof (`prove_isolated`, the slower earlier way, kept for comparison in bench/zk.py)."""
 
     @property
     def provers(self) -> int:
@@ -266,14 +271,20 @@ class ProverQueue:
                 self._drop(job.record)
 
     def _work(self, generation: int) -> None:
-        while (job := self._next(generation)) is not None:
-            try:
-                self._run(job.record, job)
-            except IllegalTransition as exc:  # moved on meanwhile (e.g. replaced by hand)
-                log.warning("proving %s: %s", job.record.inference_id, exc)
-            finally:
-                with self._condition:
-                    self._busy -= 1
+        from ogkit.zk.worker import ProverProcess
+
+        prover = ProverProcess(self.children)  # its child starts with the first job
+        try:
+            while (job := self._next(generation)) is not None:
+                try:
+                    self._run(job.record, job, prover)
+                except IllegalTransition as exc:  # moved on meanwhile (e.g. replaced by hand)
+                    log.warning("proving %s: %s", job.record.inference_id, exc)
+                finally:
+                    with self._condition:
+                        self._busy -= 1
+        finally:
+            prover.close()
 
     def _current(self, record: InferenceRecord) -> bool:
         """Is the record still the book's? (A revert drops it: then it is not proved.)"""
@@ -296,16 +307,16 @@ class ProverQueue:
         except IllegalTransition as exc:
             log.warning("proving %s: %s", record.inference_id, exc)
 
-    def _run(self, record: InferenceRecord, job: ProofJob) -> None:
+    def _run(self, record: InferenceRecord, job: ProofJob, prover: ProverProcess) -> None:
         self.book.proving(record)
         try:
-            failure = self._prove(job)
+            failure = self._prove(job, prover)
         except Exception as exc:  # noqa: BLE001 - a job fails, the worker lives on
             log.exception("proving %s failed", record.inference_id)
             failure = f"{type(exc).__name__}: {exc}"
         self._settle(record, failure)
 
-    def _prove(self, job: ProofJob) -> str | None:
+    def _prove(self, job: ProofJob, prover: ProverProcess) -> str | None:
         """Prove and check one job; the reason it failed, or None once proved."""
         from ogkit import zk
         from ogkit.zk.isolated import prove_isolated
@@ -317,7 +328,10 @@ class ProverQueue:
         except (zk.ZkError, LookupError):
             return no_setup_reason(cid)
         try:
-            proof = prove_isolated(artifacts, job.inputs, children=self.children)
+            if self.persistent:
+                proof = prover.prove(artifacts, job.inputs)
+            else:
+                proof = prove_isolated(artifacts, job.inputs, children=self.children)
         except zk.ZkError as exc:
             return str(exc)
         record.zk_proof = proof

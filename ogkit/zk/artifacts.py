@@ -5,18 +5,23 @@
 
 ===============================  ============================================================
 ``settings.json``                circuit settings (input private, output public, params fixed),
-                                 calibrated on the given inputs for the fewest rows
+                                 calibrated on the given inputs for the fewest rows, with the
+                                 range-check decomposition (of ``DECOMPOSITIONS``) that needs
+                                 the smallest logrows
 ``network.ezkl``                 the compiled circuit
 ``calibration.json``             the calibration inputs (EZKL's input-data format)
 ``calibration-report.txt``       EZKL's numerical-fidelity report from calibration
 ``kzg-k<N>.DEV-INSECURE.srs``    a KZG SRS made locally with ``ezkl.gen_srs``: **dev only and
                                  insecure** (whoever made it knows the toxic waste and can forge
                                  proofs); production needs a ceremony SRS (``ezkl.get_srs``)
-``pk.key`` / ``vk.key``          proving and verifying keys (pk is ~138 MB at logrows 15)
+``pk.key`` / ``vk.key``          proving and verifying keys (pk is ~1 MB at logrows 8, ~138 MB
+                                 at logrows 15)
 ``Halo2Verifier.sol``            the EVM verifier EZKL renders for this vk
 ``Halo2Verifier.json``           its ABI and bytecode, compiled with our offline solc
 ``zk.json``                      the manifest, written last: a directory with a valid manifest
-                                 is complete and is reused as is
+                                 is complete and is reused as is, unless it was built by another
+                                 ezkl, manifest format or list of ``DECOMPOSITIONS`` (then
+                                 `setup` builds it again)
 ===============================  ============================================================
 
 The directory is built under a temporary name and renamed into place, so a concurrent reader
@@ -34,7 +39,15 @@ import numpy as np
 from ogkit.models.store import ModelStore
 
 MANIFEST = "zk.json"
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
+"""2: settings choose their range-check decomposition (format 1 used ezkl's default, which
+forced logrows 15 on `upstream_demo`: a 2**14-row table; such setups are rebuilt)."""
+DECOMPOSITIONS: tuple[tuple[int, int], ...] = ((16384, 2), (1024, 3), (128, 4), (32, 6))
+"""(decomp_base, decomp_legs) pairs `setup` tries; each covers at least ezkl's default range
+(16384**2 = 2**28). ezkl range-checks values leg by leg against a table of `decomp_base` rows,
+so the default base alone needs 2**14 rows whatever the model; a small model proves ~40x
+faster with a small base (more legs, a few more rows each). Changing this list makes every
+existing setup stale."""
 SETTINGS = "settings.json"
 CIRCUIT = "network.ezkl"
 CALIBRATION = "calibration.json"
@@ -193,6 +206,7 @@ def _load(directory: Path, cid: str) -> ZkArtifacts | None:
         manifest.get("format") != MANIFEST_FORMAT
         or manifest.get("cid") != cid
         or manifest.get("ezkl") != ezkl_version()
+        or manifest.get("decompositions_tried") != [list(pair) for pair in DECOMPOSITIONS]
     ):
         return None
     artifacts = ZkArtifacts(cid, directory, manifest)

@@ -47,14 +47,23 @@ class Children:
         self._running: set[subprocess.Popen] = set()
         self.closed = False
 
-    def start(self, argv: list[str]) -> subprocess.Popen:
-        """Start a child (`ZkError` once closed)."""
+    def start(self, argv: list[str], *, served: bool = False) -> subprocess.Popen:
+        """Start a child (`ZkError` once closed): a one-shot one (its reason on stderr), or
+        with `served` a long-lived one taking jobs on stdin (binary pipes both ways)."""
         with self._lock:
             if self.closed:
                 raise ZkError(STOPPED)
-            child = subprocess.Popen(
-                argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-            )
+            if served:
+                child = subprocess.Popen(
+                    argv,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                )
+            else:
+                child = subprocess.Popen(
+                    argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+                )
             self._running.add(child)
             return child
 

@@ -20,6 +20,7 @@ import onnx
 from ogkit.models.store import ModelStore
 from ogkit.zk.artifacts import (
     MANIFEST,
+    SETTINGS,
     ZkArtifacts,
     ZkError,
     ZkProof,
@@ -95,7 +96,11 @@ def setup(
         logrows, srs, built, timings = run_steps(
             ezkl, onnx_path, work, inputs, calibration_inputs, on_step
         )
-        manifest = build_manifest(stored.cid, logrows, inputs, outputs, srs, built, timings)
+        run_args = json.loads((work / SETTINGS).read_text())["run_args"]
+        decomposition = {"base": run_args["decomp_base"], "legs": run_args["decomp_legs"]}
+        manifest = build_manifest(
+            stored.cid, logrows, inputs, outputs, srs, built, timings, decomposition
+        )
         (work / MANIFEST).write_text(json.dumps(manifest, indent=2))
         raced = _move_into_place(work, directory, store.root / "zk", stored.cid)
         if raced is not None:

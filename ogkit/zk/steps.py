@@ -26,6 +26,7 @@ from ogkit.zk.artifacts import (
     CALIBRATION,
     CALIBRATION_REPORT,
     CIRCUIT,
+    DECOMPOSITIONS,
     MANIFEST_FORMAT,
     PK,
     SETTINGS,
@@ -157,6 +158,49 @@ def _create_evm_verifier(ezkl, work: Path, srs: Path) -> None:
     (work / "abi.json").unlink(missing_ok=True)  # ours comes from solc, with the bytecode
 
 
+def _candidate_settings(ezkl, onnx_path: Path, work: Path) -> list[Path]:
+    """One settings file per `DECOMPOSITIONS` entry (input private, output public, params
+    fixed), in `work/candidates/`."""
+    folder = work / "candidates"
+    folder.mkdir(exist_ok=True)
+    paths = []
+    for base, legs in DECOMPOSITIONS:
+        run_args = ezkl.PyRunArgs()
+        run_args.input_visibility = "private"
+        run_args.output_visibility = "public"
+        run_args.param_visibility = "fixed"
+        run_args.decomp_base = base
+        run_args.decomp_legs = legs
+        path = folder / f"settings-{base}x{legs}.json"
+        if not ezkl.gen_settings(str(onnx_path), str(path), py_run_args=run_args):
+            raise ZkError("ezkl.gen_settings failed")
+        paths.append(path)
+    return paths
+
+
+def _calibrate_smallest(ezkl, onnx_path: Path, work: Path, candidates: list[Path]) -> None:
+    """Calibrate every candidate and keep the one with the smallest logrows (then the fewest
+    rows; then the earlier, ezkl's default first) as `settings.json`, with its report."""
+    ranked = []
+    for index, path in enumerate(candidates):
+        report = path.with_suffix(".report.txt")
+        with _output_to(report):
+            calibrated = ezkl.calibrate_settings(
+                str(work / CALIBRATION), str(onnx_path), str(path), CALIBRATION_TARGET
+            )
+        if calibrated:
+            settings = json.loads(path.read_text())
+            ranked.append((settings["run_args"]["logrows"], settings["num_rows"], index, path))
+    if not ranked:
+        raise ZkError("ezkl.calibrate_settings failed")
+    *_, best = min(ranked)
+    best.replace(work / SETTINGS)
+    best.with_suffix(".report.txt").replace(work / CALIBRATION_REPORT)
+    for leftover in (work / "candidates").iterdir():
+        leftover.unlink()
+    (work / "candidates").rmdir()
+
+
 def run_steps(
     ezkl: ModuleType,
     onnx_path: Path,
@@ -179,22 +223,12 @@ def run_steps(
     settings, circuit = str(work / SETTINGS), str(work / CIRCUIT)
 
     started = step(0)
-    run_args = ezkl.PyRunArgs()
-    run_args.input_visibility = "private"
-    run_args.output_visibility = "public"
-    run_args.param_visibility = "fixed"
-    if not ezkl.gen_settings(str(onnx_path), settings, py_run_args=run_args):
-        raise ZkError("ezkl.gen_settings failed")
+    candidates = _candidate_settings(ezkl, onnx_path, work)
     timings["settings"] = time.perf_counter() - started
 
     started = step(1)
     (work / CALIBRATION).write_text(json.dumps(_input_data(inputs, calibration_inputs)))
-    with _output_to(work / CALIBRATION_REPORT):
-        calibrated = ezkl.calibrate_settings(
-            str(work / CALIBRATION), str(onnx_path), settings, CALIBRATION_TARGET
-        )
-    if not calibrated:
-        raise ZkError("ezkl.calibrate_settings failed")
+    _calibrate_smallest(ezkl, onnx_path, work, candidates)
     timings["calibrate"] = time.perf_counter() - started
 
     started = step(2)
@@ -235,6 +269,7 @@ def build_manifest(
     srs: Path,
     built: dict,
     timings: dict[str, float],
+    decomposition: dict[str, int],
 ) -> dict:
     """The `zk.json` manifest of a finished setup (what `ZkArtifacts` reads back)."""
     return {
@@ -243,6 +278,8 @@ def build_manifest(
         "ezkl": ezkl_version(),
         "logrows": logrows,
         "visibility": {"input": "private", "output": "public", "params": "fixed"},
+        "decomposition": decomposition,
+        "decompositions_tried": [list(pair) for pair in DECOMPOSITIONS],
         "inputs": inputs,
         "outputs": outputs,
         "srs": {

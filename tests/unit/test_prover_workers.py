@@ -3,7 +3,8 @@ PENDING -> PROVING -> PROVED/FAILED exactly once, a failure confined to its reco
 revert dropped left unproved, and `stop()` leaving no child process or worker behind.
 
 Real ezkl proofs of `upstream_demo` (its ZK setup in the session's store, reused; ~8 s once
-otherwise), each in its own child process; a proof takes ~3-5 s on 2 cores, more under load.
+otherwise), in each worker's long-lived child process; a proof takes ~0.05 s at logrows 6, a
+child ~1 s to start, more under load.
 """
 
 from __future__ import annotations

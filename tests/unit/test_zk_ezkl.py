@@ -1,8 +1,8 @@
 """ZK mode with EZKL: set up `upstream_demo`, prove its sample inference, verify off chain with
 ezkl and on chain with the generated `Halo2Verifier` deployed on the AI chain.
 
-One setup per model is shared by the whole module (each takes ~8 s: most of it the dev-only
-`gen_srs` at logrows 15 and the keys); proofs take ~2-4 s each on 2 cores.
+One setup per model is shared by the whole module (each takes ~8 s, most of it compiling the
+verifier with solc); at logrows 6 proofs take ~0.05 s each.
 
 Fixed-point tolerance: EZKL calibrates `upstream_demo` to input scale 13, so each input is
 rounded to a multiple of 2**-13 (error <= 2**-14); the output 2*x0 - 0.5*x1 + 0.25 then errs by
