@@ -41,9 +41,10 @@ os.environ.setdefault("OGKIT_MODEL_STORE", str(ROOT / ".ogkit" / "models"))
 
 import numpy as np  # noqa: E402
 from calls import run_model_inference  # noqa: E402
+from figures import figure, record  # noqa: E402
 from stats import Summary, fmt  # noqa: E402
 from web3 import EthereumTesterProvider, Web3  # noqa: E402
-from zk_queue import measure_queue, report_queue  # noqa: E402
+from zk_queue import QUEUED, measure_queue, report_queue  # noqa: E402
 
 from og_examples.install import install_examples  # noqa: E402
 from og_examples.models import sample_input  # noqa: E402
@@ -83,6 +84,17 @@ def _zk_call(inputs: dict[str, np.ndarray]) -> bytes:
 def measure(runs: int) -> dict[str, object]:
     store = ModelStore()
     install_examples(store)
+    out, artifacts = _setup(store)
+    proving = _proving(artifacts, runs)
+    out.update(proving)
+    out.update(_verifier_gas(store, artifacts, proving["proofs"]))
+    out.update(_queue_and_settlement(store, runs))
+    del out["proofs"]
+    return out
+
+
+def _setup(store: ModelStore) -> tuple[dict[str, object], zk.ZkArtifacts]:
+    """The model's ZK setup (timed only when it had to be made)."""
     try:
         artifacts = zk.load(store, MODEL)
         setup_s, reused = float("nan"), True
@@ -96,7 +108,11 @@ def measure(runs: int) -> dict[str, object]:
         "logrows": artifacts.logrows,
         "decomposition": artifacts.manifest.get("decomposition"),
     }
+    return out, artifacts
 
+
+def _proving(artifacts: zk.ZkArtifacts, runs: int) -> dict[str, list]:
+    """One proof in process, in a new child, in a running child; verifying off chain."""
     prove_s, isolated_s, worker_s, verify_s, proofs = [], [], [], [], []
     children = Children()
     worker = ProverProcess(children)
@@ -113,8 +129,17 @@ def measure(runs: int) -> dict[str, object]:
         seconds, ok = _timed(lambda proof=proof: zk.verify(artifacts, proof))
         assert ok
         verify_s.append(seconds)
-    out.update(prove_s=prove_s, isolated_s=isolated_s, worker_s=worker_s, verify_s=verify_s)
+    return {
+        "prove_s": prove_s,
+        "isolated_s": isolated_s,
+        "worker_s": worker_s,
+        "verify_s": verify_s,
+        "proofs": proofs,
+    }
 
+
+def _verifier_gas(store: ModelStore, artifacts: zk.ZkArtifacts, proofs: list) -> dict:
+    """The Halo2Verifier's deployment and the gas of `verifyProof` for each proof."""
     engine = InferenceEngine(store)
     w3 = Web3(EthereumTesterProvider(new_tester(engine)))
     account = w3.eth.accounts[0]
@@ -137,7 +162,18 @@ def measure(runs: int) -> dict[str, object]:
         )
         assert receipt["status"] == 1
         verify_gas.append(receipt["gasUsed"])
+    return {
+        "verifier_deploy_gas": deploy["gasUsed"],
+        "verifier_runtime_bytes": built["runtimeSize"],
+        "verify_gas": verify_gas,
+    }
 
+
+def _queue_and_settlement(store: ModelStore, runs: int) -> dict:
+    """ZK transactions through the queue to `proved`, then settled on chain."""
+    engine = InferenceEngine(store)
+    w3 = Web3(EthereumTesterProvider(new_tester(engine)))
+    account = w3.eth.accounts[0]
     settlement_artifact = load_contract("ZkInferenceSettlement")
     receipt = w3.eth.wait_for_transaction_receipt(
         w3.eth.send_transaction({"from": account, "data": settlement_artifact.bytecode})
@@ -166,15 +202,7 @@ def measure(runs: int) -> dict[str, object]:
         assert done.status.startswith("settled "), done.status
         settled = w3.eth.get_transaction_receipt(done.status.split()[1])
         settle_gas.append(settled["gasUsed"])
-    out.update(
-        verifier_deploy_gas=deploy["gasUsed"],
-        verifier_runtime_bytes=built["runtimeSize"],
-        verify_gas=verify_gas,
-        settle_gas=settle_gas,
-        inference_tx_gas=inference_tx_gas,
-        queue_s=queue_s,
-    )
-    return out
+    return {"settle_gas": settle_gas, "inference_tx_gas": inference_tx_gas, "queue_s": queue_s}
 
 
 def report(m: dict, runs: int, runtime: float) -> str:
@@ -226,6 +254,19 @@ def report(m: dict, runs: int, runtime: float) -> str:
     )
 
 
+def record_figures(queue: dict) -> None:
+    """4 queued proofs against the time they took before issue 13 (BASELINE_S), for
+    bench/scoreboard.py."""
+    n, rows = queue["workers"], []
+    for mode, what in (("worker-cold", "prover children started by the batch"),
+                       ("worker-warm", "prover children already running")):  # fmt: skip
+        samples = queue["seconds"].get(f"{mode}/{n}", [])
+        ratio = Summary.of([x / BASELINE_S for x in samples])
+        label = f"{QUEUED} queued ZK proofs / {BASELINE_S:.2f} s before ({n} workers, {what})"
+        rows.append(figure(label, ratio, "≤ 0.6×", ratio.median <= 0.6))
+    record("zk", rows)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -251,6 +292,7 @@ def main(argv: list[str] | None = None) -> None:
     measured["queue"] = measure_queue(args.rounds, workers, args.before)
     text = report(measured, args.runs, time.perf_counter() - started)
     RESULTS.write_text(text)
+    record_figures(measured["queue"])
     print(text)
     print(f"wrote {RESULTS}")
 
