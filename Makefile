@@ -47,8 +47,9 @@ sdk: $(SDK_VENV)/.installed
 toolchain: $(SOLC)
 models: $(STORE)/.examples
 
-# The demo's ZK inference is proved and settled: its model needs an EZKL setup (~30 s once).
-$(STORE)/.zk-demo: $(STORE)/.examples
+# The demo's ZK inference is proved and settled: its model needs an EZKL setup (~8 s; again
+# when the setup code changes: a setup of an older format is refused).
+$(STORE)/.zk-demo: $(STORE)/.examples ogkit/zk/steps.py ogkit/zk/artifacts.py
 	$(BIN)/ogkit models zk-setup upstream_demo
 	touch $@
 
