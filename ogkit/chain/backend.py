@@ -29,9 +29,11 @@ from typing import Any
 
 from eth.constants import GENESIS_PARENT_HASH
 from eth_tester.backends.pyevm.main import setup_tester_chain
+from eth_tester.backends.pyevm.serializers import serialize_block
 from eth_utils import ValidationError, to_bytes
 
 from ogkit.chain.assembly import ChainServices, vm_configuration
+from ogkit.chain.calls import call_at, call_failure
 from ogkit.chain.fork import floor_data_gas
 from ogkit.chain.genesis import genesis_extras
 from ogkit.chain.locking import ChainLock, lock_public_methods
@@ -174,6 +176,20 @@ class AIBackendMixin:
         self.__dict__["_kept_latest_state"] = (chain, header.hash, state)
         return state
 
+    def get_block_by_number(self, block_number: Any, full_transaction: bool = True) -> dict:
+        """eth-tester's; "latest" read by number without building the pending block twice
+        (Ape asks for it on every snapshot restore and `chain.blocks.height`)."""
+        if block_number != "latest":
+            return super().get_block_by_number(block_number, full_transaction)  # type: ignore[misc]
+        chain = self.chain
+        block = chain.get_canonical_block_by_number(self.latest_header().block_number)
+        return serialize_block(block, full_transaction, block.number == chain.header.block_number)
+
+    def take_snapshot(self) -> bytes:
+        """eth-tester's (the latest block's hash), from the header alone (Ape takes one
+        before every test)."""
+        return self.latest_header().hash
+
     def get_nonce(self, account: bytes, block_number: Any = "latest") -> int:
         if block_number == "latest":
             return self._latest_state().get_nonce(account)
@@ -192,8 +208,15 @@ class AIBackendMixin:
     # ------------------------------------------------------------------ calls and estimates
 
     def call(self, transaction, block_number="latest"):  # noqa: ANN001, ANN201 - eth-tester's
+        """eth-tester's, as a simulation; at "latest" without building the pending and the
+        latest block to find the latest header (calls.py)."""
         with execution_phase(simulation_phase(self.pipe)):
-            return super().call(transaction, block_number)  # type: ignore[misc]
+            if block_number != "latest":
+                return super().call(transaction, block_number)  # type: ignore[misc]
+            computation = call_at(self, transaction, self.latest_header())
+        if computation.is_error:
+            raise call_failure(self, computation.error)
+        return computation.output
 
     def estimate_gas(self, transaction, block_number="latest"):  # noqa: ANN001, ANN201
         """py-evm's search, raised to EIP-7623's calldata floor (geth's `max(estimate,
@@ -203,7 +226,7 @@ class AIBackendMixin:
             estimate = super().estimate_gas(transaction, block_number)  # type: ignore[misc]
         data = transaction.get("data") or b""
         floor = floor_data_gas(data if isinstance(data, bytes) else to_bytes(hexstr=data))
-        limit = self.chain.get_block().header.gas_limit
+        limit = self.chain.header.gas_limit  # the pending block's, as `get_block()`'s header
         if floor > limit:
             raise ValidationError(f"gas required exceeds allowance ({limit})")
         return max(estimate, floor)
