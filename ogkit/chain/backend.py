@@ -257,8 +257,10 @@ class AIBackendMixin:
         vm_class = chain.get_vm_class_for_block_number(chain.header.block_number)
         tx = vm_class.get_transaction_builder().decode(raw_transaction)
         if can_seal_alone(chain) and self.scheduled_runs.idle():
-            block, receipt, computation = apply_and_seal(chain, tx)  # eth-tester's, once
+            block, receipt, computation, state = apply_and_seal(chain, tx)  # eth-tester's
             self.__dict__["_last_sealed"] = (block, (receipt,))
+            # the latest block's state for head reads: Ape reads the sender's nonce next
+            self.__dict__["_kept_latest_state"] = (chain, block.hash, state)
             self.scheduled_runs.after_seal(block.header)
             return tx.hash, computation
         _, _, computation = chain.apply_transaction(tx)

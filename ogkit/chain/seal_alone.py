@@ -34,9 +34,12 @@ def can_seal_alone(chain: Any) -> bool:
     return not pending_has_txs(chain)
 
 
-def apply_and_seal(chain: Any, tx: Any, coinbase: bytes = ZERO_ADDRESS) -> tuple[Any, Any, Any]:
-    """(the sealed block, the transaction's receipt, its computation); raises py-evm's
-    `ValidationError` for a transaction the chain refuses, leaving the chain as it was."""
+def apply_and_seal(
+    chain: Any, tx: Any, coinbase: bytes = ZERO_ADDRESS
+) -> tuple[Any, Any, Any, Any]:
+    """(the sealed block, the transaction's receipt, its computation, the state the block
+    ends with: persisted, not to be written to); raises py-evm's `ValidationError` for a
+    transaction the chain refuses, leaving the chain as it was."""
     vm = chain.get_vm(chain.header)
     base = vm.get_block()
     receipt, computation = vm.apply_transaction(base.header, tx)
@@ -51,7 +54,7 @@ def apply_and_seal(chain: Any, tx: Any, coinbase: bytes = ZERO_ADDRESS) -> tuple
     chain.validate_block(mined)
     chain.chaindb.persist_block(mined)
     chain.header = chain.create_header_from_parent(mined.header)
-    return mined, receipt, computation
+    return mined, receipt, computation, vm.state
 
 
 def kept_receipt(chain: Any, sealed: tuple[Any, tuple], tx_hash: bytes) -> dict | None:
