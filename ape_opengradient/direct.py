@@ -192,9 +192,13 @@ def send_transaction(provider: Any, txn: TransactionAPI) -> ReceiptAPI:
 
 
 def _record(provider: Any, backend: Any, raw_hash: bytes, computation: Any) -> Outcome:
-    with backend.chain_lock:
-        head = backend.chain.get_canonical_head()
-    outcome = Outcome(head.block_number, head.hash, computation._error, calls_console(computation))
+    sealed = backend.sealed_header(raw_hash)  # the block it was just sealed in
+    if sealed is None:
+        with backend.chain_lock:
+            sealed = backend.chain.get_canonical_head()
+    outcome = Outcome(
+        sealed.block_number, sealed.hash, computation._error, calls_console(computation)
+    )
     provider.direct_outcomes.add(raw_hash, outcome)
     return outcome
 

@@ -267,6 +267,14 @@ class AIBackendMixin:
         self.mine_blocks(1)
         return tx.hash, computation
 
+    def sealed_header(self, transaction_hash: bytes) -> Any:
+        """The header of the block the direct path last sealed, if it holds the transaction
+        (whether still canonical or not: the caller records where the transaction ran)."""
+        sealed = self.__dict__.get("_last_sealed")
+        if sealed is None or not any(tx.hash == transaction_hash for tx in sealed[0].transactions):
+            return None
+        return sealed[0].header
+
     def get_transaction_receipt(self, transaction_hash: bytes) -> dict:
         """eth-tester's; the receipt of the transaction just sealed on the direct path from
         its block in memory (Ape fetches it right after sending)."""
