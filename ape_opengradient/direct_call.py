@@ -17,6 +17,7 @@ that is not a checksum address (an ENS name for web3's middleware), an EIP-3668
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, cast
 
 from ape.api.providers import CallResult
@@ -31,7 +32,10 @@ from web3.exceptions import ContractLogicError as Web3ContractLogicError
 from web3.exceptions import OffchainLookup
 from web3.middleware.validation import _chain_id_validator
 from web3.providers.eth_tester.main import _make_request
-from web3.providers.eth_tester.middleware import request_formatters
+from web3.providers.eth_tester.middleware import (
+    TRANSACTION_REQUEST_KEY_MAPPING,
+    request_formatters,
+)
 from web3.types import RPCEndpoint, TxParams
 
 if TYPE_CHECKING:
@@ -40,6 +44,10 @@ if TYPE_CHECKING:
 _CALL = RPCEndpoint("eth_call")
 _WEB3_FORMAT = get_request_formatters(_CALL)
 _TESTER_FORMAT = cast(dict, request_formatters)[_CALL]
+_KEY_MAP = TRANSACTION_REQUEST_KEY_MAPPING
+_INTS = ("chainId", "value", "maxFeePerGas", "maxPriorityFeePerGas", "nonce")
+_PLAIN_KEYS = frozenset((*_INTS, "to", "from", "data", "type", "accessList"))
+_HEX_DATA = re.compile(r"0x(?:[0-9a-f]{2})*")
 HEAD = (None, "latest")
 """Block ids of the head ("latest": eth-tester's block before the pending one)."""
 
@@ -109,18 +117,7 @@ def direct_eth_call(provider: Any, tx_params: TxParams) -> bytes:
     transaction: dict = dict(tx_params)
     if "from" not in transaction and is_checksum_address(web3.eth.default_account):
         transaction["from"] = web3.eth.default_account  # web3's munger
-    params = _WEB3_FORMAT((transaction, "latest"))
-    transaction = params[0]
-    if not _plain_addresses(transaction):
-        raise UseWeb3  # web3's ENS middleware resolves names
-    params = _chain_id_validator(tester.chain_id)(params)  # web3's validation middleware
-    transaction = params[0]
-    if transaction.get("from") is None:  # eth-tester's default-fields middleware
-        accounts = tester.backend.get_accounts()
-        if not accounts:
-            raise UseWeb3
-        transaction = assoc(transaction, "from", to_checksum_address(accounts[0]))
-    params = _TESTER_FORMAT([transaction, *params[1:]])
+    params = tester_request(transaction, tester)
     try:
         response = _make_request(_CALL, params, tester.api_endpoints, tester.ethereum_tester, "0")
     except OffchainLookup as lookup:
@@ -128,6 +125,53 @@ def direct_eth_call(provider: Any, tx_params: TxParams) -> bytes:
     if "error" in response:
         raise UseWeb3  # web3's error formatting (not reached by eth-tester's "call")
     return bytes(HexBytes(response["result"]))
+
+
+def tester_request(transaction: dict, tester: Any) -> list:
+    """The params eth-tester's `call` gets for `transaction` (after web3's munger): web3's
+    request formatters, its ENS and validation middleware, eth-tester's default sender and
+    key remapping, in web3's order (`plain_request` where that is known to change nothing
+    but keys)."""
+    plain = plain_request(transaction, tester.chain_id)
+    if plain is None:
+        params = _WEB3_FORMAT((transaction, "latest"))
+        if not _plain_addresses(params[0]):
+            raise UseWeb3  # web3's ENS middleware resolves names
+        params = _chain_id_validator(tester.chain_id)(params)  # web3's validation middleware
+    else:
+        params = (plain, "latest")
+    request = params[0]
+    if request.get("from") is None:  # eth-tester's default-fields middleware
+        accounts = tester.backend.get_accounts()
+        if not accounts:
+            raise UseWeb3
+        request = assoc(request, "from", to_checksum_address(accounts[0]))
+    if plain is not None:
+        return [request, "latest"]
+    return _TESTER_FORMAT([request, *params[1:]])
+
+
+def plain_request(transaction: dict, chain_id: int) -> dict | None:
+    """What web3's formatters and middleware and eth-tester's remapping make of a call of
+    Ape's usual shape (non-negative ints, lowercase hex data, checksum addresses, no access
+    list entries, this chain's id): the keys renamed, the chain id dropped (web3's validation
+    does that), values as they are (ints go to hex and back). None for any other shape."""
+    if not _PLAIN_KEYS.issuperset(transaction) or not _plain_addresses(transaction):
+        return None
+    if any(key in transaction and type(transaction[key]) is not str for key in ("to", "from")):
+        return None
+    for key in _INTS:
+        value = transaction.get(key, 0)
+        if type(value) is not int or value < 0:
+            return None
+    data = transaction.get("data", "0x")
+    if type(data) is not str or not _HEX_DATA.fullmatch(data):
+        return None
+    if transaction.get("accessList", []) != [] or type(transaction.get("type", 0)) is not int:
+        return None
+    if transaction.get("chainId", chain_id) != chain_id:
+        return None  # web3's validation raises
+    return {_KEY_MAP.get(k, k): v for k, v in transaction.items() if k != "chainId"}
 
 
 def _plain_addresses(transaction: dict) -> bool:
@@ -138,4 +182,13 @@ def _plain_addresses(transaction: dict) -> bool:
     )
 
 
-__all__ = ["HEAD", "UseWeb3", "can_call_directly", "direct_eth_call", "eth_call", "send_call"]
+__all__ = [
+    "HEAD",
+    "UseWeb3",
+    "can_call_directly",
+    "direct_eth_call",
+    "eth_call",
+    "plain_request",
+    "send_call",
+    "tester_request",
+]

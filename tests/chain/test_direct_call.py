@@ -162,6 +162,38 @@ def test_eth_tester_asked_the_same(chain, owner, probe, monkeypatch):
     assert set(TX_FIELDS) <= set(asked[0][0]) and "chain_id" not in asked[0][0]
 
 
+def test_plain_requests_are_web3s(chain, owner, probe, monkeypatch):
+    """For calls of Ape's usual shape the request is built without web3's formatter chain;
+    it equals what that chain builds. Other shapes take the chain."""
+    tester = chain.provider.tester
+    base = probe.set.as_transaction(5).model_dump(by_alias=True, mode="json", exclude_none=True)
+    base.pop("gas")
+    plain_shapes = [
+        base,
+        {**base, "from": owner.address},
+        {**base, "nonce": 3, "value": 10**18, "maxPriorityFeePerGas": 7},
+        {k: v for k, v in base.items() if k not in ("to", "chainId")},
+        {**base, "data": "0x"},
+    ]
+    other_shapes = [
+        {**base, "data": base["data"].upper().replace("0X", "0x")},
+        {**base, "accessList": [{"address": probe.address, "storageKeys": []}]},
+        {**base, "gasPrice": 1},
+        {**base, "value": "0x1"},
+        {**base, "to": probe.address.lower()},
+        {**base, "from": None},
+    ]
+    for shape in plain_shapes:
+        assert direct_call.plain_request(shape, tester.chain_id) is not None
+        fast = direct_call.tester_request(dict(shape), tester)
+        with monkeypatch.context() as m:
+            m.setattr(direct_call, "plain_request", lambda transaction, chain_id: None)
+            assert fast == direct_call.tester_request(dict(shape), tester)
+    for shape in other_shapes:
+        assert direct_call.plain_request(shape, tester.chain_id) is None
+    assert direct_call.plain_request({**base, "chainId": 5}, tester.chain_id) is None
+
+
 def test_other_blocks_and_overrides_take_web3(chain, owner, probe, monkeypatch):
     provider = chain.provider
     probe.set(7, sender=owner)
