@@ -4,7 +4,7 @@ reads behind it (ogkit/chain/calls.py, backend.py) against Ape's own path.
 Every call runs on both paths: the direct one (the default) and Ape's `LocalProvider.send_call`
 through `web3.eth.call` (web3's middleware, eth-tester). What an Ape user sees must be the
 same: return values, errors (type, message, revert data, custom errors decoded), `ape.reverts`,
-what eth-tester is asked, 0xF4 in a call. (Sends: test_direct_provider.py.)
+what eth-tester is asked. (0xF4 in a direct call: test_pipe.py; sends: test_direct_provider.py.)
 """
 
 from __future__ import annotations
@@ -24,14 +24,7 @@ from eth_tester.exceptions import TransactionFailed
 from web3.manager import RequestManager
 
 from ape_opengradient import direct_call
-from precompiles.fixed_point import to_number
 
-CREDIT_REQUEST = (
-    0,
-    "credit_risk",
-    ([("features", [to_number(x) for x in (2.2, 0.3, 0.4, 6.125)], [1, 4])], []),
-)
-"""An input no other test sends: its model run is this test's."""
 TX_FIELDS = ("to", "value", "data", "type", "max_fee_per_gas", "max_priority_fee_per_gas")
 
 
@@ -221,20 +214,6 @@ def test_wrong_chain_id_refused_as_web3_refuses(chain, probe, monkeypatch):
     assert fast == ape_seen and "chain ID 5" in fast[0][1]
 
 
-def test_model_call_identical_and_simulated(chain, project, owner, model_store, monkeypatch):
-    """0xF4 in a call: the same output on both paths, flagged a real (not simulated) result
-    with PIPE off, no inference record, the model run once then served from the cache."""
-    provider = chain.provider
-    inference = owner.deploy(project.InferenceProbe)
-    engine = provider.inference_engine
-    runs, records = engine.model_runs, len(engine.records)
-    fast, ape_seen, sent = both_paths(monkeypatch, lambda: inference.infer.call(CREDIT_REQUEST))
-    assert fast == ape_seen and sent == []
-    assert fast[1].is_simulation_result is False
-    assert [t.name for t in fast[1].strings] == ["label"]
-    assert engine.model_runs == runs + 1 and len(engine.records) == records
-
-
 def test_backend_call_is_eth_testers(chain, owner, probe):
     """`AIBackendMixin.call` at "latest" (no blocks built) equals `PyEVMBackend.call`: output,
     and the exception for a revert, as the head moves."""
@@ -271,7 +250,7 @@ def test_latest_block_snapshot_and_restore_are_apes(chain, owner, probe):
     assert backend.take_snapshot() == PyEVMBackend.take_snapshot(backend)
     snapshot = chain.snapshot()
     probe.set(5, sender=owner)
-    provider.restore(snapshot)
+    chain.restore(snapshot)  # Ape's restore (the chain manager's, with its history), ours below
     assert probe.value() == 4 and backend.take_snapshot() == snapshot
     provider.restore(snapshot)  # already there: nothing to do, as Ape
     with pytest.raises(UnknownSnapshotError):
