@@ -28,17 +28,18 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ape_ethereum.transactions import TransactionStatusEnum
 from eth.exceptions import HeaderNotFound, Revert
-from eth_abi import abi
-from eth_abi.exceptions import DecodingError
 from eth_tester.exceptions import TransactionFailed
 from eth_utils import to_hex
 from eth_utils.exceptions import ValidationError
 from web3._utils.method_formatters import PYTHONIC_RESULT_FORMATTERS
 from web3.datastructures import AttributeDict
 from web3.exceptions import ContractLogicError as Web3ContractLogicError
+from web3.middleware.validation import block_validator
 from web3.providers.eth_tester.defaults import API_ENDPOINTS
 from web3.providers.eth_tester.middleware import result_formatters
 from web3.types import RPCEndpoint, TxParams
+
+from ogkit.chain.calls import call_failure
 
 if TYPE_CHECKING:
     from ape.api.transactions import ReceiptAPI, TransactionAPI
@@ -54,6 +55,10 @@ _RECEIPT = RPCEndpoint("eth_getTransactionReceipt")
 _TESTER_RECEIPT = API_ENDPOINTS["eth"]["getTransactionReceipt"]
 _TESTER_FORMAT = cast(dict, result_formatters)[_RECEIPT]
 _PYTHONIC_FORMAT = PYTHONIC_RESULT_FORMATTERS[_RECEIPT]
+_BLOCK = RPCEndpoint("eth_getBlockByNumber")
+_TESTER_BLOCK = API_ENDPOINTS["eth"]["getBlockByNumber"]
+_TESTER_BLOCK_FORMAT = cast(dict, result_formatters)[_BLOCK]
+_PYTHONIC_BLOCK = PYTHONIC_RESULT_FORMATTERS[_BLOCK]
 
 
 @dataclass(frozen=True)
@@ -109,13 +114,7 @@ def calls_console(computation: ComputationAPI) -> bool:
 def revert_failure(backend: Any, error: Revert) -> TransactionFailed:
     """The exception web3's eth-tester provider raises when an `eth_call` reverts with
     `error`: eth-tester's `PyEVMBackend.call` message, then web3's `execution reverted: `."""
-    message = str(error)
-    if backend.is_eip838_error(error):
-        try:
-            message = abi.decode(["string"], error.args[0][4:])[0]
-        except DecodingError:
-            pass
-    return TransactionFailed(f"execution reverted: {message}")
+    return TransactionFailed(f"execution reverted: {call_failure(backend, error).args[0]}")
 
 
 def formatted_receipt(ethereum_tester: Any, tx_hash: str) -> dict | None:
@@ -125,6 +124,15 @@ def formatted_receipt(ethereum_tester: Any, tx_hash: str) -> dict | None:
     if raw is None:
         return None
     return AttributeDict.recursive(_PYTHONIC_FORMAT(_TESTER_FORMAT(raw)))
+
+
+def formatted_latest_block(ethereum_tester: Any) -> AttributeDict | None:
+    """`web3.eth.get_block("latest")` on an eth-tester provider, without the middleware: the
+    same endpoint and the same formatters (validation's extraData check included), in order."""
+    raw = _TESTER_BLOCK(ethereum_tester, ["latest", False])
+    if raw is None:
+        return None
+    return AttributeDict.recursive(_PYTHONIC_BLOCK(block_validator(_TESTER_BLOCK_FORMAT(raw))))
 
 
 def can_send_directly(provider: Any, txn: TransactionAPI) -> bool:
@@ -184,9 +192,13 @@ def send_transaction(provider: Any, txn: TransactionAPI) -> ReceiptAPI:
 
 
 def _record(provider: Any, backend: Any, raw_hash: bytes, computation: Any) -> Outcome:
-    with backend.chain_lock:
-        head = backend.chain.get_canonical_head()
-    outcome = Outcome(head.block_number, head.hash, computation._error, calls_console(computation))
+    sealed = backend.sealed_header(raw_hash)  # the block it was just sealed in
+    if sealed is None:
+        with backend.chain_lock:
+            sealed = backend.chain.get_canonical_head()
+    outcome = Outcome(
+        sealed.block_number, sealed.hash, computation._error, calls_console(computation)
+    )
     provider.direct_outcomes.add(raw_hash, outcome)
     return outcome
 
@@ -226,6 +238,7 @@ __all__ = [
     "Outcomes",
     "calls_console",
     "can_send_directly",
+    "formatted_latest_block",
     "formatted_receipt",
     "revert_failure",
     "send_transaction",

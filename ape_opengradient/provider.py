@@ -10,15 +10,19 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ape.api.providers import BlockAPI
 from ape.api.trace import TraceAPI
 from ape.api.transactions import ReceiptAPI, TransactionAPI
+from ape.exceptions import UnknownSnapshotError
 from ape_ethereum.trace import TraceApproach, TransactionTrace
 from ape_test.provider import ApeEVMBackend, ApeTester, LocalProvider
+from eth.exceptions import HeaderNotFound
 from eth_tester import EthereumTester
 from eth_utils import is_checksum_address
+from eth_utils.exceptions import ValidationError
 from hexbytes import HexBytes
 
-from ape_opengradient import direct
+from ape_opengradient import direct, direct_call
 from ape_opengradient.ecosystem import OpenGradientConfig
 from ape_opengradient.inference_api import InferenceAPI, LocalInferenceAPI
 from ogkit.chain.assembly import ChainServices
@@ -207,6 +211,14 @@ class AIProvider(LocalProvider):
             return direct.send_transaction(self, txn)
         return _ape_send_transaction(self, txn)
 
+    def send_call(self, txn: TransactionAPI, block_id=None, state=None, **kwargs) -> HexBytes:  # noqa: ANN001 - Ape's
+        """Ape's, without web3's middleware at the head (direct_call.py). (Ape reads a state
+        override from `state_override=`, not from `state`.)"""
+        if direct_call.can_call_directly(block_id, kwargs.get("state_override")):
+            kwargs.pop("state_override", None)
+            return direct_call.send_call(self, txn, block_id, **kwargs)
+        return super().send_call(txn, block_id, state, **kwargs)
+
     def get_receipt(
         self,
         txn_hash: str,
@@ -226,6 +238,25 @@ class AIProvider(LocalProvider):
                 data = {"required_confirmations": 0, **transaction, **receipt_data}
                 return self._create_receipt(**data).await_confirmations()
         return super().get_receipt(txn_hash, required_confirmations, timeout, **kwargs)
+
+    def get_block(self, block_id) -> BlockAPI:  # noqa: ANN001 - Ape's
+        """Ape's; the latest block read without web3's middleware (Ape asks for it on every
+        snapshot restore: `chain.blocks.height`)."""
+        if block_id == "latest":
+            data = direct.formatted_latest_block(self.tester.ethereum_tester)
+            if data is not None:
+                return self.network.ecosystem.decode_block(dict(data))
+        return super().get_block(block_id)
+
+    def restore(self, snapshot_id) -> None:  # noqa: ANN001 - Ape's
+        """Ape's, comparing the snapshot with the latest header's hash (Ape serialises the
+        whole latest block for it)."""
+        if snapshot_id is None or snapshot_id == self.evm_backend.latest_header().hash:
+            return  # (Ape's: a snapshot id can be 0)
+        try:
+            self.evm_backend.revert_to_snapshot(snapshot_id)
+        except (HeaderNotFound, ValidationError) as err:
+            raise UnknownSnapshotError(snapshot_id) from err
 
     def get_code(self, address, block_id=None):  # noqa: ANN001, ANN201 - Ape's
         """The code at the head (Ape asks before and after every transaction), from the

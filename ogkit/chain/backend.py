@@ -29,9 +29,11 @@ from typing import Any
 
 from eth.constants import GENESIS_PARENT_HASH
 from eth_tester.backends.pyevm.main import setup_tester_chain
+from eth_tester.backends.pyevm.serializers import serialize_block
 from eth_utils import ValidationError, to_bytes
 
 from ogkit.chain.assembly import ChainServices, vm_configuration
+from ogkit.chain.calls import call_at, call_failure
 from ogkit.chain.fork import floor_data_gas
 from ogkit.chain.gas_search import estimate_gas
 from ogkit.chain.genesis import genesis_extras
@@ -43,6 +45,7 @@ from ogkit.chain.scheduling import (
     StoredRunLedger,
     is_canonical_tx,
 )
+from ogkit.chain.seal_alone import apply_and_seal, can_seal_alone, kept_receipt
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,20 @@ class AIBackendMixin:
         self.__dict__["_kept_latest_state"] = (chain, header.hash, state)
         return state
 
+    def get_block_by_number(self, block_number: Any, full_transaction: bool = True) -> dict:
+        """eth-tester's; "latest" read by number without building the pending block twice
+        (Ape asks for it on every snapshot restore and `chain.blocks.height`)."""
+        if block_number != "latest":
+            return super().get_block_by_number(block_number, full_transaction)  # type: ignore[misc]
+        chain = self.chain
+        block = chain.get_canonical_block_by_number(self.latest_header().block_number)
+        return serialize_block(block, full_transaction, block.number == chain.header.block_number)
+
+    def take_snapshot(self) -> bytes:
+        """eth-tester's (the latest block's hash), from the header alone (Ape takes one
+        before every test)."""
+        return self.latest_header().hash
+
     def get_nonce(self, account: bytes, block_number: Any = "latest") -> int:
         if block_number == "latest":
             return self._latest_state().get_nonce(account)
@@ -194,8 +211,15 @@ class AIBackendMixin:
     # ------------------------------------------------------------------ calls and estimates
 
     def call(self, transaction, block_number="latest"):  # noqa: ANN001, ANN201 - eth-tester's
+        """eth-tester's, as a simulation; at "latest" without building the pending and the
+        latest block to find the latest header (calls.py)."""
         with execution_phase(simulation_phase(self.pipe)):
-            return super().call(transaction, block_number)  # type: ignore[misc]
+            if block_number != "latest":
+                return super().call(transaction, block_number)  # type: ignore[misc]
+            computation = call_at(self, transaction, self.latest_header())
+        if computation.is_error:
+            raise call_failure(self, computation.error)
+        return computation.output
 
     def estimate_gas(self, transaction, block_number="latest"):  # noqa: ANN001, ANN201
         """py-evm's search, raised to EIP-7623's calldata floor (geth's `max(estimate,
@@ -205,7 +229,7 @@ class AIBackendMixin:
             estimate = super().estimate_gas(transaction, block_number)  # type: ignore[misc]
         data = transaction.get("data") or b""
         floor = floor_data_gas(data if isinstance(data, bytes) else to_bytes(hexstr=data))
-        limit = self.chain.get_block().header.gas_limit
+        limit = self.chain.header.gas_limit  # the pending block's, as `get_block()`'s header
         if floor > limit:
             raise ValidationError(f"gas required exceeds allowance ({limit})")
         return max(estimate, floor)
@@ -234,9 +258,34 @@ class AIBackendMixin:
         chain = self.chain
         vm_class = chain.get_vm_class_for_block_number(chain.header.block_number)
         tx = vm_class.get_transaction_builder().decode(raw_transaction)
+        if can_seal_alone(chain) and self.scheduled_runs.idle():
+            block, receipt, computation, state = apply_and_seal(chain, tx)  # eth-tester's
+            self.__dict__["_last_sealed"] = (block, (receipt,))
+            # the latest block's state for head reads: Ape reads the sender's nonce next
+            self.__dict__["_kept_latest_state"] = (chain, block.hash, state)
+            self.scheduled_runs.after_seal(block.header)
+            return tx.hash, computation
         _, _, computation = chain.apply_transaction(tx)
         self.mine_blocks(1)
         return tx.hash, computation
+
+    def sealed_header(self, transaction_hash: bytes) -> Any:
+        """The header of the block the direct path last sealed, if it holds the transaction
+        (whether still canonical or not: the caller records where the transaction ran)."""
+        sealed = self.__dict__.get("_last_sealed")
+        if sealed is None or not any(tx.hash == transaction_hash for tx in sealed[0].transactions):
+            return None
+        return sealed[0].header
+
+    def get_transaction_receipt(self, transaction_hash: bytes) -> dict:
+        """eth-tester's; the receipt of the transaction just sealed on the direct path from
+        its block in memory (Ape fetches it right after sending)."""
+        sealed = self.__dict__.get("_last_sealed")
+        if sealed is not None:
+            receipt = kept_receipt(self.chain, sealed, transaction_hash)
+            if receipt is not None:
+                return receipt
+        return super().get_transaction_receipt(transaction_hash)  # type: ignore[misc]
 
     def send_signed_transaction(self, signed_transaction: Any, block_number: Any = "latest"):  # noqa: ANN201
         self._runs_first()

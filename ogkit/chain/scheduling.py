@@ -185,6 +185,11 @@ class ScheduledRuns:
         else:
             self._idle_on = None
 
+    def idle(self) -> bool:
+        """No task exists on top of the pending block's parent: `before_seal` adds nothing
+        to the pending block, whatever it holds (a host may then seal it in one go)."""
+        return self._idle_on is not None and self._idle_on == self.host.chain.header.parent_hash
+
     def runs_first(self) -> bool:
         """Before an incoming transaction: True if the pending block was empty and now holds
         due runs, which the host seals alone first."""

@@ -33,6 +33,25 @@ def test_off_calls_get_real_results(provider, project, admin, pool):
     assert pool.assess.call(FEATURES, sender=admin) is True
 
 
+def test_off_direct_call_is_apes(provider, project, admin, monkeypatch):
+    """0xF4 in the in-process provider's direct `eth_call` (ape_opengradient/direct_call.py):
+    the output Ape's web3 path gives, a real result, no record, the model run once (then the
+    result cache answers Ape's path)."""
+    from ape_opengradient import direct_call
+
+    probe = admin.deploy(project.InferenceProbe)
+    features = ("features", [to_number(x) for x in [2.2, 0.3, 0.4, 6.125]], [1, 4])
+    engine = provider.inference_engine
+    runs, records = engine.model_runs, len(engine.records)
+    fast = probe.infer.call((0, "credit_risk", ([features], [])), sender=admin)
+    with monkeypatch.context() as m:
+        m.setattr(direct_call, "can_call_directly", lambda block_id, state: False)
+        apes = probe.infer.call((0, "credit_risk", ([features], [])), sender=admin)
+    assert fast == apes and fast.is_simulation_result is False
+    assert [t.name for t in fast.strings] == ["label"]
+    assert engine.model_runs == runs + 1 and len(engine.records) == records
+
+
 def test_on_calls_see_the_simulation_pass(provider, project, admin, pool):
     probe = admin.deploy(project.InferenceProbe)
     provider.pipe = True
