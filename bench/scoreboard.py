@@ -17,6 +17,12 @@ from sections import write_section  # noqa: E402
 from stats import fmt  # noqa: E402
 
 
+def verdict(row: dict) -> str:
+    if row["goal"] in ("", "—"):
+        return "—"  # a figure for reference, held to no goal
+    return "yes" if row["met"] else "**no**"
+
+
 def table(entries: list[dict]) -> str:
     lines = [
         "## Issue 13 at a glance",
@@ -33,7 +39,7 @@ def table(entries: list[dict]) -> str:
             lines.append(
                 f"| {row['label']} | **{fmt(row['median'])}{unit}** | "
                 f"{fmt(row['p10'])} – {fmt(row['p90'])}{unit} | {row['n']} | {row['goal']} | "
-                f"{'yes' if row['met'] else '**no**'} | bench/{entry['bench']}.py, "
+                f"{verdict(row)} | bench/{entry['bench']}.py, "
                 f"{entry['written']} |"
             )
     return "\n".join(lines)
