@@ -72,25 +72,20 @@ def send_call(provider: Any, txn: TransactionAPI, block_id: Any = None, **kwargs
     data["maxPriorityFeePerGas"] = provider.priority_fee
 
     tx_params = cast(TxParams, data)
-    vm_err = None
+    vm_err = failure = None
     try:
         result = eth_call(provider, tx_params, block_id)
     except ValidationError as err:
-        vm_err = VirtualMachineError(base_err=err)
-        if raise_on_revert:
-            raise vm_err from err
-        elif isinstance(vm_err, ContractLogicError):
-            return CallResult.from_revert(vm_err)
-        else:
-            result = HexBytes("0x")
+        vm_err, failure = VirtualMachineError(base_err=err), err
     except (TransactionFailed, Web3ContractLogicError) as err:
         vm_err = provider.get_virtual_machine_error(err, txn=txn, set_ape_traceback=False)
+        failure = err
+    if vm_err is not None:
         if raise_on_revert:
-            raise vm_err from err
-        elif isinstance(vm_err, ContractLogicError):
+            raise vm_err from failure
+        if isinstance(vm_err, ContractLogicError):
             return CallResult.from_revert(vm_err)
-        else:
-            result = HexBytes("0x")
+        result = HexBytes("0x")
 
     provider._increment_call_func_coverage_hit_count(txn)
     if vm_err:
