@@ -40,7 +40,9 @@ MAX_DEFER = 1.0
 
 
 class Settler(Protocol):
-    def settle_pending(self) -> list[Settled]: ...
+    def settle_pass(self) -> list[Settled]:
+        """What one pass of the service settles, under the chain's lock."""
+        ...
 
 
 class SettlementService:
@@ -108,8 +110,8 @@ class SettlementService:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            if not self._paused.is_set():
-                self.run_once()
+            if not self._paused.is_set() and self.run_once() and self._has_work():
+                continue  # more is ready (ZK: one proof a pass): wait only for a quiet moment
             with self.engine.work:  # something to settle, a new block, or the interval
                 self.engine.work.wait(self.interval)
 
@@ -133,7 +135,7 @@ class SettlementService:
                     if not self._has_work():  # a revert took it while we waited for quiet
                         return []
                     self._ensure_contracts()
-                    return [done for s in self.settlers for done in s.settle_pending()]
+                    return [done for s in self.settlers for done in s.settle_pass()]
             except Exception as exc:  # noqa: BLE001 - a service thread must not die
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.warning("settlement pass failed: %s", self.last_error)

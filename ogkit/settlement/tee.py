@@ -79,6 +79,10 @@ class TeeSettlement:
         """Signed TEE records whose block exists; later ones wait for their block."""
         return self.engine.book.ready_for_tee(self.w3.eth.block_number)
 
+    def settle_pass(self) -> list[Settled]:
+        """The service's pass: every pending record (a batch is one cheap transaction)."""
+        return self.settle_pending()
+
     def settle_pending(self) -> list[Settled]:
         """One pass over the pending TEE records; returns what became of each."""
         ready, done = [], []

@@ -73,9 +73,16 @@ class ZkSettlement:
         """Proved ZK records whose block exists; later ones wait for their block."""
         return self.engine.book.ready_for_zk(self.w3.eth.block_number)
 
-    def settle_pending(self) -> list[Settled]:
-        """One pass over the proved ZK records; returns what became of each."""
-        return [Settled(r.inference_id, self._settle(r)) for r in self.pending()]
+    def settle_pending(self, limit: int | None = None) -> list[Settled]:
+        """One pass over the proved ZK records (the oldest `limit` of them); returns what
+        became of each."""
+        return [Settled(r.inference_id, self._settle(r)) for r in self.pending()[:limit]]
+
+    def settle_pass(self) -> list[Settled]:
+        """The service's pass: one proof. Its `settleProof` runs the Halo2Verifier's pairing
+        and ecMul calls in py-evm's pure Python (~1 s) under the chain's lock; one at a time,
+        the chain's own requests get in between (the service waits for a quiet moment)."""
+        return self.settle_pending(limit=1)
 
     def verifier_for(self, artifacts: zk.ZkArtifacts, model_hash: bytes) -> str:
         """The model's registered verifier; deploys and registers it on first use."""

@@ -208,6 +208,24 @@ def test_a_proved_zk_inference_settles_on_chain(
     assert record not in service.pending()  # settled: never submitted again
 
 
+def test_a_service_pass_settles_one_proof_at_a_time(engine, service, proved, swap_record):
+    """A `settleProof` runs the verifier's pairing in py-evm (~1 s under the chain's lock):
+    the service's pass takes the oldest proof only, so the chain's requests get in between."""
+    swap_record()
+    # a second proved record (its id was never emitted, so its own settlement fails: a pass
+    # still takes it alone)
+    extra = dataclasses.replace(proved, inference_id=keccak(text="one proof a pass").hex())
+    engine.records[extra.inference_id] = extra
+    before = [r.inference_id for r in service.pending()]
+    assert len(before) >= 2 and extra.inference_id in before
+    (done,) = service.settle_pass()
+    assert done.inference_id == before[0]
+    assert [r.inference_id for r in service.pending()] == before[1:]
+    while service.pending():  # leave nothing proved behind for the provider's own service
+        assert len(service.settle_pass()) == 1
+    assert extra.settlement == "failed: not in a mined transaction (eth_call or reverted)"
+
+
 def test_a_replayed_settlement_is_refused(
     contract, service, proved, zk_models, swap_record, accounts
 ):
