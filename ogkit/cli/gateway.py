@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from ogkit.cli.gateway_payments import make_gate, payment_options
+from ogkit.cli.gateway_payments import PaymentChoice, make_gate, payment_options
 from ogkit.project import STORE_OPTION_HELP
 
 
@@ -67,13 +67,7 @@ def gateway(
     generation_seconds: float,
     heartbeat_interval: float,
     settle_interval: float,
-    payments_rpc: str | None,
-    facilitator_url: str | None,
-    local_payments: bool,
-    pay_to: str | None,
-    price: str | None,
-    schemes: tuple[str, ...],
-    settle_payment: str,
+    payment: PaymentChoice,
 ) -> None:
     """Serve /v1/chat/completions (with streaming), /v1/completions and /v1/models, signed by
     a simulated enclave (DEV ONLY) exactly as OpenGradient's TEE gateway signs; with --rpc,
@@ -97,16 +91,7 @@ def gateway(
         generation_seconds=generation_seconds,
     )
     models = GatewayModels(node.llm_engine, upstream_models)
-    gate, local, payment_line = make_gate(
-        payments_rpc,
-        facilitator_url,
-        local_payments,
-        pay_to,
-        price,
-        schemes,
-        settle_payment,
-        models,
-    )
+    gate, local, payment_line = make_gate(payment, models)
     try:
         server = GatewayServer(
             (host, port),

@@ -6,13 +6,35 @@ option the gateway stays free (`FreeGate`) and says so.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from dataclasses import dataclass, fields
 from typing import Any
 
 import click
 
 
+@dataclass(frozen=True)
+class PaymentChoice:
+    """What the payment options asked for (one value, handed from the command to `make_gate`)."""
+
+    payments_rpc: str | None = None
+    facilitator_url: str | None = None
+    local_payments: bool = False
+    pay_to: str | None = None
+    price: str | None = None
+    schemes: tuple[str, ...] = ()
+    settle_payment: str = "before-answer"
+
+
 def payment_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options, handed to `command` as one `payment: PaymentChoice` argument."""
+
+    @functools.wraps(command)
+    def with_payment(**kwargs: Any) -> Any:
+        chosen = {f.name: kwargs.pop(f.name) for f in fields(PaymentChoice)}
+        return command(payment=PaymentChoice(**chosen), **kwargs)
+
     options = [
         click.option(
             "--payments-rpc", default=None, envvar="OGKIT_PAYMENT_RPC_URL",
@@ -54,27 +76,22 @@ def payment_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
     ]  # fmt: skip
     for option in reversed(options):
-        command = option(command)
-    return command
+        with_payment = option(with_payment)
+    return with_payment
 
 
-def make_gate(
-    payments_rpc: str | None,
-    facilitator_url: str | None,
-    local_payments: bool,
-    pay_to: str | None,
-    price: str | None,
-    schemes: tuple[str, ...],
-    settle_payment: str,
-    models: Any,
-) -> tuple[Any, Any, str]:
+def make_gate(payment: PaymentChoice, models: Any) -> tuple[Any, Any, str]:
     """(gate or None for free, a local payment chain to stop or None, the banner line)."""
-    chosen = [o for o, v in [("--payments-rpc", payments_rpc), ("--facilitator-url",
-              facilitator_url), ("--local-payments", local_payments)] if v]  # fmt: skip
+    sources = {
+        "--payments-rpc": payment.payments_rpc,
+        "--facilitator-url": payment.facilitator_url,
+        "--local-payments": payment.local_payments,
+    }
+    chosen = [option for option, value in sources.items() if value]
     if len(chosen) > 1:
         raise click.UsageError(f"choose one of {', '.join(chosen)}")
     if not chosen:
-        if pay_to or price or schemes:
+        if payment.pay_to or payment.price or payment.schemes:
             raise click.UsageError("--pay-to, --price and --scheme need --payments-rpc")
         return None, None, "Payment: none, every request is served free (FreeGate)"
     from eth_account import Account
@@ -85,11 +102,11 @@ def make_gate(
     from ogkit.payments.pricing import PriceError, PriceList, TokenPrice
 
     try:
-        prices = PriceList(TokenPrice.parse(price)) if price else PriceList()
+        prices = PriceList(TokenPrice.parse(payment.price)) if payment.price else PriceList()
     except PriceError as exc:
         raise click.BadParameter(str(exc), param_hint="--price") from None
-    local = None
-    if local_payments:
+    local, payments_rpc, facilitator_url = None, payment.payments_rpc, payment.facilitator_url
+    if payment.local_payments:
         from ogkit.payments.local import start_local_payments
 
         local = start_local_payments()
@@ -100,14 +117,16 @@ def make_gate(
         assert payments_rpc is not None
         facilitator, where = Facilitator(payments_rpc), f"at {payments_rpc}"
         _check_chain(facilitator, payments_rpc, local)
-    receiver = pay_to or Account.from_key(TEE_OPERATOR_KEY).address
-    deferred = settle_payment == "after-answer"
+    receiver = payment.pay_to or Account.from_key(TEE_OPERATOR_KEY).address
+    deferred = payment.settle_payment == "after-answer"
     counter = prompt_counter(models)
-    gate = X402Gate(facilitator, receiver, counter, prices, schemes or SCHEMES, deferred=deferred)
+    gate = X402Gate(
+        facilitator, receiver, counter, prices, payment.schemes or SCHEMES, deferred=deferred
+    )
     line = (
         f"Payment: x402 ({', '.join(gate.schemes)}) in OPG on eip155:8453 {where}; "
         f"pay to {receiver}; price {prices.default.input}:{prices.default.output} per token; "
-        f"facilitator {facilitator.address}; settled {settle_payment}"
+        f"facilitator {facilitator.address}; settled {payment.settle_payment}"
     )
     return gate, local, line
 

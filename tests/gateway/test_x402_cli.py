@@ -10,7 +10,7 @@ from eth_account import Account
 from node_support import NodeProcess, free_port
 
 from ogkit.chain.tee_registry_genesis import TEE_OPERATOR_KEY
-from ogkit.cli.gateway_payments import make_gate
+from ogkit.cli.gateway_payments import PaymentChoice, make_gate
 from ogkit.gateway import GatewayModels
 from ogkit.payments.contracts import facilitator_address
 
@@ -21,7 +21,7 @@ def models(inference_node):
 
 
 def test_without_a_payment_option_it_is_free_and_says_so(models):
-    gate, local, line = make_gate(None, None, False, None, None, (), "before-answer", models)
+    gate, local, line = make_gate(PaymentChoice(), models)
     assert (gate, local) == (None, None)
     assert line == "Payment: none, every request is served free (FreeGate)"
 
@@ -32,31 +32,36 @@ def test_without_a_payment_option_it_is_free_and_says_so(models):
 def test_payment_terms_need_a_payment_chain(models, options):
     pay_to, price, schemes = options
     with pytest.raises(click.UsageError, match="need --payments-rpc"):
-        make_gate(None, None, False, pay_to, price, schemes, "before-answer", models)
+        make_gate(PaymentChoice(pay_to=pay_to, price=price, schemes=schemes), models)
 
 
 def test_a_bad_price_is_refused(models):
     with pytest.raises(click.BadParameter, match="is not IN:OUT"):
-        make_gate("http://127.0.0.1:1", None, False, None, "1:x", (), "before-answer", models)
+        make_gate(PaymentChoice(payments_rpc="http://127.0.0.1:1", price="1:x"), models)
 
 
 def test_an_unreachable_payment_chain_is_refused(models):
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(click.ClickException, match=f"cannot reach the payment chain at {url}"):
-        make_gate(url, None, False, None, None, (), "before-answer", models)
+        make_gate(PaymentChoice(payments_rpc=url), models)
 
 
 def test_the_ai_chain_is_not_a_payment_chain(tmp_path, models):
     node = NodeProcess(tmp_path).start()
     try:
         with pytest.raises(click.ClickException, match="is chain 1337, not the payment chain"):
-            make_gate(node.url, None, False, None, None, (), "before-answer", models)
+            make_gate(PaymentChoice(payments_rpc=node.url), models)
     finally:
         node.stop()
 
 
 def test_local_payments_run_the_chain_in_process(models):
-    gate, local, line = make_gate(None, None, True, None, "5:7", ("exact",), "after-answer", models)
+    gate, local, line = make_gate(
+        PaymentChoice(
+            local_payments=True, price="5:7", schemes=("exact",), settle_payment="after-answer"
+        ),
+        models,
+    )
     try:
         operator = Account.from_key(TEE_OPERATOR_KEY).address
         assert (gate.schemes, gate.pay_to, gate.deferred) == (("exact",), operator, True)

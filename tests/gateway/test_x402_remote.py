@@ -24,7 +24,7 @@ from x402_gateway_support import (
     offers_for,
 )
 
-from ogkit.cli.gateway_payments import make_gate
+from ogkit.cli.gateway_payments import PaymentChoice, make_gate
 from ogkit.gateway import GatewayModels
 from ogkit.gateway.remote_facilitator import RemoteFacilitator
 from ogkit.gateway.x402_gate import X402Gate, prompt_counter
@@ -90,13 +90,13 @@ def test_paid_through_a_remote_facilitator(gateway, opg, inference_node):
 def test_facilitator_url_option(facilitator_server, inference_node):
     models = GatewayModels(inference_node.llm_engine)
     url = facilitator_server.url
-    gate, local, line = make_gate(None, url, False, None, None, (), "before-answer", models)
+    gate, local, line = make_gate(PaymentChoice(facilitator_url=url), models)
     assert local is None and isinstance(gate.facilitator, RemoteFacilitator)
     assert f"in OPG on eip155:8453 via {url}; pay to" in line
     with pytest.raises(click.UsageError, match="choose one of --payments-rpc, --facilitator-url"):
-        make_gate("http://x", url, False, None, None, (), "before-answer", models)
+        make_gate(PaymentChoice(payments_rpc="http://x", facilitator_url=url), models)
     nowhere = f"http://127.0.0.1:{free_port()}"
     start = time.monotonic()
     with pytest.raises(click.ClickException, match=f"cannot use the facilitator: {nowhere}"):
-        make_gate(None, nowhere, False, None, None, (), "before-answer", models)
+        make_gate(PaymentChoice(facilitator_url=nowhere), models)
     assert time.monotonic() - start < 10
