@@ -8,12 +8,10 @@ accepts the signatures; `LLM.from_url` works too; the answers settle at the rela
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import ssl
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -21,49 +19,20 @@ from pathlib import Path
 import pytest
 from node_support import DEV_KEYS, ROOT, free_port
 from web3 import Web3
+from x402_gateway_support import GatewayProcess
 
 from ogkit.chain.tee_registry_genesis import LLM_SETTLEMENT_RELAY_ADDRESS, TEE_REGISTRY_ADDRESS
 from ogkit.contracts import load
 
-OGKIT = Path(sys.executable).with_name("ogkit")
 SCRIPT = ROOT / "tests" / "support" / "sdk_scripts" / "llm_gateway.py"
 MODEL = "ogkit/tiny-llm"
 
 
-class GatewayProcess:
-    def __init__(
-        self, workdir: Path, rpc_url: str, store: Path, port: int, heartbeat: float = 600
-    ) -> None:
-        self.log_path = workdir / f"gateway-{time.monotonic_ns()}.log"
-        self.port = port
-        command = [str(OGKIT), "gateway", "--port", str(port), "--rpc", rpc_url]
-        command += ["--model-store", str(store), "--heartbeat-interval", str(heartbeat)]
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            )
-        deadline = time.monotonic() + 90
-        while b"Listening on" not in self.log_path.read_bytes():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"ogkit gateway did not start:\n{self.log()}")
-            time.sleep(0.1)
-
-    @property
-    def url(self) -> str:
-        return f"https://127.0.0.1:{self.port}"
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-            self.process.wait(timeout=30)
+def start_gateway(
+    workdir: Path, rpc_url: str, store: Path, port: int, heartbeat: float = 600
+) -> GatewayProcess:
+    args = ["--port", str(port), "--rpc", rpc_url, "--model-store", str(store)]
+    return GatewayProcess(workdir, *args, "--heartbeat-interval", str(heartbeat))
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +42,7 @@ def registry(w3):
 
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory, node, model_store):
-    process = GatewayProcess(tmp_path_factory.mktemp("gw"), node.url, model_store.root, free_port())
+    process = start_gateway(tmp_path_factory.mktemp("gw"), node.url, model_store.root, free_port())
     yield process
     process.stop()
 
@@ -180,7 +149,7 @@ def test_heartbeats_keep_it_active_and_a_stop_disables_it(
     """A second gateway on another port heartbeats every second; SIGTERM disables its entry,
     and a gateway restarted at the same endpoint retires the entry a crash left behind."""
     port = free_port()
-    first = GatewayProcess(tmp_path, node.url, model_store.root, port, heartbeat=1)
+    first = start_gateway(tmp_path, node.url, model_store.root, port, heartbeat=1)
     try:
         tee_id = Web3.keccak(_public_key(registry, first.url))
         start = w3.eth.block_number
@@ -191,7 +160,7 @@ def test_heartbeats_keep_it_active_and_a_stop_disables_it(
     finally:
         first.stop(signal.SIGKILL)  # a crash: the entry stays enabled
     assert registry.functions.isTEEEnabled(tee_id).call()
-    second = GatewayProcess(tmp_path, node.url, model_store.root, port)
+    second = start_gateway(tmp_path, node.url, model_store.root, port)
     try:
         assert not registry.functions.isTEEEnabled(tee_id).call()
         new_id = Web3.keccak(_public_key(registry, second.url))
