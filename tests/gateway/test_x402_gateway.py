@@ -14,7 +14,7 @@ import time
 import pytest
 from gateway_support import call, serve, sse_events
 from node_support import DEV_KEYS
-from payment_support import PAY_TO, Payer, opg_transfers
+from payment_support import PAY_TO, Ledger, Payer, opg_transfers
 from web3 import Web3
 from x402 import x402ClientSync
 from x402.client_base import x402ClientConfig
@@ -27,7 +27,6 @@ from x402_gateway_support import (
     CHAT,
     HELLO,
     HELLO_REPLY,
-    Ledger,
     by_scheme,
     decode,
     encode,

@@ -10,13 +10,12 @@ import click
 import pytest
 from gateway_support import call, serve
 from node_support import DEV_KEYS, free_port
-from payment_support import PAY_TO, Payer, opg_transfers
+from payment_support import PAY_TO, Ledger, Payer, opg_transfers
 from web3 import Web3
 from x402_gateway_support import (
     CHAT,
     HELLO,
     HELLO_REPLY,
-    Ledger,
     by_scheme,
     decode,
     encode,

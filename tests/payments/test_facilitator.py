@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 from eth_account import Account
 from node_support import DEV_KEYS, free_port
-from payment_support import PAY_TO, Payer, opg_transfers
+from payment_support import PAY_TO, Ledger, Payer, opg_transfers
 from x402 import x402ClientSync
 from x402.client_base import x402ClientConfig
 from x402.http import HTTPFacilitatorClientSync
@@ -74,20 +74,6 @@ def pay(client, requirements: dict) -> dict:
         }
     )
     return client.create_payment_payload(required).model_dump(by_alias=True, exclude_none=True)
-
-
-class Ledger:
-    """OPG balances of the payer and the payee, to assert what moved."""
-
-    def __init__(self, opg, *addresses: str) -> None:
-        self.opg, self.addresses = opg, addresses
-        self.start = self.now()
-
-    def now(self) -> list[int]:
-        return [self.opg.functions.balanceOf(a).call() for a in self.addresses]
-
-    def moved(self) -> list[int]:
-        return [after - before for after, before in zip(self.now(), self.start, strict=True)]
 
 
 def test_supported_names_both_schemes_and_the_facilitator(facilitator):

@@ -162,3 +162,17 @@ def opg_transfers(receipt: Any) -> list[tuple[str, str, int]]:
 
 def vrs(signature: bytes) -> tuple[int, bytes, bytes]:
     return signature[64], signature[:32], signature[32:64]
+
+
+class Ledger:
+    """OPG balances of some addresses, to assert what moved."""
+
+    def __init__(self, opg: Any, *addresses: str) -> None:
+        self.opg, self.addresses = opg, addresses
+        self.start = self.now()
+
+    def now(self) -> list[int]:
+        return [self.opg.functions.balanceOf(a).call() for a in self.addresses]
+
+    def moved(self) -> list[int]:
+        return [after - before for after, before in zip(self.now(), self.start, strict=True)]

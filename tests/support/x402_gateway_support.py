@@ -58,20 +58,6 @@ def by_scheme(offers: list[dict], scheme: str) -> dict:
     return offer
 
 
-class Ledger:
-    """OPG balances of some addresses, to assert what moved."""
-
-    def __init__(self, opg: Any, *addresses: str) -> None:
-        self.opg, self.addresses = opg, addresses
-        self.start = self.now()
-
-    def now(self) -> list[int]:
-        return [self.opg.functions.balanceOf(a).call() for a in self.addresses]
-
-    def moved(self) -> list[int]:
-        return [after - before for after, before in zip(self.now(), self.start, strict=True)]
-
-
 class GatewayProcess:
     """`ogkit gateway ARGS` in a subprocess of its own session, up once it printed its URL."""
 
