@@ -22,6 +22,7 @@ from eth.vm.base import VM
 from eth.vm.forks.prague.computation import PragueComputation
 from eth.vm.interrupt import EVMMissingData
 
+from ogkit.chain.bn254 import NATIVE_BN254
 from ogkit.chain.fork import AIVM, AIComputation, AIState
 from ogkit.chain.precompile_adapter import as_py_evm
 from ogkit.chain.replay import ReplayBackend
@@ -65,7 +66,8 @@ class ChainServices:
 
 
 def precompile_map(services: ChainServices) -> PrecompileMap:
-    """THE precompile map: Prague's, plus 0xF4, 0xF5 and 0x900 bound to `services`."""
+    """THE precompile map: Prague's (its BN254 ones, 0x06–0x08, computed by revm:
+    `ogkit.chain.bn254`), plus 0xF4, 0xF5 and 0x900 bound to `services`."""
     from ogkit.tee.dev_ca import dev_root_pem
 
     tee_root = services.tee_root_pem if services.tee_root_pem is not None else dev_root_pem()
@@ -77,6 +79,7 @@ def precompile_map(services: ChainServices) -> PrecompileMap:
     backend = services.inference
     return {
         **PragueComputation._precompiles,
+        **NATIVE_BN254,
         OG_INFERENCE_ADDRESS: as_py_evm(make_og_inference(backend, services.llm), "OGInference"),
         TEE_VERIFIER_ADDRESS: as_py_evm(make_tee_verifier(tee_root), "TEEVerifier"),
         OG_HISTORICAL_ADDRESS: as_py_evm(make_og_historical(price_feed, backend), "OGHistorical"),
