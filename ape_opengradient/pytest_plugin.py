@@ -10,10 +10,13 @@
 
 Mocks live beside the chain, not in its state, so Ape's snapshot reverts do not undo them:
 these fixtures do, at the end of each test. A mock a test replaces answers again after it.
+
+And two hooks for the session's time (`freeze_heap`).
 """
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -100,6 +103,31 @@ def mock_model(og: ScopedMocks) -> MockModel:
     """`mock_model(model_id, inputs, outputs)`: for this test, 0xF4 answers `outputs` when
     the model gets exactly `inputs`, without running it (the record says mocked)."""
     return og.mock_model_output
+
+
+def freeze_heap() -> None:
+    """Freeze what the session has made so far (every plugin's modules, Ape's managers, the
+    collected tests): it lives until the session ends. Python's full collection walks every
+    tracked object; with `ape test` (any network) one runs while pytest starts the session
+    and one during the connect's imports (Ape imports every plugin's providers), ~0.1 s each
+    over the ~230,000 objects there, and a frozen heap leaves them the new ones (~0.02 s);
+    pytest's five collections at exit get as cheap. Freezing changes no value: objects are
+    still freed when their last reference goes; only a reference cycle among objects made
+    before now would stay until the process ends (no `gc.collect()` first: that would cost
+    the full walk this saves). `ogkit node` freezes its start-up the same way."""
+    gc.freeze()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """After every plugin's configuration (Ape's runner and fixtures): `freeze_heap`."""
+    freeze_heap()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Before Ape connects (its own `pytest_collection_finish`): `freeze_heap` again."""
+    freeze_heap()
 
 
 @pytest.hookimpl(trylast=True)

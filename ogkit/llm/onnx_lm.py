@@ -21,12 +21,14 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import onnxruntime as ort
-from tokenizers import Tokenizer
 
 from precompiles.host import ModelExecutionError
+
+if TYPE_CHECKING:  # loaded when an LLM is, not when the module is (a chain without LLMs)
+    import onnxruntime as ort
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,9 @@ class OnnxCausalLM:
     def __init__(
         self, model: bytes, tokenizer_json: str, eos_token: str, context_length: int
     ) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1

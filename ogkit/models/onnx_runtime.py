@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-import onnxruntime as ort
 
 from ogkit.models.loop_bound import FLAG_PREFIX
 from ogkit.models.watchdog import WATCHDOG
@@ -40,6 +39,8 @@ class OnnxModel:
     ) -> None:
         """`data` may be a graph `bound_loops` capped; `loop_bound` is then its bound, and
         the extra outputs it added are checked after each run, never returned."""
+        import onnxruntime as ort  # here, not at import: a chain that runs no model loads none
+
         self.loop_bound = loop_bound
         self.budget_s = limits.MODEL_TIME_BUDGET_S if budget_s is None else budget_s
         options = ort.SessionOptions()
@@ -65,6 +66,8 @@ class OnnxModel:
         self._lock = threading.Lock()
 
     def run(self, inputs: dict[str, np.ndarray]) -> list[tuple[str, np.ndarray]]:
+        import onnxruntime as ort  # loaded by __init__ already: a dictionary lookup
+
         names = [o.name for o in self.spec.outputs]
         options = ort.RunOptions()
         options.log_severity_level = 4

@@ -8,8 +8,10 @@ import itertools
 import os
 import threading
 import time
+from typing import TYPE_CHECKING
 
-import onnxruntime as ort
+if TYPE_CHECKING:  # annotations only: importing the module loads no onnxruntime
+    import onnxruntime as ort
 
 
 class Watchdog:
