@@ -46,6 +46,7 @@ from ogkit.chain.scheduling import (
     is_canonical_tx,
 )
 from ogkit.chain.seal_alone import apply_and_seal, can_seal_alone, kept_receipt
+from ogkit.chain.sender_once import keep_checked_sender
 
 
 @dataclass(frozen=True)
@@ -258,6 +259,7 @@ class AIBackendMixin:
         chain = self.chain
         vm_class = chain.get_vm_class_for_block_number(chain.header.block_number)
         tx = vm_class.get_transaction_builder().decode(raw_transaction)
+        keep_checked_sender(tx)  # a legacy tx's sender: recovered once, not twice
         if can_seal_alone(chain) and self.scheduled_runs.idle():
             block, receipt, computation, state = apply_and_seal(chain, tx)  # eth-tester's
             self.__dict__["_last_sealed"] = (block, (receipt,))
