@@ -262,7 +262,7 @@ class AIBackendMixin:
         keep_checked_sender(tx)  # a legacy tx's sender: recovered once, not twice
         if can_seal_alone(chain) and self.scheduled_runs.idle():
             block, receipt, computation, state = apply_and_seal(chain, tx)  # eth-tester's
-            self.__dict__["_last_sealed"] = (block, (receipt,))
+            self.__dict__["_last_sealed"] = (block, (receipt,), (tx,))
             # the latest block's state for head reads: Ape reads the sender's nonce next
             self.__dict__["_kept_latest_state"] = (chain, block.hash, state)
             self.scheduled_runs.after_seal(block.header)

@@ -1,8 +1,8 @@
 """A legacy transaction's signature check keeping the sender it recovers
 (ogkit/chain/sender_once.py) against py-evm's own check and sender recovery: the same sender,
 the same errors for bad signatures, one recovery instead of two; and on the direct path, a
-legacy transaction recovered three times in all (Ape's check of its signature, py-evm's
-check, the receipt's sender), not four, with eth-tester's receipt."""
+legacy transaction recovered twice in all (Ape's check of its signature, py-evm's check),
+not four times, with eth-tester's receipt."""
 
 from __future__ import annotations
 
@@ -149,12 +149,11 @@ def probe(project, owner):
     return owner.deploy(project.DirectProbe)
 
 
-@pytest.mark.parametrize(("tx_type", "expected"), [(0, 3), (2, 2)])
+@pytest.mark.parametrize(("tx_type", "expected"), [(0, 2), (2, 2)])
 def test_recoveries_per_direct_transaction(chain, owner, probe, recoveries, tx_type, expected):
-    """Legacy: Ape's check of the signature, py-evm's check (its key kept as the sender),
-    the receipt's sender (from the block's copy of the transaction); type 2: Ape's check,
-    py-evm's sender. Before: 4 for a legacy transaction (the sender recovered again for
-    validation)."""
+    """Legacy: Ape's check of the signature, py-evm's check (its key kept as the sender);
+    type 2: Ape's check, py-evm's sender. Before: 4 for a legacy transaction (the sender
+    recovered again for validation and again for the receipt)."""
     receipt = probe.set(7, sender=owner, type=tx_type)
     assert receipt.transaction.type == tx_type
     assert len(recoveries) == expected
