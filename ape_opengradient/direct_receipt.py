@@ -15,6 +15,7 @@ tests/chain/test_direct_receipt.py compares both ways on receipts of every shape
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from eth_tester.exceptions import TransactionNotFound
@@ -146,7 +147,14 @@ def _hash(value: Any) -> HexBytes:
 def _address(value: Any) -> str:
     if type(value) is not bytes or len(value) != 20:
         raise NotPlain
-    return to_checksum_address(value)
+    return _checksum(value)
+
+
+@lru_cache(maxsize=1024)
+def _checksum(address: bytes) -> str:
+    """`to_checksum_address`, remembered: a receipt names the same few addresses (sender,
+    contract, its logs' emitters) tx after tx, and each costs a keccak of its hex text."""
+    return to_checksum_address(address)
 
 
 def _list(value: Any) -> list | tuple:
