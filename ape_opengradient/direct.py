@@ -90,11 +90,12 @@ class Outcomes:
         if outcome is None:
             return None
         with backend.chain_lock:
-            chain = backend.chain
-            if outcome.block_number > chain.get_canonical_head().block_number:
+            # the head: eth-tester's "latest" block (the pending block's parent), its header
+            # kept by the backend (the canonical head's would be decoded afresh per block)
+            if outcome.block_number > backend.latest_header().block_number:
                 return None  # reverted (py-evm keeps the old number -> hash entries)
             try:
-                canonical = chain.chaindb.get_canonical_block_hash(outcome.block_number)
+                canonical = backend.chain.chaindb.get_canonical_block_hash(outcome.block_number)
             except HeaderNotFound:
                 return None
         return outcome if canonical == outcome.block_hash else None

@@ -79,3 +79,23 @@ def test_read_once_per_block(chain, owner, probe, reads):
     for _ in range(5):
         backend.latest_header()
     assert reads == [backend.latest_header().hash]  # a block mined elsewhere: read once
+
+
+def test_outcome_reads_no_header(chain, owner, probe, reads):
+    """The direct path's outcome of a tx (whether it called the console: Ape asks right after
+    sending) checks the head with the kept header: no header read; the same answers as the
+    head moves on, is reverted to before the tx, and past it."""
+    provider = chain.provider
+    snapshot = chain.snapshot()
+    receipt = probe.logs("x", sender=owner)
+    reads.clear()
+    assert provider.calls_console(receipt.txn_hash) is True
+    assert reads == []
+    chain.mine(2)
+    assert provider.calls_console(receipt.txn_hash) is True  # still canonical, deeper
+    later = chain.snapshot()
+    chain.restore(snapshot)
+    assert provider.calls_console(receipt.txn_hash) is None  # its block is gone
+    chain.mine(3)
+    assert provider.calls_console(receipt.txn_hash) is None  # another block at its number
+    assert later != chain.snapshot()
