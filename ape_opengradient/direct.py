@@ -39,6 +39,7 @@ from web3.providers.eth_tester.defaults import API_ENDPOINTS
 from web3.providers.eth_tester.middleware import result_formatters
 from web3.types import RPCEndpoint, TxParams
 
+from ape_opengradient.direct_receipt import plain_receipt, tester_receipt
 from ogkit.chain.calls import call_failure
 
 if TYPE_CHECKING:
@@ -89,11 +90,12 @@ class Outcomes:
         if outcome is None:
             return None
         with backend.chain_lock:
-            chain = backend.chain
-            if outcome.block_number > chain.get_canonical_head().block_number:
+            # the head: eth-tester's "latest" block (the pending block's parent), its header
+            # kept by the backend (the canonical head's would be decoded afresh per block)
+            if outcome.block_number > backend.latest_header().block_number:
                 return None  # reverted (py-evm keeps the old number -> hash entries)
             try:
-                canonical = chain.chaindb.get_canonical_block_hash(outcome.block_number)
+                canonical = backend.chain.chaindb.get_canonical_block_hash(outcome.block_number)
             except HeaderNotFound:
                 return None
         return outcome if canonical == outcome.block_hash else None
@@ -119,11 +121,28 @@ def revert_failure(backend: Any, error: Revert) -> TransactionFailed:
 
 def formatted_receipt(ethereum_tester: Any, tx_hash: str) -> dict | None:
     """`web3.eth.get_transaction_receipt(tx_hash)` on an eth-tester provider, without the
+    middleware: eth-tester's receipt converted in one step (direct_receipt.py), or, for one
+    of another shape, `web3_formatted_receipt`."""
+    raw = tester_receipt(ethereum_tester, tx_hash)
+    if raw is None:
+        return None
+    plain = plain_receipt(raw)
+    if plain is not None:
+        return plain
+    return _web3_format(ethereum_tester.normalizer.normalize_outbound_receipt(raw))
+
+
+def web3_formatted_receipt(ethereum_tester: Any, tx_hash: str) -> dict | None:
+    """`web3.eth.get_transaction_receipt(tx_hash)` on an eth-tester provider, without the
     middleware: the same endpoint and the same formatters, in the same order."""
     raw = _TESTER_RECEIPT(ethereum_tester, [tx_hash])
     if raw is None:
         return None
-    return AttributeDict.recursive(_PYTHONIC_FORMAT(_TESTER_FORMAT(raw)))
+    return _web3_format(raw)
+
+
+def _web3_format(normalized: dict) -> AttributeDict:
+    return AttributeDict.recursive(_PYTHONIC_FORMAT(_TESTER_FORMAT(normalized)))
 
 
 def formatted_latest_block(ethereum_tester: Any) -> AttributeDict | None:
@@ -242,4 +261,5 @@ __all__ = [
     "formatted_receipt",
     "revert_failure",
     "send_transaction",
+    "web3_formatted_receipt",
 ]

@@ -18,6 +18,7 @@ that is not a checksum address (an ENS name for web3's middleware), an EIP-3668
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
 from ape.api.providers import CallResult
@@ -110,7 +111,7 @@ def direct_eth_call(provider: Any, tx_params: TxParams) -> bytes:
     tester = provider.tester
     web3 = provider.web3
     transaction: dict = dict(tx_params)
-    if "from" not in transaction and is_checksum_address(web3.eth.default_account):
+    if "from" not in transaction and is_checksum(web3.eth.default_account):
         transaction["from"] = web3.eth.default_account  # web3's munger
     params = tester_request(transaction, tester)
     try:
@@ -172,9 +173,21 @@ def plain_request(transaction: dict, chain_id: int) -> dict | None:
 def _plain_addresses(transaction: dict) -> bool:
     """Whether "to" (if any) and "from" (if given) are checksum addresses (no ENS names)."""
     return all(
-        transaction.get(key) is None or is_checksum_address(transaction[key])
-        for key in ("to", "from")
+        transaction.get(key) is None or is_checksum(transaction[key]) for key in ("to", "from")
     )
+
+
+def is_checksum(address: Any) -> bool:
+    """`is_checksum_address(address)`, remembered for text: Ape asks about the same few
+    addresses call after call, and each answer costs a keccak of the text."""
+    if type(address) is str:
+        return _is_checksum_text(address)
+    return is_checksum_address(address)
+
+
+@lru_cache(maxsize=1024)
+def _is_checksum_text(address: str) -> bool:
+    return is_checksum_address(address)
 
 
 __all__ = [
@@ -183,6 +196,7 @@ __all__ = [
     "can_call_directly",
     "direct_eth_call",
     "eth_call",
+    "is_checksum",
     "plain_request",
     "send_call",
     "tester_request",

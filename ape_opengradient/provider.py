@@ -18,7 +18,6 @@ from ape_ethereum.trace import TraceApproach, TransactionTrace
 from ape_test.provider import ApeEVMBackend, ApeTester, LocalProvider
 from eth.exceptions import HeaderNotFound
 from eth_tester import EthereumTester
-from eth_utils import is_checksum_address
 from eth_utils.exceptions import ValidationError
 from hexbytes import HexBytes
 
@@ -261,7 +260,7 @@ class AIProvider(LocalProvider):
     def get_code(self, address, block_id=None):  # noqa: ANN001, ANN201 - Ape's
         """The code at the head (Ape asks before and after every transaction), from the
         backend; other blocks (and addresses web3 would refuse) through web3 as before."""
-        if (block_id is None or block_id == "latest") and is_checksum_address(address):
+        if (block_id is None or block_id == "latest") and direct_call.is_checksum(address):
             return HexBytes(self.evm_backend.get_code(HexBytes(address), "latest"))
         return super().get_code(address, block_id)
 

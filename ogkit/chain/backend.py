@@ -46,6 +46,7 @@ from ogkit.chain.scheduling import (
     is_canonical_tx,
 )
 from ogkit.chain.seal_alone import apply_and_seal, can_seal_alone, kept_receipt
+from ogkit.chain.sender_once import keep_checked_sender
 
 
 @dataclass(frozen=True)
@@ -158,9 +159,17 @@ class AIBackendMixin:
 
     def latest_header(self) -> Any:
         """The header of eth-tester's "latest" block (the one before the pending block),
-        without building the block."""
+        without building the block; decoded once per block (Ape reads it a few times per
+        transaction; headers are kept by hash, which names one header for good)."""
         chain = self.chain
-        return chain.get_canonical_block_header_by_number(max(0, chain.header.block_number - 1))
+        chaindb = chain.chaindb
+        block_hash = chaindb.get_canonical_block_hash(max(0, chain.header.block_number - 1))
+        kept = self.__dict__.get("_kept_latest_header")
+        if kept is not None and kept.hash == block_hash:
+            return kept
+        header = chaindb.get_block_header_by_hash(block_hash)
+        self.__dict__["_kept_latest_header"] = header
+        return header
 
     def pending_header(self) -> Any:
         """The header of eth-tester's "pending" block."""
@@ -258,10 +267,13 @@ class AIBackendMixin:
         chain = self.chain
         vm_class = chain.get_vm_class_for_block_number(chain.header.block_number)
         tx = vm_class.get_transaction_builder().decode(raw_transaction)
+        keep_checked_sender(tx)  # a legacy tx's sender: recovered once, not twice
         if can_seal_alone(chain) and self.scheduled_runs.idle():
             block, receipt, computation, state = apply_and_seal(chain, tx)  # eth-tester's
-            self.__dict__["_last_sealed"] = (block, (receipt,))
-            # the latest block's state for head reads: Ape reads the sender's nonce next
+            self.__dict__["_last_sealed"] = (block, (receipt,), (tx,))
+            # the latest block's header and state for head reads: Ape reads the sender's
+            # nonce next
+            self.__dict__["_kept_latest_header"] = block.header
             self.__dict__["_kept_latest_state"] = (chain, block.hash, state)
             self.scheduled_runs.after_seal(block.header)
             return tx.hash, computation

@@ -19,6 +19,7 @@ from eth.vm.forks.prague.state import PragueState
 from eth.vm.spoof import SpoofTransaction
 from eth_utils import ValidationError
 
+from ogkit.chain.account_db import AIAccountDB
 from ogkit.chain.budget import DeadlineCodeStream, active_budget
 
 TX_BASE_COST = 21_000
@@ -62,6 +63,7 @@ class AIComputation(PragueComputation):
 
 class AIState(PragueState):
     computation_class = AIComputation
+    account_db_class = AIAccountDB  # no trie walk to delete an absent account (account_db.py)
 
     def validate_transaction(self, transaction: SignedTransactionAPI) -> None:
         """Prague's checks plus EIP-7623's floor. Simulations (`eth_call`, the estimators'

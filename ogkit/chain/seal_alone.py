@@ -57,12 +57,14 @@ def apply_and_seal(
     return mined, receipt, computation, vm.state
 
 
-def kept_receipt(chain: Any, sealed: tuple[Any, tuple], tx_hash: bytes) -> dict | None:
+def kept_receipt(chain: Any, sealed: tuple[Any, tuple, tuple], tx_hash: bytes) -> dict | None:
     """eth-tester's `get_transaction_receipt(tx_hash)` answered from a block sealed here,
-    `sealed` = (block, its receipts), while that block is canonical; None: ask eth-tester.
-    (eth-tester finds it by decoding blocks from the newest down and recovers the sender.)"""
-    block, receipts = sealed
-    found = [i for i, tx in enumerate(block.transactions) if tx.hash == tx_hash]
+    `sealed` = (block, its receipts, its transactions as applied), while that block is
+    canonical; None: ask eth-tester. (eth-tester finds it by decoding blocks from the newest
+    down and recovers the sender; the applied transaction has it already: the block holds
+    copies, and a legacy transaction's copy would recover it again.)"""
+    block, receipts, applied = sealed
+    found = [i for i, tx in enumerate(applied) if tx.hash == tx_hash]
     if not found or block.number >= chain.header.block_number:
         return None
     try:
@@ -71,7 +73,7 @@ def kept_receipt(chain: Any, sealed: tuple[Any, tuple], tx_hash: bytes) -> dict 
     except HeaderNotFound:
         return None
     index = found[0]
-    tx = block.transactions[index]
+    tx = applied[index]
     if _extract_transaction_type(tx) == BLOB_TX_TYPE:
         return None  # its receipt needs the VM
     return serialize_transaction_receipt(block, receipts, tx, index, False, None)

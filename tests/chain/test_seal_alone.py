@@ -56,13 +56,15 @@ def test_block_is_eth_testers(chain, owner, probe, monkeypatch, tx_type):
     assert ours[0]["gas_used"] > 21_000 and len(ours[1]) == 1
 
 
-def test_kept_receipt_is_eth_testers(chain, owner, probe):
-    """The receipt served from the block in memory equals eth-tester's lookup, for the last
-    transaction and an earlier one, and after a revert takes the block away."""
+@pytest.mark.parametrize("tx_type", [0, 2])
+def test_kept_receipt_is_eth_testers(chain, owner, probe, tx_type):
+    """The receipt served from the block in memory (its sender from the transaction as
+    applied) equals eth-tester's lookup, for the last transaction and an earlier one, and
+    after a revert takes the block away."""
     backend = chain.provider.evm_backend
-    first = probe.set(1, sender=owner)
+    first = probe.set(1, sender=owner, type=tx_type)
     snapshot = chain.snapshot()
-    second = probe.set(2, sender=owner)
+    second = probe.set(2, sender=owner, type=tx_type)
     for receipt in (first, second):
         tx_hash = bytes.fromhex(receipt.txn_hash[2:])
         assert backend.get_transaction_receipt(tx_hash) == PyEVMBackend.get_transaction_receipt(
