@@ -41,6 +41,7 @@ def bench_throughput(
     latency: dict[str, list[float]] = {}
     empty: dict[str, int] = {}
     cpu: dict[str, list[float]] = {}
+    idle = {"ours": [0.0, 0.0], "anvil": [0.0, 0.0]}  # CPU s, wall s while the other ran
     for r in range(rounds):
         order = cells[r % len(cells) :] + cells[: r % len(cells)]
         if r % 2:
@@ -48,9 +49,13 @@ def bench_throughput(
         for server, workload, mode in order:
             raws = loads[server.name].sign_batch(workload, PER_CELL)
             misses = POLLS["count"]
+            other = anvil if server is ours else ours
+            other_before, t0 = other.cpu_seconds(), time.perf_counter()
             cpu_before = server.cpu_seconds()
             rate, latencies = run_cell(server.w3, raws, mode)
             key = f"{server.name}|{workload}|{mode}"
+            idle[other.name][0] += other.cpu_seconds() - other_before
+            idle[other.name][1] += time.perf_counter() - t0
             cpu.setdefault(key, []).append((server.cpu_seconds() - cpu_before) / len(raws))
             tps.setdefault(key, []).append(rate)
             latency.setdefault(key, []).extend(latencies)
@@ -60,6 +65,7 @@ def bench_throughput(
         "latency": latency,
         "cpu": cpu,
         "empty_polls": empty,
+        "idle_cpu": idle,
         "txs": rounds * PER_CELL,
     }
 

@@ -9,6 +9,9 @@ the standard library's HTML page. A body over `MAX_BODY_BYTES` (8 MiB) is refuse
 413 without being read. Connections are capped and idle ones closed (connections.py). CORS
 is off unless origins are allowed (`--allow-origin`): the node's dev accounts are unlocked.
 
+Per request the node reads the head in one piece (httpparse.py) and writes the response head
+as one string; the accept loop sleeps while idle (serveloop.py).
+
 We stay with the standard library's ThreadingHTTPServer: it is already wired to the chain's
 lock and fast enough (bench/RESULTS-node.md), and a maintained stack would bring a dependency
 and an asyncio bridge, yet still need these JSON-RPC-shaped refusals written by hand.
@@ -32,6 +35,7 @@ from ogkit.node.rpc.connections import Connection, ConnectionTable, ServerLimits
 from ogkit.node.rpc.dispatch import Rpc
 from ogkit.node.rpc.errors import INTERNAL_ERROR, INVALID_REQUEST, LIMIT_EXCEEDED
 from ogkit.node.rpc.httpparse import parse_request
+from ogkit.node.rpc.serveloop import QuietServeLoop
 from ogkit.node.rpc.websocket import WebSocketSession
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -257,7 +261,7 @@ class _Handler(BaseHTTPRequestHandler):
             traceback.print_exc(file=sys.stderr)
 
 
-class RpcHTTPServer(ThreadingHTTPServer):
+class RpcHTTPServer(QuietServeLoop, ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
     allow_reuse_address = True
@@ -268,6 +272,7 @@ class RpcHTTPServer(ThreadingHTTPServer):
         self.connections = ConnectionTable(limits)
         self.cors_origins = frozenset(limits.allow_origins)
         self.cors_any = "*" in self.cors_origins
+        self.serve_thread: threading.Thread | None = None
         super().__init__(address, _Handler)
 
     def get_request(self) -> tuple[socket.socket, tuple]:
@@ -308,6 +313,10 @@ class RpcHTTPServer(ThreadingHTTPServer):
         self.connections.remove(request)
         super().shutdown_request(request)
 
+    def server_close(self) -> None:
+        super().server_close()
+        self.close_wakeup()
+
     def service_actions(self) -> None:
         self.connections.sweep()
 
@@ -331,8 +340,8 @@ def serve(
     server = RpcHTTPServer((host, port), rpc, limits or ServerLimits())
     if before_serving is not None:
         before_serving(server)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="ogkit-http", daemon=True
-    )
+    thread = threading.Thread(target=server.serve_forever, name="ogkit-http", daemon=True)
+    server.serve_thread = thread
+    server.will_serve()
     thread.start()
     return server
