@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 
 import pytest
+import rlp
 import trie.hexary
 import trie.utils.nibbles
 from eth_hash.auto import keccak
@@ -93,3 +94,34 @@ def test_install_points_py_trie_at_them():
     assert trie.hexary.HexaryTrie.get_node is trienodes.get_node
     assert trie.hexary.bytes_to_nibbles is trienodes.bytes_to_nibbles
     assert trie.utils.nibbles.bytes_to_nibbles is trienodes.bytes_to_nibbles
+    assert trie.hexary.encode_raw is rlp.codec.encode_raw is trienodes.encode_raw
+
+
+def _random_item(rng: random.Random, depth: int = 0):
+    if depth > 3 or rng.random() < 0.6:
+        return rng.randbytes(rng.choice([0, 1, 1, 2, 20, 32, 55, 56, 57, 255, 256, 300]))
+    items = [_random_item(rng, depth + 1) for _ in range(rng.choice([0, 1, 2, 17, 40]))]
+    return items if rng.random() < 0.5 else tuple(items)
+
+
+def test_rlp_as_pyrlp_encodes_it():
+    rng = random.Random(3)
+    for _ in range(2_000):
+        item = _random_item(rng)
+        assert trienodes.encode_raw(item) == trienodes._original_encode_raw(item)
+    for item in (
+        b"x" * 70_000,
+        [b"y" * 70_000, b""],
+        b"",
+        b"\x00",
+        b"\x7f",
+        b"\x80",
+        bytearray(b"\x01\x02"),
+        [bytearray(b"ab")],
+    ):
+        assert trienodes.encode_raw(item) == trienodes._original_encode_raw(item)
+    assert trienodes.encode_raw([b"\x05", [b"", b"bc"]]) == bytes.fromhex("c605c480826263")
+    with pytest.raises(rlp.EncodingError):
+        trienodes.encode_raw("text")
+    with pytest.raises(rlp.EncodingError):
+        trienodes.encode_raw([1])

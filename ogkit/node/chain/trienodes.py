@@ -1,14 +1,18 @@
-"""Two of py-trie's hot spots, made cheaper for the node's process; same answers.
+"""Three of py-trie's and pyrlp's hot spots, made cheaper for the node's process; same answers.
 
 An automined contract call reads ~27 trie nodes (state and storage tries: walking to the
-accounts it touches, then again to write them and compute the state root) and turns ~44
-32-byte keys into nibbles (bench/RESULTS-node.md, hottest functions). py-trie RLP-decodes
-every node it reads (~9 us for a branch node) though the same few nodes near the root are
-read again and again, and makes nibbles with a generator, one byte at a time (~10 us a key).
+accounts it touches, then again to write them and compute the state root), RLP-encodes ~38
+nodes to hash them and turns ~44 32-byte keys into nibbles (bench/RESULTS-node.md, hottest
+functions). py-trie RLP-decodes every node it reads (~9 us for a branch node) though the
+same few nodes near the root are read again and again; pyrlp's `encode_raw` asks an
+abstract base class about every item of every node; nibbles come from a generator, one byte
+at a time (~10 us a key).
 
 * `HexaryTrie.get_node` still reads the node from the database (a missing node still
   raises as before) but decodes a given encoding once: the decoded node is kept, keyed by
   its bytes, and each caller gets its own copy (py-trie changes nodes in place).
+* `encode_raw` with a fast path for what trie nodes and py-evm's objects are made of
+  (bytes, lists and tuples of them); anything else goes to pyrlp's own.
 * `bytes_to_nibbles` through `bytes.hex` and a translation table, in C.
 
 `install()` is called once by the node (NodeChain); tests/unit/test_trienodes.py holds both
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import rlp.codec
 import trie.hexary
 import trie.iter
 import trie.utils.nibbles
@@ -40,6 +45,37 @@ def bytes_to_nibbles(value: Any) -> tuple[int, ...]:
     if type(value) is not bytes:
         return _original_bytes_to_nibbles(value)
     return tuple(value.hex().encode().translate(_HEX_TO_NIBBLE))
+
+
+_original_encode_raw = rlp.codec.encode_raw
+_SHORT_PREFIX = [bytes((n,)) for n in range(256)]
+
+
+def _prefix(length: int, offset: int) -> bytes:
+    """pyrlp's `length_prefix` (a length past 256**8 goes to pyrlp's encoder, which raises)."""
+    if length < 56:
+        return _SHORT_PREFIX[offset + length]
+    size = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return _SHORT_PREFIX[offset + 55 + len(size)] + size
+
+
+def encode_raw(item: Any) -> bytes:
+    """pyrlp's `encode_raw`: the same bytes, for bytes, lists and tuples without the ABC
+    checks."""
+    kind = type(item)
+    if kind is bytes:
+        length = len(item)
+        if length == 1 and item[0] < 128:
+            return item
+        if length >= 1 << 64:
+            return _original_encode_raw(item)
+        return _prefix(length, 128) + item
+    if kind is list or kind is tuple:
+        payload = b"".join([encode_raw(x) for x in item])
+        if len(payload) >= 1 << 64:
+            return _original_encode_raw(item)
+        return _prefix(len(payload), 192) + payload
+    return _original_encode_raw(item)
 
 
 def _copy(node: Any) -> Any:
@@ -68,5 +104,6 @@ def get_node(self: trie.hexary.HexaryTrie, node_hash: Any) -> Any:
 def install() -> None:
     """Point py-trie at the functions above (idempotent)."""
     trie.hexary.HexaryTrie.get_node = get_node
+    trie.hexary.encode_raw = rlp.codec.encode_raw = encode_raw
     for module in (trie.hexary, trie.iter, trie.utils.nibbles):
         module.bytes_to_nibbles = bytes_to_nibbles
