@@ -19,7 +19,8 @@ Workloads: (a) plain ETH transfers; (b) a plain contract call, `BenchCounter.inc
 (one storage write and one event; bench/contracts/, built with the project's solc);
 (c) `SentimentGate.submit(words)` through 0xF4, with words no earlier transaction sent (the
 model really runs) and with the same words every time (the result cache answers). anvil has
-no 0xF4, so (c) runs on ogkit node alone. Rounds interleave the cells, rotating their order;
+no 0xF4, so (c) runs on ogkit node alone. Rounds interleave the cells, rotating their order
+(by workload and mode, so the two cells a ratio compares always run back to back);
 each figure is the median over rounds with p10 – p90, and each ratio ours/anvil is taken per
 round (the two ran back to back) and then summarised.
 

@@ -12,6 +12,7 @@ from node_setup import BOTH, GOAL, MODES, PER_CELL
 from node_throughput import round_ratios
 from stats import Summary, fmt
 
+NAMES = {"ours": "ogkit node", "anvil": "anvil"}
 LABELS = {
     "transfer": "(a) ETH transfer",
     "call": "(b) contract call: `BenchCounter.increment()`",
@@ -146,6 +147,20 @@ def empty_polls(b: dict) -> list[str]:
     ]
 
 
+def idle_neighbour(b: dict) -> list[str]:
+    """Whether a node idling between its own cells takes CPU from the other's."""
+    idle = b["idle_cpu"]
+    parts = [
+        f"{NAMES[name]} {cpu * 1e3:.0f} ms of CPU in {wall:.1f} s"
+        for name, (cpu, wall) in idle.items()
+    ]
+    return [
+        "While one node's cells ran, the other sat idle and used (all its threads, whole "
+        f"run): {'; '.join(parts)} (a 10 ms clock tick is the resolution).",
+        "",
+    ]
+
+
 def write_results(
     info: dict,
     b: dict,
@@ -164,6 +179,7 @@ def write_results(
         *latency_and_cpu(b, workloads),
         *verdict(ratios),
         *empty_polls(b),
+        *idle_neighbour(b),
         *profile_section(rtt, prof),
     ]
     text = "\n".join(L)

@@ -26,12 +26,10 @@ def bench_throughput(
             else None
         )
         loads[server.name] = Workload(server, counter, gate)
-    cells = [
-        (server, workload, mode)
+    groups = [  # a workload and mode: ogkit node's cell and, if anvil runs it, anvil's
+        [(server, workload, mode) for server in (ours, anvil) if server is ours or workload in BOTH]
         for workload in workloads
         for mode in MODES
-        for server in (ours, anvil)
-        if server is ours or workload in BOTH
     ]
     for server in (ours, anvil):  # warm-up (and the cached inference's first, real, run)
         for workload in workloads:
@@ -41,16 +39,24 @@ def bench_throughput(
     latency: dict[str, list[float]] = {}
     empty: dict[str, int] = {}
     cpu: dict[str, list[float]] = {}
+    idle = {"ours": [0.0, 0.0], "anvil": [0.0, 0.0]}  # CPU s, wall s while the other ran
     for r in range(rounds):
-        order = cells[r % len(cells) :] + cells[: r % len(cells)]
+        # Rotated by whole groups, reversed every other round: the two cells a ratio
+        # compares always run back to back, in alternating order.
+        rotated = groups[r % len(groups) :] + groups[: r % len(groups)]
+        order = [cell for group in rotated for cell in group]
         if r % 2:
             order = order[::-1]
         for server, workload, mode in order:
             raws = loads[server.name].sign_batch(workload, PER_CELL)
             misses = POLLS["count"]
+            other = anvil if server is ours else ours
+            other_before, t0 = other.cpu_seconds(), time.perf_counter()
             cpu_before = server.cpu_seconds()
             rate, latencies = run_cell(server.w3, raws, mode)
             key = f"{server.name}|{workload}|{mode}"
+            idle[other.name][0] += other.cpu_seconds() - other_before
+            idle[other.name][1] += time.perf_counter() - t0
             cpu.setdefault(key, []).append((server.cpu_seconds() - cpu_before) / len(raws))
             tps.setdefault(key, []).append(rate)
             latency.setdefault(key, []).extend(latencies)
@@ -60,6 +66,7 @@ def bench_throughput(
         "latency": latency,
         "cpu": cpu,
         "empty_polls": empty,
+        "idle_cpu": idle,
         "txs": rounds * PER_CELL,
     }
 

@@ -14,16 +14,73 @@ from __future__ import annotations
 
 import email.parser
 import http.client
+import re
 from http import HTTPStatus
 from typing import IO, Any
 
 MAX_LINE = 65536  # http.client's _MAXLINE
 MAX_HEADERS = 100  # http.client's _MAXHEADERS
 
+_PLAIN_LINE = re.compile(rb"([\x21-\x39\x3b-\x7e]+):[ \t]*(.*)", re.DOTALL)
+"""A header line `_plain_name` accepts: printable ASCII without blank or colon, a colon,
+the value without its leading blanks (the line end already split off)."""
+
+
+class HeaderIndex(http.client.HTTPMessage):
+    """An `HTTPMessage` whose `get` is a dict lookup (the first value of a name, as the
+    email package's scan finds it); only made of plain lines, whose values the email
+    package hands back unchanged. Read-only: the server never changes a request's headers."""
+
+    _index: dict[str, str]
+
+    def get(self, name: str, failobj=None):  # noqa: ANN001, ANN201 - Message.get's signature
+        return self._index.get(name.lower(), failobj)
+
+
+def _buffered_head(fp: IO[bytes]) -> HeaderIndex | None:
+    """The head in one piece if it is all buffered and every line is a plain CRLF-ended
+    `Name: value`; None (nothing consumed) for anything else, left to `read_headers`' loop."""
+    peek = getattr(fp, "peek", None)
+    if peek is None:
+        return None
+    buffered = peek(MAX_LINE)
+    if buffered.startswith(b"\r\n"):
+        lines: list[bytes] = []
+        size = 2
+    else:
+        end = buffered.find(b"\r\n\r\n")
+        if end < 0:
+            return None
+        head = buffered[:end]
+        size = end + 4
+        crlf = head.count(b"\r\n")
+        if head.count(b"\n") != crlf or head.count(b"\r") != crlf:
+            return None  # a bare CR or LF in a line: the loop decides
+        lines = head.split(b"\r\n")
+        if len(lines) >= MAX_HEADERS:  # with the blank line, over the limit: the loop raises
+            return None
+    message = HeaderIndex()
+    index: dict[str, str] = {}
+    for line in lines:
+        match = _PLAIN_LINE.fullmatch(line)
+        if match is None or len(line) + 2 > MAX_LINE:
+            return None
+        name = match[1].decode("ascii")
+        value = match[2].decode("iso-8859-1")
+        message.set_raw(name, value)
+        index.setdefault(name.lower(), value)
+    message._index = index
+    message.set_payload("")
+    fp.read(size)
+    return message
+
 
 def read_headers(fp: IO[bytes]) -> http.client.HTTPMessage:
     """`http.client.parse_headers(fp)`, same limits and errors, without `email.parser`
     for plain header lines."""
+    fast = _buffered_head(fp)
+    if fast is not None:
+        return fast
     lines: list[bytes] = []
     while True:
         line = fp.readline(MAX_LINE + 1)

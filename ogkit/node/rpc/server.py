@@ -9,6 +9,9 @@ the standard library's HTML page. A body over `MAX_BODY_BYTES` (8 MiB) is refuse
 413 without being read. Connections are capped and idle ones closed (connections.py). CORS
 is off unless origins are allowed (`--allow-origin`): the node's dev accounts are unlocked.
 
+Per request the node reads the head in one piece (httpparse.py) and writes the response head
+as one string; the accept loop sleeps while idle (serveloop.py).
+
 We stay with the standard library's ThreadingHTTPServer: it is already wired to the chain's
 lock and fast enough (bench/RESULTS-node.md), and a maintained stack would bring a dependency
 and an asyncio bridge, yet still need these JSON-RPC-shaped refusals written by hand.
@@ -16,6 +19,7 @@ and an asyncio bridge, yet still need these JSON-RPC-shaped refusals written by 
 
 from __future__ import annotations
 
+import email.utils
 import errno
 import socket
 import sys
@@ -31,6 +35,7 @@ from ogkit.node.rpc.connections import Connection, ConnectionTable, ServerLimits
 from ogkit.node.rpc.dispatch import Rpc
 from ogkit.node.rpc.errors import INTERNAL_ERROR, INVALID_REQUEST, LIMIT_EXCEEDED
 from ogkit.node.rpc.httpparse import parse_request
+from ogkit.node.rpc.serveloop import QuietServeLoop
 from ogkit.node.rpc.websocket import WebSocketSession
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -40,6 +45,23 @@ OUT_OF_DESCRIPTORS = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
 
 def _error_body(code: int, message: str) -> bytes:
     return encode(error_response(None, code, message))
+
+
+_date: tuple[int, str] = (0, "")
+
+
+def _http_date() -> str:
+    """The Date header's value, formatted once a second (the standard library formats it
+    per response)."""
+    global _date
+    now = int(time.time())
+    if _date[0] != now:
+        _date = (now, email.utils.formatdate(now, usegmt=True))
+    return _date[1]
+
+
+_PHRASES = {status.value: status.phrase for status in HTTPStatus}
+_SERVER = "ogkit-node "  # what `version_string()` says: server_version, a blank, sys_version
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -83,29 +105,32 @@ class _Handler(BaseHTTPRequestHandler):
         return origin if origin in server.cors_origins else None
 
     def _send(self, status: int, body: bytes | None, close: bool = False) -> None:
+        """Status line, headers and body in one write: two small writes would meet Nagle's
+        algorithm and the client's delayed ACK, a 40 ms stall per request. The head is the
+        one `send_response` and `send_header` made, built in one string."""
         if self.request_version == "HTTP/0.9":  # no status line, no headers: the body alone
             self.close_connection = True
             self.wfile.write(body or b"")
             return
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        phrase = _PHRASES.get(status, "")
+        head = [
+            f"{self.protocol_version} {status} {phrase}\r\nServer: {_SERVER}\r\n"
+            f"Date: {_http_date()}\r\nContent-Type: application/json\r\n"
+        ]
         if self.server.cors_origins:
             origin = self._cors_origin()
             if origin is not None:
-                self.send_header("Access-Control-Allow-Origin", origin)
+                head.append(f"Access-Control-Allow-Origin: {origin}\r\n")
             if not self.server.cors_any:
-                self.send_header("Vary", "Origin")
+                head.append("Vary: Origin\r\n")
         head_only = self.command == "HEAD"
-        self.send_header("Content-Length", "0" if head_only else str(len(body or b"")))
+        head.append(f"Content-Length: {0 if head_only else len(body or b'')}\r\n")
         if close:
-            self.send_header("Connection", "close")
+            head.append("Connection: close\r\n")
             self.close_connection = True
-        # Headers and body in one write: two small writes would meet Nagle's algorithm and
-        # the client's delayed ACK, a 40 ms stall per request.
-        self._headers_buffer.append(b"\r\n")
-        if body and not head_only:
-            self._headers_buffer.append(body)
-        self.flush_headers()
+        head.append("\r\n")
+        data = "".join(head).encode("latin-1", "strict")
+        self.wfile.write(data + body if body and not head_only else data)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Whatever the standard library refuses before a do_* method runs (a bad request
@@ -236,7 +261,7 @@ class _Handler(BaseHTTPRequestHandler):
             traceback.print_exc(file=sys.stderr)
 
 
-class RpcHTTPServer(ThreadingHTTPServer):
+class RpcHTTPServer(QuietServeLoop, ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
     allow_reuse_address = True
@@ -247,6 +272,7 @@ class RpcHTTPServer(ThreadingHTTPServer):
         self.connections = ConnectionTable(limits)
         self.cors_origins = frozenset(limits.allow_origins)
         self.cors_any = "*" in self.cors_origins
+        self.serve_thread: threading.Thread | None = None
         super().__init__(address, _Handler)
 
     def get_request(self) -> tuple[socket.socket, tuple]:
@@ -287,6 +313,10 @@ class RpcHTTPServer(ThreadingHTTPServer):
         self.connections.remove(request)
         super().shutdown_request(request)
 
+    def server_close(self) -> None:
+        super().server_close()
+        self.close_wakeup()
+
     def service_actions(self) -> None:
         self.connections.sweep()
 
@@ -310,8 +340,8 @@ def serve(
     server = RpcHTTPServer((host, port), rpc, limits or ServerLimits())
     if before_serving is not None:
         before_serving(server)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="ogkit-http", daemon=True
-    )
+    thread = threading.Thread(target=server.serve_forever, name="ogkit-http", daemon=True)
+    server.serve_thread = thread
+    server.will_serve()
     thread.start()
     return server
