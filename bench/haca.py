@@ -192,8 +192,9 @@ def settlement_lines(settled: dict[str, dict]) -> list[str]:
         "TEE settles with `InferenceSettlementRelay.settleIndividual` (registry + 0x900 "
         "RSA-PSS check on chain); ZK with `settleProof` once the prover queue has proved "
         "the inference, one proof per settlement pass (the service waits up to 1 s for a "
-        "quiet chain before each pass, and this bench sends back to back). Proving, verifying and settling times and the verifier's gas: "
-        "[RESULTS-zk.md](RESULTS-zk.md) (`bench/zk.py`).",
+        "quiet chain before each pass, and this bench sends back to back). Proving, "
+        "verifying and settling times and the verifier's gas: [RESULTS-zk.md](RESULTS-zk.md) "
+        "(`bench/zk.py`).",
     ]
     zk_results = HERE / "RESULTS-zk.md"
     if zk_results.exists():
