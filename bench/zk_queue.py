@@ -47,6 +47,22 @@ def _inputs(k: int) -> dict[str, np.ndarray]:
     return {n: (v * (1 + k / 100)).astype(v.dtype) for n, v in sample_input(MODEL).items()}
 
 
+def send_zk_batch(engine: InferenceEngine, w3: Web3, account: str, k: int) -> tuple[int, set[str]]:
+    """QUEUED ZK transactions back to back, each on a new input (k+1, k+2, ...: the model
+    runs every time), each mined before the next is sent; the last k and the new records."""
+    before = set(engine.records)
+    for _ in range(QUEUED):
+        k += 1
+        tx = {
+            "from": account,
+            "to": Web3.to_checksum_address(OG_INFERENCE_ADDRESS),
+            "data": run_model_inference(ZK_MODE, MODEL, _inputs(k)),
+            "gas": 1_000_000,
+        }
+        w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(tx))
+    return k, set(engine.records) - before
+
+
 class Batches:
     """One engine on a py-evm chain; `run()` sends four ZK transactions, waits for the four
     proofs and returns the seconds it took."""
@@ -59,18 +75,9 @@ class Batches:
 
     def run(self) -> float:
         queue = self.engine.prover_queue
-        before = set(self.engine.records)
         sent = time.perf_counter()
-        for _ in range(QUEUED):
-            self.k += 1
-            tx = {
-                "from": self.account,
-                "to": Web3.to_checksum_address(OG_INFERENCE_ADDRESS),
-                "data": run_model_inference(ZK_MODE, MODEL, _inputs(self.k)),
-                "gas": 1_000_000,
-            }
-            self.w3.eth.wait_for_transaction_receipt(self.w3.eth.send_transaction(tx))
-        for inference_id in set(self.engine.records) - before:
+        self.k, sent_ids = send_zk_batch(self.engine, self.w3, self.account, self.k)
+        for inference_id in sent_ids:
             record = queue.wait(inference_id, timeout=1200)
             assert record.settlement == "proved", record.settlement
         return time.perf_counter() - sent

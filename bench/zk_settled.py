@@ -16,30 +16,20 @@ import time
 from contextlib import nullcontext
 from unittest import mock
 
-import numpy as np
-from calls import run_model_inference
 from stats import Summary, fmt
 from web3 import EthereumTesterProvider, Web3
+from zk_queue import QUEUED, send_zk_batch
 
-from og_examples.models import sample_input
 from ogkit.chain import assembly, new_tester
 from ogkit.inference.engine import InferenceEngine
 from ogkit.models.store import ModelStore
 from ogkit.settlement import SettlementService
-from precompiles.addresses import OG_INFERENCE_ADDRESS
 
-MODEL = "upstream_demo"
-ZK_MODE = 1
-QUEUED = 4
 MAPS = ("revm", "py_ecc")
 LABELS = {
     "revm": "BN254 precompiles by revm (`ogkit.chain.bn254`)",
     "py_ecc": "py-evm's own BN254 precompiles (py_ecc, pure Python): before",
 }
-
-
-def _inputs(k: int) -> dict[str, np.ndarray]:
-    return {n: (v * (1 + k / 100)).astype(v.dtype) for n, v in sample_input(MODEL).items()}
 
 
 class SettledBatches:
@@ -65,18 +55,9 @@ class SettledBatches:
         self.run()  # untimed: contracts, the verifier, the prover children
 
     def run(self) -> float:
-        before = set(self.engine.records)
         sent = time.perf_counter()
-        for _ in range(QUEUED):
-            self.k += 1
-            tx = {
-                "from": self.account,
-                "to": Web3.to_checksum_address(OG_INFERENCE_ADDRESS),
-                "data": run_model_inference(ZK_MODE, MODEL, _inputs(self.k)),
-                "gas": 1_000_000,
-            }
-            self.w3.eth.wait_for_transaction_receipt(self.w3.eth.send_transaction(tx))
-        for inference_id in set(self.engine.records) - before:
+        self.k, sent_ids = send_zk_batch(self.engine, self.w3, self.account, self.k)
+        for inference_id in sent_ids:
             record = self.service.wait_for_settlement(inference_id, timeout=600)
             assert record.settlement.startswith("settled "), record.settlement
         return time.perf_counter() - sent

@@ -5,9 +5,8 @@ delete the empty coinbase that every plain transaction touches."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from call_log import calls_of
 from eth.db.account import AccountDB
 from eth.db.atomic import AtomicDB
 from eth.db.backends.memory import MemoryDB
@@ -40,15 +39,7 @@ def run(account_db_class: type, deletions: tuple[bytes, ...]) -> tuple[bytes, di
 
 @pytest.fixture
 def trie_deletes(monkeypatch) -> list[bytes]:
-    seen: list[bytes] = []
-    delete = HexaryTrie.delete
-
-    def counted(self: Any, key: bytes) -> Any:
-        seen.append(key)
-        return delete(self, key)
-
-    monkeypatch.setattr(HexaryTrie, "delete", counted)
-    return seen
+    return calls_of(monkeypatch, HexaryTrie, "delete")
 
 
 @pytest.mark.parametrize("deletions", [(), (ABSENT,), (PRESENT,), (ABSENT, PRESENT)])

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from call_log import calls_of
 from eth.db.header import HeaderDB
 from eth_tester import PyEVMBackend
 
@@ -22,15 +23,7 @@ def probe(project, owner):
 @pytest.fixture
 def reads(monkeypatch) -> list[bytes]:
     """Every header read by hash from the chain database (py-evm's one way there)."""
-    seen: list[bytes] = []
-    read = HeaderDB._get_block_header_by_hash
-
-    def counted(db: Any, block_hash: bytes) -> Any:
-        seen.append(block_hash)
-        return read(db, block_hash)
-
-    monkeypatch.setattr(HeaderDB, "_get_block_header_by_hash", staticmethod(counted))
-    return seen
+    return calls_of(monkeypatch, HeaderDB, "_get_block_header_by_hash", static=True)
 
 
 def eth_testers_latest(backend: Any) -> Any:

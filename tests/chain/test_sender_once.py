@@ -6,10 +6,9 @@ not four times, with eth-tester's receipt."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 import rlp
+from call_log import calls_of
 from eth._utils.transactions import extract_transaction_sender, validate_transaction_signature
 from eth.vm.forks import PragueVM
 from eth_account import Account
@@ -43,15 +42,7 @@ def with_field(raw: bytes, index: int, value: int) -> bytes:
 @pytest.fixture
 def recoveries(monkeypatch) -> list[bytes]:
     """Every public key recovery (eth-keys' ecrecover), by message hash."""
-    seen: list[bytes] = []
-    recover = Signature.recover_public_key_from_msg_hash
-
-    def counted(self: Signature, msg_hash: bytes) -> Any:
-        seen.append(msg_hash)
-        return recover(self, msg_hash)
-
-    monkeypatch.setattr(Signature, "recover_public_key_from_msg_hash", counted)
-    return seen
+    return calls_of(monkeypatch, Signature, "recover_public_key_from_msg_hash")
 
 
 @pytest.mark.parametrize("chain_id", [1337, None])
