@@ -1,9 +1,11 @@
-"""The 0x900 TEE verifier as a pure function, and the off-chain verifier that shares its code.
+"""verifyAttestation of the 0x900 TEE verifier as a pure function, and the off-chain verifier
+that shares its code: the honest path, and every attack (untrusted root, forged or tampered
+signatures and payloads, other PCRs, stale or future documents, expired certificates, unbound
+keys, oversized or malformed input) as the documented soft failure `(false, 0x0)` at the fixed
+gas; off chain, the same failure carries a readable reason.
 
 Real crypto throughout: documents from the simulated enclave, chains to the dev root or to a
-rogue root, RSA keys generated once per module. Every attack must come back as the
-documented soft failure, `(false, 0x0)` / `false`, at the fixed gas; only calldata that does
-not decode reverts. Off chain, the same failure carries a readable reason.
+rogue root.
 """
 
 from __future__ import annotations
@@ -12,48 +14,25 @@ import datetime
 
 import cbor2
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from eth_abi import decode, encode
+from cryptography.hazmat.primitives.asymmetric import ec
+from eth_abi import decode
 from eth_utils import keccak
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from tee_verifier_support import NOW, attestation_call, context
 
 from ogkit.tee import (
     AttestationError,
     DevCertificateAuthority,
     SimulatedEnclave,
     dev_root_pem,
-    message_hash,
     require_attestation,
     verify_attestation,
-    verify_result_signature,
 )
 from ogkit.tee.enclave import dev_pcrs
-from ogkit.tee.signing import cose_sign1_es384, sign_rsa_pss
-from precompiles.guard import ERROR_SELECTOR
-from precompiles.host import CallContext
-from precompiles.tee.attestation import MIN_TIMESTAMP_MS, check_attestation
+from ogkit.tee.signing import cose_sign1_es384
+from precompiles.tee.attestation import MIN_TIMESTAMP_MS
 from precompiles.tee.certificates import AWS_NITRO_ROOT_PEM
-from precompiles.tee.precompile import (
-    GAS_VERIFY_ATTESTATION,
-    GAS_VERIFY_RSA_PSS,
-    VERIFY_ATTESTATION,
-    VERIFY_RSA_PSS,
-    make_tee_verifier,
-    run,
-)
+from precompiles.tee.precompile import GAS_VERIFY_ATTESTATION, make_tee_verifier, run
 from precompiles.tee.verdict import ZERO_HASH
-
-NOW = 1_770_000_000  # block time (s) of most tests; documents are stamped NOW * 1000
-SENDER = bytes.fromhex("33" * 20)
-FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-@pytest.fixture(scope="module")
-def other() -> SimulatedEnclave:
-    """Another honest enclave under the dev root, running a different image."""
-    return SimulatedEnclave(pcrs=dev_pcrs(b"some other image"))
 
 
 @pytest.fixture(scope="module")
@@ -65,23 +44,6 @@ def rogue_ca() -> DevCertificateAuthority:
 def rogue(rogue_ca: DevCertificateAuthority, enclave: SimulatedEnclave) -> SimulatedEnclave:
     """The same PCRs and signing key, but attested under a root nobody configured."""
     return SimulatedEnclave(ca=rogue_ca, signing_key=enclave.signing_key)
-
-
-@pytest.fixture(scope="module")
-def document(enclave: SimulatedEnclave) -> bytes:
-    return enclave.attestation_document(timestamp_ms=NOW * 1000)
-
-
-def context(block_time: int = NOW, gas: int = 10_000_000) -> CallContext:
-    return CallContext(SENDER, SENDER, 1, block_time, gas)
-
-
-def attestation_call(document: bytes, key: bytes, tls: bytes, root: bytes = b"") -> bytes:
-    return VERIFY_ATTESTATION + encode(["bytes"] * 4, [document, key, tls, root])
-
-
-def rsa_call(key: bytes, digest: bytes, signature: bytes) -> bytes:
-    return VERIFY_RSA_PSS + encode(["bytes", "bytes32", "bytes"], [key, digest, signature])
 
 
 def on_chain(
@@ -107,14 +69,6 @@ def on_chain(
     if not valid:
         assert pcr_hash == ZERO_HASH
     return valid, pcr_hash
-
-
-def rsa_on_chain(key: bytes, digest: bytes, signature: bytes) -> bool:
-    result = run(rsa_call(key, digest, signature), context(), dev_root_pem())
-    assert not result.reverted and not result.out_of_gas
-    assert result.gas_used == GAS_VERIFY_RSA_PSS
-    assert len(result.output) == 32
-    return decode(["bool"], result.output)[0]
 
 
 def off_chain(document: bytes, enclave: SimulatedEnclave, at: int = NOW, **kwargs):
@@ -385,193 +339,3 @@ def test_malformed_documents(enclave: SimulatedEnclave, document: bytes) -> None
 def test_an_unbound_or_foreign_root_argument(enclave: SimulatedEnclave, document: bytes) -> None:
     for root in (b"garbage", b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"):
         assert on_chain(document, enclave, root=root) == (False, ZERO_HASH)
-
-
-# --- verifyRSAPSS -------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def small_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(65537, 1024)
-
-
-def test_enclave_result_signatures_verify(enclave: SimulatedEnclave) -> None:
-    input_hash, output_hash, timestamp = keccak(b"input"), keccak(b"output"), NOW
-    signed = enclave.sign_result(input_hash, output_hash, timestamp)
-    key = enclave.signing_public_key_der
-    assert rsa_on_chain(key, signed.message_hash, signed.signature)
-    assert verify_result_signature(key, input_hash, output_hash, timestamp, signed.signature).valid
-    heartbeat = enclave.sign_heartbeat(NOW)
-    assert rsa_on_chain(key, keccak(enclave.tee_id + NOW.to_bytes(32, "big")), heartbeat)
-
-
-def test_tampered_rsa_pss_fails(enclave: SimulatedEnclave, other: SimulatedEnclave) -> None:
-    input_hash, output_hash = keccak(b"input"), keccak(b"output")
-    signed = enclave.sign_result(input_hash, output_hash, NOW)
-    key, signature = enclave.signing_public_key_der, signed.signature
-    # tampered output hash / timestamp: the message hash differs
-    assert not rsa_on_chain(key, message_hash(input_hash, keccak(b"forged"), NOW), signature)
-    assert not rsa_on_chain(key, message_hash(input_hash, output_hash, NOW + 1), signature)
-    check = verify_result_signature(key, input_hash, keccak(b"forged"), NOW, signature)
-    assert not check.valid and check.reason == "RSA-PSS signature does not verify"
-    # tampered signature, wrong length, another enclave's key
-    bad = bytearray(signature)
-    bad[100] ^= 0x40
-    assert not rsa_on_chain(key, signed.message_hash, bytes(bad))
-    assert not rsa_on_chain(key, signed.message_hash, signature[1:])
-    assert not rsa_on_chain(key, signed.message_hash, b"\0" + signature)
-    assert not rsa_on_chain(key, signed.message_hash, b"")
-    assert not rsa_on_chain(other.signing_public_key_der, signed.message_hash, signature)
-
-
-def test_rsa_pss_parameters_are_exact(enclave: SimulatedEnclave) -> None:
-    digest = keccak(b"m")
-    key = enclave.signing_public_key_der
-    for salt in (0, 20, 64):  # only a 32-byte salt is accepted
-        wrong_salt = enclave.signing_key.sign(
-            digest,
-            padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=salt),
-            hashes.SHA256(),
-        )
-        assert not rsa_on_chain(key, digest, wrong_salt)
-    pkcs1v15 = enclave.signing_key.sign(digest, padding.PKCS1v15(), hashes.SHA256())
-    assert not rsa_on_chain(key, digest, pkcs1v15)
-    sha384 = enclave.signing_key.sign(
-        digest, padding.PSS(mgf=padding.MGF1(hashes.SHA384()), salt_length=32), hashes.SHA384()
-    )
-    assert not rsa_on_chain(key, digest, sha384)
-    assert rsa_on_chain(key, digest, sign_rsa_pss(enclave.signing_key, digest))
-
-
-def test_rsa_keys_outside_the_rules(enclave: SimulatedEnclave, small_key) -> None:
-    digest = keccak(b"m")
-    # RSA-1024: a correct signature, but the key is under 2048 bits
-    small = small_key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    assert not rsa_on_chain(small, digest, sign_rsa_pss(small_key, digest))
-    # PKCS#1 RSAPublicKey DER instead of SubjectPublicKeyInfo, and trailing bytes
-    pkcs1 = enclave.signing_key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.PKCS1
-    )
-    signature = sign_rsa_pss(enclave.signing_key, digest)
-    assert not rsa_on_chain(pkcs1, digest, signature)
-    assert not rsa_on_chain(enclave.signing_public_key_der + b"\0", digest, signature)
-    # not RSA, empty, oversize key, oversize signature
-    ec_key = (
-        ec.generate_private_key(ec.SECP384R1())
-        .public_key()
-        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
-    assert not rsa_on_chain(ec_key, digest, signature)
-    assert not rsa_on_chain(b"", digest, signature)
-    assert not rsa_on_chain(b"\0" * (8 * 1024 + 1), digest, signature)
-    assert not rsa_on_chain(enclave.signing_public_key_der, digest, b"\1" * 1025)
-
-
-# --- hard errors, gas -----------------------------------------------------------------------
-
-
-def error_reason(output: bytes) -> str:
-    assert output[:4] == ERROR_SELECTOR
-    return decode(["string"], output[4:])[0]
-
-
-def test_only_undecodable_calls_revert() -> None:
-    for calldata in (b"", b"\xf7", b"\xf7\xcf\x40"):
-        result = run(calldata, context(), dev_root_pem())
-        assert result.reverted and result.gas_used == 0
-        assert "has no selector" in error_reason(result.output)
-    result = run(b"\xde\xad\xbe\xef" + bytes(64), context(), dev_root_pem())
-    assert result.reverted and result.gas_used == 0
-    assert error_reason(result.output) == "TEEVerifier: unknown function selector 0xdeadbeef"
-    for selector, gas in ((VERIFY_ATTESTATION, 500_000), (VERIFY_RSA_PSS, 20_000)):
-        for args in (b"", bytes(31), (2**255).to_bytes(32, "big") * 4, (64).to_bytes(32, "big")):
-            result = run(selector + args, context(), dev_root_pem())
-            assert result.reverted and result.gas_used == gas
-            assert error_reason(result.output).startswith("TEEVerifier: malformed calldata for")
-
-
-def test_gas_is_fixed_and_runs_out_like_the_evm(enclave: SimulatedEnclave, document: bytes) -> None:
-    good = attestation_call(document, enclave.signing_public_key_der, enclave.tls_certificate_der)
-    assert run(good, context(), dev_root_pem()).gas_used == 500_000
-    assert run(good[:-32] + bytes(32), context(), dev_root_pem()).gas_used == 500_000
-    result = run(good, context(gas=499_999), dev_root_pem())
-    assert result.out_of_gas and result.output == b""
-    assert run(good, context(gas=500_000), dev_root_pem()).gas_used == 500_000
-    rsa_data = rsa_call(enclave.signing_public_key_der, bytes(32), bytes(256))
-    assert run(rsa_data, context(), dev_root_pem()).gas_used == 20_000
-    assert run(rsa_data, context(gas=19_999), dev_root_pem()).out_of_gas
-
-
-# --- fuzzing: nothing escapes -----------------------------------------------------------------
-
-
-def outcome(calldata: bytes, block_time: int = NOW):
-    result = run(calldata, context(block_time), dev_root_pem())  # must not raise
-    if result.reverted:
-        error_reason(result.output)
-        assert result.gas_used in (0, 500_000, 20_000)
-    else:
-        assert not result.out_of_gas
-        assert calldata[:4] in (VERIFY_ATTESTATION, VERIFY_RSA_PSS)
-        assert len(result.output) == (64 if calldata[:4] == VERIFY_ATTESTATION else 32)
-    return result
-
-
-@FUZZ
-@given(
-    selector=st.sampled_from([VERIFY_ATTESTATION, VERIFY_RSA_PSS, b"", b"\x00\x01\x02\x03"]),
-    tail=st.binary(max_size=600),
-    block_time=st.integers(min_value=0, max_value=2**64 - 1),
-)
-def test_fuzzed_calldata_never_escapes(selector: bytes, tail: bytes, block_time: int) -> None:
-    outcome(selector + tail, block_time)
-
-
-@FUZZ
-@given(args=st.lists(st.binary(max_size=300), min_size=4, max_size=4))
-def test_fuzzed_attestation_arguments_are_soft_failures(args: list[bytes]) -> None:
-    result = outcome(attestation_call(*args))
-    assert not result.reverted
-    assert decode(["bool", "bytes32"], result.output) == (False, ZERO_HASH)
-
-
-@FUZZ
-@given(key=st.binary(max_size=600), digest=st.binary(min_size=32, max_size=32), sig=st.binary())
-def test_fuzzed_rsa_arguments_are_soft_failures(key: bytes, digest: bytes, sig: bytes) -> None:
-    result = outcome(rsa_call(key, digest, sig))
-    assert not result.reverted and decode(["bool"], result.output) == (False,)
-
-
-@settings(FUZZ, max_examples=150)
-@given(data=st.data())
-def test_mutated_documents_never_verify(
-    data: st.DataObject, enclave: SimulatedEnclave, document: bytes
-) -> None:
-    mutated = bytearray(document)
-    for _ in range(data.draw(st.integers(1, 4))):
-        kind = data.draw(st.sampled_from(["flip", "cut", "insert"]))
-        at = data.draw(st.integers(0, len(mutated) - 1))
-        if kind == "flip":
-            mutated[at] ^= data.draw(st.integers(1, 255))
-        elif kind == "cut":
-            del mutated[at : at + data.draw(st.integers(1, 64))]
-        else:
-            mutated[at:at] = data.draw(st.binary(min_size=1, max_size=16))
-    mutated = bytes(mutated)
-    calldata = attestation_call(
-        mutated, enclave.signing_public_key_der, enclave.tls_certificate_der
-    )
-    valid, pcr_hash = decode(["bool", "bytes32"], outcome(calldata).output)
-    assert (valid, pcr_hash) == (
-        (True, enclave.pcr_hash) if mutated == document else (False, ZERO_HASH)
-    )
-    assert check_attestation(
-        mutated,
-        enclave.signing_public_key_der,
-        enclave.tls_certificate_der,
-        b"",
-        NOW,
-        trusted_root_pem=dev_root_pem(),
-    ).valid is (mutated == document)
