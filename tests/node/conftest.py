@@ -1,6 +1,7 @@
 """Fixtures of the node tests: a real `ogkit node` process per module, a web3 client on it,
-SentimentGate deployed there, and stand-ins of a misbehaving live RPC (another chain, no
-JSON-RPC, a silent socket, a closed port) for the live-network tests."""
+SentimentGate deployed there, Leaf and Probe run there for the struct-log tests, and stand-ins
+of a misbehaving live RPC (another chain, no JSON-RPC, a silent socket, a closed port) for the
+live-network tests."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 from live_network_support import json_rpc_server
 from node_support import DEV_KEYS, NodeProcess, deploy, free_port, web3_artifact
+from struct_log_support import run_probe
 from web3 import Web3
 
 
@@ -34,6 +36,11 @@ def sentiment(project):
 def gate(w3, sentiment):
     abi, bytecode = sentiment
     return deploy(w3, DEV_KEYS[0], abi, bytecode, "sentiment")
+
+
+@pytest.fixture(scope="module")
+def on_node(w3):
+    return run_probe(w3)
 
 
 @pytest.fixture(scope="module")
