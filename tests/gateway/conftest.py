@@ -1,7 +1,8 @@
 """Fixtures of the gateway tests: OpenGradient's SDK venv, an inference node of the
 session's example store, and the module's real processes: the AI chain (`node`, `w3`) and
-the payment chain (`pay_node`, `pay_w3`), each started once per module that asks for it
-(helpers in tests/support/gateway_support.py)."""
+the payment chain (`pay_node`, `pay_w3`), each started once per module that asks for it, and
+`gateway`: the plain-HTTP gateway on the inference node, in a thread (modules with a gateway
+of their own override it; helpers in tests/support/gateway_support.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from gateway_support import SDK_PYTHON
+from gateway_support import SDK_PYTHON, serve
 from node_support import NodeProcess
 from web3 import Web3
 
@@ -33,6 +34,13 @@ def sdk_python() -> Path:
 @pytest.fixture(scope="module")
 def inference_node(model_store) -> InferenceNode:
     return InferenceNode(model_store, llm_http=None)
+
+
+@pytest.fixture(scope="module")
+def gateway(inference_node):
+    server = serve(inference_node, tls=False)
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from ogkit.inference.node import InferenceNode
 ROOT = Path(__file__).resolve().parents[2]
 SDK_PYTHON = ROOT / ".venv-sdk" / "bin" / "python"
 CHAT = "/v1/chat/completions"
+HELLO = [{"role": "user", "content": "Hello!"}]
 
 
 def run_sdk(sdk_python: Path, code: str, stdin: str = "") -> str:

@@ -1,30 +1,26 @@
-"""OpenGradient's live networks (`alpha`, `ogevm`) and what a user sees when one misbehaves.
+"""What a user sees running scripts on OpenGradient's live networks, against stand-ins.
 
-Nothing here leaves 127.0.0.1: the "live" nodes are stand-ins started by the tests, an
-`ogkit node` serving alpha's chain id, a tiny JSON-RPC server answering another chain id or
-no JSON-RPC at all, a socket that accepts and never answers, and a port nobody listens on.
-The scripts run as a user runs them: `ape run deploy --network opengradient:alpha:<URL>`.
+`ape run deploy`/`exercise --network opengradient:alpha:<URL>` as a user runs them: one-line
+errors for a missing or unknown account, missing model ids, no deployment, a node of another
+chain and a silent one; a user's own project and `ogkit init`'s scaffold pointed at alpha in
+their config; and the examples deployed and run end to end. The "live" alpha node is an
+`ogkit node` serving alpha's chain id; the other stand-ins are the node conftest's. Nothing
+here leaves 127.0.0.1.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from ape import networks
-from node_support import ROOT, NodeProcess, free_port, run_result_script
+from node_support import ROOT, NodeProcess, run_result_script
 
 from ape_opengradient.live_networks import DEFAULT_CONNECT_TIMEOUT_S
-from ape_opengradient.live_provider import LiveNetworkError, LiveNodeProvider
 
 APE = Path(sys.executable).with_name("ape")
 MODEL_OPTIONS = [
@@ -39,74 +35,6 @@ MODEL_OPTIONS = [
 ]
 
 
-# --------------------------------------------------------------------------- stand-ins
-
-
-HEADERS_SEEN: dict[str, list[dict[str, str]]] = {}
-"""The request headers each stand-in server received, by its URL."""
-
-
-def _json_rpc_server(chain_id: int | None) -> Iterator[str]:
-    """A server answering every POST with `chain_id` (or, if None, an HTML 404 page)."""
-    seen: list[dict[str, str]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
-            seen.append(dict(self.headers))
-            request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            if chain_id is None:
-                status, kind = 404, "text/html"
-                body = b"<html><body>404 Not Found</body></html>"
-            else:
-                status, kind = 200, "application/json"
-                reply = {"jsonrpc": "2.0", "id": request["id"], "result": hex(chain_id)}
-                body = json.dumps(reply).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-    HEADERS_SEEN[url] = seen
-    try:
-        yield url
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-@pytest.fixture(scope="module")
-def other_chain() -> Iterator[str]:
-    """A JSON-RPC server of chain id 1 (Ethereum mainnet), not alpha."""
-    yield from _json_rpc_server(1)
-
-
-@pytest.fixture(scope="module")
-def not_json_rpc() -> Iterator[str]:
-    yield from _json_rpc_server(None)
-
-
-@pytest.fixture
-def silent() -> Iterator[str]:
-    """A socket that accepts connections (the kernel does, from the backlog) and never answers."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(8)
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-
-
-@pytest.fixture
-def closed_port() -> str:
-    return f"http://127.0.0.1:{free_port()}"
-
-
 @pytest.fixture(scope="module")
 def alpha_node(tmp_path_factory, model_store) -> Iterator[NodeProcess]:
     """`ogkit node` with alpha's chain id: what a healthy alpha RPC looks like to Ape."""
@@ -119,13 +47,6 @@ def alpha_node(tmp_path_factory, model_store) -> Iterator[NodeProcess]:
     )
     yield node.start()
     node.stop()
-
-
-def connect(choice: str, **settings: object) -> LiveNodeProvider:
-    provider = networks.get_provider_from_choice(choice, provider_settings=settings)
-    assert isinstance(provider, LiveNodeProvider)
-    provider.connect()
-    return provider
 
 
 def ape_run(*args: str, store: Path) -> tuple[subprocess.CompletedProcess, float]:
@@ -144,73 +65,6 @@ def one_line_error(done: subprocess.CompletedProcess) -> str:
     lines = done.stderr.splitlines()
     assert len(lines) == 1, done.stderr
     return lines[0]
-
-
-# --------------------------------------------------------------------------- the networks
-
-
-def test_live_networks_have_their_rpc_and_chain_id():
-    ecosystem = networks.get_ecosystem("opengradient")
-    assert {name: ecosystem.get_network(name).chain_id for name in ("alpha", "ogevm")} == {
-        "alpha": 10744,
-        "ogevm": 10740,
-    }
-    for name, rpc in (
-        ("alpha", "https://eth-devnet.opengradient.ai"),
-        ("ogevm", "https://ogevmdevnet.opengradient.ai"),  # no entry in ape-config.yaml
-    ):
-        provider = networks.get_provider_from_choice(f"opengradient:{name}:node")
-        assert type(provider) is LiveNodeProvider
-        assert provider.uri == rpc
-        assert provider.connect_timeout == DEFAULT_CONNECT_TIMEOUT_S == 10.0
-
-
-def test_connect_timeout_comes_from_the_settings():
-    provider = networks.get_provider_from_choice(
-        "opengradient:alpha:node", provider_settings={"connect_timeout": 2.5}
-    )
-    assert provider.connect_timeout == 2.5
-
-
-def test_connect_refuses_a_node_of_another_chain(other_chain):
-    with pytest.raises(LiveNetworkError) as raised:
-        connect("opengradient:alpha:node", uri=other_chain)
-    assert str(raised.value) == (
-        f"opengradient:alpha expects chain id 10744, but {other_chain} answers 1: point "
-        "node.opengradient.alpha.uri at the network's RPC, or add a custom network with "
-        "chain_id 1"
-    )
-    # the probe is sent with Ape's headers, so an RPC answers it like Ape's own requests
-    assert HEADERS_SEEN[other_chain][-1]["User-Agent"].startswith("Ape/")
-
-
-def test_connect_to_a_silent_node_fails_within_the_timeout(silent):
-    start = time.monotonic()
-    with pytest.raises(LiveNetworkError) as raised:
-        connect("opengradient:ogevm:node", uri=silent, connect_timeout=1)
-    elapsed = time.monotonic() - start
-    assert str(raised.value) == (
-        f"opengradient:ogevm: {silent} did not answer within 1 s "
-        "(node.opengradient.ogevm.connect_timeout)"
-    )
-    assert 1 <= elapsed < 5
-
-
-def test_connect_to_a_closed_port(closed_port):
-    with pytest.raises(LiveNetworkError) as raised:
-        connect("opengradient:alpha:node", uri=closed_port)
-    assert str(raised.value) == (
-        f"opengradient:alpha: {closed_port} is unreachable: Connection refused"
-    )
-
-
-def test_connect_to_a_server_that_is_not_json_rpc(not_json_rpc):
-    with pytest.raises(LiveNetworkError) as raised:
-        connect("opengradient:alpha:node", uri=not_json_rpc)
-    assert str(raised.value) == (
-        f"opengradient:alpha: {not_json_rpc} is not a JSON-RPC node: eth_chainId got HTTP 404 "
-        "'<html><body>404 Not Found</body></html>'"
-    )
 
 
 CONNECT_SCRIPT = r"""
@@ -239,9 +93,6 @@ def test_connect_to_a_node_of_the_network_chain(alpha_node, tmp_path, model_stor
         "network_choice": f"opengradient:alpha:{alpha_node.url}",
         "block": True,
     }
-
-
-# --------------------------------------------------------------------------- ape run, live
 
 
 def test_deploy_with_an_unknown_account_ends_in_one_line(alpha_node, model_store):
@@ -328,12 +179,6 @@ def test_deploy_to_a_silent_node_fails_within_the_default_timeout(silent, model_
         "(node.opengradient.alpha.connect_timeout)"
     )
     assert DEFAULT_CONNECT_TIMEOUT_S <= elapsed < DEFAULT_CONNECT_TIMEOUT_S + 60
-
-
-def test_live_networks_send_legacy_transactions_like_the_sdk():
-    ecosystem = networks.get_ecosystem("opengradient")
-    assert ecosystem.get_network("alpha").config.default_transaction_type == 0
-    assert ecosystem.get_network("ogevm").config.default_transaction_type == 0  # plugin default
 
 
 # --------------------------------------------------------------------------- a user's project

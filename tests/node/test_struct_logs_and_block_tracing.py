@@ -1,189 +1,23 @@
-"""geth's struct logger (the default tracer of `debug_trace*`) and block tracing on `ogkit node`.
+"""geth's struct logger and block tracing on `ogkit node` alone: exact values where anvil is
+no reference.
 
-The reference is anvil (npm @foundry-rs/anvil-linux-amd64, run with `--steps-tracing`): the
-same contracts, deployed by the same key with the same gas limits, give the same addresses,
-and every step's pc, op, gas, gasCost, depth, stack, memory, storage, returnData and refund
-must be anvil's. Where anvil's JSON differs from geth's, the node follows geth: memory words
-and storage slots without `0x`, no `refund` 0, no empty `memory` or `returnData`, and a
-CREATE's gasCost without the gas handed to the init code (anvil counts it).
+A small transaction's steps by hand; the tracer options (memory, return data, stack, storage,
+limit); an inference transaction traced from the result cache; `debug_traceBlockByNumber`/
+`ByHash`; bad requests answered with geth's errors; the output and step caps; the last step of
+a failing call as geth logs it; and `stateOverrides` in `debug_traceCall`.
 """
 
 from __future__ import annotations
 
-import platform
-import subprocess
 import time
 from typing import Any
 
 import pytest
-from eth_account import Account
-from node_support import (
-    DEV_KEYS,
-    ROOT,
-    SENTIMENT_WORDS,
-    RpcFailure,
-    compile_solidity,
-    free_port,
-    transact,
-)
-from web3 import Web3
+from node_support import DEV_KEYS, SENTIMENT_WORDS, RpcFailure, transact
+from struct_log_support import MEMORY, OWNER, TARGET, rpc, send
 
-ANVIL = ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
-OWNER = Account.from_key(DEV_KEYS[0])
-OG_INFERENCE = "0xf4"
-MEMORY = {"enableMemory": True, "enableReturnData": True}
-
-PROBE = """
-// SPDX-License-Identifier: MIT
-pragma solidity ^0.8.18;
-
-contract Leaf {
-    uint256 public x;
-    event Set(uint256 v);
-    function set(uint256 v) external returns (uint256) { x = v; emit Set(v); return v * 2; }
-    function boom() external pure { revert("leaf says no"); }
-}
-
-contract Probe {
-    uint256 public total;
-    mapping(uint256 => uint256) public m;
-    function work(address leaf, uint256 n) external returns (uint256 r) {
-        for (uint256 i = 0; i < n; i++) { m[i] = i * 3; total += i; }
-        delete m[0];
-        r = Leaf(leaf).set(n);
-        try Leaf(leaf).boom() {} catch {}
-        bytes memory b = abi.encode(keccak256(abi.encode(n)), r);
-        r += b.length;
-        new Leaf();
-    }
-    function fail() external { total = 1; require(false, "nope"); }
-}
-"""
 MEMORY_HOG = "0x6220000051" + "5b600556"
 """MLOAD at 2 MiB (memory grows to 2 MiB + 32 bytes), then JUMPDEST PUSH1 5 JUMP forever."""
-
-
-def send(w3: Web3, call: Any = None, gas: int = 600_000, wait: bool = True, **fields: Any) -> bytes:
-    """A signed transaction with a fixed gas limit (estimates differ between nodes)."""
-    nonce = w3.eth.get_transaction_count(OWNER.address, "pending")
-    base = {"from": OWNER.address, "gas": gas, "nonce": nonce}
-    tx = call.build_transaction(base) if call is not None else {**base, **fields}
-    if call is None:
-        tx.setdefault("gasPrice", w3.eth.gas_price)
-        tx["chainId"] = w3.eth.chain_id
-    tx_hash = w3.eth.send_raw_transaction(OWNER.sign_transaction(tx).raw_transaction)
-    if wait:
-        w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60)
-    return tx_hash
-
-
-def run_probe(w3: Web3) -> dict[str, Any]:
-    """Deploy Leaf and Probe, then `work` (calls, a caught revert, a CREATE) and `fail`."""
-    contracts = compile_solidity(PROBE)
-    hashes = {}
-    addresses = {}
-    for name in ("Leaf", "Probe"):
-        abi, bytecode = contracts[name]
-        tx_hash = send(w3, w3.eth.contract(abi=abi, bytecode=bytecode).constructor())
-        hashes[name] = tx_hash
-        addresses[name] = w3.eth.get_transaction_receipt(tx_hash).contractAddress
-    probe = w3.eth.contract(address=addresses["Probe"], abi=contracts["Probe"][0])
-    hashes["work"] = send(w3, probe.functions.work(addresses["Leaf"], 3))
-    hashes["fail"] = send(w3, probe.functions.fail(), gas=100_000)
-    return {"hashes": hashes, "addresses": addresses, "probe": probe}
-
-
-def rpc(w3: Web3, method: str, *params: Any) -> Any:
-    reply = w3.provider.make_request(method, list(params))
-    if "error" in reply:
-        raise RpcFailure(reply["error"])
-    return reply["result"]
-
-
-def as_geth(steps: list[dict]) -> list[dict]:
-    """anvil's steps in geth's JSON (the node's)."""
-    out = []
-    for index, step in enumerate(steps):
-        step = dict(step)
-        if step.get("refund") == 0:
-            del step["refund"]
-        if step.get("memory") == []:
-            del step["memory"]
-        if step.get("returnData") == "0x":
-            del step["returnData"]
-        if "memory" in step:
-            step["memory"] = [word.removeprefix("0x") for word in step["memory"]]
-        if "storage" in step:
-            step["storage"] = {
-                k.removeprefix("0x"): v.removeprefix("0x") for k, v in step["storage"].items()
-            }
-        if step["op"] in ("CREATE", "CREATE2"):  # anvil counts the init code's gas in
-            step["gasCost"] -= steps[index + 1]["gas"]
-        out.append(step)
-    return out
-
-
-@pytest.fixture(scope="module")
-def anvil():
-    if platform.machine() not in ("x86_64", "AMD64") or not ANVIL.exists():
-        pytest.skip("the npm anvil binary (@foundry-rs/anvil-linux-amd64) is not installed")
-    port = free_port()
-    process = subprocess.Popen(
-        [str(ANVIL), "--port", str(port), "--hardfork", "prague", "--steps-tracing", "--silent"],
-        start_new_session=True,
-    )
-    w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}", request_kwargs={"timeout": 60}))
-    deadline = time.monotonic() + 30
-    while not w3.is_connected():
-        assert time.monotonic() < deadline and process.poll() is None, "anvil did not start"
-        time.sleep(0.1)
-    yield w3
-    process.terminate()
-    process.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def on_node(w3):
-    return run_probe(w3)
-
-
-@pytest.fixture(scope="module")
-def on_anvil(anvil):
-    return run_probe(anvil)
-
-
-@pytest.mark.parametrize("tx", ["Leaf", "Probe", "work", "fail"])
-@pytest.mark.parametrize("options", [{}, MEMORY], ids=["default", "memory"])
-def test_struct_logs_are_anvils_step_by_step(w3, anvil, on_node, on_anvil, tx, options):
-    assert on_node["addresses"] == on_anvil["addresses"]
-    ours = rpc(w3, "debug_traceTransaction", on_node["hashes"][tx].to_0x_hex(), options)
-    theirs = rpc(anvil, "debug_traceTransaction", on_anvil["hashes"][tx].to_0x_hex(), options)
-    assert len(ours["structLogs"]) == len(theirs["structLogs"]) > 10
-    for index, (step, reference) in enumerate(
-        zip(ours["structLogs"], as_geth(theirs["structLogs"]), strict=True)
-    ):
-        assert step == reference, index
-    assert {k: ours[k] for k in ("gas", "failed", "returnValue")} == {
-        k: theirs[k] for k in ("gas", "failed", "returnValue")
-    }
-    receipt = w3.eth.get_transaction_receipt(on_node["hashes"][tx])
-    assert ours["gas"] == receipt.gasUsed
-    assert ours["failed"] is (receipt.status == 0)
-
-
-def test_trace_call_struct_logs_are_anvils(w3, anvil, on_node, on_anvil):
-    call = {
-        "from": OWNER.address,
-        "to": on_node["addresses"]["Probe"],
-        "gas": hex(300_000),
-        "data": on_node["probe"].encode_abi("fail", []),
-    }
-    ours = rpc(w3, "debug_traceCall", call, "latest", MEMORY)
-    theirs = rpc(anvil, "debug_traceCall", call, "latest", MEMORY)
-    assert ours["structLogs"] == as_geth(theirs["structLogs"])
-    assert ours["failed"] is theirs["failed"] is True
-    assert ours["returnValue"] == theirs["returnValue"]
-    assert ours["returnValue"].startswith("0x08c379a0")  # Error("nope")
 
 
 def test_the_steps_of_a_small_transaction(w3, on_node):
@@ -347,34 +181,6 @@ def test_output_is_capped(node, w3):
     assert [s["op"] for s in few["structLogs"]] == ["PUSH3", "MLOAD", "JUMPDEST", "PUSH1"]
     assert few["structLogs"][1]["gasCost"] == 3 + 3 * 65537 + 65537**2 // 512
     assert int(node.rpc("eth_blockNumber"), 16) > 0
-
-
-TARGET = "0x" + "99" * 20
-EDGE_CODE = {
-    "staticcall to the sha256 precompile": "0x60206000600060006002620186a0fa00",
-    "call with value to an account without code": "0x600060006000600060017312"
-    + "12" * 19
-    + "61fffff100",
-    "PUSH3 past the code's end": "0x6001600262",
-    "SSTORE, then clearing it (a refund)": "0x6001600055600060005500",
-    "SELFDESTRUCT": "0x73" + "34" * 20 + "ff",
-    "CREATE2": "0x7f600a600c600039600a6000f3" + "00" * 19 + "60005260006020600060f500",
-    "RETURNDATACOPY after a precompile": "0x60206000600060006002620186a0fa3d6000600039596000f3",
-}
-
-
-@pytest.mark.parametrize("code", EDGE_CODE.values(), ids=EDGE_CODE.keys())
-def test_call_struct_logs_are_anvils(node, anvil, code):
-    for client in (node.rpc, lambda method, *params: rpc(anvil, method, *params)):
-        client("anvil_setCode", TARGET, code)
-        client("anvil_setBalance", TARGET, "0x10")
-    call = {"from": "0x" + "11" * 20, "to": TARGET, "gas": hex(200_000)}
-    ours = node.rpc("debug_traceCall", call, "latest", MEMORY)
-    theirs = rpc(anvil, "debug_traceCall", call, "latest", MEMORY)
-    assert ours["structLogs"] == as_geth(theirs["structLogs"])
-    assert [ours[k] for k in ("gas", "failed", "returnValue")] == [
-        theirs[k] for k in ("gas", "failed", "returnValue")
-    ]
 
 
 FAILING_STEPS = {
