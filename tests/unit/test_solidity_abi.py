@@ -8,8 +8,8 @@ as ``ape-config.yaml`` (evm version, optimizer, import remapping), then compares
 No chain or node is needed: these are pure ABI, selector and compile checks. What the
 contracts *do* is tested on the real AI chain (`opengradient:local`, the real 0xF4
 precompile and models) by the Ape tests: test_tensorlib.py, test_volatility_vault.py,
-test_risk_lending_pool.py, test_sentiment_gate.py, test_upstream_consumer.py and
-test_precompile_from_solidity.py.
+test_risk_lending_pool.py, test_sentiment_gate.py, test_upstream_consumer.py,
+test_precompile_answers_in_solidity.py and test_precompile_reverts_in_solidity.py.
 """
 
 from __future__ import annotations
