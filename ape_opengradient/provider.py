@@ -24,6 +24,7 @@ from hexbytes import HexBytes
 from ape_opengradient import direct, direct_call
 from ape_opengradient.ecosystem import OpenGradientConfig
 from ape_opengradient.inference_api import InferenceAPI, LocalInferenceAPI
+from ape_opengradient.snapshots import SnapshotIds
 from ogkit.chain.assembly import ChainServices
 from ogkit.chain.backend import AIBackendMixin, DevAccounts
 from ogkit.chain.locking import LockedEthereumTester
@@ -247,13 +248,25 @@ class AIProvider(LocalProvider):
                 return self.network.ecosystem.decode_block(dict(data))
         return super().get_block(block_id)
 
+    @cached_property
+    def snapshot_ids(self) -> SnapshotIds:
+        return SnapshotIds()
+
+    def snapshot(self) -> int:
+        """A new id naming the latest block (Ape's is the block's hash itself: snapshots.py
+        says why one scope's restore then skipped another's)."""
+        return self.snapshot_ids.take(self.evm_backend.take_snapshot())
+
     def restore(self, snapshot_id) -> None:  # noqa: ANN001 - Ape's
-        """Ape's, comparing the snapshot with the latest header's hash (Ape serialises the
-        whole latest block for it)."""
-        if snapshot_id is None or snapshot_id == self.evm_backend.latest_header().hash:
-            return  # (Ape's: a snapshot id can be 0)
+        """Ape's, comparing the snapshot's block with the latest header's hash (Ape
+        serialises the whole latest block for it)."""
+        if snapshot_id is None:
+            return
+        block_hash = self.snapshot_ids.block_of(snapshot_id)
+        if block_hash == self.evm_backend.latest_header().hash:
+            return
         try:
-            self.evm_backend.revert_to_snapshot(snapshot_id)
+            self.evm_backend.revert_to_snapshot(block_hash)
         except (HeaderNotFound, ValidationError) as err:
             raise UnknownSnapshotError(snapshot_id) from err
 

@@ -333,7 +333,8 @@ def test_snapshot_revert_is_eth_testers_without_reexecution(chain, owner, probe,
 
     ours = after_revert(chain.provider.restore)  # Ape's restore, on our backend
     chain.provider.restore(snapshot)
-    theirs = after_revert(lambda s: PyEVMBackend.revert_to_snapshot(backend, s))
+    block_of = chain.provider.snapshot_ids.block_of  # eth-tester's snapshot: the block hash
+    theirs = after_revert(lambda s: PyEVMBackend.revert_to_snapshot(backend, block_of(s)))
     assert ours[:3] == theirs[:3]
     assert ours[1][0] == 1 and ours[2][2] == 4
     assert ours[3]["executions"] == 0 and theirs[3]["executions"] == 1

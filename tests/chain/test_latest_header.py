@@ -91,4 +91,5 @@ def test_outcome_reads_no_header(chain, owner, probe, reads):
     assert provider.calls_console(receipt.txn_hash) is None  # its block is gone
     chain.mine(3)
     assert provider.calls_console(receipt.txn_hash) is None  # another block at its number
-    assert later != chain.snapshot()
+    ids = provider.snapshot_ids  # another block at its number: another block hash
+    assert ids.block_of(later) != ids.block_of(chain.snapshot())
