@@ -331,8 +331,9 @@ class AIBackendMixin:
         chaindb._set_as_canonical_chain_head(chaindb.db, block.header, GENESIS_PARENT_HASH)
         if block.number > 0:
             chain.header = chain.ensure_header()  # what `MiningChain.import_block` ends with
-        else:
+        else:  # a new chain object: it keeps geth's gas search (`_new_chain`)
             self.chain = chain.from_genesis_header(chaindb.db, block.header)
+            self.chain.gas_estimator = chain.gas_estimator
         self._forget_reverted_records()
 
 

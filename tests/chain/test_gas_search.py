@@ -105,3 +105,12 @@ def test_the_search_finds_the_least_passing_limit(used: int, threshold: int, exp
     cap = 30_000_000
     found = gas_search.least_passing_gas(lambda gas: gas >= threshold, used, cap)
     assert expected <= found <= min(cap, expected + expected // 1000)
+
+
+def test_a_revert_to_genesis_keeps_geths_search() -> None:
+    """Reverting to block 0 builds a new chain object: it keeps the estimator."""
+    tester = new_tester()
+    genesis = tester.take_snapshot()
+    tester.mine_blocks(1)
+    tester.revert_to_snapshot(genesis)
+    assert tester.backend.chain.gas_estimator is gas_search.estimate_gas
