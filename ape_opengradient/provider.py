@@ -263,12 +263,14 @@ class AIProvider(LocalProvider):
         if snapshot_id is None:
             return
         block_hash = self.snapshot_ids.block_of(snapshot_id)
-        if block_hash == self.evm_backend.latest_header().hash:
-            return
-        try:
-            self.evm_backend.revert_to_snapshot(block_hash)
-        except (HeaderNotFound, ValidationError) as err:
-            raise UnknownSnapshotError(snapshot_id) from err
+        backend = self.evm_backend
+        with backend.chain_lock:  # no settlement block between the look and the revert
+            if block_hash == backend.latest_header().hash:
+                return
+            try:
+                backend.revert_to_snapshot(block_hash)
+            except (HeaderNotFound, ValidationError) as err:
+                raise UnknownSnapshotError(snapshot_id) from err
 
     def get_code(self, address, block_id=None):  # noqa: ANN001, ANN201 - Ape's
         """The code at the head (Ape asks before and after every transaction), from the
