@@ -61,7 +61,6 @@ def _http_date() -> str:
 
 
 _PHRASES = {status.value: status.phrase for status in HTTPStatus}
-_SERVER = "ogkit-node "  # what `version_string()` says: server_version, a blank, sys_version
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -114,7 +113,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         phrase = _PHRASES.get(status, "")
         head = [
-            f"{self.protocol_version} {status} {phrase}\r\nServer: {_SERVER}\r\n"
+            f"{self.protocol_version} {status} {phrase}\r\nServer: {self.version_string()}\r\n"
             f"Date: {_http_date()}\r\nContent-Type: application/json\r\n"
         ]
         if self.server.cors_origins:
