@@ -35,9 +35,7 @@ import os
 import platform
 import sys
 import time
-from contextlib import nullcontext
 from pathlib import Path
-from unittest import mock
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -51,12 +49,12 @@ from figures import figure, record, recorded  # noqa: E402
 from stats import Summary, fmt  # noqa: E402
 from web3 import EthereumTesterProvider, Web3  # noqa: E402
 from zk_queue import QUEUED, measure_queue, report_queue  # noqa: E402
-from zk_settled import measure_settled, report_settled  # noqa: E402
+from zk_settled import bn254_tester, measure_settled, report_settled  # noqa: E402
 
 from og_examples.install import install_examples  # noqa: E402
 from og_examples.models import sample_input  # noqa: E402
 from ogkit import zk  # noqa: E402
-from ogkit.chain import assembly, new_tester  # noqa: E402
+from ogkit.chain import new_tester  # noqa: E402
 from ogkit.contracts import load as load_contract  # noqa: E402
 from ogkit.inference.engine import InferenceEngine  # noqa: E402
 from ogkit.inference.prover_queue import default_provers  # noqa: E402
@@ -181,9 +179,7 @@ def _queue_and_settlement(store: ModelStore, runs: int, native: bool = True) -> 
     """ZK transactions through the queue to `proved`, then settled on chain; `native=False`:
     on a chain with py-evm's own (py_ecc) BN254 precompiles, as before `ogkit.chain.bn254`."""
     engine = InferenceEngine(store)
-    with nullcontext() if native else mock.patch.object(assembly, "NATIVE_BN254", {}):
-        tester = new_tester(engine)
-    w3 = Web3(EthereumTesterProvider(tester))
+    w3 = Web3(EthereumTesterProvider(bn254_tester(engine, native)))
     account = w3.eth.accounts[0]
     settlement_artifact = load_contract("ZkInferenceSettlement")
     receipt = w3.eth.wait_for_transaction_receipt(

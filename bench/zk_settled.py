@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import time
 from contextlib import nullcontext
+from typing import Any
 from unittest import mock
 
 from stats import Summary, fmt
@@ -32,6 +33,13 @@ LABELS = {
 }
 
 
+def bn254_tester(engine: InferenceEngine, native: bool = True) -> Any:
+    """`new_tester(engine)`: THE chain (BN254 by revm), or with `native=False` the same chain
+    with py-evm's own py_ecc functions at 0x06–0x08, the "before"."""
+    with nullcontext() if native else mock.patch.object(assembly, "NATIVE_BN254", {}):
+        return new_tester(engine)
+
+
 class SettledBatches:
     """One chain (BN254 by revm, or py-evm's py_ecc), its engine with `workers` long-lived
     prover workers, and the settlement service; `run()` times one batch."""
@@ -40,9 +48,7 @@ class SettledBatches:
         self.engine = InferenceEngine(ModelStore())
         self.engine.prover_queue.persistent = True
         self.engine.prover_queue.provers = workers
-        native = bn254 == "revm"
-        with nullcontext() if native else mock.patch.object(assembly, "NATIVE_BN254", {}):
-            tester = new_tester(self.engine)
+        tester = bn254_tester(self.engine, native=bn254 == "revm")
         self.w3 = Web3(EthereumTesterProvider(tester))
         self.account = self.w3.eth.accounts[0]
         self.service = SettlementService(
