@@ -8,13 +8,10 @@ the expected figures come from the EIP's formula, not from the chain.
 
 from __future__ import annotations
 
-import json
-from itertools import count
-
 import pytest
 from eth_account import Account
 from eth_utils import to_checksum_address
-from node_support import DEV_KEYS, RpcFailure
+from node_support import DEV_KEYS, InProcessRpc, RpcFailure
 
 from ogkit.node import NodeChain, NodeConfig, Rpc
 
@@ -32,29 +29,12 @@ def eip7623_floor(data: bytes) -> int:
     return 21_000 + 10 * (zeros + 4 * (len(data) - zeros))
 
 
-class RpcRefusal(Exception):
-    def __init__(self, error: dict) -> None:
-        super().__init__(error["message"])
-        self.code = error["code"]
-        self.message = error["message"]
-
-
-class Node:
+class Node(InProcessRpc):
     """JSON-RPC requests to an in-process node, as a client sends them."""
 
     def __init__(self) -> None:
-        self.rpc = Rpc(NodeChain(NodeConfig()), "test")
-        self.ids = count(1)
+        super().__init__(Rpc(NodeChain(NodeConfig()), "test"))
         self.chain_id = int(self.call("eth_chainId"), 16)
-
-    def call(self, method: str, *params):
-        body = json.dumps(
-            {"jsonrpc": "2.0", "id": next(self.ids), "method": method, "params": list(params)}
-        ).encode()
-        reply = json.loads(self.rpc.handle(body))
-        if "error" in reply:
-            raise RpcRefusal(reply["error"])
-        return reply["result"]
 
     def raw(self, data: bytes, gas: int, to: str | None = SINK, nonce: int | None = None) -> str:
         if nonce is None:
@@ -91,7 +71,7 @@ def message(gas: int, floor: int) -> str:
 
 def test_raw_below_the_floor_is_refused_and_never_mined(inproc: Node) -> None:
     head = inproc.head()
-    with pytest.raises(RpcRefusal) as refused:
+    with pytest.raises(RpcFailure) as refused:
         inproc.raw(BIG, 3_000_000)
     assert refused.value.code == -32000
     assert (
@@ -106,7 +86,7 @@ def test_raw_below_the_floor_is_refused_and_never_mined(inproc: Node) -> None:
 def test_send_transaction_below_the_floor_is_refused(inproc: Node) -> None:
     head = inproc.head()
     tx = {"from": SENDER.address, "to": SINK, "gas": hex(3_000_000), "data": "0x" + BIG.hex()}
-    with pytest.raises(RpcRefusal) as refused:
+    with pytest.raises(RpcFailure) as refused:
         inproc.call("eth_sendTransaction", tx)
     assert refused.value.message == message(3_000_000, eip7623_floor(BIG))
     assert inproc.head() == head
@@ -157,12 +137,12 @@ def test_a_block_never_exceeds_its_gas_limit() -> None:
     limit = int(fresh.call("eth_getBlockByNumber", "latest", False)["gasLimit"], 16)
     huge = b"\x01" * 1_000_000
     assert eip7623_floor(huge) > limit
-    with pytest.raises(RpcRefusal, match="floor data gas"):
+    with pytest.raises(RpcFailure, match="floor data gas"):
         fresh.raw(huge, limit)
-    with pytest.raises(RpcRefusal, match="exceeds block gas limit"):
+    with pytest.raises(RpcFailure, match="exceeds block gas limit"):
         fresh.raw(huge, eip7623_floor(huge))
     tx = {"from": SENDER.address, "to": SINK, "data": "0x" + huge.hex()}
-    with pytest.raises(RpcRefusal, match=f"gas required exceeds allowance \\({limit}\\)"):
+    with pytest.raises(RpcFailure, match=f"gas required exceeds allowance \\({limit}\\)"):
         fresh.call("eth_estimateGas", tx)
     fresh.call("evm_setAutomine", False)
     floor = eip7623_floor(BIG)

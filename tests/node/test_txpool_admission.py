@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 from eth_account import Account
-from node_support import DEV_KEYS
-from txpool_support import KEY, MAX_FEE, SENDER, SINK, TIP, Node, RpcRefusal
+from node_support import DEV_KEYS, RpcFailure
+from txpool_support import KEY, MAX_FEE, SENDER, SINK, TIP, Node
 
 
 @pytest.fixture
@@ -100,15 +100,15 @@ def test_drop_transaction(node):
 
 def test_replacing_a_waiting_transaction_needs_ten_percent_more(node):
     old = node.raw(1)
-    with pytest.raises(RpcRefusal, match="replacement transaction underpriced") as refused:
+    with pytest.raises(RpcFailure, match="replacement transaction underpriced") as refused:
         node.raw(1, maxFeePerGas=MAX_FEE * 109 // 100, maxPriorityFeePerGas=TIP * 2)
     assert refused.value.code == -32000
-    with pytest.raises(RpcRefusal, match="replacement transaction underpriced"):
+    with pytest.raises(RpcFailure, match="replacement transaction underpriced"):
         node.raw(1, maxFeePerGas=MAX_FEE * 2, maxPriorityFeePerGas=TIP * 109 // 100)
     new = node.raw(1, maxFeePerGas=MAX_FEE * 110 // 100, maxPriorityFeePerGas=TIP * 110 // 100)
     assert node.call("eth_getTransactionByHash", old) is None
     assert node.call("txpool_content")["queued"][SENDER]["1"]["hash"] == new
-    with pytest.raises(RpcRefusal, match="already known"):
+    with pytest.raises(RpcFailure, match="already known"):
         node.call(
             "eth_sendRawTransaction",
             Account.sign_transaction(
@@ -141,7 +141,7 @@ def test_a_waiting_transaction_is_checked_like_one_that_runs(node):
     for fields, words in bad:
         refusals = []
         for nonce in (0, 1):
-            with pytest.raises(RpcRefusal) as refused:
+            with pytest.raises(RpcFailure) as refused:
                 node.raw(nonce, **fields)
             refusals.append((refused.value.code, refused.value.message))
         assert refusals[0] == refusals[1] and words in refusals[0][1], refusals
@@ -155,7 +155,7 @@ def test_a_legacy_replacement_pays_ten_percent_more_gas_price(node):
         return node.call("eth_sendRawTransaction", signed.raw_transaction.to_0x_hex())
 
     legacy(10**10)
-    with pytest.raises(RpcRefusal, match="replacement transaction underpriced"):
+    with pytest.raises(RpcFailure, match="replacement transaction underpriced"):
         legacy(10**10 * 109 // 100)
     replacement = legacy(10**10 * 110 // 100)
     assert node.call("txpool_inspect")["queued"][SENDER]["1"] == (
@@ -168,19 +168,19 @@ def test_a_legacy_replacement_pays_ten_percent_more_gas_price(node):
 def test_the_pool_is_bounded(node):
     pool = node.chain.txpool
     assert (pool.max_per_sender, pool.max_total, pool.max_nonce_gap) == (64, 1024, 256)
-    with pytest.raises(RpcRefusal, match="nonce too high: next nonce 0, tx nonce 256") as gap:
+    with pytest.raises(RpcFailure, match="nonce too high: next nonce 0, tx nonce 256") as gap:
         node.raw(256)
     assert gap.value.code == -32000
     node.raw(255)  # the farthest one allowed
     pool.max_per_sender, pool.max_total = 3, 5
     node.raw(1)
     node.raw(2)
-    with pytest.raises(RpcRefusal, match=f"account limit exceeded: 3 transactions of {SENDER}"):
+    with pytest.raises(RpcFailure, match=f"account limit exceeded: 3 transactions of {SENDER}"):
         node.raw(3)
     node.raw(2, maxFeePerGas=MAX_FEE * 2, maxPriorityFeePerGas=TIP * 2)  # a replacement fits
     node.raw(1, key=DEV_KEYS[4])
     node.raw(2, key=DEV_KEYS[4])
-    with pytest.raises(RpcRefusal, match="txpool is full: 5 transactions wait already"):
+    with pytest.raises(RpcFailure, match="txpool is full: 5 transactions wait already"):
         node.raw(1, key=DEV_KEYS[3])
     assert node.call("txpool_status") == {"pending": "0x0", "queued": "0x5"}
     assert node.head() == 0  # the node goes on
@@ -232,7 +232,7 @@ def test_the_pool_outlives_a_revert(node):
 
 def test_tracing_a_waiting_transaction_says_it_waits(node):
     waiting = node.raw(1)  # nonce 0 never came: it waits in the pool
-    with pytest.raises(RpcRefusal) as refused:
+    with pytest.raises(RpcFailure) as refused:
         node.call("debug_traceTransaction", waiting, {"tracer": "callTracer"})
     assert refused.value.message == (
         f"transaction {waiting} waits in the transaction pool; trace it once it has run"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from eth_account import Account
-from node_support import DEV_KEYS
-from txpool_support import BLOCK_GAS, SDK_GAS, SENDER, SINK, Node, RpcRefusal
+from node_support import DEV_KEYS, RpcFailure
+from txpool_support import BLOCK_GAS, SDK_GAS, SENDER, SINK, Node
 from web3 import Web3
 
 from ogkit.node import NodeConfig
@@ -82,9 +82,9 @@ def test_two_sdk_sized_transactions_in_one_block_time_go_in_consecutive_blocks(m
 
 def test_above_the_block_gas_limit_is_still_refused(manual):
     manual.raw(0, gas=SDK_GAS)
-    with pytest.raises(RpcRefusal, match="exceeds block gas limit: using 30029123"):
+    with pytest.raises(RpcFailure, match="exceeds block gas limit: using 30029123"):
         manual.raw(1, gas=BLOCK_GAS + 1)
-    with pytest.raises(RpcRefusal, match="exceeds block gas limit"):
+    with pytest.raises(RpcFailure, match="exceeds block gas limit"):
         manual.raw(0, key=DEV_KEYS[4], gas=BLOCK_GAS + 1)
 
 

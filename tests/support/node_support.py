@@ -2,6 +2,7 @@
 
 A node is started on a free port, readiness is polled with `eth_blockNumber`, its output
 goes to a log file (read by tests that check the log lines), and it is always stopped.
+`InProcessRpc` speaks the same JSON-RPC to a node's `Rpc` in the test's own process.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,24 @@ class RpcFailure(Exception):
         self.code = error.get("code")
         self.message = error.get("message")
         self.data = error.get("data")
+
+
+class InProcessRpc:
+    """JSON-RPC requests to an in-process node's `Rpc`, as a client sends them (a JSON body
+    in, a JSON reply out); an error reply raises `RpcFailure`."""
+
+    def __init__(self, rpc: Any) -> None:
+        self.rpc = rpc
+        self.ids = count(1)
+
+    def call(self, method: str, *params: Any) -> Any:
+        body = json.dumps(
+            {"jsonrpc": "2.0", "id": next(self.ids), "method": method, "params": list(params)}
+        ).encode()
+        reply = json.loads(self.rpc.handle(body))
+        if "error" in reply:
+            raise RpcFailure(reply["error"])
+        return reply["result"]
 
 
 def free_port() -> int:

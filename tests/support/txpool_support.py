@@ -4,11 +4,8 @@ and the fees and gas sizes those tests send."""
 
 from __future__ import annotations
 
-import json
-from itertools import count
-
 from eth_account import Account
-from node_support import DEV_KEYS
+from node_support import DEV_KEYS, InProcessRpc
 
 from ogkit.node import NodeChain, NodeConfig, Rpc
 
@@ -22,29 +19,12 @@ SDK_GAS = 30_000_000
 """What OpenGradient's SDK sends `run_workflow` with."""
 
 
-class RpcRefusal(Exception):
-    def __init__(self, error: dict) -> None:
-        super().__init__(error["message"])
-        self.code = error["code"]
-        self.message = error["message"]
-
-
-class Node:
+class Node(InProcessRpc):
     """JSON-RPC requests to an in-process node."""
 
     def __init__(self, config: NodeConfig | None = None) -> None:
         self.chain = NodeChain(config or NodeConfig())
-        self.rpc = Rpc(self.chain, "test")
-        self.ids = count(1)
-
-    def call(self, method: str, *params):
-        body = json.dumps(
-            {"jsonrpc": "2.0", "id": next(self.ids), "method": method, "params": list(params)}
-        ).encode()
-        reply = json.loads(self.rpc.handle(body))
-        if "error" in reply:
-            raise RpcRefusal(reply["error"])
-        return reply["result"]
+        super().__init__(Rpc(self.chain, "test"))
 
     def raw(self, nonce: int, key: str = KEY, **fields) -> str:
         tx = {
